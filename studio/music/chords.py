@@ -1,0 +1,205 @@
+"""Chord symbols: Jazzomat (WJazzD) notation and ordinary lead-sheet spellings.
+
+Every symbol is reduced to a root, one of a small fixed set of qualities and an optional
+bass note. The set is small on purpose: it is the chord part of the event vocabulary, and
+a model learns 14 qualities x 12 roots far better than hundreds of rare spellings.
+Extensions that do not change the chord's function (9, 11, 13, #11 on a dominant) are
+dropped; altered dominant tensions (b9, #9, b5, #5, b13, "alt", "+7") become ``alt``.
+
+    Jazzomat     lead sheet        quality
+    C  C6 C69    C Cmaj C6 C6/9    maj, 6
+    Cj7 Cj7911#  Cmaj7 CM7 CΔ      maj7
+    C- C-6       Cm Cmin Cm6       min, min6
+    C-7 C-79     Cm7 Cmin7 Cm9     min7
+    C-j7         CmMaj7 Cm(maj7)   minmaj7
+    C7 C7913     C7 C9 C13 C7#11   dom7
+    C79b C7alt   C7b9 C7#9 C7#5    alt
+    Cm7b5        Cm7b5 Cø7 Cø      m7b5
+    Co Co7       Cdim C° Cdim7 C°7 dim, dim7
+    C+           Caug C+           aug
+    Csus7        Csus4 C7sus4      sus
+    NC           N.C.              NC
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+NOTE_NAMES = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
+_LETTER = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+
+QUALITIES = ("maj", "6", "maj7", "min", "min6", "min7", "minmaj7", "dom7", "alt",
+             "m7b5", "dim", "dim7", "aug", "sus")
+
+# Chord tones as intervals above the root. alt keeps root, 3rd and b7: its altered
+# fifth and ninth differ from symbol to symbol, so they count as scale tones only.
+_TONES = {
+    "maj": {0, 4, 7}, "6": {0, 4, 7, 9}, "maj7": {0, 4, 7, 11},
+    "min": {0, 3, 7}, "min6": {0, 3, 7, 9}, "min7": {0, 3, 7, 10}, "minmaj7": {0, 3, 7, 11},
+    "dom7": {0, 4, 7, 10}, "alt": {0, 4, 10}, "m7b5": {0, 3, 6, 10},
+    "dim": {0, 3, 6}, "dim7": {0, 3, 6, 9}, "aug": {0, 4, 8}, "sus": {0, 5, 7, 10},
+}
+_IONIAN = {0, 2, 4, 5, 7, 9, 11}
+_DORIAN = {0, 2, 3, 5, 7, 9, 10}
+_MELODIC_MINOR = {0, 2, 3, 5, 7, 9, 11}
+_MIXOLYDIAN = {0, 2, 4, 5, 7, 9, 10}
+_ALTERED = {0, 1, 3, 4, 6, 8, 10}
+_LOCRIAN_NAT2 = {0, 2, 3, 5, 6, 8, 10}
+_WHOLE_HALF = {0, 2, 3, 5, 6, 8, 9, 11}
+_WHOLE_TONE = {0, 2, 4, 6, 8, 10}
+# One conventional chord-scale per quality (the usual bebop/Aebersold choice).
+_SCALES = {
+    "maj": _IONIAN, "6": _IONIAN, "maj7": _IONIAN,
+    "min": _DORIAN, "min7": _DORIAN, "min6": _MELODIC_MINOR, "minmaj7": _MELODIC_MINOR,
+    "dom7": _MIXOLYDIAN, "sus": _MIXOLYDIAN, "alt": _ALTERED, "m7b5": _LOCRIAN_NAT2,
+    "dim": _WHOLE_HALF, "dim7": _WHOLE_HALF, "aug": _WHOLE_TONE,
+}
+
+
+@dataclass(frozen=True)
+class Chord:
+    root: int                 # pitch class 0-11 (0 for NC)
+    quality: str              # one of QUALITIES, or "NC"
+    bass: int | None = None   # pitch class of a slash bass, if any
+
+    @property
+    def is_nc(self) -> bool:
+        return self.quality == "NC"
+
+    @property
+    def token(self) -> str:
+        """The event-vocabulary token; the slash bass is not part of it."""
+        return "CHORD_NC" if self.is_nc else f"CHORD_{NOTE_NAMES[self.root]}_{self.quality}"
+
+    @property
+    def name(self) -> str:
+        """A lead-sheet spelling, for markers and the chord lane."""
+        if self.is_nc:
+            return "N.C."
+        text = NOTE_NAMES[self.root] + _DISPLAY[self.quality]
+        if self.bass is not None and self.bass != self.root:
+            text += "/" + NOTE_NAMES[self.bass]
+        return text
+
+    def transposed(self, semitones: int) -> "Chord":
+        if self.is_nc:
+            return self
+        bass = None if self.bass is None else (self.bass + semitones) % 12
+        return Chord((self.root + semitones) % 12, self.quality, bass)
+
+
+NO_CHORD = Chord(0, "NC", None)
+
+_DISPLAY = {"maj": "", "6": "6", "maj7": "maj7", "min": "m", "min6": "m6", "min7": "m7",
+            "minmaj7": "m(maj7)", "dom7": "7", "alt": "7alt", "m7b5": "m7b5", "dim": "dim",
+            "dim7": "dim7", "aug": "+", "sus": "7sus4"}
+
+
+def chord_tones(chord: Chord) -> set[int]:
+    """Pitch classes of the chord's tones (empty for NC)."""
+    if chord.is_nc:
+        return set()
+    return {(chord.root + i) % 12 for i in _TONES[chord.quality]}
+
+
+def scale_for(chord: Chord) -> set[int]:
+    """Pitch classes of the chord-scale (all twelve for NC: nothing is wrong there)."""
+    if chord.is_nc:
+        return set(range(12))
+    return {(chord.root + i) % 12 for i in _SCALES[chord.quality]}
+
+
+def chord_from_token(token: str) -> Chord:
+    """Inverse of ``Chord.token``."""
+    if token == "CHORD_NC":
+        return NO_CHORD
+    try:
+        _, root, quality = token.split("_", 2)
+        if quality not in QUALITIES:
+            raise ValueError
+        return Chord(NOTE_NAMES.index(root), quality)
+    except ValueError:
+        raise ValueError(f"not a chord token: {token!r}") from None
+
+
+# ---------------------------------------------------------------------------- parsing
+_ROOT_RE = re.compile(r"([A-G])([#b♯♭]?)")
+_NC_RE = re.compile(r"(?i)^(nc|n\.c\.?|n/c|no ?chord)$")
+# Unicode and long-hand spellings rewritten to the short forms the scanner knows.
+_REWRITES = (("♯", "#"), ("♭", "b"), ("−", "-"), ("Δ", "j"), ("△", "j"), ("°", "o"),
+             ("ø7", "m7b5"), ("ø", "m7b5"), ("maj", "j"), ("Maj", "j"), ("ma", "j"), ("M", "j"),
+             ("min", "-"), ("mi", "-"), ("dim", "o"), ("aug", "+"))
+# What may follow the chord's kind: extensions, alterations (Jazzomat puts the accidental
+# after the number, lead sheets before it), add/sus/omit words.
+_TENSIONS_RE = re.compile(r"^(?:[#b+-]?(?:5|7|9|11|13|2|4)[#b+-]?|add[#b]?\d+|alt|sus[24]?|no3|omit\d+)*$")
+_ALTERATION_RE = re.compile(r"[#b+-](?:5|9|13)|(?:5|9|13)[#b+-]|alt")
+
+
+def _pitch_class(letter: str, accidental: str) -> int:
+    pc = _LETTER[letter]
+    if accidental in ("#", "♯"):
+        pc += 1
+    elif accidental in ("b", "♭"):
+        pc -= 1
+    return pc % 12
+
+
+def parse_chord(symbol: str) -> Chord:
+    """Parse a Jazzomat or lead-sheet chord symbol; ValueError names a symbol it cannot read."""
+    text = symbol.strip()
+    if _NC_RE.match(text):
+        return NO_CHORD
+    m = _ROOT_RE.match(text)
+    if not m:
+        raise ValueError(f"unknown chord symbol {symbol!r}: no root note")
+    root = _pitch_class(m.group(1), m.group(2))
+    rest = text[m.end():]
+    bass = None
+    if "/" in rest:
+        head, _, tail = rest.rpartition("/")
+        bm = _ROOT_RE.fullmatch(tail)
+        if bm:
+            bass = _pitch_class(bm.group(1), bm.group(2))
+            rest = head
+        elif tail != "9" or not head.endswith("6"):   # C6/9 is the one slash that is no bass
+            raise ValueError(f"unknown chord symbol {symbol!r}: bad bass note {tail!r}")
+    try:
+        quality = _quality(rest)
+    except ValueError:
+        raise ValueError(f"unknown chord symbol {symbol!r}") from None
+    return Chord(root, quality, bass)
+
+
+def _quality(suffix: str) -> str:
+    s = suffix.replace("(", "").replace(")", "").replace(",", "").replace(" ", "")
+    for old, new in _REWRITES:
+        s = s.replace(old, new)
+    s = s.replace("/", "")                     # 6/9
+    if s.startswith("m") and not s.startswith("m7b5"):
+        s = "-" + s[1:]                        # Cm7 -> C-7 (Jazzomat minor sign)
+    kinds = (  # (prefix, quality, tensions may follow); longest/most specific first
+        ("m7b5", "m7b5"), ("-7b5", "m7b5"), ("o7", "dim7"), ("o", "dim"),
+        ("-j7", "minmaj7"), ("-j", "minmaj7"), ("-69", "min6"), ("-6", "min6"),
+        ("-7", "min7"), ("-9", "min7"), ("-11", "min7"), ("-13", "min7"), ("-", "min"),
+        ("+j7", "aug"), ("+7", "alt"), ("+9", "alt"), ("+", "aug"),
+        ("j7", "maj7"), ("j9", "maj7"), ("j13", "maj7"), ("j", "maj7"),
+        ("69", "6"), ("6", "6"), ("sus", "sus"), ("7", "dom7"), ("9", "dom7"),
+        ("11", "dom7"), ("13", "dom7"), ("alt", "alt"), ("", "maj"),
+    )
+    for prefix, quality in kinds:
+        if s.startswith(prefix):
+            tail = s[len(prefix):]
+            break
+    if not _TENSIONS_RE.match(tail):
+        raise ValueError(suffix)
+    if "sus" in tail and quality in ("dom7", "maj"):
+        quality = "sus"                       # C7sus4, C9sus, Csus2
+    if quality == "dom7":
+        # #11 alone keeps a plain (lydian) dominant; any other alteration is "alt"
+        plain = re.sub(r"#11|11#", "", tail)
+        if _ALTERATION_RE.search(plain):
+            quality = "alt"
+    elif quality == "maj" and re.search(r"^(?:[#+]5|5[#+])$", tail):
+        quality = "aug"                       # C#5 / C(+5)
+    return quality
