@@ -1,0 +1,230 @@
+"""One-file checkpoints: safetensors weights + JSON metadata. Loading never unpickles.
+
+Layout of a checkpoint file (a plain safetensors file):
+- tensors ``model.*`` (the SequenceNet state dict) and, in resume files only, ``optim.*``
+  (AdamW moments, flattened);
+- string metadata ``format`` = ``sequence-studio``, ``format_version``, ``meta`` (JSON:
+  domain, config, vocabulary, encoding, history, metrics, corpus, dates) and ``digest``
+  (sha256 over every tensor's bytes, so a changed byte is caught, not silently sampled).
+
+Writes are atomic: a temp file in the same folder, fsync, then ``os.replace``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load as st_load
+from safetensors.torch import save as st_save
+
+from studio.core.net import NetConfig, SequenceNet
+from studio.core.vocab import Vocab, VocabError
+
+FORMAT = "sequence-studio"
+FORMAT_VERSION = 1
+MAX_HEADER = 64 * 1024 * 1024
+
+
+class CheckpointError(Exception):
+    """A file that is not a usable Sequence Studio checkpoint; the message says why."""
+
+
+@dataclass
+class Checkpoint:
+    model: SequenceNet
+    vocab: Vocab
+    meta: dict
+    path: Path | None = None
+    optimizer_state: dict | None = None
+    extras: dict | None = None  # extra.* tensors of resume files (carried state, RNG)
+
+    @property
+    def domain(self) -> str:
+        return self.meta.get("domain", "text")
+
+    @property
+    def name(self) -> str:
+        return self.meta.get("name") or (self.path.stem if self.path else "model")
+
+
+def save_checkpoint(path, model: SequenceNet, vocab: Vocab, meta: dict,
+                    optimizer_state: dict | None = None, half: bool = False,
+                    extras: dict | None = None) -> Path:
+    path = Path(path)
+    meta = dict(meta)
+    meta.update(format=FORMAT, format_version=FORMAT_VERSION,
+                config=model.config.to_json(), vocab=vocab.to_json())
+    tensors = {}
+    for k, v in model.state_dict().items():
+        v = v.detach().to("cpu")
+        tensors[f"model.{k}"] = (v.half() if half and v.is_floating_point() else v).contiguous()
+    if optimizer_state is not None:
+        flat, layout = _flatten_optimizer(optimizer_state)
+        tensors.update(flat)
+        meta["optimizer"] = layout
+    for k, v in (extras or {}).items():
+        tensors[f"extra.{k}"] = v.detach().to("cpu").contiguous()
+    header = {"format": FORMAT, "format_version": str(FORMAT_VERSION),
+              "meta": json.dumps(meta), "digest": _digest(tensors)}
+    data = st_save(tensors, metadata=header)
+    _atomic_write(path, data)
+    return path
+
+
+def read_metadata(path) -> dict:
+    """The metadata only, from the header: fast enough for a library table."""
+    path = Path(path)
+    header = _read_header(path)
+    return _parse_meta(header.get("__metadata__") or {}, path)
+
+
+def load_checkpoint(path, device="cpu", with_optimizer: bool = False) -> Checkpoint:
+    path = Path(path)
+    header = _read_header(path)  # clear errors for non-safetensors files before parsing
+    try:
+        raw = path.read_bytes()
+        tensors = st_load(raw)
+    except (SafetensorError, ValueError, OSError) as exc:
+        raise CheckpointError(f"{path.name}: damaged or truncated checkpoint ({exc})") from exc
+    md = header.get("__metadata__") or {}
+    meta = _parse_meta(md, path)
+    if md.get("digest") != _digest(tensors):
+        raise CheckpointError(f"{path.name}: the weights do not match their recorded digest "
+                              "(the file was changed or damaged after it was written)")
+    try:
+        config = NetConfig.from_json(meta["config"])
+        vocab = Vocab.from_json(meta["vocab"])
+    except (KeyError, TypeError, ValueError, VocabError) as exc:
+        raise CheckpointError(f"{path.name}: invalid model description ({exc})") from exc
+    if config.vocab_size != len(vocab):
+        raise CheckpointError(f"{path.name}: config says {config.vocab_size} tokens, "
+                              f"vocabulary has {len(vocab)}")
+    model = SequenceNet(config)
+    weights = {k[6:]: v.float() if v.is_floating_point() else v
+               for k, v in tensors.items() if k.startswith("model.")}
+    expected = model.state_dict()
+    missing = set(expected) - set(weights)
+    extra = set(weights) - set(expected)
+    if missing or extra:
+        raise CheckpointError(f"{path.name}: weights do not fit the model "
+                              f"(missing {sorted(missing)[:3]}, unexpected {sorted(extra)[:3]})")
+    for k, v in weights.items():
+        if v.shape != expected[k].shape:
+            raise CheckpointError(f"{path.name}: tensor {k} has shape {tuple(v.shape)}, "
+                                  f"the config needs {tuple(expected[k].shape)}")
+    model.load_state_dict(weights)
+    model.to(device).eval()
+    optimizer_state = None
+    if with_optimizer and "optimizer" in meta:
+        optimizer_state = _unflatten_optimizer(tensors, meta["optimizer"])
+    extras = {k[6:]: v for k, v in tensors.items() if k.startswith("extra.")}
+    return Checkpoint(model=model, vocab=vocab, meta=meta, path=path,
+                      optimizer_state=optimizer_state, extras=extras or None)
+
+
+# -- internals ----------------------------------------------------------------------------
+
+def _read_header(path: Path) -> dict:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+            if len(head) < 8:
+                raise CheckpointError(f"{path.name}: too short to be a checkpoint")
+            (n,) = struct.unpack("<Q", head)
+            if head[:2] == b"PK" or head[:1] == b"\x80":
+                raise CheckpointError(f"{path.name}: this is a pickle/zip file (e.g. a torch.save "
+                                      "file); it is refused because loading it could run code")
+            if n == 0 or n > MAX_HEADER:
+                raise CheckpointError(f"{path.name}: not a safetensors checkpoint")
+            blob = f.read(n)
+    except OSError as exc:
+        raise CheckpointError(f"{path.name}: cannot read ({exc.strerror or exc})") from exc
+    if len(blob) < n:
+        raise CheckpointError(f"{path.name}: truncated header")
+    try:
+        header = json.loads(blob)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CheckpointError(f"{path.name}: not a safetensors checkpoint") from exc
+    if not isinstance(header, dict):
+        raise CheckpointError(f"{path.name}: not a safetensors checkpoint")
+    return header
+
+
+def _parse_meta(md: dict, path: Path) -> dict:
+    if md.get("format") != FORMAT:
+        raise CheckpointError(f"{path.name}: a safetensors file, but not a Sequence Studio "
+                              "checkpoint (no 'sequence-studio' format tag)")
+    try:
+        version = int(md.get("format_version", "0"))
+    except ValueError:
+        version = -1
+    if version != FORMAT_VERSION:
+        raise CheckpointError(f"{path.name}: checkpoint format version {md.get('format_version')}"
+                              f" is not supported (this app reads version {FORMAT_VERSION})")
+    try:
+        meta = json.loads(md.get("meta", ""))
+    except json.JSONDecodeError as exc:
+        raise CheckpointError(f"{path.name}: metadata is not valid JSON") from exc
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"{path.name}: metadata is not an object")
+    return meta
+
+
+def _digest(tensors: dict) -> str:
+    h = hashlib.sha256()
+    for k in sorted(tensors):
+        t = tensors[k]
+        h.update(k.encode())
+        h.update(str(t.dtype).encode() + str(tuple(t.shape)).encode())
+        h.update(t.contiguous().reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    return h.hexdigest()
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a model file is ordinary user data
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise CheckpointError(f"could not write {path} ({exc.strerror or exc}); "
+                              "the previous file, if any, is unchanged") from exc
+
+
+def _flatten_optimizer(state: dict) -> tuple[dict, dict]:
+    """torch optimizer state_dict -> flat tensors + JSON layout (no pickling)."""
+    flat, per_param = {}, {}
+    for pid, pstate in state["state"].items():
+        entry = {}
+        for key, value in pstate.items():
+            if torch.is_tensor(value):
+                flat[f"optim.{pid}.{key}"] = value.detach().to("cpu").contiguous()
+                entry[key] = "tensor"
+            else:
+                entry[key] = value
+        per_param[str(pid)] = entry
+    return flat, {"param_groups": state["param_groups"], "state": per_param}
+
+
+def _unflatten_optimizer(tensors: dict, layout: dict) -> dict:
+    state = {}
+    for pid, entry in layout["state"].items():
+        state[int(pid)] = {k: tensors[f"optim.{pid}.{k}"] if v == "tensor" else v
+                           for k, v in entry.items()}
+    return {"state": state, "param_groups": layout["param_groups"]}

@@ -1,0 +1,44 @@
+"""Text and name generation on top of the one sampler; the CLI and the GUI both call these."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from studio.core.sampler import SampleSettings, sample, sample_stream
+
+
+def _prime_ids(ckpt, prime: str) -> list[int]:
+    vocab = ckpt.vocab
+    ids = vocab.encode(prime) if prime else []
+    if ckpt.domain == "names":
+        return [vocab.end_id] + ids  # a name starts after the shared start/end token
+    return ids or [vocab.end_id]
+
+
+def stream_text(ckpt, prime: str, settings: SampleSettings, device=None) -> Iterator[str]:
+    """Pieces of row 0's text as they are sampled (the prime itself is not repeated)."""
+    vocab = ckpt.vocab
+    for step in sample_stream(ckpt.model, _prime_ids(ckpt, prime), settings,
+                              device=device, end_id=vocab.end_id):
+        tok = step.tokens[0]
+        if tok >= 0 and tok != vocab.end_id:
+            yield vocab.decode([tok])
+        if step.done[0]:
+            return
+
+
+def generate_texts(ckpt, prime: str, settings: SampleSettings, device=None) -> list[str]:
+    vocab = ckpt.vocab
+    rows = sample(ckpt.model, _prime_ids(ckpt, prime), settings, device=device, end_id=vocab.end_id)
+    return [prime + vocab.decode([t for t in row if t != vocab.end_id]) for row in rows]
+
+
+def generate_names(ckpt, settings: SampleSettings, prefix: str = "", device=None) -> list[str]:
+    """N names; each ends at the end token (or at max_length, which cuts it)."""
+    return generate_texts(ckpt, prefix, settings, device=device)
+
+
+def known_items(ckpt) -> set[str] | None:
+    """The training names stored in a names model's metadata (for new vs. in-corpus)."""
+    items = ckpt.meta.get("corpus", {}).get("train_items")
+    return set(items) if isinstance(items, list) else None

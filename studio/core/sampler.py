@@ -1,0 +1,156 @@
+"""The sampler: one function for every domain (names, text, jazz).
+
+It primes the net with the seed tokens in one fused pass, then steps one token at a time
+carrying the recurrent state (never re-running the prefix). Per step: an optional
+constraint masks logits (the jazz grammar forces chart tokens with it), then temperature
+(0 = greedy), top-k and top-p shape the distribution and a seeded torch.Generator draws.
+It is a generator: the caller sees each step as it comes and stops by not asking for more.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import asdict, dataclass
+from typing import Iterator, Protocol
+
+import torch
+
+
+@dataclass
+class SampleSettings:
+    temperature: float = 1.0
+    top_k: int = 0
+    top_p: float = 1.0
+    max_length: int = 200
+    count: int = 1
+    seed: int | None = None
+    stop_at_end: bool = True
+
+    def __post_init__(self):
+        if self.temperature < 0:
+            raise ValueError("temperature must be >= 0 (0 means greedy)")
+        if self.top_k < 0:
+            raise ValueError("top-k must be >= 0 (0 means off)")
+        if not 0.0 < self.top_p <= 1.0:
+            raise ValueError("top-p must be in (0, 1]")
+        if self.max_length < 0 or self.count < 1:
+            raise ValueError("length must be >= 0 and count >= 1")
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+class Constraint(Protocol):
+    def mask(self, step: int) -> torch.Tensor | None:
+        """Bool [N, V], True where a token is allowed at this step; None allows all."""
+
+    def advance(self, tokens: torch.Tensor) -> None:
+        """The tokens [N] just emitted (rows already finished carry their last token)."""
+
+
+@dataclass
+class SampleStep:
+    index: int
+    tokens: list[int]  # -1 for rows that had already finished
+    done: list[bool]
+    logprobs: list[float]
+
+
+def shape_logits(logits: torch.Tensor, settings: SampleSettings) -> torch.Tensor:
+    """Temperature, top-k and top-p applied to logits [N, V] (masked entries are -inf)."""
+    logits = logits / settings.temperature
+    if settings.top_k and settings.top_k < logits.size(-1):
+        kth = torch.topk(logits, settings.top_k, dim=-1).values[:, -1:]
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    if settings.top_p < 1.0:
+        sorted_logits, order = torch.sort(logits, dim=-1, descending=True)
+        probs = torch.softmax(sorted_logits, dim=-1)
+        # drop a token when the mass before it already reaches top_p (keeps at least one)
+        drop = (torch.cumsum(probs, dim=-1) - probs) >= settings.top_p
+        drop = torch.zeros_like(drop).scatter(-1, order, drop)
+        logits = logits.masked_fill(drop, float("-inf"))
+    return logits
+
+
+@contextlib.contextmanager
+def _threads_for(batch: int, device: torch.device):
+    # One thread samples faster than two at small batch on CPU (thread hand-off costs
+    # more than the matrix-vector work); big batches keep the default.
+    if device.type != "cpu" or batch > 8:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def sample_stream(model, prime, settings: SampleSettings, constraint: Constraint | None = None,
+                  stop_tokens=(), device=None, end_id: int = 0) -> Iterator[SampleStep]:
+    """Yield one SampleStep per generated position for ``settings.count`` rows.
+
+    ``prime`` is one id list shared by every row, or one list per row (same length).
+    Rows stop at ``end_id`` (when ``settings.stop_at_end``) or any of ``stop_tokens``.
+    """
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+    n = settings.count
+    rows = prime if prime and isinstance(prime[0], (list, tuple)) else [list(prime)] * n
+    if len(rows) != n or len({len(r) for r in rows}) != 1 or not rows[0]:
+        raise ValueError("prime must be a non-empty id list, or one equal-length list per row")
+    stops = set(int(t) for t in stop_tokens)
+    if settings.stop_at_end:
+        stops.add(end_id)
+    stop_ids = torch.tensor(sorted(stops), dtype=torch.long, device=device)
+    gen = torch.Generator(device=device)
+    gen.manual_seed(settings.seed if settings.seed is not None else torch.seed() % (2**63))
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad(), _threads_for(n, device):
+            prime_t = torch.tensor(rows, dtype=torch.long, device=device)
+            state = None
+            if prime_t.size(1) > 1:
+                _, state = model(prime_t[:, :-1])
+            else:
+                state = model.initial_state(n, device)
+            stepper = model.stepper()
+            last = prime_t[:, -1]
+            done = torch.zeros(n, dtype=torch.bool, device=device)
+            for index in range(settings.max_length):
+                logits, state = stepper.step(last, state)
+                if constraint is not None:
+                    allowed = constraint.mask(index)
+                    if allowed is not None:
+                        allowed = allowed.to(device)
+                        allowed = allowed | ~allowed.any(1, keepdim=True)  # never an empty row
+                        logits = logits.masked_fill(~allowed, float("-inf"))
+                logp = torch.log_softmax(logits.float(), dim=-1)
+                if settings.temperature == 0:
+                    tok = torch.argmax(logp, dim=-1)
+                else:
+                    probs = torch.softmax(shape_logits(logp, settings), dim=-1)
+                    tok = torch.multinomial(probs, 1, generator=gen).view(-1)
+                tok = torch.where(done, last, tok)
+                chosen = logp.gather(1, tok.view(-1, 1)).view(-1)
+                if constraint is not None:
+                    constraint.advance(tok)
+                out = torch.where(done, torch.full_like(tok, -1), tok)
+                done = done | torch.isin(tok, stop_ids)
+                last = tok
+                yield SampleStep(index, out.tolist(), done.tolist(), chosen.tolist())
+                if bool(done.all()):
+                    return
+    finally:
+        model.train(was_training)
+
+
+def sample(model, prime, settings: SampleSettings, **kwargs) -> list[list[int]]:
+    """Run the stream to its end: the generated ids of each row (stop token included)."""
+    out: list[list[int]] = [[] for _ in range(settings.count)]
+    for step in sample_stream(model, prime, settings, **kwargs):
+        for row, tok in enumerate(step.tokens):
+            if tok >= 0:
+                out[row].append(tok)
+    return out

@@ -1,0 +1,328 @@
+"""The trainer: model-agnostic loop, callbacks out, checkpoints in one file.
+
+Truncated BPTT for streams (state carried across windows, detached between them), padded
+and masked batches for names, AdamW, gradient-norm clipping every step, warmup + cosine LR,
+a deterministic validation split, best-by-validation checkpointing, early stopping,
+resume (weights, optimizer, position, carried state and RNG) and a clean stop on request.
+It knows no GUI: it reports through ``on(event, fn)`` callbacks, which the CLI prints as
+JSON lines for the GUI's QProcess, or as a terminal progress bar.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from studio.core import batches as B
+from studio.core.checkpoint import load_checkpoint, save_checkpoint
+from studio.core.devices import resolve_device
+from studio.core.net import NetConfig, SequenceNet, detach_state
+from studio.core.sampler import SampleSettings, sample
+
+ENCODINGS = {"names": "char-v1", "text": "char-v1", "jazz": "jazz-remi-v1"}
+
+
+@dataclass
+class TrainConfig:
+    kind: str = "text"
+    cell: str = "lstm"
+    layers: int = 2
+    hidden: int = 256
+    embedding: int = 64
+    dropout: float = 0.0
+    lr: float = 2e-3
+    weight_decay: float = 0.01
+    batch_size: int = 64
+    window: int = 128
+    epochs: int = 10
+    max_steps: int = 0          # 0 = no cap beyond epochs
+    clip: float = 1.0           # 0 = off
+    schedule: str = "cosine"    # cosine | constant
+    warmup: int = 50
+    min_lr_ratio: float = 0.1
+    eval_every: int = 200
+    patience: int = 0           # evaluations without improvement before stopping; 0 = off
+    val_fraction: float = 0.1
+    seed: int = 1337
+    device: str = "auto"
+    sample_every: int = 1       # a sample at every Nth evaluation
+    half_weights: bool = False  # store the best model in float16
+    chords: bool = True         # jazz: False trains the chord-blind twin
+    name: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown training settings: {', '.join(sorted(unknown))}")
+        return cls(**data)
+
+
+class Trainer:
+    EVENTS = ("report", "info", "step", "eval", "sample", "checkpoint", "stopped", "done")
+
+    def __init__(self, config: TrainConfig, corpus, out_path, resume=None, init_from=None):
+        self.config = config
+        self.corpus = corpus
+        self.out_path = Path(out_path)
+        self.resume_path = resume_path_for(self.out_path)
+        self.callbacks: dict[str, list] = {e: [] for e in self.EVENTS}
+        self.notes: list[str] = []
+        self._stop = False
+        self.device, self.device_note = resolve_device(config.device)
+        torch.manual_seed(config.seed)
+        self.step = 0
+        self.epoch = 0
+        self.batch_in_epoch = 0
+        self.best_val = math.inf
+        self.bad_evals = 0
+        self.history: list[dict] = []
+        self.carry_state = None
+        self.tokens_seen = 0
+        self.seconds = 0.0
+        opt_state = None
+        if resume is not None:
+            ck = load_checkpoint(resume, with_optimizer=True)
+            opt_state = self._restore(ck)
+            self.model = ck.model
+        elif init_from is not None:
+            ck = load_checkpoint(init_from)
+            if ck.domain != config.kind:
+                raise ValueError(f"cannot fine-tune a {ck.domain} model on a {config.kind} corpus")
+            self.model = ck.model
+            self.config.cell, self.config.layers = ck.model.config.cell, ck.model.config.layers
+            self.config.hidden, self.config.embedding = ck.model.config.hidden, ck.model.config.embedding
+            self.init_from = str(init_from)
+        else:
+            self.model = SequenceNet(NetConfig(cell=config.cell, vocab_size=len(corpus.vocab),
+                                               layers=config.layers, hidden=config.hidden,
+                                               embedding=config.embedding, dropout=config.dropout))
+        self.model.to(self.device)
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=config.lr,
+                                           weight_decay=config.weight_decay, betas=(0.9, 0.99))
+        if opt_state is not None:
+            self.optimizer.load_state_dict(opt_state)
+        self.steps_per_epoch = self._count_steps_per_epoch()
+        total = self.steps_per_epoch * config.epochs
+        self.total_steps = min(total, config.max_steps) if config.max_steps else total
+
+    # -- events ---------------------------------------------------------------------------
+    def on(self, event: str, fn) -> None:
+        self.callbacks[event].append(fn)
+
+    def emit(self, event: str, **data) -> None:
+        for fn in self.callbacks[event]:
+            fn(dict(event=event, **data))
+
+    def request_stop(self) -> None:
+        """Checked each step: the loop writes a resume checkpoint and returns."""
+        self._stop = True
+
+    # -- the loop -------------------------------------------------------------------------
+    def run(self) -> dict:
+        cfg = self.config
+        self.emit("report", **self.corpus.report)
+        for note in ([self.device_note] if self.device_note else []) + self.notes:
+            self.emit("info", message=note)
+        self.emit("info", message=f"{cfg.cell.upper()} {cfg.layers}x{cfg.hidden}, "
+                  f"{self.model.num_parameters():,} parameters, on {self.device}, "
+                  f"{self.total_steps} steps")
+        started = time.perf_counter() - self.seconds
+        first_step, run_started = self.step, time.perf_counter()
+        rate = None
+        last_loss = math.nan
+        while self.step < self.total_steps and not self._stop:
+            for batch in self._epoch_batches(self.epoch, skip=self.batch_in_epoch):
+                t0 = time.perf_counter()
+                loss, grad_norm = self._train_step(batch)
+                self.step += 1
+                self.batch_in_epoch += 1
+                self.tokens_seen += batch.tokens
+                dt = time.perf_counter() - t0
+                rate = batch.tokens / dt if rate is None else 0.9 * rate + 0.1 * batch.tokens / dt
+                last_loss = loss
+                elapsed = time.perf_counter() - run_started
+                eta = elapsed / max(1, self.step - first_step) * (self.total_steps - self.step)
+                self.emit("step", step=self.step, epoch=round(self.epoch + self.batch_in_epoch / self.steps_per_epoch, 3),
+                          loss=loss, grad_norm=grad_norm, lr=self._lr(), tokens_per_s=round(rate, 1),
+                          eta_s=round(eta, 1), progress=round(self.step / self.total_steps, 4))
+                done = self.step >= self.total_steps
+                if self.step % cfg.eval_every == 0 or done:
+                    self.seconds = time.perf_counter() - started
+                    if self._evaluate(last_loss):
+                        self._stop = True  # early stop
+                        self.emit("info", message=f"early stop: no improvement in {cfg.patience} evaluations")
+                if done or self._stop:
+                    break
+            else:
+                self.epoch += 1
+                self.batch_in_epoch = 0
+                self.carry_state = None
+                continue
+            break
+        self.seconds = time.perf_counter() - started
+        if not self.history or self.history[-1]["step"] != self.step:
+            self._evaluate(last_loss)
+        self._save_resume()
+        result = {"best_val": self.best_val, "path": str(self.out_path), "steps": self.step,
+                  "resume_path": str(self.resume_path), "seconds": round(self.seconds, 1)}
+        if self.step < self.total_steps:
+            self.emit("stopped", step=self.step, resume_path=str(self.resume_path))
+        self.emit("done", **result)
+        return result
+
+    def _train_step(self, batch) -> tuple[float, float]:
+        cfg = self.config
+        self.model.train()
+        x, y = batch.x.to(self.device), batch.y.to(self.device)
+        state = detach_state(self.carry_state) if batch.carry else None
+        lr = self._lr()
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        logits, state = self.model(x, state)
+        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1),
+                               ignore_index=B.IGNORE)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if cfg.clip > 0:
+            norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.clip)
+        else:  # still measured: the grad-norm curve shows explosions when clipping is off
+            norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), float("inf"))
+        self.optimizer.step()
+        self.carry_state = detach_state(state) if self.corpus.mode == "stream" else None
+        return loss.item(), norm.item()
+
+    def _lr(self) -> float:
+        cfg = self.config
+        if self.step < cfg.warmup:
+            return cfg.lr * (self.step + 1) / cfg.warmup
+        if cfg.schedule == "constant":
+            return cfg.lr
+        span = max(1, self.total_steps - cfg.warmup)
+        progress = min(1.0, (self.step - cfg.warmup) / span)
+        return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+    # -- data -----------------------------------------------------------------------------
+    def _epoch_batches(self, epoch: int, skip: int = 0):
+        cfg = self.config
+        if self.corpus.mode == "names":
+            it = B.names_batches(self.corpus.train_sequences(epoch), cfg.batch_size,
+                                 seed=cfg.seed + epoch, pad_id=self.corpus.vocab.end_id)
+        else:
+            it = B.stream_batches(self.corpus.train_stream(epoch), cfg.batch_size, cfg.window,
+                                  offset=(epoch * 37) % cfg.window)
+        for i, batch in enumerate(it):
+            if i >= skip:
+                yield batch
+
+    def _count_steps_per_epoch(self) -> int:
+        cfg = self.config
+        if self.corpus.mode == "names":
+            return max(1, -(-len(self.corpus.train_items) // cfg.batch_size))
+        return B.count_stream_batches(int(self.corpus.train_stream(0).numel()), cfg.batch_size, cfg.window)
+
+    @torch.no_grad()
+    def validation_loss(self) -> float:
+        self.model.eval()
+        total, count = 0.0, 0
+        if self.corpus.mode == "names":
+            seqs = self.corpus.val_sequences()
+            batches = (B.pad_batch(seqs[i:i + 256], self.corpus.vocab.end_id) for i in range(0, len(seqs), 256))
+        else:
+            batches = B.stream_batches(self.corpus.val_stream(), min(self.config.batch_size, 16), 256)
+        state = None
+        for batch in batches:
+            x, y = batch.x.to(self.device), batch.y.to(self.device)
+            logits, state = self.model(x, state if batch.carry else None)
+            total += float(F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1),
+                                           ignore_index=B.IGNORE, reduction="sum"))
+            count += batch.tokens
+        return total / max(1, count)
+
+    # -- evaluation and checkpoints -------------------------------------------------------
+    def _evaluate(self, train_loss: float) -> bool:
+        cfg = self.config
+        val = self.validation_loss()
+        self.history.append({"step": self.step, "train_loss": round(train_loss, 4),
+                             "val_loss": round(val, 4), "tokens": self.tokens_seen})
+        improved = val < self.best_val
+        if improved:
+            self.best_val = val
+            self.bad_evals = 0
+        else:
+            self.bad_evals += 1
+        self.emit("eval", step=self.step, val_loss=val, train_loss=train_loss, best_val=self.best_val)
+        if improved:
+            save_checkpoint(self.out_path, self.model, self.corpus.vocab, self._meta(),
+                            half=cfg.half_weights)
+            self.emit("checkpoint", step=self.step, path=str(self.out_path), val_loss=val, best=True)
+        if cfg.sample_every and len(self.history) % cfg.sample_every == 0:
+            self.emit("sample", step=self.step, text=self.sample_text())
+        self._save_resume()
+        return bool(cfg.patience) and self.bad_evals >= cfg.patience
+
+    def sample_text(self) -> str:
+        vocab = self.corpus.vocab
+        if self.corpus.kind == "names":
+            rows = sample(self.model, [vocab.end_id], SampleSettings(max_length=40, count=6, seed=self.step))
+            return ", ".join(vocab.decode([t for t in r if t != vocab.end_id]) for r in rows)
+        settings = SampleSettings(temperature=0.8, max_length=240, seed=self.step, stop_at_end=False)
+        (row,) = sample(self.model, [vocab.end_id], settings)
+        out = vocab.decode(row)
+        return " ".join(out[:40]) if isinstance(out, list) else out
+
+    def _meta(self) -> dict:
+        cfg = self.config
+        return {
+            "domain": cfg.kind, "name": cfg.name or self.out_path.stem,
+            "encoding": ENCODINGS[cfg.kind], "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "train_config": asdict(cfg), "history": self.history, "corpus": self.corpus.meta(),
+            "metrics": {"val_nll": round(self.best_val, 4), "steps": self.step,
+                        "tokens_seen": self.tokens_seen, "train_seconds": round(self.seconds, 1),
+                        "parameters": self.model.num_parameters(), "device": str(self.device)},
+            "init_from": getattr(self, "init_from", None),
+        }
+
+    def _save_resume(self) -> None:
+        meta = self._meta()
+        meta["resume"] = {"step": self.step, "epoch": self.epoch, "batch_in_epoch": self.batch_in_epoch,
+                          "best_val": self.best_val if math.isfinite(self.best_val) else None,
+                          "bad_evals": self.bad_evals, "tokens_seen": self.tokens_seen,
+                          "seconds": self.seconds}
+        extras = {"torch_rng": torch.get_rng_state()}
+        if self.carry_state is not None:
+            parts = self.carry_state if isinstance(self.carry_state, tuple) else (self.carry_state,)
+            extras.update({f"carry_{i}": p for i, p in enumerate(parts)})
+        save_checkpoint(self.resume_path, self.model, self.corpus.vocab, meta,
+                        optimizer_state=self.optimizer.state_dict(), extras=extras)
+
+    def _restore(self, ck) -> dict:
+        r = ck.meta.get("resume")
+        if not r:
+            raise ValueError(f"{ck.path.name} is not a resume checkpoint (no training state)")
+        if ck.meta.get("corpus", {}).get("sha256") != self.corpus.sha256:
+            self.notes.append("the corpus changed since this run started; resuming on the new one")
+        self.step, self.epoch, self.batch_in_epoch = r["step"], r["epoch"], r["batch_in_epoch"]
+        self.best_val = r["best_val"] if r["best_val"] is not None else math.inf
+        self.bad_evals, self.tokens_seen, self.seconds = r["bad_evals"], r["tokens_seen"], r["seconds"]
+        self.history = list(ck.meta.get("history", []))
+        extras = ck.extras or {}
+        if "torch_rng" in extras:
+            torch.set_rng_state(extras["torch_rng"])
+        parts = tuple(extras[k].to(self.device) for k in ("carry_0", "carry_1") if k in extras)
+        if parts:
+            self.carry_state = parts if len(parts) == 2 else parts[0]
+        return ck.optimizer_state
+
+
+def resume_path_for(out_path: Path) -> Path:
+    name = out_path.name
+    stem = name[: -len(".safetensors")] if name.endswith(".safetensors") else out_path.stem
+    return out_path.with_name(stem + ".last.safetensors")

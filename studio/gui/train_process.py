@@ -1,0 +1,207 @@
+"""The trainer as a child process: ``python -m studio train --jsonl ...`` in a QProcess.
+
+The window never runs training itself: the CLI's trainer runs byte for byte, a crash
+cannot take the window down, and the event loop only sees a few lines per second.
+Lines are parsed as they arrive into a buffer; the Train tab drains it on a timer
+(``take_events``) instead of redrawing per event.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
+
+log = logging.getLogger(__name__)
+
+# Seconds the trainer gets after SIGTERM to write its resume checkpoint before a kill.
+STOP_GRACE_S = 30
+
+
+@dataclass
+class TrainOptions:
+    """Everything the form collects; ``to_args`` turns it into train CLI flags."""
+
+    corpus: str
+    kind: str = "names"
+    cell: str = "lstm"
+    layers: int = 2
+    hidden: int = 128
+    embedding: int = 32
+    dropout: float = 0.0
+    lr: float = 3e-3
+    batch: int = 32
+    window: int = 64
+    epochs: int = 10
+    max_steps: int = 0          # 0 = no step limit (epochs decide)
+    clip: float = 1.0           # 0 = off
+    device: str = "auto"
+    out: str = ""
+    init_from: str = ""
+    resume: str = ""
+    seed: int | None = None
+    eval_every: int = 0         # 0 = the trainer's default
+    patience: int = 0           # 0 = the trainer's default
+    name: str = ""
+    extra: list[str] = field(default_factory=list)
+
+    def to_args(self) -> list[str]:
+        args = ["--corpus", self.corpus, "--kind", self.kind, "--cell", self.cell,
+                "--layers", str(self.layers), "--hidden", str(self.hidden),
+                "--embedding", str(self.embedding), "--dropout", _num(self.dropout),
+                "--lr", _num(self.lr), "--batch", str(self.batch),
+                "--window", str(self.window), "--epochs", str(self.epochs),
+                "--clip", _num(self.clip), "--device", self.device]
+        if self.max_steps:
+            args += ["--max-steps", str(self.max_steps)]
+        if self.out:
+            args += ["--out", self.out]
+        if self.init_from:
+            args += ["--init-from", self.init_from]
+        if self.resume:
+            args += ["--resume", self.resume]
+        if self.seed is not None:
+            args += ["--seed", str(self.seed)]
+        if self.eval_every:
+            args += ["--eval-every", str(self.eval_every)]
+        if self.patience:
+            args += ["--patience", str(self.patience)]
+        if self.name:
+            args += ["--name", self.name]
+        return args + list(self.extra)
+
+    def label(self) -> str:
+        """Legend label for overlaid runs, e.g. ``LSTM 2x128 clip 1.0``."""
+        clip = f"clip {self.clip:g}" if self.clip else "no clip"
+        return f"{self.cell.upper()} {self.layers}x{self.hidden} {clip}"
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def parse_line(line: str) -> dict:
+    """One stdout line -> event dict. Non-JSON lines become ``info`` events."""
+    line = line.strip()
+    if not line:
+        return {}
+    try:
+        event = json.loads(line)
+    except json.JSONDecodeError:
+        return {"event": "info", "message": line}
+    if not isinstance(event, dict) or "event" not in event:
+        return {"event": "info", "message": line}
+    return event
+
+
+def train_command(args: list[str]) -> tuple[str, list[str]]:
+    """Program and arguments: the same ``train`` verb the CLI user types."""
+    return sys.executable, ["-m", "studio", "train", "--jsonl", *args]
+
+
+class TrainProcess(QObject):
+    """One training run. ``finished(exit_code, crashed)`` fires when the process ends."""
+
+    started = Signal()
+    finished = Signal(int, bool)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.proc = QProcess(self)
+        self.proc.setProcessEnvironment(_child_environment())
+        self.proc.readyReadStandardOutput.connect(self._read_stdout)
+        self.proc.readyReadStandardError.connect(self._read_stderr)
+        self.proc.started.connect(self.started)
+        self.proc.finished.connect(self._finished)
+        self.proc.errorOccurred.connect(self._error)
+        self._partial = b""
+        self._events: list[dict] = []
+        self.stderr_tail: list[str] = []
+        self.stopping = False
+        self._kill_timer = QTimer(self)
+        self._kill_timer.setSingleShot(True)
+        self._kill_timer.timeout.connect(self._kill)
+
+    # -- control ---------------------------------------------------------------
+    def start(self, args: list[str]) -> None:
+        program, argv = train_command(args)
+        log.info("train: %s %s", program, " ".join(argv))
+        self.stopping = False
+        self.proc.start(program, argv)
+
+    def running(self) -> bool:
+        return self.proc.state() != QProcess.ProcessState.NotRunning
+
+    def request_stop(self) -> None:
+        """SIGTERM: the trainer writes a resume checkpoint and reports ``stopped``."""
+        if not self.running():
+            return
+        self.stopping = True
+        self.proc.terminate()
+        self._kill_timer.start(STOP_GRACE_S * 1000)
+
+    def kill(self) -> None:
+        if self.running():
+            self.proc.kill()
+
+    def wait(self, ms: int = 10000) -> bool:
+        return self.proc.waitForFinished(ms)
+
+    # -- events ----------------------------------------------------------------
+    def take_events(self) -> list[dict]:
+        """Every event parsed since the last call (the tab's redraw timer drains this)."""
+        events, self._events = self._events, []
+        return events
+
+    def _read_stdout(self) -> None:
+        data = self._partial + bytes(self.proc.readAllStandardOutput())
+        *lines, self._partial = data.split(b"\n")
+        for raw in lines:
+            event = parse_line(raw.decode("utf-8", "replace"))
+            if event:
+                self._events.append(event)
+
+    def _read_stderr(self) -> None:
+        text = bytes(self.proc.readAllStandardError()).decode("utf-8", "replace")
+        for line in text.splitlines():
+            if line.strip():
+                log.info("trainer: %s", line)
+                self.stderr_tail.append(line)
+        del self.stderr_tail[:-40]
+
+    def _finished(self, code: int, status: QProcess.ExitStatus) -> None:
+        self._kill_timer.stop()
+        self._read_stdout()
+        if self._partial:
+            event = parse_line(self._partial.decode("utf-8", "replace"))
+            self._partial = b""
+            if event:
+                self._events.append(event)
+        crashed = status == QProcess.ExitStatus.CrashExit and not self.stopping
+        self.finished.emit(code, crashed)
+
+    def _error(self, error: QProcess.ProcessError) -> None:
+        if error == QProcess.ProcessError.FailedToStart:
+            self._events.append({"event": "error",
+                                 "message": f"could not start the trainer: {self.proc.errorString()}"})
+            self.finished.emit(-1, True)
+
+    def _kill(self) -> None:
+        log.warning("trainer did not stop within %ss; killing it", STOP_GRACE_S)
+        self.kill()
+
+
+def _child_environment() -> QProcessEnvironment:
+    env = QProcessEnvironment.systemEnvironment()
+    env.insert("PYTHONUNBUFFERED", "1")  # one JSON line reaches us as soon as it is printed
+    env.insert("PYTHONIOENCODING", "utf-8")
+    # Run from a source checkout too: make this very ``studio`` package importable.
+    root = str(Path(__file__).resolve().parents[2])
+    old = env.value("PYTHONPATH", "")
+    env.insert("PYTHONPATH", root + (os.pathsep + old if old else ""))
+    return env

@@ -1,0 +1,157 @@
+"""Weimar Jazz Database (WJazzD) ingest: melody CSV + beats CSV -> Solo.
+
+Onsets come from the metrical annotation, not from seconds: a note at (bar, beat, tatum of
+division) sits at ``(beat - 1) * 12 + round((tatum - 1) * 12 / division)`` ticks into its
+bar, so a solo's swing and its bar lines survive the performer's rubato. Durations have no
+metrical annotation; they are converted from seconds with the local beat duration.
+
+Time signatures: a solo's ``beats_per_bar`` is the most common bar length in its beats
+file (so 3/4, 5/4 ... solos load too). A bar that is longer or shorter than that (a 5/4
+bar inside a 4/4 tune, a half bar at a fade-out) is padded to whole bars of the solo's
+metre, so the positions inside all regular bars stay true; the report counts them.
+Bars before the first note (WJazzD pickups are numbered 0, -1, -2 ...) are dropped; the
+chord sounding there is carried into the first kept bar.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+from .chords import NO_CHORD, parse_chord
+from .report import FileReport, LoadResult
+from .types import TICKS_PER_BEAT, ChordSpan, Note, Solo, make_monophonic
+
+
+class WjazzdError(ValueError):
+    """A WJazzD CSV pair that cannot be read; the message says which column or row."""
+
+
+def _read_rows(path: Path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def read_solo(melody_csv, beats_csv, title: str | None = None,
+              warnings: list[str] | None = None) -> Solo:
+    """Read one solo. ``warnings`` (if given) collects non-fatal notes for the report."""
+    melody_csv, beats_csv = Path(melody_csv), Path(beats_csv)
+    warnings = warnings if warnings is not None else []
+    title = title or melody_csv.stem.removesuffix("_Solo")
+    try:
+        beats = [(int(r["bar"]), int(r["beat"]), r.get("chord", "").strip())
+                 for r in _read_rows(beats_csv)]
+        melody = [(int(r["bar"]), int(r["beat"]), int(r["tatum"]), int(r["division"]),
+                   float(r["duration"]), float(r["beatdur"]), int(round(float(r["pitch"]))))
+                  for r in _read_rows(melody_csv)]
+    except (KeyError, ValueError, TypeError) as exc:
+        raise WjazzdError(f"{title}: unreadable row or missing column ({exc})") from None
+    if not beats:
+        raise WjazzdError(f"{title}: the beats file has no rows")
+    if not melody:
+        raise WjazzdError(f"{title}: the melody file has no notes")
+
+    # Bar layout: each annotated bar takes as many whole bars of the solo's metre as it needs.
+    beats_in_bar: dict[int, int] = {}
+    for bar, beat, _ in beats:
+        beats_in_bar[bar] = max(beats_in_bar.get(bar, 0), beat)
+    for bar, beat, *_ in melody:
+        beats_in_bar[bar] = max(beats_in_bar.get(bar, 0), beat)
+    bpb = Counter(beats_in_bar.values()).most_common(1)[0][0]
+    first_bar = min(m[0] for m in melody)
+    bar_start: dict[int, int] = {}
+    tick = 0
+    irregular = 0
+    last_bar = max(beats_in_bar)
+    for bar in range(first_bar, last_bar + 1):
+        bar_start[bar] = tick
+        length = beats_in_bar.get(bar, bpb)
+        if length != bpb and first_bar < bar < last_bar:   # a short first/last bar is normal
+            irregular += 1
+        tick += -(-length // bpb) * bpb * TICKS_PER_BEAT
+    if irregular:
+        warnings.append(f"{irregular} bar(s) inside the solo not in {bpb}/4, padded to whole bars")
+
+    notes = []
+    for bar, beat, tatum, division, dur_s, beatdur, pitch in melody:
+        division = max(division, 1)
+        frac = round((tatum - 1) * TICKS_PER_BEAT / division)
+        start = bar_start[bar] + (beat - 1) * TICKS_PER_BEAT + frac
+        dur = max(1, round(dur_s / beatdur * TICKS_PER_BEAT)) if beatdur > 0 else TICKS_PER_BEAT
+        notes.append(Note(start, dur, pitch))
+    notes = make_monophonic(notes)
+    ticks_per_bar = bpb * TICKS_PER_BEAT
+    end = -(-max(n.end for n in notes) // ticks_per_bar) * ticks_per_bar
+
+    changes: list[tuple[int, object]] = []
+    current = NO_CHORD
+    for bar, beat, symbol in beats:
+        if not symbol:
+            continue
+        try:
+            chord = parse_chord(symbol)
+        except ValueError as exc:
+            warnings.append(f"bar {bar}: {exc}; treated as NC")
+            chord = NO_CHORD
+        if bar < first_bar:
+            current = chord                      # carried into the first kept bar
+            continue
+        changes.append((bar_start[bar] + (beat - 1) * TICKS_PER_BEAT, chord))
+    changes.sort(key=lambda c: c[0])
+    if not changes or changes[0][0] > 0:
+        changes.insert(0, (0, current))
+    spans = []
+    for i, (start, chord) in enumerate(changes):
+        stop = changes[i + 1][0] if i + 1 < len(changes) else end
+        stop = min(stop, end)
+        if stop > start:
+            spans.append(ChordSpan(start, stop, chord))
+
+    beatdurs = sorted(m[5] for m in melody if m[5] > 0)
+    tempo = 60.0 / beatdurs[len(beatdurs) // 2] if beatdurs else 120.0
+    return Solo(title, notes, spans, beats_per_bar=bpb, tempo=round(tempo, 2))
+
+
+def _pairs(folder: Path) -> list[tuple[str, Path, Path]]:
+    """(title, melody csv, beats csv) for every solo: from index.csv, else by file name."""
+    index = folder / "index.csv"
+    if index.is_file():
+        return [(r["solo"], folder / r["melody_csv"], folder / r["beats_csv"])
+                for r in _read_rows(index)]
+    pairs = []
+    for mel in sorted((folder / "csv_melody").glob("*.csv")):
+        pairs.append((mel.stem.removesuffix("_Solo"), mel, folder / "csv_beats" / mel.name))
+    return pairs
+
+
+def is_wjazzd_folder(path) -> bool:
+    path = Path(path)
+    return path.is_dir() and ((path / "index.csv").is_file() or (path / "csv_melody").is_dir())
+
+
+def load_wjazzd(folder, limit: int | None = None) -> LoadResult:
+    """Every solo of a WJazzD folder (index.csv or csv_melody/ + csv_beats/), with a report.
+
+    A file that cannot be read gets an "error" entry; the others still load.
+    """
+    folder = Path(folder)
+    solos: list[Solo] = []
+    files: list[FileReport] = []
+    for title, mel, beats in _pairs(folder)[:limit]:
+        rel = str(mel.relative_to(folder)) if mel.is_relative_to(folder) else str(mel)
+        if not mel.is_file() or not beats.is_file():
+            missing = mel if not mel.is_file() else beats
+            files.append(FileReport(rel, "error", message=f"missing file {missing.name}"))
+            continue
+        warnings: list[str] = []
+        try:
+            solo = read_solo(mel, beats, title, warnings)
+        except (WjazzdError, OSError, UnicodeDecodeError) as exc:
+            files.append(FileReport(rel, "error", message=str(exc)))
+            continue
+        solos.append(solo)
+        files.append(FileReport(rel, "ok", notes=len(solo.notes),
+                                message=f"{solo.beats_per_bar}/4, {solo.bar_count} bars",
+                                warnings=warnings))
+    return LoadResult(solos, files)
