@@ -64,7 +64,9 @@ class Solo:
         return chord_at(self.chords, tick)
 
     def copy(self, **changes) -> "Solo":
-        return replace(self, notes=list(self.notes), chords=list(self.chords), **changes)
+        changes.setdefault("notes", list(self.notes))
+        changes.setdefault("chords", list(self.chords))
+        return replace(self, **changes)
 
 
 def chord_at(spans: list[ChordSpan], tick: int) -> Chord:

@@ -1,0 +1,172 @@
+"""REMI-like event encoding of a solo over its chords ("jazz-remi-v1").
+
+One bar reads::
+
+    BAR POS_0 CHORD_Bb_dom7 [PITCH_p DUR_d]  POS_k [CHORD_...] [PITCH_p DUR_d]  ...
+
+* ``BAR`` opens every bar, empty ones too; a solo is a run of bars (the engine puts
+  ``<end>`` between solos, so ``<end>`` also means "no more bars").
+* ``POS_k``: k = tick in the bar, 12 ticks per beat, 0..47. Positions strictly increase
+  inside a bar. A position carries a chord change, a note, or both (chord first).
+* ``CHORD_<root>_<quality>`` restates the current chord at position 0 of every bar and
+  marks every change inside a bar. The restatement costs one token per bar and spares a
+  recurrent net from remembering the harmony across long bars of rests.
+  ``chords=False`` writes ``CHORD_NC`` at every bar start and nothing else: the
+  "chord-blind twin", same grammar, no harmony.
+* ``PITCH_p`` (36..96) then ``DUR_d`` (ticks from DURATIONS). Notes outside the pitch
+  range are moved by whole octaves into it (the pitch class survives). Durations snap to
+  the nearest allowed value, then shrink, if needed, so a note ends before the next
+  onset: a solo line stays monophonic and decoding never has to guess.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from .chords import NO_CHORD, QUALITIES, Chord, chord_from_token
+from .types import TICKS_PER_BEAT, ChordSpan, Note, Solo, chord_at, make_monophonic, merge_spans
+
+ENCODING = "jazz-remi-v1"
+BEATS_PER_BAR = 4
+TICKS_PER_BAR = BEATS_PER_BAR * TICKS_PER_BEAT
+PITCH_LOW, PITCH_HIGH = 36, 96
+# Every tick up to a beat (articulation of short notes matters), then the common longer
+# values: dotted/triplet eighths and quarters, halves, up to two bars.
+DURATIONS = tuple(range(1, 13)) + (14, 15, 16, 18, 20, 21, 24, 27, 30, 33, 36, 42, 48, 54,
+                                    60, 72, 84, 96)
+
+BAR = "BAR"
+
+
+def jazz_vocab_tokens() -> list[str]:
+    """The full, fixed event vocabulary, in a fixed order (without ``<end>``/``<unk>``)."""
+    chords = ["CHORD_NC"] + [Chord(root, q).token for root in range(12) for q in QUALITIES]
+    return ([BAR] + [f"POS_{k}" for k in range(TICKS_PER_BAR)] + chords
+            + [f"PITCH_{p}" for p in range(PITCH_LOW, PITCH_HIGH + 1)]
+            + [f"DUR_{d}" for d in DURATIONS])
+
+
+def fold_pitch(pitch: int) -> int:
+    """Move a pitch by whole octaves into PITCH_LOW..PITCH_HIGH."""
+    while pitch < PITCH_LOW:
+        pitch += 12
+    while pitch > PITCH_HIGH:
+        pitch -= 12
+    return pitch
+
+
+def quantize_duration(ticks: int, limit: int | None = None) -> int:
+    """The nearest allowed duration (ties go short), no longer than ``limit`` if given."""
+    best = min(DURATIONS, key=lambda d: (abs(d - ticks), d))
+    if limit is not None and best > limit:
+        best = max(d for d in DURATIONS if d <= max(limit, 1))
+    return best
+
+
+def _chord_events(solo: Solo, bars: int, chords: bool) -> dict[int, Chord]:
+    """tick -> chord token to write there: every bar start, plus changes inside bars."""
+    events: dict[int, Chord] = {}
+    for bar in range(bars):
+        events[bar * TICKS_PER_BAR] = chord_at(solo.chords, bar * TICKS_PER_BAR) if chords \
+            else NO_CHORD
+    if chords:
+        previous = None
+        for span in sorted(solo.chords, key=lambda s: s.start):
+            if span.start % TICKS_PER_BAR and span.chord != previous and 0 <= span.start:
+                events[span.start] = span.chord
+            previous = span.chord
+    return events
+
+
+def encode_solo(solo: Solo, chords: bool = True) -> list[str]:
+    """Tokens for a solo (no ``<end>``). ValueError for a metre longer than 4 beats."""
+    if solo.ticks_per_beat != TICKS_PER_BEAT:
+        raise ValueError(f"{solo.title}: expected {TICKS_PER_BEAT} ticks per beat")
+    if solo.beats_per_bar > BEATS_PER_BAR:
+        raise ValueError(f"{solo.title}: {solo.beats_per_bar}/4 does not fit the 4/4 encoding")
+    # A shorter metre (3/4) is written into 4/4 bars tick for tick; callers that train
+    # on a corpus keep 4/4 solos only (see jazz_data), so bar lines stay musical.
+    notes = make_monophonic(solo.notes)
+    bars = max(1, -(-max(solo.end_tick, 1) // TICKS_PER_BAR))
+    chord_events = _chord_events(solo, bars, chords)
+    note_at = {n.start: n for n in notes}
+    starts = sorted(note_at)
+    next_start = {s: (starts[i + 1] if i + 1 < len(starts) else None)
+                  for i, s in enumerate(starts)}
+    tokens: list[str] = []
+    for bar in range(bars):
+        lo = bar * TICKS_PER_BAR
+        tokens.append(BAR)
+        ticks = sorted({t for t in chord_events if lo <= t < lo + TICKS_PER_BAR}
+                       | {t for t in starts if lo <= t < lo + TICKS_PER_BAR})
+        for tick in ticks:
+            tokens.append(f"POS_{tick - lo}")
+            if tick in chord_events:
+                tokens.append(chord_events[tick].token)
+            note = note_at.get(tick)
+            if note is not None:
+                gap = next_start[tick] - tick if next_start[tick] is not None else None
+                tokens.append(f"PITCH_{fold_pitch(note.pitch)}")
+                tokens.append(f"DUR_{quantize_duration(note.duration, gap)}")
+    return tokens
+
+
+def decode_tokens(tokens, tempo: float = 120.0, title: str = "take",
+                  velocity: int = 90) -> Solo:
+    """A Solo from event tokens. Lenient: stray or unknown tokens are skipped, so a
+    partial stream (a take stopped early) still decodes; ``<end>`` after a bar ends it."""
+    bar = -1
+    pos = 0
+    pitch = None
+    notes: list[Note] = []
+    changes: list[tuple[int, Chord]] = []
+    for tok in tokens:
+        if tok == "<end>":
+            if bar >= 0:
+                break
+            continue
+        if tok == BAR:
+            bar, pos, pitch = bar + 1, 0, None
+        elif bar < 0:
+            continue
+        elif tok.startswith("POS_"):
+            pos, pitch = int(tok[4:]), None
+        elif tok.startswith("CHORD_"):
+            changes.append((bar * TICKS_PER_BAR + pos, chord_from_token(tok)))
+        elif tok.startswith("PITCH_"):
+            pitch = int(tok[6:])
+        elif tok.startswith("DUR_") and pitch is not None:
+            notes.append(Note(bar * TICKS_PER_BAR + pos, int(tok[4:]), pitch, velocity))
+            pitch = None
+    end = (bar + 1) * TICKS_PER_BAR
+    spans = []
+    for i, (start, chord) in enumerate(changes):
+        stop = changes[i + 1][0] if i + 1 < len(changes) else end
+        if stop > start:
+            spans.append(ChordSpan(start, stop, chord))
+    return Solo(title, notes, merge_spans(spans), beats_per_bar=BEATS_PER_BAR, tempo=tempo)
+
+
+def transpose_solo(solo: Solo, semitones: int) -> Solo:
+    """Notes and chords moved by ``semitones``; intervals kept exactly (no folding here)."""
+    notes = [Note(n.start, n.duration, n.pitch + semitones, n.velocity) for n in solo.notes]
+    spans = [ChordSpan(s.start, s.end, s.chord.transposed(semitones)) for s in solo.chords]
+    return solo.copy(notes=notes, chords=spans)
+
+
+def _title_hash(title: str) -> float:
+    digest = hashlib.sha1(title.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") / 2.0 ** 64
+
+
+def split_solos(solos: list[Solo], val_fraction: float = 0.1) -> tuple[list[Solo], list[Solo]]:
+    """(train, val): a solo is held out when the hash of its title falls below the fraction.
+
+    The split depends on the title only, so adding a solo never moves another one between
+    sides. With at least two solos and a fraction > 0, one solo is always held out.
+    """
+    val = [s for s in solos if _title_hash(s.title) < val_fraction]
+    if not val and val_fraction > 0 and len(solos) >= 2:
+        val = [min(solos, key=lambda s: _title_hash(s.title))]
+    held = {id(s) for s in val}
+    return [s for s in solos if id(s) not in held], val
