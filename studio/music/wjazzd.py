@@ -113,7 +113,7 @@ def read_solo(melody_csv, beats_csv, title: str | None = None,
     return Solo(title, notes, spans, beats_per_bar=bpb, tempo=round(tempo, 2))
 
 
-def _pairs(folder: Path) -> list[tuple[str, Path, Path]]:
+def solo_files(folder: Path) -> list[tuple[str, Path, Path]]:
     """(title, melody csv, beats csv) for every solo: from index.csv, else by file name."""
     index = folder / "index.csv"
     if index.is_file():
@@ -138,7 +138,7 @@ def load_wjazzd(folder, limit: int | None = None) -> LoadResult:
     folder = Path(folder)
     solos: list[Solo] = []
     files: list[FileReport] = []
-    for title, mel, beats in _pairs(folder)[:limit]:
+    for title, mel, beats in solo_files(folder)[:limit]:
         rel = str(mel.relative_to(folder)) if mel.is_relative_to(folder) else str(mel)
         if not mel.is_file() or not beats.is_file():
             missing = mel if not mel.is_file() else beats

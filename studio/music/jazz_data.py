@@ -1,0 +1,98 @@
+"""The jazz corpus as the trainer sees it: solos in, token lists per epoch out.
+
+``load_jazz_corpus`` accepts a WJazzD folder (index.csv or csv_melody/ + csv_beats/) or a
+MIDI file/folder, keeps the solos the 4/4 event encoding can hold, and reports every
+file. ``training_streams`` turns it into token lists for one epoch: training solos in a
+random key each (-5..+6 semitones, seeded by the epoch, so each epoch hears every solo in
+a new key and a rerun is identical), validation solos untransposed so validation loss is
+comparable across epochs. The engine joins the lists with ``<end>`` into one stream.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .encoding import BEATS_PER_BAR, ENCODING, encode_solo, split_solos, transpose_solo
+from .midi_corpus import load_midi_folder, midi_files
+from .report import FileReport, summarize
+from .types import Solo
+from .wjazzd import is_wjazzd_folder, load_wjazzd, solo_files
+
+KEY_RANGE = range(-5, 7)
+
+
+@dataclass
+class JazzCorpus:
+    solos: list[Solo]
+    report: dict
+    sha256: str
+    chords: bool = True
+    name: str = ""
+    files: list[FileReport] = field(default_factory=list)
+
+    @property
+    def note_count(self) -> int:
+        return sum(len(s.notes) for s in self.solos)
+
+
+def _sha256(paths: list[Path], root: Path) -> str:
+    digest = hashlib.sha256()
+    for p in sorted(paths):
+        rel = p.relative_to(root) if p.is_relative_to(root) else Path(p.name)
+        digest.update(str(rel.as_posix()).encode("utf-8") + b"\0")
+        digest.update(p.read_bytes())
+    return digest.hexdigest()
+
+
+def load_jazz_corpus(path, chords: bool = True, limit: int | None = None) -> JazzCorpus:
+    """Read a WJazzD folder or MIDI file(s). Raises FileNotFoundError for a missing path and
+    ValueError when nothing usable was found (the message carries the report summary)."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(f"no such corpus: {path}")
+    if is_wjazzd_folder(path):
+        source = "wjazzd"
+        solos, files = load_wjazzd(path, limit=limit)
+        used = [p for _, mel, beats in solo_files(path)[:limit] for p in (mel, beats) if p.is_file()]
+    else:
+        source = "midi"
+        solos, files = load_midi_folder(path)
+        used = midi_files(path)
+        if limit is not None:
+            solos = solos[:limit]
+    root = path if path.is_dir() else path.parent
+    kept = []
+    by_title = {Path(f.path).stem.removesuffix("_Solo"): f for f in files}
+    for solo in solos:
+        if solo.beats_per_bar != BEATS_PER_BAR:
+            entry = by_title.get(solo.title)
+            if entry is not None:
+                entry.status = "skipped"
+                entry.message = f"{solo.beats_per_bar}/4 solo: the jazz encoding is 4/4 only"
+            continue
+        kept.append(solo)
+    summary = summarize(files)
+    tokens = sum(len(encode_solo(s, chords=chords)) + 1 for s in kept)   # +1: the <end> between
+    report = {
+        "source": source, "path": str(path), "encoding": ENCODING, "chords": chords,
+        "solos": len(kept), "notes": sum(len(s.notes) for s in kept), "tokens": tokens,
+        "summary": summary, "files": [f.to_dict() for f in files],
+    }
+    if not kept:
+        raise ValueError(f"no usable solos in {path}: {summary}")
+    return JazzCorpus(kept, report, _sha256(list(used), root), chords=chords,
+                      name=path.name, files=files)
+
+
+def training_streams(corpus: JazzCorpus, epoch_seed: int,
+                     val_fraction: float = 0.1) -> tuple[list[list[str]], list[list[str]]]:
+    """(train token lists, val token lists) for one epoch; see the module docstring."""
+    train, val = split_solos(corpus.solos, val_fraction)
+    rng = random.Random(epoch_seed)
+    train_tokens = [encode_solo(transpose_solo(s, rng.choice(KEY_RANGE)), chords=corpus.chords)
+                    for s in train]
+    val_tokens = [encode_solo(s, chords=corpus.chords) for s in val]
+    return train_tokens, val_tokens
