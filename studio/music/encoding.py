@@ -63,16 +63,21 @@ def quantize_duration(ticks: int, limit: int | None = None) -> int:
     return best
 
 
-def _chord_events(solo: Solo, bars: int, chords: bool) -> dict[int, Chord]:
-    """tick -> chord token to write there: every bar start, plus changes inside bars."""
+def chord_events(spans: list[ChordSpan], bars: int, chords: bool = True) -> dict[int, Chord]:
+    """tick -> chord token to write there: every bar start, plus changes inside bars.
+
+    The encoder and the generation grammar both use this, so a chart forces exactly the
+    chord tokens the model saw in training.
+    """
     events: dict[int, Chord] = {}
     for bar in range(bars):
-        events[bar * TICKS_PER_BAR] = chord_at(solo.chords, bar * TICKS_PER_BAR) if chords \
+        events[bar * TICKS_PER_BAR] = chord_at(spans, bar * TICKS_PER_BAR) if chords \
             else NO_CHORD
     if chords:
         previous = None
-        for span in sorted(solo.chords, key=lambda s: s.start):
-            if span.start % TICKS_PER_BAR and span.chord != previous and 0 <= span.start:
+        for span in sorted(spans, key=lambda s: s.start):
+            if (span.start % TICKS_PER_BAR and span.chord != previous
+                    and 0 <= span.start < bars * TICKS_PER_BAR):
                 events[span.start] = span.chord
             previous = span.chord
     return events
@@ -88,7 +93,7 @@ def encode_solo(solo: Solo, chords: bool = True) -> list[str]:
     # on a corpus keep 4/4 solos only (see jazz_data), so bar lines stay musical.
     notes = make_monophonic(solo.notes)
     bars = max(1, -(-max(solo.end_tick, 1) // TICKS_PER_BAR))
-    chord_events = _chord_events(solo, bars, chords)
+    events = chord_events(solo.chords, bars, chords)
     note_at = {n.start: n for n in notes}
     starts = sorted(note_at)
     next_start = {s: (starts[i + 1] if i + 1 < len(starts) else None)
@@ -97,12 +102,12 @@ def encode_solo(solo: Solo, chords: bool = True) -> list[str]:
     for bar in range(bars):
         lo = bar * TICKS_PER_BAR
         tokens.append(BAR)
-        ticks = sorted({t for t in chord_events if lo <= t < lo + TICKS_PER_BAR}
+        ticks = sorted({t for t in events if lo <= t < lo + TICKS_PER_BAR}
                        | {t for t in starts if lo <= t < lo + TICKS_PER_BAR})
         for tick in ticks:
             tokens.append(f"POS_{tick - lo}")
-            if tick in chord_events:
-                tokens.append(chord_events[tick].token)
+            if tick in events:
+                tokens.append(events[tick].token)
             note = note_at.get(tick)
             if note is not None:
                 gap = next_start[tick] - tick if next_start[tick] is not None else None

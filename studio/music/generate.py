@@ -1,0 +1,206 @@
+"""Jazz generation over a chord chart, through the engine's one sampler.
+
+``generate_solo(ckpt, chart_text, settings)`` primes the model with ``<end>`` (the token
+that separates solos in training) plus optional primer bars, then runs
+``studio.core.sampler.sample_stream`` with a ``ChartGrammar`` constraint that forces the
+chart's bars and chords and keeps every event well-formed. The result is a ``Take``:
+the decoded solo over the chart, the tokens, and the settings that reproduce it (a take
+drawn without a seed records the seed it used).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+from .chart import as_chart
+from .encoding import BEATS_PER_BAR, PITCH_HIGH, PITCH_LOW, TICKS_PER_BAR, decode_tokens, encode_solo
+from .grammar import ChartGrammar
+from .types import ChordSpan, Note, Solo
+
+
+@dataclass
+class JazzSettings:
+    temperature: float = 1.0
+    top_p: float = 1.0
+    top_k: int = 0
+    seed: int | None = None
+    choruses: int = 1
+    tempo: float = 160.0
+    pitch_low: int = 48
+    pitch_high: int = 84
+    scale_mask: bool = False
+    primer: str | Path | Solo | None = None   # a MIDI file or a (corpus) Solo: its first bars prime the net
+    primer_bars: int = 4
+    count: int = 1                            # takes drawn in one batch (generate_takes)
+
+    def validate(self) -> None:
+        if self.choruses < 1 or self.choruses > 64:
+            raise ValueError("choruses must be between 1 and 64")
+        if not 20 <= self.tempo <= 400:
+            raise ValueError("tempo must be between 20 and 400 bpm")
+        if self.pitch_low > self.pitch_high:
+            raise ValueError("the lowest pitch is above the highest")
+        if self.pitch_high < PITCH_LOW or self.pitch_low > PITCH_HIGH:
+            raise ValueError(f"the pitch range must overlap {PITCH_LOW}..{PITCH_HIGH}")
+        if self.primer_bars < 0:
+            raise ValueError("primer bars must be >= 0")
+
+    def to_json(self) -> dict:
+        d = asdict(self) if not isinstance(self.primer, Solo) else {
+            **asdict(replace(self, primer=None)), "primer": f"solo:{self.primer.title}"}
+        if isinstance(d.get("primer"), Path):
+            d["primer"] = str(d["primer"])
+        return d
+
+
+@dataclass
+class Take:
+    solo: Solo
+    chart: str
+    settings: JazzSettings
+    model_name: str
+    tokens: list[str]
+    seed: int | None = None
+    stopped: bool = False             # True when should_stop ended it early
+    info: dict = field(default_factory=dict)
+
+    @property
+    def bars(self) -> int:
+        return self.solo.bar_count
+
+    @property
+    def seconds(self) -> float:
+        return self.solo.end_tick * self.solo.seconds_per_tick()
+
+    def to_midi(self, path, **options) -> Path:
+        from .midi_out import write_midi
+        return write_midi(self.solo, path, **options)
+
+    def render(self, rate: int = 44100, **options):
+        from .synth import render_solo
+        return render_solo(self.solo, rate=rate, **options)
+
+    def metrics(self) -> dict:
+        from .metrics import solo_metrics
+        return solo_metrics(self.solo)
+
+    def describe(self) -> dict:
+        """A JSON-ready summary for the take history and the CLI."""
+        return {"model": self.model_name, "seed": self.seed, "bars": self.bars,
+                "notes": len(self.solo.notes), "tempo": self.solo.tempo,
+                "seconds": round(self.seconds, 2), "stopped": self.stopped,
+                "settings": self.settings.to_json(), "chart": self.chart, **self.info}
+
+
+def _primer_tokens(primer, bars: int) -> list[str]:
+    """Tokens of the first ``bars`` bars of a MIDI file or a Solo (a 4/4 melody)."""
+    if primer is None or bars == 0:
+        return []
+    if isinstance(primer, Solo):
+        solo = primer
+    else:
+        from .midi_corpus import read_midi_solo
+        solo, report = read_midi_solo(Path(primer))
+        if solo is None:
+            raise ValueError(f"primer {Path(primer).name}: {report.message}")
+    if solo.beats_per_bar != BEATS_PER_BAR:
+        raise ValueError(f"primer {solo.title}: {solo.beats_per_bar}/4, the model plays 4/4")
+    end = bars * TICKS_PER_BAR
+    notes = [Note(n.start, min(n.duration, end - n.start), n.pitch, n.velocity)
+             for n in solo.notes if n.start < end]
+    spans = [ChordSpan(s.start, min(s.end, end), s.chord) for s in solo.chords if s.start < end]
+    if not spans:
+        spans = [ChordSpan(0, end, solo.chord_at(0))]
+    return encode_solo(solo.copy(notes=notes, chords=spans))
+
+
+def _model_plays_chords(meta: dict) -> bool:
+    """False for a chord-blind twin: it saw CHORD_NC only, so it must be fed CHORD_NC."""
+    for source in (meta, meta.get("train_config") or {}, meta.get("corpus") or {}):
+        if isinstance(source, dict) and source.get("chords") is False:
+            return False
+    return True
+
+
+def generate_takes(ckpt, chart_text: str, settings: JazzSettings,
+                   should_stop: Callable[[], bool] | None = None,
+                   on_step: Callable[[int, list[str]], None] | None = None) -> list[Take]:
+    """``settings.count`` takes over the chart in one batched pass.
+
+    ``on_step(index, tokens)`` gets row 0's new token list after each step (for a live
+    view); ``should_stop()`` is polled each step and ends the takes where they are.
+    """
+    from studio.core.sampler import SampleSettings, sample_stream
+
+    settings.validate()
+    chart = as_chart(chart_text)
+    spans = chart.to_spans(settings.choruses)
+    bars = chart.bar_count * settings.choruses
+    vocab = ckpt.vocab
+    chords = _model_plays_chords(ckpt.meta or {})
+    grammar = ChartGrammar(vocab.tokens, spans, bars, count=settings.count,
+                           pitch_low=settings.pitch_low, pitch_high=settings.pitch_high,
+                           scale_mask=settings.scale_mask, chords=chords,
+                           end_token=vocab.tokens[vocab.end_id])
+    seed = settings.seed if settings.seed is not None else random.randrange(2 ** 31)
+    prime = [vocab.end_id] + vocab.encode(_primer_tokens(settings.primer, settings.primer_bars))
+    sample_settings = SampleSettings(temperature=settings.temperature, top_k=settings.top_k,
+                                     top_p=settings.top_p, max_length=grammar.max_tokens(),
+                                     count=settings.count, seed=seed, stop_at_end=True)
+    rows: list[list[str]] = [[] for _ in range(settings.count)]
+    stopped = False
+    stream = sample_stream(ckpt.model, prime, sample_settings, constraint=grammar,
+                           end_id=vocab.end_id)
+    try:
+        for step in stream:
+            for row, tok in zip(rows, step.tokens):
+                if tok >= 0:
+                    row.append(vocab.tokens[tok])
+            if on_step is not None:
+                on_step(step.index, rows[0])
+            if should_stop is not None and should_stop():
+                stopped = not all(step.done)
+                break
+    finally:
+        stream.close()
+
+    takes = []
+    model_name = getattr(ckpt, "name", None) or (ckpt.meta or {}).get("name", "model")
+    for tokens in rows:
+        solo = decode_tokens(tokens, tempo=settings.tempo, title=f"{model_name} take")
+        played = max(1, solo.bar_count) if stopped else bars
+        end = played * TICKS_PER_BAR
+        solo.chords = [ChordSpan(s.start, min(s.end, end), s.chord) for s in spans if s.start < end]
+        takes.append(Take(solo, chart.text, settings, model_name, tokens, seed=seed,
+                          stopped=stopped, info={"chord_aware": chords}))
+    return takes
+
+
+def generate_solo(ckpt, chart_text: str, settings: JazzSettings | None = None,
+                  should_stop: Callable[[], bool] | None = None,
+                  on_step: Callable[[int, list[str]], None] | None = None) -> Take:
+    """One take over the chart (``settings.count`` is treated as 1)."""
+    settings = replace(settings or JazzSettings(), count=1)
+    return generate_takes(ckpt, chart_text, settings, should_stop, on_step)[0]
+
+
+def take_is_well_formed(take: Take) -> list[str]:
+    """Problems with a take (empty list = well-formed); used by tests and the CLI."""
+    problems = []
+    solo = take.solo
+    total = as_chart(take.chart).bar_count * take.settings.choruses * TICKS_PER_BAR
+    notes = sorted(solo.notes)
+    for a, b in zip(notes, notes[1:]):
+        if b.start < a.end:
+            problems.append(f"overlap at tick {b.start}")
+    for n in notes:
+        if n.end > total or n.start < 0:
+            problems.append(f"note at tick {n.start} ends at {n.end}, after the take ({total})")
+        if not take.settings.pitch_low <= n.pitch <= take.settings.pitch_high:
+            problems.append(f"pitch {n.pitch} outside the range")
+    if not take.stopped and take.tokens and take.tokens[-1] != "<end>":
+        problems.append("the take does not end with <end>")
+    return problems
