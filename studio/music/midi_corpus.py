@@ -1,7 +1,8 @@
 """A user's own MIDI files -> melodies (Solo) for training, with a per-file report.
 
-Which notes are the melody: the busiest monophonic non-drum part if there is one (a
-solo line), else the top line ("skyline") of the busiest non-drum part. A part is one
+Which notes are the melody: a monophonic non-drum part if there is one (the highest of
+the reasonably busy ones, see ``_pick``), else the top line ("skyline") of the busiest
+non-drum part. A part is one
 (track, channel) pair, so type-0 files with several channels in one track work too.
 Chords come from marker/text/lyric/cue events whose text parses as a chord symbol;
 without any, the solo is NC throughout (it trains the chord-blind model).
@@ -43,6 +44,7 @@ def _parts(mid: mido.MidiFile):
     texts: list[tuple[int, str]] = []
     tempo = None
     numerator = None
+    length = 0
     for ti, track in enumerate(mid.tracks):
         name = ""
         now = 0
@@ -65,6 +67,7 @@ def _parts(mid: mido.MidiFile):
                     start, vel = stack.pop(0)
                     part = parts.setdefault((ti, msg.channel), _Part(ti, msg.channel, name))
                     part.notes.append((start, max(now, start + 1), msg.note, vel))
+        length = max(length, now)
         for (channel, pitch), stack in held.items():     # note-on without note-off: end of track
             for start, vel in stack:
                 part = parts.setdefault((ti, channel), _Part(ti, channel, name))
@@ -72,7 +75,7 @@ def _parts(mid: mido.MidiFile):
         for part in parts.values():
             if part.track == ti and not part.name:
                 part.name = name
-    return list(parts.values()), texts, tempo, numerator
+    return list(parts.values()), texts, tempo, numerator, length
 
 
 def _chords_from_texts(texts, to_grid, end: int) -> list[ChordSpan]:
@@ -94,13 +97,22 @@ def _chords_from_texts(texts, to_grid, end: int) -> list[ChordSpan]:
     return merge_spans(spans)
 
 
+def _pick(mono: list[_Part]) -> _Part:
+    """The melody among monophonic parts: the highest (by mean pitch) of those with at
+    least a quarter of the busiest one's notes, so a walking bass, which is often the
+    busiest line of a band file, loses to the tune above it."""
+    busiest = max(len(p.notes) for p in mono)
+    fair = [p for p in mono if len(p.notes) * 4 >= busiest]
+    return max(fair, key=lambda p: sum(n[2] for n in p.notes) / len(p.notes))
+
+
 def read_midi_solo(path) -> tuple[Solo | None, FileReport]:
     """One file -> (Solo or None, report entry). Never raises for a bad file."""
     path = Path(path)
     report = FileReport(str(path.name), "ok")
     try:
         mid = mido.MidiFile(path, clip=True)
-        parts, texts, tempo, numerator = _parts(mid)
+        parts, texts, tempo, numerator, length = _parts(mid)
     except Exception as exc:  # mido raises OSError, EOFError, ValueError, KeyError ... on junk
         report.status, report.message = "error", f"not a readable MIDI file ({type(exc).__name__}: {exc})"
         return None, report
@@ -115,7 +127,7 @@ def read_midi_solo(path) -> tuple[Solo | None, FileReport]:
         report.status, report.message = "skipped", "drum-only file: no melody to learn"
         return None, report
     mono = [p for p in pitched if p.is_monophonic()]
-    chosen = max(mono or pitched, key=lambda p: len(p.notes))
+    chosen = _pick(mono) if mono else max(pitched, key=lambda p: len(p.notes))
     how = "monophonic line" if chosen in mono else "top line"
     if len(pitched) > 1:
         label = f"'{chosen.name}'" if chosen.name else f"#{chosen.track}"
@@ -133,7 +145,9 @@ def read_midi_solo(path) -> tuple[Solo | None, FileReport]:
     if numerator is None:
         report.warnings.append("no x/4 time signature: read as 4/4")
     ticks_per_bar = bpb * TICKS_PER_BEAT
-    end = -(-max(n.end for n in notes) // ticks_per_bar) * ticks_per_bar
+    # the take ends with its last note or its last bar line (end_of_track), whichever is later
+    last = max(max(n.end for n in notes), to_grid(length))
+    end = -(-last // ticks_per_bar) * ticks_per_bar
     chords = _chords_from_texts(texts, to_grid, end)
     if all(s.chord.is_nc for s in chords):
         report.warnings.append("no chord symbols in markers/text: chords are NC")
