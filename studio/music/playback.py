@@ -1,0 +1,94 @@
+"""Audio playback of a rendered buffer through sounddevice, when the machine can.
+
+The app must run where there is no PortAudio library or no output device (servers, CI,
+this build machine): sounddevice is imported lazily, and ``audio_status`` turns every
+failure into ``(False, reason)`` for the GUI to show beside a disabled Play button.
+``Player`` keeps a playhead clock (``position_seconds``) for the piano-roll cursor.
+Qt-free; the GUI polls ``position_seconds`` from a timer.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+
+class AudioUnavailable(RuntimeError):
+    """Playback is not possible here; the message says why (no PortAudio, no device ...)."""
+
+
+def _sounddevice():
+    """The sounddevice module, or AudioUnavailable with a reason a user can act on."""
+    try:
+        import sounddevice
+    except OSError as exc:   # the package is there but the PortAudio library is not
+        raise AudioUnavailable(f"PortAudio library not found ({exc}); install PortAudio "
+                               "(e.g. libportaudio2) to hear takes") from None
+    except ImportError:
+        raise AudioUnavailable("the sounddevice package is not installed") from None
+    return sounddevice
+
+
+def audio_status() -> tuple[bool, str]:
+    """(available, reason): can a take be played on this machine right now?"""
+    try:
+        sd = _sounddevice()
+    except AudioUnavailable as exc:
+        return False, str(exc)
+    try:
+        device = sd.query_devices(kind="output")
+    except Exception as exc:  # PortAudioError / ValueError when there is no output device
+        return False, f"no audio output device ({exc})"
+    name = device.get("name", "default") if isinstance(device, dict) else str(device)
+    return True, f"audio output: {name}"
+
+
+class Player:
+    """Plays one buffer at a time; ``play`` replaces what is playing."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._started: float | None = None
+        self._duration = 0.0
+        self._sd = None
+
+    def play(self, buffer, rate: int) -> None:
+        """Start playback (non-blocking). Raises AudioUnavailable with the reason."""
+        ok, reason = audio_status()
+        if not ok:
+            raise AudioUnavailable(reason)
+        sd = _sounddevice()
+        with self._lock:
+            try:
+                sd.stop()
+                sd.play(buffer, rate)
+            except Exception as exc:   # the device vanished between check and play
+                self._started = None
+                raise AudioUnavailable(f"playback failed ({exc})") from None
+            self._sd = sd
+            self._started = time.monotonic()
+            self._duration = len(buffer) / float(rate)
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._sd is not None and self._started is not None:
+                try:
+                    self._sd.stop()
+                except Exception:
+                    pass        # stopping a dead stream must never raise in a UI handler
+            self._started = None
+
+    def position_seconds(self) -> float | None:
+        """Seconds into the buffer, or None when nothing is playing (ended or stopped)."""
+        with self._lock:
+            if self._started is None:
+                return None
+            elapsed = time.monotonic() - self._started
+            if elapsed >= self._duration:
+                self._started = None
+                return None
+            return elapsed
+
+    @property
+    def playing(self) -> bool:
+        return self.position_seconds() is not None
