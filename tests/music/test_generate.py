@@ -104,3 +104,23 @@ def test_primer_from_solo():
 def test_wrong_vocabulary_is_refused():
     with pytest.raises(GrammarError):
         ChartGrammar(["<end>", "<unk>", "a", "b"], chart_to_spans("| C7 |"), 1)
+
+
+def test_take_helpers(tmp_path):
+    import json
+
+    import mido
+    import numpy as np
+
+    take = generate_solo(tiny_ckpt(), "| Dm7 | G7 | Cmaj7 | % |",
+                         JazzSettings(seed=8, tempo=180, primer=tmp_path / "none.mid", primer_bars=0))
+    path = take.to_midi(tmp_path / "take.mid", program=56)
+    assert len(mido.MidiFile(path).tracks) == 4
+    audio = take.render(rate=8000)
+    assert audio.shape[0] == int(np.ceil((16 * 60 / 180 + 0.6) * 8000))
+    assert float(np.abs(audio).max()) > 0.01
+    m = take.metrics()
+    assert m["bars"] == 4 and m["notes"] == len(take.solo.notes)
+    d = take.describe()
+    assert json.loads(json.dumps(d))["seed"] == 8 and d["bars"] == 4
+    assert abs(take.seconds - 16 * 60 / 180) < 1e-9
