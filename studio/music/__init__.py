@@ -1,0 +1,18 @@
+"""Qt-free jazz: chords, charts, WJazzD/MIDI ingest, event encoding, generation, MIDI
+export, a built-in synth, playback and metrics. Never imports PySide6.
+
+Modules (import what you need; nothing heavy is imported here):
+    chords       parse_chord, Chord, chord_tones, scale_for
+    types        Note, ChordSpan, Solo (12 ticks per beat)
+    wjazzd       load_wjazzd(folder) -> LoadResult(solos, files)
+    midi_corpus  load_midi_folder(path), read_midi_solo(path)
+    encoding     jazz_vocab_tokens, encode_solo, decode_tokens, transpose_solo, split_solos
+    jazz_data    load_jazz_corpus(path, chords) -> JazzCorpus; training_streams(corpus, seed)
+    chart        parse_chart, chart_to_spans, chart_bar_count, PRESETS
+    grammar      ChartGrammar (the sampler Constraint)
+    generate     JazzSettings, generate_solo / generate_takes -> Take
+    midi_out     solo_to_midi, write_midi
+    synth        render_solo, write_wav, render_soundfont (optional FluidSynth)
+    playback     audio_status, Player, AudioUnavailable
+    metrics      solo_metrics, corpus_metrics, NgramIndex, longest_shared_ngram
+"""
