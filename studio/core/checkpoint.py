@@ -120,7 +120,7 @@ def load_checkpoint(path, device="cpu", with_optimizer: bool = False) -> Checkpo
         if v.shape != expected[k].shape:
             raise CheckpointError(f"{path.name}: tensor {k} has shape {tuple(v.shape)}, "
                                   f"the config needs {tuple(expected[k].shape)}")
-    model.load_state_dict(weights)
+    model.load_state_dict(weights, assign=True)  # adopt the loaded tensors: no copy
     model.to(device).eval()
     optimizer_state = None
     if with_optimizer and "optimizer" in meta:
@@ -139,11 +139,8 @@ def _read_header(path: Path) -> dict:
             if len(head) < 8:
                 raise CheckpointError(f"{path.name}: too short to be a checkpoint")
             (n,) = struct.unpack("<Q", head)
-            if head[:2] == b"PK" or head[:1] == b"\x80":
-                raise CheckpointError(f"{path.name}: this is a pickle/zip file (e.g. a torch.save "
-                                      "file); it is refused because loading it could run code")
             if n == 0 or n > MAX_HEADER:
-                raise CheckpointError(f"{path.name}: not a safetensors checkpoint")
+                raise CheckpointError(_not_safetensors(path, head))
             blob = f.read(n)
     except OSError as exc:
         raise CheckpointError(f"{path.name}: cannot read ({exc.strerror or exc})") from exc
@@ -152,10 +149,17 @@ def _read_header(path: Path) -> dict:
     try:
         header = json.loads(blob)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CheckpointError(f"{path.name}: not a safetensors checkpoint") from exc
+        raise CheckpointError(_not_safetensors(path, head)) from exc
     if not isinstance(header, dict):
         raise CheckpointError(f"{path.name}: not a safetensors checkpoint")
     return header
+
+
+def _not_safetensors(path: Path, head: bytes) -> str:
+    if head[:2] == b"PK" or head[:1] == b"\x80":
+        return (f"{path.name}: this is a pickle/zip file (e.g. from torch.save); it is refused "
+                "because loading it could run code. Export weights as a Sequence Studio checkpoint")
+    return f"{path.name}: not a safetensors checkpoint"
 
 
 def _parse_meta(md: dict, path: Path) -> dict:

@@ -75,9 +75,16 @@ class SequenceNet(nn.Module):
         return sum(p.numel() for p in self.parameters())
 
     def stepper(self):
+        """The fast sampling step, rebuilt only when the weights changed (training steps
+        bump each parameter's version counter), since scripting it costs tens of ms."""
         from studio.core.stepper import make_stepper
 
-        return make_stepper(self)
+        key = tuple((p.data_ptr(), p._version, p.device) for p in self.parameters())
+        cached = self.__dict__.get("_stepper_cache")
+        if cached is None or cached[0] != key:
+            cached = (key, make_stepper(self))
+            self.__dict__["_stepper_cache"] = cached
+        return cached[1]
 
 
 def detach_state(state):

@@ -120,6 +120,7 @@ def sample_stream(model, prime, settings: SampleSettings, constraint: Constraint
             done = torch.zeros(n, dtype=torch.bool, device=device)
             for index in range(settings.max_length):
                 logits, state = stepper.step(last, state)
+                logits[:, 1] = float("-inf")  # <unk> stands for unseen input, never an output
                 if constraint is not None:
                     allowed = constraint.mask(index)
                     if allowed is not None:

@@ -65,6 +65,17 @@ class TrainConfig:
         return cls(**data)
 
 
+# Sensible starting points per kind; a recipe or a flag overrides each value.
+KIND_DEFAULTS = {
+    "names": dict(layers=2, hidden=128, embedding=32, dropout=0.1, batch_size=32, epochs=40,
+                  lr=3e-3, eval_every=100, patience=6),
+    "text": dict(layers=2, hidden=256, embedding=64, dropout=0.1, batch_size=32, window=128,
+                 epochs=5, eval_every=200),
+    "jazz": dict(layers=2, hidden=256, embedding=64, dropout=0.2, batch_size=32, window=256,
+                 epochs=10, eval_every=200),
+}
+
+
 class Trainer:
     EVENTS = ("report", "info", "step", "eval", "sample", "checkpoint", "stopped", "done")
 

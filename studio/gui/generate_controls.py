@@ -7,6 +7,7 @@ a take's recorded settings back.
 
 from __future__ import annotations
 
+import json
 import random
 
 from PySide6.QtCore import Qt, Signal
@@ -159,6 +160,30 @@ class SamplingForm(QWidget):
                 "length": self.length.value(), "count": self.count.value(),
                 "seed": self.seed.value(), "lock": self.lock.isChecked(),
                 "more": self.more_button.isChecked()}
+
+    def save_to(self, group) -> None:
+        """Into a settings ``Group``: shared values plus each domain's length/count/start."""
+        self.set_domain(self.domain)  # file the visible per-domain values first
+        for key, value in self.values().items():
+            if key not in ("length", "count", "primer"):
+                group.set(f"form/{key}", value)
+        group.set("form/per_domain", json.dumps(self._per_domain))
+
+    def restore_from(self, group) -> None:
+        try:
+            stored = json.loads(group.get("form/per_domain", "{}") or "{}")
+        except (TypeError, ValueError):
+            stored = {}
+        for domain, values in stored.items():
+            if domain in self._per_domain and isinstance(values, dict):
+                self._per_domain[domain].update(values)
+        values = self._per_domain[self.domain]
+        self.length.setValue(int(values["length"]))
+        self.count.setValue(int(values["count"]))
+        self.primer.setText(str(values["primer"]))
+        shared = {k: group.get(f"form/{k}") for k in
+                  ("temperature", "top_k", "top_p", "seed", "lock", "more")}
+        self.apply({k: v for k, v in shared.items() if v is not None})
 
     def apply(self, values: dict) -> None:
         if not values:

@@ -150,3 +150,49 @@ class StreamWorker(QThread):
         if batch:
             self.items.emit(batch)
         self.finished_with.emit(error)
+
+
+class CallbackWorker(QThread):
+    """Runs ``func(should_stop, report)`` on its own thread.
+
+    For engine functions that take a ``should_stop`` poll and a progress callback
+    (e.g. ``studio.music.generate.generate_solo``). ``report(value)`` may be called
+    often; at most one ``progress`` signal per ``interval`` seconds reaches the UI.
+    ``finished_with(result, error)`` fires once.
+    """
+
+    progress = Signal(object)
+    finished_with = Signal(object, object)
+
+    def __init__(self, func: Callable, interval: float = 0.1,
+                 snapshot: Callable | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self._func = func
+        # the engine may keep mutating what it reports (a growing token list): copy it
+        # on this thread, only when a signal actually goes out
+        self._snapshot = snapshot
+        self._interval = interval
+        self._stop = threading.Event()
+        self._last = 0.0
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def _report(self, value) -> None:
+        now = time.monotonic()
+        if now - self._last >= self._interval:
+            self._last = now
+            self.progress.emit(self._snapshot(value) if self._snapshot else value)
+
+    def run(self) -> None:
+        try:
+            result = self._func(self._stop.is_set, self._report)
+        except BaseException as exc:
+            log.debug("job failed", exc_info=True)
+            self.finished_with.emit(None, TaskError(exc, traceback.format_exc()))
+        else:
+            self.finished_with.emit(result, None)

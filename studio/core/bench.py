@@ -1,0 +1,170 @@
+"""``sequence-studio bench``: speed as ratios against baselines run in the same process.
+
+Figures are throughput ratios, not absolute claims: the machine's load shifts both sides
+alike. Baselines share our sampling arithmetic (softmax + multinomial per step) and thread
+count, so each ratio isolates one design choice:
+- sampler vs. calling nn.LSTM with seq_len 1 each step (the fused module's per-call cost);
+- sampler vs. re-running the whole prefix each step (makemore's way: O(T^2));
+- trainer vs. a bare PyTorch loop of the same model, batches and optimizer;
+- checkpoint load time in milliseconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import statistics
+import tempfile
+import time
+
+import torch
+import torch.nn.functional as F
+
+from studio.core import batches as B
+from studio.core.net import NetConfig, SequenceNet
+from studio.core.sampler import SampleSettings, sample_stream
+
+VOCAB = 65
+
+
+@contextlib.contextmanager
+def _threads(n: int):
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _net(layers: int, hidden: int, cell: str = "lstm") -> SequenceNet:
+    torch.manual_seed(0)
+    return SequenceNet(NetConfig(cell=cell, vocab_size=VOCAB, layers=layers, hidden=hidden, embedding=64)).eval()
+
+
+def _ours(net, batch: int, tokens: int) -> float:
+    settings = SampleSettings(max_length=tokens, count=batch, seed=0, stop_at_end=False)
+    t = time.perf_counter()
+    n = sum(1 for _ in sample_stream(net, [0], settings))
+    return n * batch / (time.perf_counter() - t)
+
+
+@torch.no_grad()
+def _nn_step(net, batch: int, tokens: int) -> float:
+    gen = torch.Generator().manual_seed(0)
+    tok = torch.zeros(batch, 1, dtype=torch.long)
+    state = None
+    t = time.perf_counter()
+    for _ in range(tokens):
+        logits, state = net(tok, state)
+        tok = torch.multinomial(torch.softmax(logits[:, -1], -1), 1, generator=gen)
+    return tokens * batch / (time.perf_counter() - t)
+
+
+@torch.no_grad()
+def _rerun_prefix(net, batch: int, tokens: int) -> float:
+    gen = torch.Generator().manual_seed(0)
+    seq = torch.zeros(batch, 1, dtype=torch.long)
+    t = time.perf_counter()
+    for _ in range(tokens):
+        logits, _ = net(seq)
+        nxt = torch.multinomial(torch.softmax(logits[:, -1], -1), 1, generator=gen)
+        seq = torch.cat([seq, nxt], 1)
+    return tokens * batch / (time.perf_counter() - t)
+
+
+def sampling_figures(tokens: int, rerun_tokens: int) -> dict:
+    net = _net(2, 256)
+    out = {}
+    for batch in (1, 64):
+        threads = 1 if batch <= 8 else torch.get_num_threads()  # the sampler's own policy
+        with _threads(threads):
+            _ours(net, batch, 20)  # warm up TorchScript
+            ours = _ours(net, batch, tokens)
+            step = _nn_step(net, batch, min(tokens, 300))
+            rerun = _rerun_prefix(net, batch, rerun_tokens)
+        out[f"batch_{batch}"] = {
+            "threads": threads, "ours_tok_s": round(ours), "nn_lstm_step_tok_s": round(step),
+            f"rerun_prefix_{rerun_tokens}_tok_s": round(rerun, 1),
+            "ratio_vs_nn_lstm_step": round(ours / step, 2),
+            "ratio_vs_rerun_prefix": round(ours / rerun, 1),
+        }
+    big = _net(3, 512)
+    with _threads(1):
+        _ours(big, 1, 20)
+        out["lstm_3x512_batch_1_tok_s"] = round(_ours(big, 1, tokens))
+        out["lstm_3x512_nn_lstm_step_tok_s"] = round(_nn_step(big, 1, min(tokens, 200)))
+    return out
+
+
+def trainer_figures(steps: int) -> dict:
+    from studio.core.data import Corpus
+    from studio.core.trainer import TrainConfig, Trainer
+    from studio.core.vocab import Vocab
+
+    g = torch.Generator().manual_seed(0)
+    ids = torch.randint(2, VOCAB, (64 * 128 * (steps + 4),), generator=g)
+    vocab = Vocab(["<end>", "<unk>"] + [chr(48 + i) for i in range(VOCAB - 2)])
+    corpus = Corpus(kind="text", vocab=vocab, report={"items": 0}, sha256="bench", name="bench",
+                    mode="stream", train_ids=ids, val_ids=ids[:64 * 129])
+    cfg = TrainConfig(kind="text", layers=2, hidden=256, embedding=64, batch_size=64, window=128,
+                      max_steps=steps, epochs=1, eval_every=10**9, sample_every=0, device="cpu", warmup=1)
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        trainer = Trainer(cfg, corpus, os.path.join(tmp, "b.safetensors"))
+        trainer.on("step", lambda e: times.append(time.perf_counter()))
+        trainer.run()
+    trainer_rate = (len(times) - 2) * 64 * 128 / (times[-1] - times[1])  # skip the warm-up step
+
+    torch.manual_seed(cfg.seed)
+    net = SequenceNet(NetConfig(cell="lstm", vocab_size=VOCAB, layers=2, hidden=256, embedding=64))
+    opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    state, stamps = None, []
+    net.train()
+    for i, batch in enumerate(B.stream_batches(ids, 64, 128)):
+        if i >= steps:
+            break
+        logits, state = net(batch.x, None if state is None else tuple(s.detach() for s in state))
+        loss = F.cross_entropy(logits.reshape(-1, VOCAB), batch.y.reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        opt.step()
+        loss.item()
+        stamps.append(time.perf_counter())
+    bare_rate = (len(stamps) - 2) * 64 * 128 / (stamps[-1] - stamps[1])
+    return {"model": "LSTM 2x256, batch 64 x window 128", "trainer_tok_s": round(trainer_rate),
+            "bare_loop_tok_s": round(bare_rate), "ratio_trainer_vs_bare": round(trainer_rate / bare_rate, 3)}
+
+
+def load_figures() -> dict:
+    from studio.core.checkpoint import load_checkpoint, save_checkpoint
+    from studio.core.vocab import Vocab
+
+    vocab = Vocab(["<end>", "<unk>"] + [chr(48 + i) for i in range(VOCAB - 2)])
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for layers, hidden in ((2, 512), (3, 512)):
+            net = _net(layers, hidden)
+            path = os.path.join(tmp, "m.safetensors")
+            save_checkpoint(path, net, vocab, {"domain": "text"})
+            load_checkpoint(path)
+            ms = []
+            for _ in range(5):
+                t = time.perf_counter()
+                load_checkpoint(path)
+                ms.append((time.perf_counter() - t) * 1000)
+            out[f"load_ms_lstm_{layers}x{hidden}"] = round(statistics.median(ms), 1)
+    return out
+
+
+def run_bench(quick: bool = False) -> dict:
+    tokens = 100 if quick else 500
+    return {
+        "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+                    "torch": torch.__version__, "python": platform.python_version()},
+        "sampling": sampling_figures(tokens, rerun_tokens=tokens),
+        "training": trainer_figures(6 if quick else 25),
+        "checkpoint": load_figures(),
+    }

@@ -1,0 +1,19 @@
+"""Which exceptions are a person's mistake or a bad file (one clear line), not a bug."""
+
+from __future__ import annotations
+
+
+def user_message(exc: BaseException) -> str | None:
+    from studio.core.checkpoint import CheckpointError
+    from studio.core.data import CorpusError
+    from studio.core.vocab import VocabError
+
+    if isinstance(exc, (CheckpointError, CorpusError, VocabError)):
+        return str(exc)
+    if isinstance(exc, (FileNotFoundError, PermissionError, FileExistsError, IsADirectoryError)):
+        return str(exc)
+    if isinstance(exc, OSError) and exc.errno == 28:
+        return f"the disk is full ({exc.filename or 'writing'}); nothing was overwritten"
+    if isinstance(exc, ValueError):
+        return str(exc)
+    return None

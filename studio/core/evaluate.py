@@ -1,0 +1,75 @@
+"""``sequence-studio eval``: held-out numbers for a model on a corpus, as a dict (JSON)."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from studio.core import batches as B
+from studio.core.data import load_corpus
+from studio.core.generate import generate_names, known_items
+from studio.core.sampler import SampleSettings
+
+
+@torch.no_grad()
+def nll_of_sequences(model, seqs: list[list[int]], pad_id: int = 0) -> tuple[float, int]:
+    """Mean NLL per predicted token over padded sequences (end token included)."""
+    model.eval()
+    device = next(model.parameters()).device
+    total, count = 0.0, 0
+    for i in range(0, len(seqs), 256):
+        b = B.pad_batch(seqs[i:i + 256], pad_id)
+        logits, _ = model(b.x.to(device))
+        total += float(F.cross_entropy(logits.reshape(-1, logits.size(-1)), b.y.to(device).reshape(-1),
+                                       ignore_index=B.IGNORE, reduction="sum"))
+        count += b.tokens
+    return total / max(1, count), count
+
+
+@torch.no_grad()
+def nll_of_stream(model, ids: torch.Tensor) -> tuple[float, int]:
+    """Mean NLL per token of a stream, state carried across 256-token windows."""
+    model.eval()
+    device = next(model.parameters()).device
+    total, count, state = 0.0, 0, None
+    for b in B.stream_batches(ids, 1, 256):
+        logits, state = model(b.x.to(device), state if b.carry else None)
+        total += float(F.cross_entropy(logits.reshape(-1, logits.size(-1)), b.y.to(device).reshape(-1),
+                                       reduction="sum"))
+        count += b.tokens
+    return total / max(1, count), count
+
+
+def evaluate(ck, corpus_path, samples: int = 500, choruses: int = 20, seed: int = 0) -> dict:
+    kind = ck.domain
+    out: dict = {"model": ck.name, "domain": kind, "corpus": str(corpus_path),
+                 "val_nll_recorded": ck.meta.get("metrics", {}).get("val_nll")}
+    if kind == "jazz":
+        from studio.music.evaluate import evaluate_jazz
+
+        out.update(evaluate_jazz(ck, corpus_path, choruses=choruses, seed=seed))
+        return out
+    corpus = load_corpus(corpus_path, kind, vocab=ck.vocab,
+                         val_fraction=ck.meta.get("train_config", {}).get("val_fraction", 0.1))
+    same = corpus.sha256 == ck.meta.get("corpus", {}).get("sha256")
+    out["same_corpus_as_training"] = same
+    if kind == "names":
+        every = corpus.train_sequences(0) + corpus.val_sequences()
+        out["file_nll"], out["file_tokens"] = nll_of_sequences(ck.model, every)
+        out["val_nll"], out["val_tokens"] = nll_of_sequences(ck.model, corpus.val_sequences())
+        train = known_items(ck) or set(corpus.train_items)
+        for t in (1.0, 0.8):
+            names = generate_names(ck, SampleSettings(temperature=t, count=samples, seed=seed, max_length=60))
+            names = [n for n in names if n]
+            out[f"novel_share_T{t}"] = round(sum(n not in train for n in names) / max(1, len(names)), 4)
+            out[f"examples_T{t}"] = names[:8]
+    else:
+        whole = torch.cat([corpus.train_ids, corpus.val_ids])
+        out["file_nll"], out["file_tokens"] = nll_of_stream(ck.model, whole)
+        out["val_nll"], out["val_tokens"] = nll_of_stream(ck.model, corpus.val_ids)
+    for k in ("file_nll", "val_nll"):
+        out[k] = round(out[k], 4)
+        out[k.replace("nll", "perplexity")] = round(math.exp(out[k]), 3)
+    return out

@@ -1,0 +1,122 @@
+"""The model library: shipped models (read-only) and the user's own (platformdirs folder)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from studio.core.checkpoint import CheckpointError, load_checkpoint, read_metadata
+from studio.paths import shipped_models_dir, user_models_dir
+
+SUFFIX = ".safetensors"
+
+
+@dataclass
+class ModelEntry:
+    path: Path
+    name: str
+    shipped: bool
+    meta: dict
+
+    @property
+    def card(self) -> Path | None:
+        card = self.path.with_suffix(".md")
+        return card if card.is_file() else None
+
+    def summary(self) -> dict:
+        cfg = self.meta.get("config", {})
+        metrics = self.meta.get("metrics", {})
+        return {
+            "name": self.name, "domain": self.meta.get("domain"), "cell": cfg.get("cell"),
+            "size": f"{cfg.get('layers')}x{cfg.get('hidden')}", "parameters": metrics.get("parameters"),
+            "val_nll": metrics.get("val_nll"), "corpus": self.meta.get("corpus", {}).get("name"),
+            "created": self.meta.get("created"), "shipped": self.shipped, "path": str(self.path),
+        }
+
+
+def _entries(folder: Path, shipped: bool) -> list[ModelEntry]:
+    out = []
+    if not folder.is_dir():
+        return out
+    for path in sorted(folder.glob(f"*{SUFFIX}")):
+        if path.name.endswith(".last" + SUFFIX):  # resume files belong to the trainer
+            continue
+        try:
+            meta = read_metadata(path)
+        except CheckpointError:
+            continue  # a stray file is not a model; import reports reasons, listing skips
+        out.append(ModelEntry(path, meta.get("name") or path.stem, shipped, meta))
+    return out
+
+
+def list_models(domain: str | None = None) -> list[ModelEntry]:
+    models = _entries(shipped_models_dir(), True) + _entries(user_models_dir(), False)
+    return [m for m in models if domain is None or m.meta.get("domain") == domain]
+
+
+def find_model(name_or_path: str) -> Path:
+    """A path as given, or a library model by name or file stem."""
+    p = Path(name_or_path)
+    if p.exists():
+        return p
+    for m in list_models():
+        if name_or_path in (m.name, m.path.stem):
+            return m.path
+    raise FileNotFoundError(f"no model file or library model called {name_or_path!r}")
+
+
+def _safe_stem(name: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9._ -]+", "_", name).strip(" .") or "model"
+    return stem[:80]
+
+
+def import_model(src) -> ModelEntry:
+    """Copy a checkpoint into the user library after loading it fully (never unpickles)."""
+    src = Path(src)
+    ck = load_checkpoint(src)  # raises CheckpointError with the reason; nothing is copied
+    dest = user_models_dir() / (_safe_stem(src.stem) + SUFFIX)
+    n = 2
+    while dest.exists():
+        dest = user_models_dir() / f"{_safe_stem(src.stem)}-{n}{SUFFIX}"
+        n += 1
+    shutil.copyfile(src, dest)
+    return ModelEntry(dest, ck.meta.get("name") or dest.stem, False, read_metadata(dest))
+
+
+def export_model(entry: ModelEntry, dest) -> Path:
+    dest = Path(dest)
+    if dest.is_dir():
+        dest = dest / entry.path.name
+    shutil.copyfile(entry.path, dest)
+    if entry.card:
+        shutil.copyfile(entry.card, dest.with_suffix(".md"))
+    return dest
+
+
+def rename_model(entry: ModelEntry, new_name: str) -> ModelEntry:
+    if entry.shipped:
+        raise PermissionError("shipped models are read-only")
+    dest = entry.path.with_name(_safe_stem(new_name) + SUFFIX)
+    if dest.exists() and dest != entry.path:
+        raise FileExistsError(f"a model called {dest.stem!r} already exists")
+    ck = load_checkpoint(entry.path)
+    ck.meta["name"] = new_name
+    from studio.core.checkpoint import save_checkpoint
+
+    save_checkpoint(dest, ck.model, ck.vocab, ck.meta,
+                    half=bool(ck.meta.get("train_config", {}).get("half_weights")))
+    if dest != entry.path:
+        entry.path.unlink()
+        if entry.card:
+            entry.card.rename(dest.with_suffix(".md"))
+    return ModelEntry(dest, new_name, False, read_metadata(dest))
+
+
+def delete_model(entry: ModelEntry) -> None:
+    if entry.shipped:
+        raise PermissionError("shipped models are read-only")
+    entry.path.unlink(missing_ok=True)
+    if entry.card:
+        entry.card.unlink()

@@ -1,0 +1,361 @@
+"""The jazz side of the Generate tab: chart, tempo, instrument, piano roll, transport.
+
+Generation is ``studio.music.generate.generate_solo`` (the CLI's ``sample`` for jazz
+models) run by a ``CallbackWorker``: its ``on_step`` feeds a live piano roll and its
+``should_stop`` poll is the Stop button. Export uses ``studio.music.midi_out`` and
+``studio.music.synth``; playback ``studio.music.playback`` (see ``jazz_audio``).
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+
+import shiboken6
+from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDrag
+from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QFileDialog, QFormLayout,
+                               QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSpinBox,
+                               QVBoxLayout, QWidget)
+
+from studio.gui.errors import show_error
+from studio.gui.jazz_audio import AudioTransport, write_midi_file, write_wav_file
+from studio.gui.piano_roll import PianoRoll
+from studio.gui.settings import Group
+from studio.gui.workers import CallbackWorker
+from studio.music.chart import PRESETS, ChartError, parse_chart
+
+log = logging.getLogger(__name__)
+
+# General MIDI programs that suit a jazz line (0-based program numbers).
+INSTRUMENTS = [("Tenor sax", 66), ("Alto sax", 65), ("Trumpet", 56), ("Trombone", 57),
+               ("Vibraphone", 11), ("Jazz guitar", 26), ("Acoustic piano", 0),
+               ("Flute", 73), ("Clarinet", 71)]
+CUSTOM = "Custom"
+
+
+class DragHandle(QLabel):
+    """Drag this out of the window to drop the take's MIDI file into a DAW or folder."""
+
+    def __init__(self, make_file, parent: QWidget | None = None):
+        super().__init__("⇱ Drag MIDI", parent)
+        self.make_file = make_file    # () -> Path | None
+        self.setToolTip("Drag into your DAW or a folder to drop the take as a MIDI file")
+        self.setFrameShape(QLabel.Shape.StyledPanel)
+        self.setStyleSheet("padding: 3px 8px; background: #eef3fa; border-radius: 3px")
+        self.setCursor(Qt.CursorShape.OpenHandCursor)
+        self._press: QPoint | None = None
+        self.last_drag: QDrag | None = None
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press = event.position().toPoint()
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._press is None:
+            return
+        if (event.position().toPoint() - self._press).manhattanLength() < \
+                QApplication.startDragDistance():
+            return
+        self._press = None
+        self.start_drag()
+
+    def mouseReleaseEvent(self, event) -> None:
+        self._press = None
+
+    def drag_data(self) -> QMimeData | None:
+        path = self.make_file()
+        if path is None:
+            return None
+        data = QMimeData()
+        data.setUrls([QUrl.fromLocalFile(str(path))])
+        return data
+
+    def start_drag(self) -> None:
+        data = self.drag_data()
+        if data is None:
+            return
+        drag = QDrag(self)
+        drag.setMimeData(data)
+        self.last_drag = drag
+        drag.exec(Qt.DropAction.CopyAction)
+
+
+class JazzPanel(QWidget):
+    message = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.preset = QComboBox()
+        self.preset.addItem(CUSTOM)
+        for name in PRESETS:
+            self.preset.addItem(name)
+        self.chart = QPlainTextEdit()
+        self.chart.setPlaceholderText("| Dm7 | G7 | Cmaj7 | % |")
+        self.chart.setMaximumHeight(78)
+        self.chart.setToolTip("Bars between |, % repeats a bar, two chords share a bar, "
+                              "|: ... :| repeats")
+        self.chart_status = QLabel()
+        self.chart_status.setStyleSheet("color: #a00")
+        self.tempo = QSpinBox()
+        self.tempo.setRange(40, 360)
+        self.tempo.setValue(160)
+        self.tempo.setSuffix(" bpm")
+        self.instrument = QComboBox()
+        for name, program in INSTRUMENTS:
+            self.instrument.addItem(name, program)
+        self.comping = QCheckBox("Comping")
+        self.comping.setChecked(True)
+        self.comping.setToolTip("Add a chord-voicing track to the MIDI/WAV")
+        self.bass = QCheckBox("Bass")
+        self.bass.setChecked(True)
+        self.scale_mask = QCheckBox("Chord scales only")
+        self.scale_mask.setToolTip("Allow only pitches of each chord's scale")
+        self.chart.setPlainText(PRESETS.get("Bb blues", ""))
+        self.preset.setCurrentText("Bb blues" if "Bb blues" in PRESETS else CUSTOM)
+        self.preset.currentTextChanged.connect(self._preset_chosen)
+        self._check_timer = QTimer(self, singleShot=True, interval=300)
+        self._check_timer.timeout.connect(self._chart_edited)
+        self.chart.textChanged.connect(self._check_timer.start)
+
+        top = QFormLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        preset_row = QHBoxLayout()
+        preset_row.addWidget(self.preset, 1)
+        preset_row.addWidget(QLabel("Tempo"))
+        preset_row.addWidget(self.tempo)
+        preset_row.addWidget(QLabel("Instrument"))
+        preset_row.addWidget(self.instrument)
+        top.addRow("C&hart", preset_row)
+        top.addRow("", self.chart)
+        top.addRow("", self.chart_status)
+
+        self.roll = PianoRoll()
+        self.audio = AudioTransport(self)
+        self.play_button = QPushButton("▶ Play")
+        self.stop_button = QPushButton("■ Stop")
+        self.midi_button = QPushButton("Export MIDI…")
+        self.midi_button.setToolTip("Type-1 MIDI at 480 PPQ with chord markers (Ctrl+S)")
+        self.wav_button = QPushButton("Export WAV…")
+        self.drag = DragHandle(self.temp_midi)
+        self.audio_status = QLabel()
+        self.audio_status.setStyleSheet("color: #777")
+        self.play_button.clicked.connect(self.play)
+        self.stop_button.clicked.connect(self.audio.stop)
+        self.midi_button.clicked.connect(lambda: self.export_midi())
+        self.wav_button.clicked.connect(lambda: self.export_wav())
+        self.audio.position.connect(self.roll.set_playhead)
+        self.audio.state_changed.connect(self._update_buttons)
+        self.audio.status_known.connect(self._update_buttons)
+        transport = QHBoxLayout()
+        for w in (self.play_button, self.stop_button, self.midi_button, self.wav_button, self.drag):
+            transport.addWidget(w)
+        transport.addStretch(1)
+        for w in (self.comping, self.bass, self.scale_mask):
+            transport.addWidget(w)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.roll, 1)
+        layout.addLayout(transport)
+        layout.addWidget(self.audio_status)
+
+        self.take = None            # the gui Take shown (its .result is a music Take)
+        self.worker: CallbackWorker | None = None
+        self._threads: set = set()   # every worker thread still running
+        self._temp_dir = tempfile.TemporaryDirectory(prefix="sequence-studio-")
+        self._update_buttons()
+        self._chart_edited()
+        self.audio.check()
+
+    # -- chart -----------------------------------------------------------------
+    def _preset_chosen(self, name: str) -> None:
+        if name in PRESETS:
+            self.chart.setPlainText(PRESETS[name])
+
+    def _chart_edited(self) -> None:
+        text = self.chart.toPlainText()
+        if PRESETS.get(self.preset.currentText()) != text:
+            self.preset.blockSignals(True)
+            self.preset.setCurrentText(next((k for k, v in PRESETS.items() if v == text), CUSTOM))
+            self.preset.blockSignals(False)
+        try:
+            chart = parse_chart(text)
+        except (ChartError, ValueError) as exc:
+            self.chart_status.setText(str(exc))
+            return
+        self.chart_status.setText("" if chart.bar_count else "The chart has no bars.")
+
+    def check_chart(self) -> None:
+        """Raise ValueError (ChartError) when the chart cannot be played."""
+        chart = parse_chart(self.chart.toPlainText())
+        if not chart.bar_count:
+            raise ValueError("The chart has no bars: type bars like | Dm7 | G7 | Cmaj7 |")
+
+    def values(self) -> dict:
+        return {"chart": self.chart.toPlainText(), "chart_name": self.preset.currentText(),
+                "tempo": self.tempo.value(), "program": self.instrument.currentData(),
+                "comping": self.comping.isChecked(), "bass": self.bass.isChecked(),
+                "scale_mask": self.scale_mask.isChecked()}
+
+    def apply(self, values: dict) -> None:
+        if values.get("chart"):
+            self.chart.setPlainText(values["chart"])
+        if values.get("tempo"):
+            self.tempo.setValue(int(float(values["tempo"])))
+        index = self.instrument.findData(int(values.get("program", -1) or -1))
+        if index >= 0:
+            self.instrument.setCurrentIndex(index)
+        for box, key in ((self.comping, "comping"), (self.bass, "bass"), (self.scale_mask, "scale_mask")):
+            if key in values:
+                value = values[key]
+                box.setChecked(value.lower() == "true" if isinstance(value, str) else bool(value))
+
+    # -- generation ------------------------------------------------------------
+    def start_take(self, ckpt, settings, take, done) -> None:
+        """Generate over the chart; ``done(take, error)`` when finished or stopped."""
+        from studio.music.encoding import decode_tokens
+        from studio.music.generate import JazzSettings, generate_solo
+
+        values = take.settings
+        jazz = JazzSettings(temperature=settings.temperature, top_p=settings.top_p,
+                            top_k=settings.top_k, seed=settings.seed,
+                            choruses=int(values.get("length", 1)), tempo=float(values["tempo"]),
+                            scale_mask=bool(values.get("scale_mask")))
+        chart_text = values["chart"]
+        spans = parse_chart(chart_text).to_spans(jazz.choruses)
+        self.audio.stop()
+
+        def work(should_stop, report):
+            return generate_solo(ckpt, chart_text, jazz, should_stop=should_stop,
+                                 on_step=lambda _i, tokens: report(tokens))
+
+        def live(tokens) -> None:
+            # draw the take as it grows, over the whole chart's chord lane
+            solo = decode_tokens(tokens, tempo=jazz.tempo)
+            solo.chords = spans
+            self.roll.set_solo(solo)
+
+        worker = CallbackWorker(work, interval=0.15, snapshot=list, parent=self)
+        worker.progress.connect(live)
+
+        def finished(result, error):
+            if self.worker is worker:
+                self.worker = None
+            if error is None:
+                take.result = result
+                take.stopped = bool(result.stopped)
+                self.show_take(take)
+            done(take if error is None else None, error)
+
+        worker.finished_with.connect(finished)
+        # delete only once run() has returned: deleting a running QThread aborts
+        worker.finished.connect(worker.deleteLater)
+        self._threads.add(worker)
+        worker.finished.connect(lambda w=worker: self._threads.discard(w))
+        self.worker = worker
+        worker.start()
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+        self.audio.stop()
+
+    def show_take(self, take) -> None:
+        self.audio.stop()
+        self.take = take
+        self.roll.set_solo(take.result.solo if take.result is not None else None)
+        self._update_buttons()
+
+    def solo(self):
+        return self.take.result.solo if self.take is not None and self.take.result else None
+
+    # -- audio and files -------------------------------------------------------
+    def midi_options(self) -> dict:
+        return {"program": self.instrument.currentData(), "comping": self.comping.isChecked(),
+                "bass": self.bass.isChecked()}
+
+    def _update_buttons(self, *_args) -> None:
+        has = self.solo() is not None
+        ok, reason = self.audio.available()
+        self.play_button.setEnabled(has and ok and not self.audio.playing())
+        self.play_button.setToolTip("" if ok else f"Playback is off: {reason}")
+        self.stop_button.setEnabled(self.audio.playing())
+        for w in (self.midi_button, self.wav_button, self.drag):
+            w.setEnabled(has)
+        self.audio_status.setText("" if ok else f"Playback is off: {reason}")
+
+    def play(self) -> None:
+        solo = self.solo()
+        if solo is None:
+            return
+        self.audio.play(solo, self.midi_options(),
+                        on_error=lambda exc: show_error(self, "Playback", exc))
+        self._update_buttons()
+
+    def temp_midi(self) -> Path | None:
+        """A MIDI file of the shown take in a temp folder (for drag and drop)."""
+        solo = self.solo()
+        if solo is None:
+            return None
+        name = f"take-{self.take.number:03d}.mid"
+        path = Path(self._temp_dir.name) / name
+        write_midi_file(solo, path, self.midi_options())
+        return path
+
+    def export_midi(self, path: str | None = None) -> Path | None:
+        solo = self.solo()
+        if solo is None:
+            self.message.emit("Generate a jazz take first.")
+            return None
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export MIDI", str(Path.home() / f"take-{self.take.number:03d}.mid"),
+                "MIDI files (*.mid)")
+            if not path:
+                return None
+        try:
+            out = write_midi_file(solo, Path(path), self.midi_options())
+        except Exception as exc:
+            show_error(self, "Export MIDI", exc)
+            return None
+        self.message.emit(f"Saved {out}")
+        return out
+
+    def export_wav(self, path: str | None = None) -> Path | None:
+        solo = self.solo()
+        if solo is None:
+            return None
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export WAV", str(Path.home() / f"take-{self.take.number:03d}.wav"),
+                "WAV audio (*.wav)")
+            if not path:
+                return None
+        try:
+            out = write_wav_file(solo, Path(path), self.midi_options())
+        except Exception as exc:
+            show_error(self, "Export WAV", exc)
+            return None
+        self.message.emit(f"Saved {out}")
+        return out
+
+    # -- settings --------------------------------------------------------------
+    def save_settings(self) -> None:
+        with Group("generate_jazz", version=1) as g:
+            for key, value in self.values().items():
+                g.set(key, value)
+
+    def restore_settings(self) -> None:
+        with Group("generate_jazz", version=1) as g:
+            self.apply({k: g.get(k) for k in self.values() if g.get(k) is not None})
+
+    def shutdown(self) -> None:
+        for worker in list(self._threads):  # a QThread must not be destroyed while running
+            if shiboken6.isValid(worker):
+                worker.stop()
+                worker.wait(5000)
+        self._threads.clear()
+        self.audio.stop()

@@ -1,0 +1,344 @@
+"""The Generate tab: pick a model, set the sampler, generate, keep every take.
+
+The tab itself only wires widgets to the engine's helpers — the same functions the
+CLI's ``sample`` verb calls: ``generate_names`` for names, ``stream_text`` for text
+(streamed by a ``StreamWorker``), and the jazz panel's calls into ``studio.music``.
+Models load in a worker (``model_cache``) before the sampler starts.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+import shiboken6
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPushButton, QScrollArea,
+                               QSplitter, QStackedWidget, QVBoxLayout, QWidget)
+
+from studio.core.generate import generate_names, known_items, stream_text
+from studio.gui import model_cache
+from studio.gui.errors import show_error
+from studio.gui.generate_controls import SamplingForm
+from studio.gui.generate_jazz import JazzPanel
+from studio.gui.generate_views import NamesView, TextView, mark_names
+from studio.gui.model_picker import ModelPicker
+from studio.gui.settings import Group
+from studio.gui.takes import Take, TakeHistory
+from studio.gui.workers import StreamWorker, run_task
+
+log = logging.getLogger(__name__)
+
+
+class _TakeBreak:
+    """Marker between the rows of a multi-take text stream."""
+
+    def __init__(self, number: int):
+        self.number = number
+
+
+class GenerateTab(QWidget):
+    busy_changed = Signal(bool)
+    take_finished = Signal(object)      # the Take just added to the history
+    device_in_use = Signal(str)         # for the About box / status bar
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.picker = ModelPicker()
+        self.form = SamplingForm()
+        self.generate_button = QPushButton("&Generate")
+        self.generate_button.setDefault(True)
+        self.generate_button.setToolTip("Generate a take (Ctrl+Enter)")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop sampling (Esc)")
+        self.stop_button.setEnabled(False)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setStyleSheet("color: #555")
+        self.history = TakeHistory()
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.generate_button, 2)
+        buttons.addWidget(self.stop_button, 1)
+        controls = QWidget()
+        left = QVBoxLayout(controls)
+        left.addWidget(self.picker)
+        left.addWidget(self.form)
+        left.addLayout(buttons)
+        left.addWidget(self.status)
+        left.addWidget(self.history, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(controls)
+        scroll.setMinimumWidth(300)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+
+        self.names_view = NamesView()
+        self.text_view = TextView()
+        self.jazz = JazzPanel()
+        self.views = QStackedWidget()
+        for view in (self.names_view, self.text_view, self.jazz):
+            self.views.addWidget(view)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(scroll)
+        self.splitter.addWidget(self.views)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([330, 900])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.splitter)
+
+        self.worker: StreamWorker | None = None
+        self._threads: set = set()   # every worker thread still running
+        self._job = 0            # bumps on Stop/new take so late results are ignored
+        self._pending: Take | None = None
+        self._wanted: tuple | None = None
+        self.generate_button.clicked.connect(self.generate)
+        self.stop_button.clicked.connect(self.stop)
+        self.picker.changed.connect(self._model_changed)
+        self.history.show_take.connect(self.show_take)
+        self.history.restore_take.connect(self.restore_take)
+        self.jazz.message.connect(self.status.setText)
+        self._model_changed()
+
+    # -- state -----------------------------------------------------------------
+    def is_busy(self) -> bool:
+        return self._pending is not None
+
+    def _set_busy(self, busy: bool) -> None:
+        self.generate_button.setEnabled(not busy)
+        self.stop_button.setEnabled(busy)
+        self.busy_changed.emit(busy)
+
+    def _model_changed(self) -> None:
+        domain = self.picker.current_domain()
+        self.form.set_domain(domain)
+        self.views.setCurrentWidget({"names": self.names_view, "jazz": self.jazz}.get(domain,
+                                                                                   self.text_view))
+        entry = self.picker.current_entry()
+        self.generate_button.setEnabled(entry is not None and not self.is_busy())
+        if entry is None:
+            self.status.setText("No model for this domain yet: train one in the Train tab "
+                                "or import one in the Models tab.")
+        else:
+            meta = entry.meta or {}
+            val = (meta.get("metrics") or {}).get("val_nll")
+            self.status.setText(f"{entry.name}: {meta.get('domain', '?')} model"
+                                + (f", validation loss {val:.3f}" if isinstance(val, (int, float)) else ""))
+
+    def set_models(self, entries: list) -> None:
+        self.picker.set_entries(entries)
+        if self._wanted is not None:
+            self.picker.select(*self._wanted)
+            self._wanted = None
+
+    # -- generating ------------------------------------------------------------
+    def generate(self) -> None:
+        if self.is_busy():
+            return
+        entry = self.picker.current_entry()
+        if entry is None:
+            show_error(self, "Generate", "Choose a model first (or train one in the Train tab).")
+            return
+        domain = self.picker.current_domain()
+        seed = self.form.next_seed()
+        values = self.form.values()
+        if domain == "jazz":
+            values.update(self.jazz.values())
+        take = Take(self.history.next_number(), domain, entry.name, str(entry.path),
+                    self.picker.device(), values)
+        try:
+            settings = self.form.settings(seed)
+            if domain == "jazz":
+                self.jazz.check_chart()  # a typo in the chart is reported before loading
+        except ValueError as exc:
+            show_error(self, "Generate", exc)
+            return
+        self._job += 1
+        job = self._job
+        self._pending = take
+        self._set_busy(True)
+        self.status.setText(f"Loading {entry.name}…")
+
+        def loaded(result, error):
+            if job != self._job:
+                return
+            if error is not None:
+                self._finish(None, error)
+                return
+            ckpt, note = result
+            device = str(next(ckpt.model.parameters()).device)
+            self.device_in_use.emit(device)
+            self.status.setText((note + "\n" if note else "") + f"Sampling on {device}…")
+            self._start(domain, ckpt, settings, take, job)
+
+        model_cache.load_async(str(entry.path), self.picker.device(), loaded, owner=self)
+
+    def _start(self, domain: str, ckpt, settings, take: Take, job: int) -> None:
+        if domain == "names":
+            prefix = take.settings.get("primer", "")
+
+            def work():
+                return generate_names(ckpt, settings, prefix=prefix), known_items(ckpt)
+
+            def done(result, error):
+                if job != self._job:
+                    return
+                if error is None:
+                    names, known = result
+                    take.result = names
+                    take.extra["marked"] = mark_names(names, known)
+                    self.names_view.show_names(take.extra["marked"])
+                self._finish(take if error is None else None, error)
+
+            run_task(work, done, owner=self)
+        elif domain == "jazz":
+            self.jazz.start_take(ckpt, settings, take, lambda t, e: job == self._job and self._finish(t, e))
+        else:
+            self._stream_text(ckpt, settings, take, job)
+
+    def _stream_text(self, ckpt, settings, take: Take, job: int) -> None:
+        primer = take.settings.get("primer", "")
+        count = settings.count
+
+        def pieces():
+            # N takes are streamed one after another (seed, seed+1, ...) so each one is
+            # seen as it is written; a single take is the CLI's stream exactly.
+            for row in range(count):
+                if count > 1:
+                    yield _TakeBreak(row + 1)
+                    yield primer
+                one = replace(settings, count=1, seed=settings.seed + row)
+                yield from stream_text(ckpt, primer, one)
+
+        self.text_view.start("" if count > 1 else primer)
+        chunks: list[str] = [] if count > 1 else [primer]
+
+        def show(items: list) -> None:
+            text = []
+            for item in items:
+                if isinstance(item, _TakeBreak):
+                    if text:
+                        self.text_view.append_pieces(text)
+                        text = []
+                    self.text_view.separator(f"take {item.number}")
+                    chunks.append(f"\n--- take {item.number} ---\n")
+                else:
+                    text.append(item)
+            if text:
+                self.text_view.append_pieces(text)
+                chunks.extend(text)
+
+        worker = StreamWorker(pieces, parent=self)
+        worker.items.connect(show)
+
+        def finished(error):
+            if self.worker is worker:
+                self.worker = None
+            take.stopped = worker.stopped
+            take.result = "".join(chunks).lstrip("\n")
+            if job == self._job or worker.stopped:
+                self._finish(take, error)
+
+        worker.finished_with.connect(finished)
+        # delete only once run() has returned: deleting a running QThread aborts
+        worker.finished.connect(worker.deleteLater)
+        self._threads.add(worker)
+        worker.finished.connect(lambda w=worker: self._threads.discard(w))
+        self.worker = worker
+        worker.start()
+
+    def stop(self) -> None:
+        """Stop now: the stream worker's flag ends its loop; other jobs are abandoned."""
+        if self.worker is not None:
+            self.worker.stop()
+            return  # its finished signal records the partial take
+        self.jazz.stop()
+        if self._pending is not None:
+            self._job += 1
+            self._finish(None, None, note="Stopped.")
+
+    def _finish(self, take: Take | None, error, note: str | None = None) -> None:
+        self._pending = None
+        self._set_busy(False)
+        self._model_changed()
+        if error is not None:
+            show_error(self, "Generate", error)
+            self.status.setText("Generation failed (details in the log).")
+            return
+        if take is not None:
+            self.history.add(take)
+            self.take_finished.emit(take)
+            self.status.setText(("Stopped. " if take.stopped else "") + f"Take #{take.number} done.")
+        elif note:
+            self.status.setText(note)
+
+    # -- takes -----------------------------------------------------------------
+    def show_take(self, take: Take) -> None:
+        if self.is_busy():
+            return
+        if take.domain == "names":
+            self.views.setCurrentWidget(self.names_view)
+            self.names_view.show_names(take.extra.get("marked", []))
+        elif take.domain == "jazz":
+            self.views.setCurrentWidget(self.jazz)
+            self.jazz.show_take(take)
+        else:
+            self.views.setCurrentWidget(self.text_view)
+            self.text_view.setPlainText(take.result or "")
+
+    def restore_take(self, take: Take) -> None:
+        self.picker.select(path=take.model_path, device=take.device)
+        self.form.apply(take.settings)
+        if take.domain == "jazz":
+            self.jazz.apply(take.settings)
+        self.form.lock.setChecked(True)  # restoring a take means: reproduce it
+        self.status.setText(f"Settings of take #{take.number} restored (seed locked).")
+
+    # -- export ----------------------------------------------------------------
+    def export(self) -> None:
+        """Ctrl+S: MIDI/WAV for jazz, a text file for names and text."""
+        if self.views.currentWidget() is self.jazz:
+            self.jazz.export_midi()
+            return
+        text = ("\n".join(self.names_view.names()) if self.views.currentWidget() is self.names_view
+                else self.text_view.text())
+        if not text:
+            self.status.setText("Nothing to export yet.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save text", str(Path.home() / "take.txt"),
+                                              "Text (*.txt)")
+        if path:
+            Path(path).write_text(text + "\n", encoding="utf-8")
+            self.status.setText(f"Saved {path}")
+
+    # -- settings --------------------------------------------------------------
+    def save_settings(self) -> None:
+        with Group("generate", version=1) as g:
+            g.set("domain", self.picker.domain_combo.currentData())
+            g.set("model", self.picker.current_path() or "")
+            g.set("device", self.picker.device())
+            g.set("splitter", self.splitter.saveState())
+            self.form.save_to(g)
+        self.jazz.save_settings()
+
+    def restore_settings(self) -> None:
+        with Group("generate", version=1) as g:
+            # the model list may still be loading: remember the choice until it arrives
+            self._wanted = (g.get("domain"), g.get("model") or None, g.get("device"))
+            self.picker.select(*self._wanted)
+            state = g.get("splitter")
+            if state is not None:
+                self.splitter.restoreState(state)
+            self.form.restore_from(g)
+        self.jazz.restore_settings()
+
+    def shutdown(self) -> None:
+        for worker in list(self._threads):  # a QThread must not be destroyed while running
+            if shiboken6.isValid(worker):
+                worker.stop()
+                worker.wait(5000)
+        self._threads.clear()
+        self.jazz.shutdown()

@@ -1,0 +1,283 @@
+"""The Models tab: the library of shipped and user models.
+
+A table from ``studio.core.library.list_models()`` (headers only, read in a worker
+by the main window), a details pane with the model card (the ``.md`` beside the
+checkpoint) and its metadata, and import / export / rename / delete through the
+library functions the CLI's ``models`` verb uses. Shipped models are read-only.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView,
+                               QInputDialog, QLabel, QMessageBox, QPushButton, QSplitter,
+                               QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
+
+from studio.core import library
+from studio.gui import model_cache
+from studio.gui.errors import show_error
+from studio.gui.settings import Group
+from studio.gui.workers import run_task
+
+COLUMNS = ["Name", "Domain", "Cell", "Size", "Parameters", "Val. loss", "Corpus", "Date", "Source"]
+
+
+def _params(n) -> str:
+    if not isinstance(n, (int, float)):
+        return "?"
+    return f"{n / 1e6:.2f} M" if n >= 1e6 else f"{n / 1e3:.0f} k"
+
+
+def row_cells(entry) -> list[str]:
+    s = entry.summary()
+    val = s.get("val_nll")
+    return [s["name"], s.get("domain") or "?", str(s.get("cell") or "?").upper(), s.get("size") or "?",
+            _params(s.get("parameters")), f"{val:.3f}" if isinstance(val, (int, float)) else "-",
+            s.get("corpus") or "-", (s.get("created") or "")[:10] or "-",
+            "shipped" if entry.shipped else "yours"]
+
+
+class ModelsTab(QWidget):
+    library_changed = Signal()
+    use_model = Signal(str)        # path: generate with this model
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.entries: list = []
+        self._pending_select: str | None = None   # select this model after the next refresh
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSortingEnabled(True)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.table.doubleClicked.connect(lambda _i: self._use())
+
+        self.details = QTextBrowser()
+        self.details.setOpenExternalLinks(True)
+        self.import_button = QPushButton("&Import…")
+        self.import_button.setToolTip("Add a checkpoint file to your library (it is validated first)")
+        self.export_button = QPushButton("&Export…")
+        self.rename_button = QPushButton("&Rename…")
+        self.delete_button = QPushButton("&Delete")
+        self.use_button = QPushButton("&Generate with it")
+        self.import_button.clicked.connect(self.import_dialog)
+        self.export_button.clicked.connect(self.export_selected)
+        self.rename_button.clicked.connect(lambda: self.rename_selected())
+        self.delete_button.clicked.connect(lambda: self.delete_selected())
+        self.use_button.clicked.connect(self._use)
+        buttons = QHBoxLayout()
+        for button in (self.import_button, self.export_button, self.rename_button,
+                       self.delete_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.use_button)
+        self.status = QLabel()
+        self.status.setStyleSheet("color: #555")
+
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(self.table, 1)
+        top_layout.addLayout(buttons)
+        top_layout.addWidget(self.status)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(top)
+        self.splitter.addWidget(self.details)
+        self.splitter.setSizes([380, 300])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.splitter)
+        self._selection_changed()
+
+    # -- table -----------------------------------------------------------------
+    def set_models(self, entries: list) -> None:
+        selected = self.selected()
+        keep = self._pending_select or (str(selected.path) if selected else None)
+        self._pending_select = None
+        self.entries = list(entries)
+        self.table.setSortingEnabled(False)
+        self.table.setRowCount(len(entries))
+        for row, entry in enumerate(entries):
+            for col, text in enumerate(row_cells(entry)):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, str(entry.path))
+                item.setToolTip(str(entry.path))
+                if entry.shipped:
+                    item.setForeground(Qt.GlobalColor.darkGray if col == 8 else item.foreground())
+                self.table.setItem(row, col, item)
+        self.table.setSortingEnabled(True)
+        if keep:
+            self.select_path(keep)
+        elif entries:
+            self.table.selectRow(0)
+        self.status.setText(f"{len(entries)} models "
+                            f"({sum(1 for e in entries if not e.shipped)} yours) — "
+                            f"your library: {library.user_models_dir()}")
+        self._selection_changed()
+
+    def select_path(self, path: str) -> None:
+        for row in range(self.table.rowCount()):
+            if self.table.item(row, 0).data(Qt.ItemDataRole.UserRole) == path:
+                self.table.selectRow(row)
+                return
+
+    def selected(self):
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        if not rows:
+            return None
+        path = self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+        return next((e for e in self.entries if str(e.path) == path), None)
+
+    def _selection_changed(self) -> None:
+        entry = self.selected()
+        has = entry is not None
+        user = has and not entry.shipped
+        self.export_button.setEnabled(has)
+        self.use_button.setEnabled(has)
+        self.rename_button.setEnabled(user)
+        self.delete_button.setEnabled(user)
+        tip = "" if user or not has else "Shipped models are read-only"
+        self.rename_button.setToolTip(tip)
+        self.delete_button.setToolTip(tip)
+        self.details.setHtml(details_html(entry) if has else
+                             "<p>Select a model to see its card and metadata.</p>")
+
+    def _use(self) -> None:
+        entry = self.selected()
+        if entry is not None:
+            self.use_model.emit(str(entry.path))
+
+    # -- library actions -------------------------------------------------------
+    def import_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import a model", str(Path.home()),
+                                              "Sequence Studio models (*.safetensors);;All files (*)")
+        if path:
+            self.import_file(path)
+
+    def import_file(self, path: str) -> None:
+        """Validate and copy into the library in a worker; refusals show the reason."""
+        self.status.setText(f"Checking {Path(path).name}…")
+
+        def done(entry, error):
+            if error is not None:
+                show_error(self, "Import refused", error)
+                self.status.setText(f"{Path(path).name} was not imported; the library is unchanged.")
+                return
+            self.status.setText(f"Imported {entry.name} into your library.")
+            self._pending_select = str(entry.path)
+            self.library_changed.emit()
+
+        run_task(lambda: library.import_model(path), done, owner=self)
+
+    def export_selected(self) -> None:
+        entry = self.selected()
+        if entry is None:
+            return
+        dest, _ = QFileDialog.getSaveFileName(self, "Export model", str(Path.home() / entry.path.name),
+                                              "Sequence Studio models (*.safetensors)")
+        if dest:
+            self.export_to(dest)
+
+    def export_to(self, dest: str) -> None:
+        entry = self.selected()
+        run_task(lambda: library.export_model(entry, dest),
+                 lambda out, error: show_error(self, "Export", error) if error else
+                 self.status.setText(f"Exported to {out}"), owner=self)
+
+    def rename_selected(self, new_name: str | None = None) -> None:
+        entry = self.selected()
+        if entry is None or entry.shipped:
+            return
+        if new_name is None:
+            new_name, ok = QInputDialog.getText(self, "Rename model", "New name:", text=entry.name)
+            if not ok or not new_name.strip():
+                return
+        old = str(entry.path)
+
+        def done(renamed, error):
+            if error is not None:
+                show_error(self, "Rename", error)
+                return
+            model_cache.forget(old)
+            self._pending_select = str(renamed.path)
+            self.library_changed.emit()
+
+        run_task(lambda: library.rename_model(entry, new_name.strip()), done, owner=self)
+
+    def delete_selected(self, confirm: bool = True) -> None:
+        entry = self.selected()
+        if entry is None or entry.shipped:
+            return
+        if confirm and QMessageBox.question(
+                self, "Delete model", f"Delete {entry.name} from your library?\n{entry.path}"
+        ) != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            library.delete_model(entry)
+        except OSError as exc:
+            show_error(self, "Delete", exc)
+            return
+        model_cache.forget(str(entry.path))
+        self.status.setText(f"Deleted {entry.name}.")
+        self.library_changed.emit()
+
+    # -- settings --------------------------------------------------------------
+    def save_settings(self) -> None:
+        with Group("models", version=1) as g:
+            g.set("splitter", self.splitter.saveState())
+            g.set("header", self.table.horizontalHeader().saveState())
+
+    def restore_settings(self) -> None:
+        with Group("models", version=1) as g:
+            state = g.get("splitter")
+            if state is not None:
+                self.splitter.restoreState(state)
+
+    def shutdown(self) -> None:
+        pass
+
+
+def details_html(entry) -> str:
+    """Model card (markdown rendered by Qt) above the metadata that matters."""
+    meta = dict(entry.meta or {})
+    parts = [f"<h3>{html.escape(entry.name)}</h3>",
+             f"<p><code>{html.escape(str(entry.path))}</code>"
+             f"{' (shipped, read-only)' if entry.shipped else ''}</p>"]
+    card = entry.card
+    if card is not None:
+        from PySide6.QtGui import QTextDocument
+
+        doc = QTextDocument()
+        doc.setMarkdown(card.read_text(encoding="utf-8", errors="replace"))
+        body = doc.toHtml()
+        parts.append(body[body.find("<body"):] if "<body" in body else body)
+    else:
+        parts.append("<p><i>No model card (a .md file beside the checkpoint).</i></p>")
+    shown = {k: meta.get(k) for k in ("domain", "encoding", "created", "config", "metrics",
+                                      "corpus", "train_config", "init_from", "notes")
+             if meta.get(k) not in (None, "", {}, [])}
+    if isinstance(shown.get("corpus"), dict):
+        corpus = dict(shown["corpus"])
+        items = corpus.pop("train_items", None)
+        if items is not None:
+            corpus["train_items"] = f"{len(items)} names"
+        shown["corpus"] = corpus
+    history = meta.get("history") or []
+    rows = "".join(f"<tr><td><b>{html.escape(k)}</b></td><td><pre>"
+                   f"{html.escape(json.dumps(v, indent=1) if isinstance(v, (dict, list)) else str(v))}"
+                   f"</pre></td></tr>" for k, v in shown.items())
+    parts.append(f"<h4>Metadata</h4><table cellspacing=4>{rows}</table>")
+    if history:
+        parts.append(f"<p>{len(history)} evaluations recorded; last: "
+                     f"{html.escape(json.dumps(history[-1]))}</p>")
+    return "\n".join(parts)

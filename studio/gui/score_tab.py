@@ -1,0 +1,209 @@
+"""The Score tab: how likely is each alternative under a model?
+
+One alternative per line (sentences or names). Each is scored by the engine's
+``score_sequence`` (the CLI's ``score`` verb): probability, log-probability, NLL per
+token and perplexity, ranked; below, the per-character view shows where the model
+was surprised. This is the lectures' P(sentence) example, live.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel,
+                               QPlainTextEdit, QPushButton, QScrollArea, QSplitter,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from studio.core.scoring import score_sequence
+from studio.gui import model_cache
+from studio.gui.char_view import CharProbView
+from studio.gui.errors import show_error
+from studio.gui.model_picker import ModelPicker
+from studio.gui.settings import Group
+from studio.gui.workers import run_task
+
+EXAMPLES = {
+    "text": "The king is dead, long live the king.\nThe king is dead, long live the kign.\n"
+            "Kign the dead is, live long king the.",
+    "names": "tyrannosaurus\nstegosaurus\nqxzvbrk",
+    "jazz": "BAR POS_0 CHORD_C_maj7 PITCH_64 DUR_12",
+}
+COLUMNS = ["#", "Alternative", "P(sequence)", "log P", "NLL / token", "Perplexity"]
+
+
+def format_probability(logprob: float) -> str:
+    """Readable even when the probability underflows a float: 10^-123.4."""
+    if logprob > math.log(1e-300):
+        return f"{math.exp(logprob):.3g}"
+    return f"10^{logprob / math.log(10):.1f}"
+
+
+class ScoreTab(QWidget):
+    device_in_use = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.picker = ModelPicker(domains=[("Shakespeare", "text"), ("Dinosaurs", "names"),
+                                           ("Jazz", "jazz"), ("My models", "user")])
+        self.input = QPlainTextEdit()
+        self.input.setPlaceholderText("One alternative per line")
+        self.input.setPlainText(EXAMPLES["text"])
+        self.score_button = QPushButton("&Score")
+        self.score_button.setToolTip("Score every line (Ctrl+Enter)")
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setStyleSheet("color: #555")
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.addWidget(self.picker)
+        left_layout.addWidget(QLabel("Alternatives (one per line):"))
+        left_layout.addWidget(self.input, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.score_button)
+        row.addStretch(1)
+        left_layout.addLayout(row)
+        left_layout.addWidget(self.status)
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.chars = CharProbView()
+        chars_scroll = QScrollArea()
+        chars_scroll.setWidgetResizable(True)
+        chars_scroll.setWidget(self.chars)
+        legend = QLabel("Each box is one predicted character, coloured by how likely the model "
+                        "found it (red: surprised, green: expected). Hover for the top candidates.")
+        legend.setWordWrap(True)
+        legend.setStyleSheet("color: #555")
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.table)
+        chars_box = QWidget()
+        chars_layout = QVBoxLayout(chars_box)
+        chars_layout.setContentsMargins(0, 0, 0, 0)
+        chars_layout.addWidget(legend)
+        chars_layout.addWidget(chars_scroll, 1)
+        right.addWidget(chars_box)
+        right.setSizes([260, 380])
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([360, 870])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.splitter)
+
+        self.results: list = []
+        self._job = 0
+        self._last_domain = None
+        self.score_button.clicked.connect(self.score)
+        self.picker.changed.connect(self._model_changed)
+
+    def set_models(self, entries: list) -> None:
+        self.picker.set_entries(entries)
+        if getattr(self, "_wanted", None):
+            self.picker.select(*self._wanted)
+            self._wanted = None
+
+    def _model_changed(self) -> None:
+        domain = self.picker.current_domain()
+        # Offer a fitting example when the box still holds another domain's example.
+        if domain != self._last_domain and self.input.toPlainText() in EXAMPLES.values():
+            self.input.setPlainText(EXAMPLES.get(domain, EXAMPLES["text"]))
+        self._last_domain = domain
+        self.score_button.setEnabled(self.picker.current_entry() is not None)
+
+    def lines(self) -> list[str]:
+        return [line for line in self.input.toPlainText().splitlines() if line.strip()]
+
+    def score(self) -> None:
+        entry = self.picker.current_entry()
+        if entry is None:
+            show_error(self, "Score", "Choose a model first.")
+            return
+        lines = self.lines()
+        if not lines:
+            self.status.setText("Type one or more alternatives, one per line.")
+            return
+        self._job += 1
+        job = self._job
+        self.score_button.setEnabled(False)
+        self.status.setText(f"Scoring {len(lines)} lines with {entry.name}…")
+        path, device = str(entry.path), self.picker.device()
+
+        def work():
+            ckpt, note = model_cache.load_now(path, device)
+            event_model = ckpt.vocab.kind == "event"
+            results = [score_sequence(ckpt, line.split() if event_model else line.strip("\n"))
+                       for line in lines]
+            return results, note, str(next(ckpt.model.parameters()).device)
+
+        def done(result, error):
+            if job != self._job:
+                return
+            self.score_button.setEnabled(True)
+            if error is not None:
+                show_error(self, "Score", error)
+                self.status.setText("Scoring failed.")
+                return
+            results, note, used = result
+            self.device_in_use.emit(used)
+            self.show_results(results)
+            best = min(range(len(results)), key=lambda i: -results[i].logprob)
+            self.status.setText((note + "\n" if note else "") +
+                                f"Most likely: line {best + 1} ({entry.name}, {used}).")
+
+        run_task(work, done, owner=self)
+
+    def stop(self) -> None:
+        self._job += 1
+        self.score_button.setEnabled(self.picker.current_entry() is not None)
+
+    def show_results(self, results: list) -> None:
+        self.results = results
+        order = sorted(range(len(results)), key=lambda i: -results[i].logprob)
+        rank = {i: r + 1 for r, i in enumerate(order)}
+        self.table.setRowCount(len(results))
+        for row, res in enumerate(results):
+            cells = [str(rank[row]), res.text, format_probability(res.logprob),
+                     f"{res.logprob:.2f}", f"{res.nll_per_token:.3f}", f"{res.perplexity:.2f}"]
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if col != 1:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if rank[row] == 1:
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                self.table.setItem(row, col, item)
+        self.chars.set_results(results)
+
+    # -- settings --------------------------------------------------------------
+    def save_settings(self) -> None:
+        with Group("score", version=1) as g:
+            g.set("domain", self.picker.domain_combo.currentData())
+            g.set("model", self.picker.current_path() or "")
+            g.set("device", self.picker.device())
+            g.set("text", self.input.toPlainText())
+            g.set("splitter", self.splitter.saveState())
+
+    def restore_settings(self) -> None:
+        with Group("score", version=1) as g:
+            self._wanted = (g.get("domain"), g.get("model") or None, g.get("device"))
+            self.picker.select(*self._wanted)
+            text = g.get("text")
+            if text:
+                self.input.setPlainText(text)
+            state = g.get("splitter")
+            if state is not None:
+                self.splitter.restoreState(state)
+
+    def shutdown(self) -> None:
+        self._job += 1

@@ -1,0 +1,250 @@
+"""The Train tab's form: corpus and kind, architecture, optimiser, start point.
+
+It produces a ``TrainOptions`` (the train CLI's flags) and knows nothing about the
+process that runs them.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
+                               QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+
+from studio.core.devices import device_choices
+from studio.gui.model_picker import entry_summary
+from studio.gui.train_process import TrainOptions
+
+KINDS = [("Names (one per line)", "names"), ("Text", "text"), ("Jazz (MIDI / WJazzD)", "jazz")]
+
+
+def _spin(low, high, value, step=1, tip="") -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(low, high)
+    box.setSingleStep(step)
+    box.setValue(value)
+    box.setToolTip(tip)
+    return box
+
+
+def _dspin(low, high, value, step, decimals, tip="") -> QDoubleSpinBox:
+    box = QDoubleSpinBox()
+    box.setDecimals(decimals)
+    box.setRange(low, high)
+    box.setSingleStep(step)
+    box.setValue(value)
+    box.setToolTip(tip)
+    return box
+
+
+class TrainForm(QWidget):
+    corpus_changed = Signal()     # path or kind changed: a new dataset report is due
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.entries: list = []
+        # -- corpus
+        self.corpus = QLineEdit()
+        self.corpus.setPlaceholderText("a .txt file, a folder of MIDI files, …")
+        self.corpus.editingFinished.connect(self.corpus_changed)
+        file_button = QPushButton("File…")
+        folder_button = QPushButton("Folder…")
+        file_button.clicked.connect(self._pick_file)
+        folder_button.clicked.connect(self._pick_folder)
+        pick = QHBoxLayout()
+        pick.addWidget(self.corpus, 1)
+        pick.addWidget(file_button)
+        pick.addWidget(folder_button)
+        self.kind = QComboBox()
+        for label, key in KINDS:
+            self.kind.addItem(label, key)
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        corpus_box = QGroupBox("Corpus")
+        corpus_form = QFormLayout(corpus_box)
+        corpus_form.addRow(pick)
+        corpus_form.addRow("&Kind", self.kind)
+
+        # -- start point
+        self.init_from = QComboBox()
+        self.init_from.setToolTip("Fine-tuning keeps the chosen model's architecture and "
+                                  "vocabulary and trains it further on your corpus")
+        self.init_from.currentIndexChanged.connect(self._start_changed)
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("library name (default: corpus-cell-date)")
+
+        # -- architecture
+        self.cell = QComboBox()
+        for cell in ("lstm", "gru", "rnn"):
+            self.cell.addItem(cell.upper(), cell)
+        self.layers = _spin(1, 8, 2, tip="Stacked recurrent layers")
+        self.hidden = _spin(8, 4096, 128, 32, "Units per layer")
+        self.embedding = _spin(4, 1024, 32, 8, "Token embedding size")
+        self.dropout = _dspin(0.0, 0.9, 0.0, 0.05, 2, "Dropout between layers (0 = off)")
+        self.arch_box = QGroupBox("Network")
+        arch = QFormLayout(self.arch_box)
+        arch.addRow("&Cell", self.cell)
+        arch.addRow("&Layers", self.layers)
+        arch.addRow("&Hidden", self.hidden)
+        arch.addRow("&Embedding", self.embedding)
+        arch.addRow("&Dropout", self.dropout)
+
+        # -- optimiser
+        self.lr = _dspin(1e-5, 1.0, 3e-3, 5e-4, 5, "AdamW learning rate (peak)")
+        self.batch = _spin(1, 4096, 32, 8, "Sequences per step")
+        self.window = _spin(8, 4096, 64, 16, "Truncated BPTT window (text and jazz)")
+        self.epochs = _spin(1, 10000, 10, tip="Passes over the training split")
+        self.max_steps = _spin(0, 10_000_000, 0, 100, "Stop after this many steps (0 = epochs decide)")
+        self.max_steps.setSpecialValueText("no limit")
+        self.clip = _dspin(0.0, 100.0, 1.0, 0.25, 2, "Gradient-norm clipping (0 = off)")
+        self.clip.setSpecialValueText("off")
+        self.eval_every = _spin(0, 1_000_000, 0, 50, "Validate (and checkpoint) every N steps")
+        self.eval_every.setSpecialValueText("default")
+        self.patience = _spin(0, 1000, 0, tip="Early stop after N evaluations without improvement")
+        self.patience.setSpecialValueText("off")
+        self.seed = _spin(0, 2**31 - 1, 1337, tip="Random seed of the run")
+        self.device = QComboBox()
+        for name, available, reason in device_choices():
+            self.device.addItem(name.upper() if name != "auto" else "Auto", name)
+            index = self.device.count() - 1
+            self.device.setItemData(index, reason, 3)  # Qt.ToolTipRole
+            if not available:
+                self.device.model().item(index).setEnabled(False)
+        opt_box = QGroupBox("Training")
+        opt = QFormLayout(opt_box)
+        opt.addRow("Learning &rate", self.lr)
+        opt.addRow("&Batch", self.batch)
+        opt.addRow("&Window", self.window)
+        opt.addRow("E&pochs", self.epochs)
+        opt.addRow("&Max steps", self.max_steps)
+        opt.addRow("Cli&pping", self.clip)
+        opt.addRow("E&val every", self.eval_every)
+        opt.addRow("Pa&tience", self.patience)
+        opt.addRow("&Seed", self.seed)
+        opt.addRow("De&vice", self.device)
+
+        start_box = QGroupBox("Start from")
+        start = QFormLayout(start_box)
+        start.addRow("&Model", self.init_from)
+        start.addRow("&Save as", self.name)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(corpus_box)
+        layout.addWidget(start_box)
+        layout.addWidget(self.arch_box)
+        layout.addWidget(opt_box)
+        layout.addStretch(1)
+        self._fill_init_from()
+
+    # -- corpus ----------------------------------------------------------------
+    def _pick_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Corpus file", self.corpus.text() or str(Path.home()),
+                                              "Text or MIDI (*.txt *.mid *.midi *.csv);;All files (*)")
+        if path:
+            self.set_corpus(path)
+
+    def _pick_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Corpus folder", self.corpus.text() or str(Path.home()))
+        if path:
+            self.set_corpus(path)
+
+    def set_corpus(self, path: str, kind: str | None = None) -> None:
+        self.corpus.setText(path)
+        if kind is None:
+            kind = guess_kind(path)
+        index = self.kind.findData(kind)
+        if index >= 0 and index != self.kind.currentIndex():
+            self.kind.setCurrentIndex(index)  # emits corpus_changed via _kind_changed
+        else:
+            self.corpus_changed.emit()
+
+    def _kind_changed(self) -> None:
+        self._fill_init_from()
+        self.corpus_changed.emit()
+
+    # -- fine-tuning -----------------------------------------------------------
+    def set_models(self, entries: list) -> None:
+        self.entries = list(entries)
+        self._fill_init_from()
+
+    def _fill_init_from(self) -> None:
+        keep = self.init_from.currentData()
+        self.init_from.blockSignals(True)
+        self.init_from.clear()
+        self.init_from.addItem("Scratch (random weights)", "")
+        kind = self.kind.currentData()
+        for entry in self.entries:
+            if (entry.meta or {}).get("domain") == kind:
+                self.init_from.addItem("Fine-tune " + entry_summary(entry), str(entry.path))
+        index = self.init_from.findData(keep) if keep else 0
+        self.init_from.setCurrentIndex(max(0, index))
+        self.init_from.blockSignals(False)
+        self._start_changed()
+
+    def _start_changed(self) -> None:
+        # fine-tuning keeps the checkpoint's architecture: the trainer ignores these fields
+        self.arch_box.setEnabled(not self.init_from.currentData())
+
+    # -- result ----------------------------------------------------------------
+    def options(self, out: str) -> TrainOptions:
+        return TrainOptions(
+            corpus=self.corpus.text().strip(), kind=self.kind.currentData(),
+            cell=self.cell.currentData(), layers=self.layers.value(), hidden=self.hidden.value(),
+            embedding=self.embedding.value(), dropout=self.dropout.value(), lr=self.lr.value(),
+            batch=self.batch.value(), window=self.window.value(), epochs=self.epochs.value(),
+            max_steps=self.max_steps.value(), clip=self.clip.value(),
+            device=self.device.currentData() or "auto", out=out,
+            init_from=self.init_from.currentData() or "", seed=self.seed.value(),
+            eval_every=self.eval_every.value(), patience=self.patience.value(),
+            name=self.model_name())
+
+    def model_name(self) -> str:
+        name = self.name.text().strip()
+        if name:
+            return name
+        stem = Path(self.corpus.text().strip() or "corpus").stem or "corpus"
+        return f"{stem}-{self.cell.currentData()}-{time.strftime('%Y%m%d-%H%M')}"
+
+    FIELDS = ("layers", "hidden", "embedding", "dropout", "lr", "batch", "window", "epochs",
+              "max_steps", "clip", "eval_every", "patience", "seed")
+
+    def save_to(self, group) -> None:
+        group.set("corpus", self.corpus.text())
+        group.set("kind", self.kind.currentData())
+        group.set("cell", self.cell.currentData())
+        group.set("device", self.device.currentData())
+        for name in self.FIELDS:
+            group.set(name, getattr(self, name).value())
+
+    def restore_from(self, group) -> None:
+        for name in self.FIELDS:
+            box = getattr(self, name)
+            value = group.get(name, None, float if isinstance(box, QDoubleSpinBox) else int)
+            if value is not None:
+                box.setValue(value)
+        for combo, key in ((self.cell, "cell"), (self.device, "device"), (self.kind, "kind")):
+            index = combo.findData(group.get(key))
+            if index >= 0 and combo.model().item(index).isEnabled():
+                combo.setCurrentIndex(index)
+        corpus = group.get("corpus")
+        if corpus:
+            self.corpus.setText(corpus)
+
+
+def guess_kind(path: str) -> str:
+    """A first guess the user can change: MIDI means jazz, short lines mean names."""
+    p = Path(path)
+    if p.is_dir() or p.suffix.lower() in (".mid", ".midi", ".csv"):
+        return "jazz"
+    try:
+        with p.open(encoding="utf-8", errors="replace") as handle:
+            head = handle.read(20000)
+    except OSError:
+        return "text"
+    lines = [line for line in head.splitlines() if line.strip()]
+    if lines and max(len(line) for line in lines) <= 30 and not re.search(r"[.,;:!?]", head):
+        return "names"
+    return "text"
