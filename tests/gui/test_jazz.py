@@ -1,0 +1,75 @@
+"""Jazz in the Generate tab: a take over a chart, the piano roll, MIDI export and drag."""
+
+from __future__ import annotations
+
+import mido
+
+from conftest import choose_model
+
+CHART = "| Dm7 | G7 | Cmaj7 | % |"
+
+
+def make_take(qtbot, window, tiny_models):
+    tab = window.generate_tab
+    choose_model(tab, tiny_models["jazz"])
+    assert tab.views.currentWidget() is tab.jazz
+    tab.jazz.chart.setPlainText(CHART)
+    tab.jazz.tempo.setValue(140)
+    tab.form.length.setValue(1)  # choruses
+    tab.generate()
+    qtbot.waitUntil(lambda: not tab.is_busy(), timeout=30000)
+    assert tab.history.takes, "no take was recorded"
+    return tab, tab.history.takes[-1]
+
+
+def test_jazz_take_draws_piano_roll_and_exports_midi(qtbot, window, tiny_models, tmp_path):
+    tab, take = make_take(qtbot, window, tiny_models)
+    solo = take.result.solo
+    roll = tab.jazz.roll
+    assert roll.solo is solo
+    assert len(roll.note_items) == len(solo.notes)
+    assert roll.bar_lines >= 4 + 1            # four bars: their lines and the closing one
+    assert [s.chord.name for s in solo.chords][:3] == ["Dm7", "G7", "Cmaj7"]
+    assert take.settings["chart"] == CHART and take.settings["tempo"] == 140
+
+    out = tab.jazz.export_midi(str(tmp_path / "take.mid"))
+    assert out is not None and out.is_file()
+    midi = mido.MidiFile(str(out))
+    assert midi.type == 1 and midi.ticks_per_beat == 480
+    markers = [m.text for t in midi.tracks for m in t if m.type == "marker"]
+    assert markers[:3] == ["Dm7", "G7", "Cmaj7"]
+    notes = sum(1 for m in midi.tracks[1] if m.type == "note_on" and m.velocity > 0)
+    assert notes == len(solo.notes)
+
+
+def test_drag_out_carries_a_midi_file_url(qtbot, window, tiny_models):
+    tab, _take = make_take(qtbot, window, tiny_models)
+    data = tab.jazz.drag.drag_data()
+    urls = data.urls()
+    assert len(urls) == 1 and urls[0].isLocalFile()
+    path = urls[0].toLocalFile()
+    assert path.endswith(".mid")
+    assert mido.MidiFile(path).type == 1
+
+
+def test_play_is_disabled_with_a_reason_when_audio_is_off(qtbot, window, tiny_models):
+    tab, _take = make_take(qtbot, window, tiny_models)
+    jazz = tab.jazz
+    qtbot.waitUntil(lambda: jazz.audio._status is not None, timeout=10000)
+    ok, reason = jazz.audio.available()
+    if ok:  # a machine with sound: Play works and moves the playhead
+        assert jazz.play_button.isEnabled()
+    else:
+        assert not jazz.play_button.isEnabled()
+        assert reason and reason in jazz.audio_status.text()
+
+
+def test_bad_chart_is_reported_before_generating(qtbot, window, tiny_models):
+    from studio.gui import errors
+
+    tab = window.generate_tab
+    choose_model(tab, tiny_models["jazz"])
+    tab.jazz.chart.setPlainText("| Dm7 | Xq9 |")
+    tab.generate()
+    assert not tab.is_busy()
+    assert errors.OPEN_DIALOGS and "Xq9" in errors.OPEN_DIALOGS[-1].text()
