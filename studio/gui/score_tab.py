@@ -9,6 +9,7 @@ was surprised. This is the lectures' P(sentence) example, live.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel,
@@ -30,6 +31,14 @@ EXAMPLES = {
     "jazz": "BAR POS_0 CHORD_C_maj7 PITCH_64 DUR_12",
 }
 COLUMNS = ["#", "Alternative", "P(sequence)", "log P", "NLL / token", "Perplexity"]
+
+
+@dataclass
+class Unscorable:
+    """A line the model cannot score (a character outside its vocabulary)."""
+
+    text: str
+    message: str
 
 
 def format_probability(logprob: float) -> str:
@@ -141,8 +150,12 @@ class ScoreTab(QWidget):
         def work():
             ckpt, note = model_cache.load_now(path, device)
             event_model = ckpt.vocab.kind == "event"
-            results = [score_sequence(ckpt, line.split() if event_model else line.strip("\n"))
-                       for line in lines]
+            results = []
+            for line in lines:
+                try:
+                    results.append(score_sequence(ckpt, line.split() if event_model else line))
+                except ValueError as exc:  # VocabError etc.: this line only, the rest still count
+                    results.append(Unscorable(line, str(exc)))
             return results, note, str(next(ckpt.model.parameters()).device)
 
         def done(result, error):
@@ -156,9 +169,13 @@ class ScoreTab(QWidget):
             results, note, used = result
             self.device_in_use.emit(used)
             self.show_results(results)
-            best = min(range(len(results)), key=lambda i: -results[i].logprob)
-            self.status.setText((note + "\n" if note else "") +
-                                f"Most likely: line {best + 1} ({entry.name}, {used}).")
+            scored = [i for i, r in enumerate(results) if not isinstance(r, Unscorable)]
+            summary = (f"Most likely: line {max(scored, key=lambda i: results[i].logprob) + 1} "
+                       f"({entry.name}, {used})." if scored else "No line could be scored.")
+            failed = len(results) - len(scored)
+            if failed:
+                summary += f" {failed} line(s) use tokens this model does not know."
+            self.status.setText((note + "\n" if note else "") + summary)
 
         run_task(work, done, owner=self)
 
@@ -168,10 +185,21 @@ class ScoreTab(QWidget):
 
     def show_results(self, results: list) -> None:
         self.results = results
-        order = sorted(range(len(results)), key=lambda i: -results[i].logprob)
+        scored = [i for i, r in enumerate(results) if not isinstance(r, Unscorable)]
+        order = sorted(scored, key=lambda i: -results[i].logprob)
         rank = {i: r + 1 for r, i in enumerate(order)}
+        self.table.clearSpans()
         self.table.setRowCount(len(results))
         for row, res in enumerate(results):
+            if isinstance(res, Unscorable):
+                self.table.setItem(row, 0, QTableWidgetItem("-"))
+                self.table.setItem(row, 1, QTableWidgetItem(res.text))
+                item = QTableWidgetItem(res.message)
+                item.setForeground(Qt.GlobalColor.darkRed)
+                item.setToolTip(res.message)
+                self.table.setItem(row, 2, item)
+                self.table.setSpan(row, 2, 1, len(COLUMNS) - 2)
+                continue
             cells = [str(rank[row]), res.text, format_probability(res.logprob),
                      f"{res.logprob:.2f}", f"{res.nll_per_token:.3f}", f"{res.perplexity:.2f}"]
             for col, text in enumerate(cells):
@@ -183,7 +211,7 @@ class ScoreTab(QWidget):
                     font.setBold(True)
                     item.setFont(font)
                 self.table.setItem(row, col, item)
-        self.chars.set_results(results)
+        self.chars.set_results([r for r in results if not isinstance(r, Unscorable)])
 
     # -- settings --------------------------------------------------------------
     def save_settings(self) -> None:

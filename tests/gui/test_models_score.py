@@ -1,0 +1,74 @@
+"""Models tab (library table, import refusals, rename/delete) and Score tab."""
+
+from __future__ import annotations
+
+import pickle
+
+from conftest import choose_model, save_tiny
+
+
+def test_models_table_lists_the_library(window, tiny_models):
+    tab = window.models_tab
+    assert tab.table.rowCount() >= 3
+    names = {tab.table.item(r, 0).text() for r in range(tab.table.rowCount())}
+    assert {"tiny-dinos", "tiny-bard", "tiny-jazz"} <= names
+    tab.select_path(str(tiny_models["names"]))
+    assert tab.selected().name == "tiny-dinos"
+    assert "tiny-dinos" in tab.details.toPlainText()
+    assert tab.rename_button.isEnabled() and tab.delete_button.isEnabled()
+
+
+def test_unsafe_import_is_refused_and_changes_nothing(qtbot, window, tmp_path):
+    from studio.core.library import user_models_dir
+    from studio.gui import errors
+
+    evil = tmp_path / "evil.safetensors"
+    evil.write_bytes(pickle.dumps({"weights": [1, 2, 3]}))
+    before = sorted(p.name for p in user_models_dir().iterdir())
+    rows = window.models_tab.table.rowCount()
+    window.models_tab.import_file(str(evil))
+    qtbot.waitUntil(lambda: bool(errors.OPEN_DIALOGS), timeout=10000)
+    box = errors.OPEN_DIALOGS[-1]
+    assert box.windowTitle() == "Import refused"
+    assert "evil.safetensors" in box.text()
+    assert sorted(p.name for p in user_models_dir().iterdir()) == before
+    assert window.models_tab.table.rowCount() == rows
+
+
+def test_import_rename_delete(qtbot, window, tmp_path):
+    tab = window.models_tab
+    src = save_tiny(tmp_path / "outside.safetensors", "names", ["abc", "abd"])
+    rows = tab.table.rowCount()
+    tab.import_file(str(src))
+    qtbot.waitUntil(lambda: tab.table.rowCount() == rows + 1, timeout=10000)
+    assert tab.selected().name == "outside"
+    tab.rename_selected("renamed one")
+    qtbot.waitUntil(lambda: tab.selected() is not None and tab.selected().name == "renamed one",
+                    timeout=10000)
+    path = tab.selected().path
+    assert path.is_file()
+    tab.delete_selected(confirm=False)
+    qtbot.waitUntil(lambda: tab.table.rowCount() == rows, timeout=10000)
+    assert not path.exists()
+
+
+def test_score_ranks_alternatives_and_colours_each_char(qtbot, window, tiny_models):
+    tab = window.score_tab
+    choose_model(tab, tiny_models["names"])
+    tab.input.setPlainText("stegosaurus\nqxzvbrk\nraptorex")
+    tab.score()
+    qtbot.waitUntil(lambda: len(tab.results) == 3, timeout=10000)
+    res = tab.results[0]
+    assert 0 < res.probability < 1 and res.perplexity > 1
+    assert len(res.steps) == len("stegosaurus") + 1  # and the closing end token
+    # 'z' is not in this model's vocabulary: that line is reported, the others ranked
+    from studio.gui.score_tab import Unscorable
+
+    assert isinstance(tab.results[1], Unscorable) and "'z'" in tab.results[1].message
+    ranks = sorted(tab.table.item(r, 0).text() for r in range(3))
+    assert ranks == ["-", "1", "2"]
+    view = tab.chars
+    assert len(view.boxes) == len(tab.results[0].steps) + len(tab.results[2].steps)
+    rect, step = view.boxes[0]
+    assert view.step_at(rect.center()) is step
+    assert "expected" in view.tooltip_for(step)
