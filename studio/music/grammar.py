@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import torch
 
-from .chords import NO_CHORD, Chord, scale_for
+from .chords import Chord, scale_for
 from .encoding import BAR, DURATIONS, PITCH_HIGH, PITCH_LOW, TICKS_PER_BAR, chord_events
 from .types import ChordSpan, chord_at
 
@@ -180,5 +180,3 @@ class ChartGrammar:
         events = sum(len(b) for b in self.events_by_bar)
         return self.bars * (1 + TICKS_PER_BAR * 3) + events * 2 + 1
 
-
-__all__ = ["ChartGrammar", "GrammarError", "NO_CHORD"]

@@ -4,7 +4,6 @@ import types
 import numpy as np
 import pytest
 
-from studio.music import playback
 from studio.music.chart import PRESETS, chart_to_spans
 from studio.music.playback import AudioUnavailable, Player, audio_status
 from studio.music.synth import (fluidsynth_status, read_wav, render_solo, render_soundfont,
