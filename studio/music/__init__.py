@@ -15,4 +15,5 @@ Modules (import what you need; nothing heavy is imported here):
     synth        render_solo, write_wav, render_soundfont (optional FluidSynth)
     playback     audio_status, Player, AudioUnavailable
     metrics      solo_metrics, corpus_metrics, NgramIndex, longest_shared_ngram
+    evaluate     evaluate_jazz (for `sequence-studio eval`)
 """
