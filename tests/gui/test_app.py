@@ -1,0 +1,127 @@
+"""Desktop habits: entry point, log file, excepthook, settings, About box, shortcuts."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from conftest import choose_model
+
+
+def test_main_opens_and_closes_the_window(tiny_models, studio_home):
+    """``main()`` in a child process (its event loop must not share this test's QApplication)."""
+    script = textwrap.dedent("""
+        import sys
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QApplication
+        app = QApplication(sys.argv)
+
+        def close_all():
+            for widget in QApplication.topLevelWidgets():
+                if type(widget).__name__ == "MainWindow":
+                    print("models", len(widget.generate_tab.picker.entries), flush=True)
+                    widget.close()
+            app.quit()
+
+        QTimer.singleShot(2500, close_all)
+        from studio.gui.app import main
+        sys.exit(main([]))
+    """)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SEQUENCE_STUDIO_HOME=str(studio_home))
+    proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                          text=True, timeout=60, cwd=str(Path(__file__).resolve().parents[2]))
+    assert proc.returncode == 0, proc.stderr
+    shown = re.search(r"models (\d+)", proc.stdout)
+    assert shown and int(shown.group(1)) >= 3, proc.stdout  # the library loaded in the worker
+    log_file = studio_home / "sequence-studio.log"
+    assert log_file.is_file()
+    assert "Sequence Studio" in log_file.read_text(encoding="utf-8")
+    assert (studio_home / "settings.ini").is_file()  # geometry and choices were saved
+
+
+def threading_hook_reset():
+    import threading
+
+    threading.excepthook = threading.__excepthook__
+
+
+def test_excepthook_logs_and_shows_a_dialog(qtbot, window, studio_home):
+    from studio.gui import app, errors
+
+    app.setup_logging()
+    old_hook = sys.excepthook
+    try:
+        app.install_excepthook()
+        try:
+            raise RuntimeError("boom in a slot")
+        except RuntimeError:
+            sys.excepthook(*sys.exc_info())
+    finally:
+        sys.excepthook = old_hook
+        threading_hook_reset()
+    assert errors.OPEN_DIALOGS and "boom in a slot" in errors.OPEN_DIALOGS[-1].text()
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    assert "boom in a slot" in (studio_home / "sequence-studio.log").read_text(encoding="utf-8")
+
+
+def test_settings_are_kept_per_tab(qtbot, window, tiny_models, tmp_path):
+    from studio.gui.main_window import MainWindow
+
+    gen = window.generate_tab
+    choose_model(gen, tiny_models["text"])
+    gen.form.temperature.setValue(42)
+    gen.form.top_k.setValue(7)
+    gen.form.primer.setText("JULIET:")
+    gen.jazz.tempo.setValue(200)
+    window.train_tab.form.hidden.setValue(96)
+    window.train_tab.form.lr.setValue(0.0123)
+    window.tabs.setCurrentIndex(2)
+    window.save_settings()
+
+    again = MainWindow(restore=True)
+    qtbot.addWidget(again)
+    qtbot.waitUntil(lambda: len(again.generate_tab.picker.entries) >= 3, timeout=10000)
+    g = again.generate_tab
+    assert g.picker.current_path() == str(tiny_models["text"])
+    assert g.form.temperature.value() == 42 and g.form.top_k.value() == 7
+    assert g.form.primer.text() == "JULIET:"
+    assert g.jazz.tempo.value() == 200
+    assert again.train_tab.form.hidden.value() == 96
+    assert abs(again.train_tab.form.lr.value() - 0.0123) < 1e-9
+    assert again.tabs.currentIndex() == 2
+
+
+def test_about_box_and_shortcuts(qtbot, window, tiny_models):
+    import torch
+    from PySide6.QtCore import qVersion
+
+    text = window.about_text()
+    assert torch.__version__ in text and qVersion() in text and "Python" in text
+    assert "Device in use" in text
+    keys = [s.toString() for s in window.run_action.shortcuts()]
+    assert "Ctrl+Return" in keys
+    assert window.stop_action.shortcut().toString() == "Esc"
+    assert window.export_action.shortcut().toString() == "Ctrl+S"
+    # Ctrl+Enter on the Generate tab generates; Esc stops
+    choose_model(window.generate_tab, tiny_models["names"])
+    window.tabs.setCurrentIndex(0)
+    window.run_action.trigger()
+    qtbot.waitUntil(lambda: len(window.generate_tab.history.takes) == 1, timeout=10000)
+    assert "cpu" in window.about_text()
+
+
+def test_unavailable_devices_are_disabled_with_a_reason(window):
+    from studio.core.devices import device_choices
+
+    combo = window.generate_tab.picker.device_combo
+    model = combo.model()
+    for index, (name, available, reason) in enumerate(device_choices()):
+        assert combo.itemData(index) == name
+        assert model.item(index).isEnabled() == available
+        assert model.item(index).toolTip() == reason
