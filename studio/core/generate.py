@@ -15,11 +15,21 @@ def _prime_ids(ckpt, prime: str) -> list[int]:
     return ids or [vocab.end_id]
 
 
+def _end_rules(ckpt, settings: SampleSettings) -> tuple[SampleSettings, tuple]:
+    """Text streams have no end token: never emit it, never stop on it."""
+    if ckpt.domain == "text":
+        from dataclasses import replace
+
+        return replace(settings, stop_at_end=False), (ckpt.vocab.end_id,)
+    return settings, ()
+
+
 def stream_text(ckpt, prime: str, settings: SampleSettings, device=None) -> Iterator[str]:
     """Pieces of row 0's text as they are sampled (the prime itself is not repeated)."""
     vocab = ckpt.vocab
+    settings, ban = _end_rules(ckpt, settings)
     for step in sample_stream(ckpt.model, _prime_ids(ckpt, prime), settings,
-                              device=device, end_id=vocab.end_id):
+                              device=device, end_id=vocab.end_id, ban=ban):
         tok = step.tokens[0]
         if tok >= 0 and tok != vocab.end_id:
             yield vocab.decode([tok])
@@ -29,7 +39,9 @@ def stream_text(ckpt, prime: str, settings: SampleSettings, device=None) -> Iter
 
 def generate_texts(ckpt, prime: str, settings: SampleSettings, device=None) -> list[str]:
     vocab = ckpt.vocab
-    rows = sample(ckpt.model, _prime_ids(ckpt, prime), settings, device=device, end_id=vocab.end_id)
+    settings, ban = _end_rules(ckpt, settings)
+    rows = sample(ckpt.model, _prime_ids(ckpt, prime), settings, device=device,
+                  end_id=vocab.end_id, ban=ban)
     return [prime + vocab.decode([t for t in row if t != vocab.end_id]) for row in rows]
 
 

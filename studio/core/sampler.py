@@ -88,11 +88,12 @@ def _threads_for(batch: int, device: torch.device):
 
 
 def sample_stream(model, prime, settings: SampleSettings, constraint: Constraint | None = None,
-                  stop_tokens=(), device=None, end_id: int = 0) -> Iterator[SampleStep]:
+                  stop_tokens=(), device=None, end_id: int = 0, ban=()) -> Iterator[SampleStep]:
     """Yield one SampleStep per generated position for ``settings.count`` rows.
 
     ``prime`` is one id list shared by every row, or one list per row (same length).
     Rows stop at ``end_id`` (when ``settings.stop_at_end``) or any of ``stop_tokens``.
+    ``ban`` lists ids never to emit (``<unk>``, id 1, is always banned).
     """
     device = torch.device(device) if device is not None else next(model.parameters()).device
     n = settings.count
@@ -103,6 +104,7 @@ def sample_stream(model, prime, settings: SampleSettings, constraint: Constraint
     if settings.stop_at_end:
         stops.add(end_id)
     stop_ids = torch.tensor(sorted(stops), dtype=torch.long, device=device)
+    banned = torch.tensor(sorted({1, *map(int, ban)}), dtype=torch.long, device=device)
     gen = torch.Generator(device=device)
     gen.manual_seed(settings.seed if settings.seed is not None else torch.seed() % (2**63))
     was_training = model.training
@@ -120,7 +122,7 @@ def sample_stream(model, prime, settings: SampleSettings, constraint: Constraint
             done = torch.zeros(n, dtype=torch.bool, device=device)
             for index in range(settings.max_length):
                 logits, state = stepper.step(last, state)
-                logits[:, 1] = float("-inf")  # <unk> stands for unseen input, never an output
+                logits[:, banned] = float("-inf")  # e.g. <unk>: it stands for unseen input only
                 if constraint is not None:
                     allowed = constraint.mask(index)
                     if allowed is not None:

@@ -12,6 +12,7 @@ prime can run through the fused module once and the stepper carry on from its st
 
 from __future__ import annotations
 
+import warnings
 from typing import List, Tuple
 
 import torch
@@ -141,6 +142,8 @@ def make_stepper(net) -> Stepper:
 
 def _script(module: nn.Module) -> nn.Module:
     try:
-        return torch.jit.script(module)
+        with warnings.catch_warnings():  # deprecated upstream, still the fastest CPU step here
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return torch.jit.script(module)
     except Exception:  # TorchScript is deprecated upstream; eager mode is correct, only slower
         return module

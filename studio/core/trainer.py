@@ -285,7 +285,8 @@ class Trainer:
             rows = sample(self.model, [vocab.end_id], SampleSettings(max_length=40, count=6, seed=self.step))
             return ", ".join(vocab.decode([t for t in r if t != vocab.end_id]) for r in rows)
         settings = SampleSettings(temperature=0.8, max_length=240, seed=self.step, stop_at_end=False)
-        (row,) = sample(self.model, [vocab.end_id], settings)
+        ban = (vocab.end_id,) if self.corpus.kind == "text" else ()
+        (row,) = sample(self.model, [vocab.end_id], settings, ban=ban)
         out = vocab.decode(row)
         return " ".join(out[:40]) if isinstance(out, list) else out
 

@@ -1,0 +1,94 @@
+import pickle
+
+import pytest
+import torch
+
+from studio.core.checkpoint import CheckpointError, load_checkpoint, read_metadata, save_checkpoint
+from studio.core.library import import_model, list_models
+from studio.core.net import NetConfig, SequenceNet
+from studio.core.vocab import Vocab
+
+
+def _save(path, half=False):
+    torch.manual_seed(0)
+    vocab = Vocab.from_text("abcdef")
+    net = SequenceNet(NetConfig(cell="gru", vocab_size=len(vocab), layers=2, hidden=8, embedding=4))
+    save_checkpoint(path, net, vocab, {"domain": "names", "name": "tiny", "history": [{"step": 1}]}, half=half)
+    return net, vocab
+
+
+def test_round_trip_is_exact(tmp_path):
+    path = tmp_path / "m.safetensors"
+    net, vocab = _save(path)
+    ck = load_checkpoint(path)
+    assert ck.vocab == vocab and ck.domain == "names" and ck.meta["history"] == [{"step": 1}]
+    for (k, a), (_, b) in zip(net.state_dict().items(), ck.model.state_dict().items()):
+        assert torch.equal(a, b), k
+    assert read_metadata(path)["name"] == "tiny"
+    assert not list(tmp_path.glob("*.tmp"))  # atomic write leaves no temp file
+
+
+def test_half_precision_storage_loads_as_float(tmp_path):
+    path = tmp_path / "h.safetensors"
+    net, _ = _save(path, half=True)
+    ck = load_checkpoint(path)
+    w = ck.model.head.weight
+    assert w.dtype == torch.float32
+    assert torch.allclose(w, net.head.weight.detach(), atol=1e-2)
+
+
+def test_pickle_is_refused_and_never_unpickled(tmp_path):
+    marker = tmp_path / "pwned"
+
+    class Evil:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    path = tmp_path / "evil.safetensors"
+    path.write_bytes(pickle.dumps(Evil()))
+    with pytest.raises(CheckpointError, match="pickle"):
+        load_checkpoint(path)
+    torch.save({"x": torch.zeros(2)}, tmp_path / "t.pt")
+    with pytest.raises(CheckpointError, match="pickle/zip"):
+        load_checkpoint(tmp_path / "t.pt")
+    assert not marker.exists()
+
+
+def test_tampered_weights_are_refused(tmp_path):
+    path = tmp_path / "m.safetensors"
+    _save(path)
+    data = bytearray(path.read_bytes())
+    data[-3] ^= 0xFF  # flip bits inside the tensor data
+    path.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="digest"):
+        load_checkpoint(path)
+
+
+def test_truncated_and_foreign_files_are_refused(tmp_path):
+    path = tmp_path / "m.safetensors"
+    _save(path)
+    data = path.read_bytes()
+    (tmp_path / "cut.safetensors").write_bytes(data[: len(data) // 2])
+    with pytest.raises(CheckpointError):
+        load_checkpoint(tmp_path / "cut.safetensors")
+    from safetensors.torch import save_file
+
+    save_file({"w": torch.zeros(3)}, tmp_path / "foreign.safetensors")
+    with pytest.raises(CheckpointError, match="not a Sequence Studio"):
+        load_checkpoint(tmp_path / "foreign.safetensors")
+    (tmp_path / "empty.safetensors").write_bytes(b"")
+    with pytest.raises(CheckpointError, match="too short"):
+        load_checkpoint(tmp_path / "empty.safetensors")
+
+
+def test_import_validates_and_changes_nothing_on_failure(tmp_path):
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(pickle.dumps({"a": 1}))
+    before = [m.path for m in list_models()]
+    with pytest.raises(CheckpointError):
+        import_model(bad)
+    assert [m.path for m in list_models()] == before
+    good = tmp_path / "good.safetensors"
+    _save(good)
+    entry = import_model(good)
+    assert entry.path in [m.path for m in list_models()] and not entry.shipped
