@@ -33,6 +33,7 @@ class SamplingForm(QWidget):
         super().__init__(parent)
         self.domain = "names"
         self._per_domain = {k: dict(v) for k, v in DEFAULTS.items()}
+        self._shown = False   # the widgets hold no domain's values until set_domain
 
         self.primer = QLineEdit()
         self.primer.setPlaceholderText("optional start, e.g. Tyr")
@@ -95,14 +96,18 @@ class SamplingForm(QWidget):
         self.primer_label = QLabel("&Start")
         self.primer_label.setBuddy(self.primer)
         form.addRow(self.primer_label, self.primer)
-        form.addRow("&Temperature", temp_row)
+        temp_label = QLabel("&Temperature")
+        temp_label.setBuddy(self.temperature)
+        form.addRow(temp_label, temp_row)
         self.length_label = QLabel("&Length")
         self.length_label.setBuddy(self.length)
         form.addRow(self.length_label, self.length)
         self.count_label = QLabel("&Count")
         self.count_label.setBuddy(self.count)
         form.addRow(self.count_label, self.count)
-        form.addRow("&RNG seed", seed_row)
+        seed_label = QLabel("&RNG seed")
+        seed_label.setBuddy(self.seed)
+        form.addRow(seed_label, seed_row)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(form)
@@ -122,21 +127,24 @@ class SamplingForm(QWidget):
         """Swap the per-domain fields (length, count, primer) and their labels."""
         if domain not in DEFAULTS:
             domain = "text"
-        self._per_domain[self.domain] = {"length": self.length.value(), "count": self.count.value(),
-                                         "primer": self.primer.text()}
+        if self._shown:  # file the visible values under the domain they belong to
+            self._per_domain[self.domain] = {"length": self.length.value(),
+                                             "count": self.count.value(),
+                                             "primer": self.primer.text()}
+        self._shown = True
         self.domain = domain
+        jazz = domain == "jazz"
+        self.length.setRange(1, 16 if jazz else 100000)  # before the value, or it is clamped
         values = self._per_domain[domain]
         self.length.setValue(values["length"])
         self.count.setValue(values["count"])
         self.primer.setText(values["primer"])
-        jazz = domain == "jazz"
         self.primer.setVisible(not jazz)
         self.primer_label.setVisible(not jazz)
         self.count.setVisible(not jazz)
         self.count_label.setVisible(not jazz)
         self.length_label.setText("&Choruses" if jazz else "&Length")
         self.length.setSuffix("" if jazz else (" chars max" if domain == "names" else " chars"))
-        self.length.setRange(1, 16 if jazz else 100000)
         self.primer.setPlaceholderText("optional first letters, e.g. Tyr" if domain == "names"
                                        else "text to continue, e.g. ROMEO:")
 

@@ -93,7 +93,7 @@ class JazzPanel(QWidget):
             self.preset.addItem(name)
         self.chart = QPlainTextEdit()
         self.chart.setPlaceholderText("| Dm7 | G7 | Cmaj7 | % |")
-        self.chart.setMaximumHeight(78)
+        self.chart.setMaximumHeight(64)
         self.chart.setToolTip("Bars between |, % repeats a bar, two chords share a bar, "
                               "|: ... :| repeats")
         self.chart_status = QLabel()
@@ -127,7 +127,9 @@ class JazzPanel(QWidget):
         preset_row.addWidget(self.tempo)
         preset_row.addWidget(QLabel("Instrument"))
         preset_row.addWidget(self.instrument)
-        top.addRow("C&hart", preset_row)
+        chart_label = QLabel("C&hart")
+        chart_label.setBuddy(self.preset)
+        top.addRow(chart_label, preset_row)
         top.addRow("", self.chart)
         top.addRow("", self.chart_status)
 
@@ -195,6 +197,7 @@ class JazzPanel(QWidget):
             raise ValueError("The chart has no bars: type bars like | Dm7 | G7 | Cmaj7 |")
 
     def values(self) -> dict:
+        self._chart_edited()  # the preset name must match the text even mid-debounce
         return {"chart": self.chart.toPlainText(), "chart_name": self.preset.currentText(),
                 "tempo": self.tempo.value(), "program": self.instrument.currentData(),
                 "comping": self.comping.isChecked(), "bass": self.bass.isChecked(),

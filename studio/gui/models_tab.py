@@ -273,11 +273,20 @@ def details_html(entry) -> str:
             corpus["train_items"] = f"{len(items)} names"
         shown["corpus"] = corpus
     history = meta.get("history") or []
-    rows = "".join(f"<tr><td><b>{html.escape(k)}</b></td><td><pre>"
-                   f"{html.escape(json.dumps(v, indent=1) if isinstance(v, (dict, list)) else str(v))}"
-                   f"</pre></td></tr>" for k, v in shown.items())
+    rows = "".join(f"<tr><td><b>{html.escape(k)}</b></td><td>{_value_html(v)}</td></tr>"
+                   for k, v in shown.items())
     parts.append(f"<h4>Metadata</h4><table cellspacing=4>{rows}</table>")
     if history:
         parts.append(f"<p>{len(history)} evaluations recorded; last: "
                      f"{html.escape(json.dumps(history[-1]))}</p>")
     return "\n".join(parts)
+
+
+def _value_html(value) -> str:
+    """Short dicts on one line per key; long values as preformatted JSON."""
+    if isinstance(value, dict):
+        return "<br>".join(f"{html.escape(str(k))}: <code>{html.escape(json.dumps(v))}</code>"
+                           for k, v in value.items())
+    if isinstance(value, list):
+        return f"<pre>{html.escape(json.dumps(value, indent=1))}</pre>"
+    return html.escape(str(value))

@@ -9,6 +9,7 @@ was surprised. This is the lectures' P(sentence) example, live.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
@@ -155,7 +156,10 @@ class ScoreTab(QWidget):
                 try:
                     results.append(score_sequence(ckpt, line.split() if event_model else line))
                 except ValueError as exc:  # VocabError etc.: this line only, the rest still count
-                    results.append(Unscorable(line, str(exc)))
+                    # each alternative is scored alone: "line 1" in the engine's message
+                    # would point at the wrong line of the box
+                    message = re.sub(r"\(line 1, column (\d+)\)", r"(column \1)", str(exc))
+                    results.append(Unscorable(line, message))
             return results, note, str(next(ckpt.model.parameters()).device)
 
         def done(result, error):

@@ -84,7 +84,23 @@ def window(qtbot, tiny_models):
     win.train_tab.shutdown()
 
 
-def choose_model(tab, path) -> None:
-    """Select a model (by file) in a tab's picker."""
+def _choose_model(tab, path) -> None:
     tab.picker.select(path=str(path))
     assert tab.picker.current_path() == str(path)
+
+
+@pytest.fixture
+def choose_model():
+    """``choose_model(tab, path)``: select a model (by file) in a tab's picker."""
+    return _choose_model
+
+
+@pytest.fixture
+def tiny_checkpoint():
+    """``tiny_checkpoint(path, domain, tokens)``: save a small random model."""
+    return save_tiny
+
+
+@pytest.fixture
+def names():
+    return list(NAMES)

@@ -10,7 +10,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-from conftest import choose_model
 
 
 def test_main_opens_and_closes_the_window(tiny_models, studio_home):
@@ -70,7 +69,7 @@ def test_excepthook_logs_and_shows_a_dialog(qtbot, window, studio_home):
     assert "boom in a slot" in (studio_home / "sequence-studio.log").read_text(encoding="utf-8")
 
 
-def test_settings_are_kept_per_tab(qtbot, window, tiny_models, tmp_path):
+def test_settings_are_kept_per_tab(qtbot, window, tiny_models, tmp_path, choose_model):
     from studio.gui.main_window import MainWindow
 
     gen = window.generate_tab
@@ -97,7 +96,7 @@ def test_settings_are_kept_per_tab(qtbot, window, tiny_models, tmp_path):
     assert again.tabs.currentIndex() == 2
 
 
-def test_about_box_and_shortcuts(qtbot, window, tiny_models):
+def test_about_box_and_shortcuts(qtbot, window, tiny_models, choose_model):
     import torch
     from PySide6.QtCore import qVersion
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from conftest import NAMES, choose_model
 
 
 def test_window_opens_with_models(window):
@@ -13,7 +12,7 @@ def test_window_opens_with_models(window):
     assert window.tabs.count() == 4
 
 
-def test_names_fill_the_list_marked_new_or_in_corpus(qtbot, window, tiny_models):
+def test_names_fill_the_list_marked_new_or_in_corpus(qtbot, window, tiny_models, choose_model, names):
     tab = window.generate_tab
     choose_model(tab, tiny_models["names"])
     assert tab.views.currentWidget() is tab.names_view
@@ -29,10 +28,10 @@ def test_names_fill_the_list_marked_new_or_in_corpus(qtbot, window, tiny_models)
     # marking is exact: a known training name is marked "in corpus"
     from studio.gui.generate_views import mark_names
 
-    assert mark_names([NAMES[0], "zzz"], set(NAMES)) == [(NAMES[0], "in corpus"), ("zzz", "new")]
+    assert mark_names([names[0], "zzz"], set(names)) == [(names[0], "in corpus"), ("zzz", "new")]
 
 
-def test_locked_seed_reproduces_a_take(qtbot, window, tiny_models):
+def test_locked_seed_reproduces_a_take(qtbot, window, tiny_models, choose_model):
     tab = window.generate_tab
     choose_model(tab, tiny_models["names"])
     tab.form.lock.setChecked(True)
@@ -45,7 +44,7 @@ def test_locked_seed_reproduces_a_take(qtbot, window, tiny_models):
     assert first.settings["seed"] == second.settings["seed"] == 1234
 
 
-def test_text_streams_and_stops(qtbot, window, tiny_models):
+def test_text_streams_and_stops(qtbot, window, tiny_models, choose_model):
     tab = window.generate_tab
     choose_model(tab, tiny_models["text"])
     assert tab.views.currentWidget() is tab.text_view
@@ -64,7 +63,7 @@ def test_text_streams_and_stops(qtbot, window, tiny_models):
     assert tab.worker is None
 
 
-def test_restore_settings_of_a_take(qtbot, window, tiny_models):
+def test_restore_settings_of_a_take(qtbot, window, tiny_models, choose_model):
     tab = window.generate_tab
     choose_model(tab, tiny_models["names"])
     tab.form.temperature.setValue(55)

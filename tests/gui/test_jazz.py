@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import mido
 
-from conftest import choose_model
 
 CHART = "| Dm7 | G7 | Cmaj7 | % |"
 
 
-def make_take(qtbot, window, tiny_models):
+def make_take(qtbot, window, tiny_models, choose_model):
     tab = window.generate_tab
     choose_model(tab, tiny_models["jazz"])
     assert tab.views.currentWidget() is tab.jazz
@@ -22,8 +21,8 @@ def make_take(qtbot, window, tiny_models):
     return tab, tab.history.takes[-1]
 
 
-def test_jazz_take_draws_piano_roll_and_exports_midi(qtbot, window, tiny_models, tmp_path):
-    tab, take = make_take(qtbot, window, tiny_models)
+def test_jazz_take_draws_piano_roll_and_exports_midi(qtbot, window, tiny_models, tmp_path, choose_model):
+    tab, take = make_take(qtbot, window, tiny_models, choose_model)
     solo = take.result.solo
     roll = tab.jazz.roll
     assert roll.solo is solo
@@ -42,8 +41,8 @@ def test_jazz_take_draws_piano_roll_and_exports_midi(qtbot, window, tiny_models,
     assert notes == len(solo.notes)
 
 
-def test_drag_out_carries_a_midi_file_url(qtbot, window, tiny_models):
-    tab, _take = make_take(qtbot, window, tiny_models)
+def test_drag_out_carries_a_midi_file_url(qtbot, window, tiny_models, choose_model):
+    tab, _take = make_take(qtbot, window, tiny_models, choose_model)
     data = tab.jazz.drag.drag_data()
     urls = data.urls()
     assert len(urls) == 1 and urls[0].isLocalFile()
@@ -52,8 +51,8 @@ def test_drag_out_carries_a_midi_file_url(qtbot, window, tiny_models):
     assert mido.MidiFile(path).type == 1
 
 
-def test_play_is_disabled_with_a_reason_when_audio_is_off(qtbot, window, tiny_models):
-    tab, _take = make_take(qtbot, window, tiny_models)
+def test_play_is_disabled_with_a_reason_when_audio_is_off(qtbot, window, tiny_models, choose_model):
+    tab, _take = make_take(qtbot, window, tiny_models, choose_model)
     jazz = tab.jazz
     qtbot.waitUntil(lambda: jazz.audio._status is not None, timeout=10000)
     ok, reason = jazz.audio.available()
@@ -64,7 +63,7 @@ def test_play_is_disabled_with_a_reason_when_audio_is_off(qtbot, window, tiny_mo
         assert reason and reason in jazz.audio_status.text()
 
 
-def test_bad_chart_is_reported_before_generating(qtbot, window, tiny_models):
+def test_bad_chart_is_reported_before_generating(qtbot, window, tiny_models, choose_model):
     from studio.gui import errors
 
     tab = window.generate_tab

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pickle
 
-from conftest import choose_model, save_tiny
 
 
 def test_models_table_lists_the_library(window, tiny_models):
@@ -35,9 +34,9 @@ def test_unsafe_import_is_refused_and_changes_nothing(qtbot, window, tmp_path):
     assert window.models_tab.table.rowCount() == rows
 
 
-def test_import_rename_delete(qtbot, window, tmp_path):
+def test_import_rename_delete(qtbot, window, tmp_path, tiny_checkpoint):
     tab = window.models_tab
-    src = save_tiny(tmp_path / "outside.safetensors", "names", ["abc", "abd"])
+    src = tiny_checkpoint(tmp_path / "outside.safetensors", "names", ["abc", "abd"])
     rows = tab.table.rowCount()
     tab.import_file(str(src))
     qtbot.waitUntil(lambda: tab.table.rowCount() == rows + 1, timeout=10000)
@@ -52,7 +51,7 @@ def test_import_rename_delete(qtbot, window, tmp_path):
     assert not path.exists()
 
 
-def test_score_ranks_alternatives_and_colours_each_char(qtbot, window, tiny_models):
+def test_score_ranks_alternatives_and_colours_each_char(qtbot, window, tiny_models, choose_model):
     tab = window.score_tab
     choose_model(tab, tiny_models["names"])
     tab.input.setPlainText("stegosaurus\nqxzvbrk\nraptorex")

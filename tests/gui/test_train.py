@@ -7,7 +7,6 @@ from pathlib import Path
 
 from PySide6.QtCore import QTimer
 
-from conftest import NAMES
 
 
 def setup_form(qtbot, tab, corpus: Path, max_steps: int, eval_every: int) -> None:
@@ -27,24 +26,24 @@ def setup_form(qtbot, tab, corpus: Path, max_steps: int, eval_every: int) -> Non
     form.name.setText("gui-test-run")
 
 
-def test_dataset_report_before_training(qtbot, window, tmp_path):
+def test_dataset_report_before_training(qtbot, window, tmp_path, names):
     corpus = tmp_path / "names.txt"
-    corpus.write_text("\n".join(NAMES) + "\n", encoding="utf-8")
+    corpus.write_text("\n".join(names) + "\n", encoding="utf-8")
     tab = window.train_tab
     assert not tab.start_button.isEnabled()  # nothing starts before a report
     tab.form.set_corpus(str(corpus))
     assert tab.form.kind.currentData() == "names"  # guessed from short lines
     qtbot.waitUntil(lambda: tab.report is not None, timeout=15000)
-    assert tab.report["items"] == len(NAMES)
+    assert tab.report["items"] == len(names)
     assert "items" in tab.report_view.toPlainText()
     tab.form.set_corpus(str(tmp_path / "missing.txt"), "names")
     qtbot.waitUntil(lambda: tab.report_error is not None, timeout=15000)
     assert not tab.start_button.isEnabled()
 
 
-def test_training_draws_curves_saves_model_and_keeps_ui_responsive(qtbot, window, tmp_path):
+def test_training_draws_curves_saves_model_and_keeps_ui_responsive(qtbot, window, tmp_path, names):
     corpus = tmp_path / "names.txt"
-    corpus.write_text("\n".join(NAMES * 3) + "\n", encoding="utf-8")
+    corpus.write_text("\n".join(names * 3) + "\n", encoding="utf-8")
     tab = window.train_tab
     setup_form(qtbot, tab, corpus, max_steps=12, eval_every=4)
 
@@ -80,9 +79,9 @@ def test_training_draws_curves_saves_model_and_keeps_ui_responsive(qtbot, window
     assert any(e.name == "gui-test-run" for e in window.generate_tab.picker.entries)
 
 
-def test_pause_then_resume_continues_the_run(qtbot, window, tmp_path):
+def test_pause_then_resume_continues_the_run(qtbot, window, tmp_path, names):
     corpus = tmp_path / "names.txt"
-    corpus.write_text("\n".join(NAMES * 3) + "\n", encoding="utf-8")
+    corpus.write_text("\n".join(names * 3) + "\n", encoding="utf-8")
     tab = window.train_tab
     setup_form(qtbot, tab, corpus, max_steps=100000, eval_every=5)
     tab.overlay.setChecked(False)
