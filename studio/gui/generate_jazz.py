@@ -23,7 +23,7 @@ from studio.gui.errors import show_error
 from studio.gui.jazz_audio import AudioTransport, write_midi_file, write_wav_file
 from studio.gui.piano_roll import PianoRoll
 from studio.gui.settings import Group
-from studio.gui.workers import CallbackWorker
+from studio.gui.workers import CallbackWorker, run_task
 from studio.music.chart import PRESETS, ChartError, parse_chart
 
 log = logging.getLogger(__name__)
@@ -327,23 +327,30 @@ class JazzPanel(QWidget):
         self.message.emit(f"Saved {out}")
         return out
 
-    def export_wav(self, path: str | None = None) -> Path | None:
+    def export_wav(self, path: str | None = None, done=None) -> None:
+        """Render with the built-in synth in a worker (seconds for a long take), then save."""
         solo = self.solo()
         if solo is None:
-            return None
+            self.message.emit("Generate a jazz take first.")
+            return
         if path is None:
             path, _ = QFileDialog.getSaveFileName(
                 self, "Export WAV", str(Path.home() / f"take-{self.take.number:03d}.wav"),
                 "WAV audio (*.wav)")
             if not path:
-                return None
-        try:
-            out = write_wav_file(solo, Path(path), self.midi_options())
-        except Exception as exc:
-            show_error(self, "Export WAV", exc)
-            return None
-        self.message.emit(f"Saved {out}")
-        return out
+                return
+        options = self.midi_options()
+        self.message.emit("Rendering audio…")
+
+        def finished(out, error):
+            if error is not None:
+                show_error(self, "Export WAV", error)
+            else:
+                self.message.emit(f"Saved {out}")
+            if done is not None:
+                done(out, error)
+
+        run_task(lambda: write_wav_file(solo, Path(path), options), finished, owner=self)
 
     # -- settings --------------------------------------------------------------
     def save_settings(self) -> None:

@@ -40,6 +40,12 @@ def test_jazz_take_draws_piano_roll_and_exports_midi(qtbot, window, tiny_models,
     notes = sum(1 for m in midi.tracks[1] if m.type == "note_on" and m.velocity > 0)
     assert notes == len(solo.notes)
 
+    saved = []
+    tab.jazz.export_wav(str(tmp_path / "take.wav"), done=lambda out, error: saved.append((out, error)))
+    qtbot.waitUntil(lambda: bool(saved), timeout=20000)
+    out, error = saved[0]
+    assert error is None and out.stat().st_size > 44
+
 
 def test_drag_out_carries_a_midi_file_url(qtbot, window, tiny_models, choose_model):
     tab, _take = make_take(qtbot, window, tiny_models, choose_model)
