@@ -29,17 +29,22 @@ def nll_of_sequences(model, seqs: list[list[int]], pad_id: int = 0) -> tuple[flo
 
 
 @torch.no_grad()
-def nll_of_stream(model, ids: torch.Tensor) -> tuple[float, int]:
-    """Mean NLL per token of a stream, state carried across 256-token windows."""
+def token_nlls(model, ids: torch.Tensor) -> torch.Tensor:
+    """NLL of every next token of a stream (ids[1:]), state carried across windows."""
     model.eval()
     device = next(model.parameters()).device
-    total, count, state = 0.0, 0, None
+    out, state = [], None
     for b in B.stream_batches(ids, 1, 256):
         logits, state = model(b.x.to(device), state if b.carry else None)
-        total += float(F.cross_entropy(logits.reshape(-1, logits.size(-1)), b.y.to(device).reshape(-1),
-                                       reduction="sum"))
-        count += b.tokens
-    return total / max(1, count), count
+        out.append(F.cross_entropy(logits.reshape(-1, logits.size(-1)), b.y.to(device).reshape(-1),
+                                   reduction="none").cpu())
+    return torch.cat(out)
+
+
+def nll_of_stream(model, ids: torch.Tensor) -> tuple[float, int]:
+    """Mean NLL per token of a stream, state carried across 256-token windows."""
+    nll = token_nlls(model, ids)
+    return float(nll.mean()), int(nll.numel())
 
 
 def evaluate(ck, corpus_path, samples: int = 500, choruses: int = 20, seed: int = 0) -> dict:

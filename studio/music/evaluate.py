@@ -29,7 +29,7 @@ def evaluate_jazz(ck, corpus_path, choruses: int = 20, seed: int = 0,
                   val_fraction: float | None = None) -> dict:
     import torch
 
-    from studio.core.evaluate import nll_of_stream
+    from studio.core.evaluate import token_nlls
 
     chords = _model_plays_chords(ck.meta or {})
     corpus = load_jazz_corpus(corpus_path, chords=chords)
@@ -41,12 +41,21 @@ def evaluate_jazz(ck, corpus_path, choruses: int = 20, seed: int = 0,
         ids.append(ck.vocab.end_id)
         ids.extend(ck.vocab.encode(encode_solo(solo, chords=chords)))
     ids.append(ck.vocab.end_id)
-    val_nll, val_tokens = nll_of_stream(ck.model, torch.tensor(ids, dtype=torch.long))
+    stream = torch.tensor(ids, dtype=torch.long)
+    per_token = token_nlls(ck.model, stream)
+    val_nll, val_tokens = float(per_token.mean()), int(per_token.numel())
+    # The fair chord-aware vs. chord-blind comparison: only the tokens the model chooses
+    # when it plays over a chart (onsets, pitches, durations). Chord tokens differ between
+    # the twins (real chords vs. a constant NC) and are forced at generation time anyway.
+    targets = stream[1:1 + per_token.numel()].tolist()
+    chosen = torch.tensor([ck.vocab.tokens[t].startswith(("POS_", "PITCH_", "DUR_")) for t in targets])
+    event_nll = float(per_token[chosen].mean()) if bool(chosen.any()) else float("nan")
     yardstick = corpus_metrics(corpus.solos)
     out = {
         "same_corpus_as_training": corpus.sha256 == (ck.meta or {}).get("corpus", {}).get("sha256"),
         "chord_aware": chords, "val_solos": len(val), "val_tokens": val_tokens,
         "val_nll": _r(val_nll), "val_perplexity": _r(math.exp(val_nll), 3),
+        "val_nll_note_events": _r(event_nll), "val_note_event_tokens": int(chosen.sum()),
         "corpus_chord_tone_share": _r(yardstick["chord_tone_share"]),
         "corpus_scale_conformance": _r(yardstick["scale_conformance"]),
         "corpus_notes_per_bar": _r(yardstick["notes_per_bar"], 2),
