@@ -17,9 +17,9 @@ _PKG = Path(__file__).resolve().parent
 
 
 def _shipped(name: str) -> Path:
-    installed = _PKG / "_shipped" / name
-    if installed.is_dir():
-        return installed
+    installed = _PKG / "_shipped"
+    if installed.is_dir():  # an installed wheel: never look outside the package
+        return installed / name
     return _PKG.parent / name
 
 
