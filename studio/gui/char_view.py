@@ -18,8 +18,8 @@ LABEL_W = 28
 
 
 def prob_colour(prob: float) -> QColor:
-    """log-scaled: 1e-4 or less is red, 0.5 and more is green (hue 0 -> 120)."""
-    x = (math.log10(max(prob, 1e-4)) + 4) / (4 + math.log10(0.5))
+    """log-scaled: 1e-3 or less is red, 0.9 and more is green (hue 0 -> 120)."""
+    x = (math.log10(max(prob, 1e-3)) + 3) / (3 + math.log10(0.9))
     x = max(0.0, min(1.0, x))
     return QColor.fromHsvF(x * 120 / 360, 0.45, 1.0)
 
@@ -59,7 +59,10 @@ class CharProbView(QWidget):
         self._row_tops = []
         for result in self.rows:
             self._row_tops.append(y)
-            steps = result.steps
+            # Text is scored from its second character: the first is context, not a
+            # prediction. It is drawn grey (step None) so the line still reads whole.
+            unscored = max(0, len(result.text) - len(result.steps)) if isinstance(result.text, str) else 0
+            steps = [_Context(ch) for ch in result.text[:unscored]] + list(result.steps)
             for i, step in enumerate(steps):
                 line, col = divmod(i, per_line)
                 rect = QRect(PAD + LABEL_W + col * cell.width(), y + line * cell.height(),
@@ -100,7 +103,8 @@ class CharProbView(QWidget):
                              Qt.AlignmentFlag.AlignVCenter, f"{index + 1}.")
         painter.setFont(self.font())
         for rect, step in self.boxes:
-            painter.fillRect(rect, prob_colour(step.prob))
+            painter.fillRect(rect, QColor("#e4e4e4") if isinstance(step, _Context)
+                             else prob_colour(step.prob))
             painter.setPen(QPen(QColor("#00000022"), 1))
             painter.drawRect(rect)
             painter.setPen(QColor("#111"))
@@ -108,9 +112,12 @@ class CharProbView(QWidget):
 
     def step_at(self, pos: QPoint):
         for rect, step in self.boxes:
-            if rect.contains(pos):
+            if rect.contains(pos) and not isinstance(step, _Context):
                 return step
         return None
+
+    def scored_boxes(self) -> list:
+        return [(rect, step) for rect, step in self.boxes if not isinstance(step, _Context)]
 
     def tooltip_for(self, step) -> str:
         lines = [f"<b>{_esc(show_token(step.token))}</b>: p = {step.prob:.4f}", "expected:"]
@@ -129,3 +136,11 @@ class CharProbView(QWidget):
 
 def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class _Context:
+    """A character shown for context but not predicted (the first one of a text)."""
+
+    def __init__(self, token: str):
+        self.token = token
+        self.prob = None

@@ -71,7 +71,7 @@ class GenerateTab(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(controls)
-        scroll.setMinimumWidth(300)
+        scroll.setMinimumWidth(320)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
 
         self.names_view = NamesView()
@@ -85,7 +85,7 @@ class GenerateTab(QWidget):
         self.splitter.addWidget(scroll)
         self.splitter.addWidget(self.views)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([330, 900])
+        self.splitter.setSizes([345, 900])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.splitter)

@@ -55,8 +55,13 @@ class PianoRoll(QGraphicsView):
         self._draw()
 
     # -- public ----------------------------------------------------------------
-    def set_solo(self, solo) -> None:
+    def set_solo(self, solo, fit: bool = True) -> None:
+        """Show ``solo``; ``fit`` scales time so the whole take (its chart) fits the view."""
         self.solo = solo
+        if fit and solo is not None:
+            beats = max(solo.end_tick, solo.ticks_per_bar) / solo.ticks_per_beat
+            usable = self.viewport().width() - KEYS - 24
+            self.px_per_beat = max(12.0, min(60.0, usable / max(1.0, beats)))
         self._draw()
         self.horizontalScrollBar().setValue(0)
 

@@ -99,7 +99,7 @@ class ScoreTab(QWidget):
         chars_layout.addWidget(legend)
         chars_layout.addWidget(chars_scroll, 1)
         right.addWidget(chars_box)
-        right.setSizes([260, 380])
+        right.setSizes([170, 470])
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)

@@ -54,8 +54,9 @@ class TrainForm(QWidget):
         folder_button = QPushButton("Folder…")
         file_button.clicked.connect(self._pick_file)
         folder_button.clicked.connect(self._pick_folder)
+        self.corpus.textChanged.connect(lambda text: self.corpus.setToolTip(text))
         pick = QHBoxLayout()
-        pick.addWidget(self.corpus, 1)
+        pick.addStretch(1)
         pick.addWidget(file_button)
         pick.addWidget(folder_button)
         self.kind = QComboBox()
@@ -64,6 +65,7 @@ class TrainForm(QWidget):
         self.kind.currentIndexChanged.connect(self._kind_changed)
         corpus_box = QGroupBox("Corpus")
         corpus_form = QFormLayout(corpus_box)
+        corpus_form.addRow(self.corpus)
         corpus_form.addRow(pick)
         corpus_form.addRow("&Kind", self.kind)
 

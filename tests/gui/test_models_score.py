@@ -67,7 +67,19 @@ def test_score_ranks_alternatives_and_colours_each_char(qtbot, window, tiny_mode
     ranks = sorted(tab.table.item(r, 0).text() for r in range(3))
     assert ranks == ["-", "1", "2"]
     view = tab.chars
-    assert len(view.boxes) == len(tab.results[0].steps) + len(tab.results[2].steps)
-    rect, step = view.boxes[0]
+    assert len(view.scored_boxes()) == len(tab.results[0].steps) + len(tab.results[2].steps)
+    rect, step = view.scored_boxes()[0]
     assert view.step_at(rect.center()) is step
     assert "expected" in view.tooltip_for(step)
+
+
+def test_text_scores_show_the_unpredicted_first_char_as_context(qtbot, window, tiny_models,
+                                                                choose_model):
+    tab = window.score_tab
+    choose_model(tab, tiny_models["text"])
+    tab.input.setPlainText("ROMEO: soft")
+    tab.score()
+    qtbot.waitUntil(lambda: len(tab.results) == 1, timeout=10000)
+    assert len(tab.results[0].steps) == len("ROMEO: soft") - 1
+    assert len(tab.chars.boxes) == len("ROMEO: soft")
+    assert tab.chars.step_at(tab.chars.boxes[0][0].center()) is None  # context only

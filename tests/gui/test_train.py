@@ -113,3 +113,16 @@ def test_train_command_is_the_cli_verb():
     assert options.label() == "RNN 2x128 no clip"
     assert parse_line('{"event": "step", "step": 1}') == {"event": "step", "step": 1}
     assert parse_line("a warning")["event"] == "info"
+
+
+def test_fine_tune_offers_models_of_the_corpus_kind(window, tiny_models):
+    form = window.train_tab.form
+    form.kind.setCurrentIndex(form.kind.findData("names"))
+    choices = [form.init_from.itemData(i) for i in range(form.init_from.count())]
+    assert choices[0] == "" and str(tiny_models["names"]) in choices
+    assert str(tiny_models["text"]) not in choices
+    form.init_from.setCurrentIndex(choices.index(str(tiny_models["names"])))
+    assert not form.arch_box.isEnabled()  # the checkpoint's architecture is kept
+    form.corpus.setText("names.txt")
+    args = form.options(out="x.safetensors").to_args()
+    assert args[args.index("--init-from") + 1] == str(tiny_models["names"])
