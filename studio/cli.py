@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--samples", type=int, default=500, help="names sampled for the novelty share")
     e.add_argument("--choruses", type=int, default=20, help="jazz: choruses sampled")
     e.add_argument("--seed", type=int, default=0)
+    e.add_argument("-t", "--temperature", type=float, default=1.0, help="jazz: sampling temperature of the takes")
     _add_device(e)
 
     b = sub.add_parser("bench", help="speed figures as ratios against baselines (JSON)")
@@ -201,5 +202,5 @@ def cmd_eval(args) -> int:
 
     ck = _load(args)
     print(json.dumps(evaluate(ck, args.corpus, samples=args.samples, choruses=args.choruses,
-                              seed=args.seed), indent=2))
+                              seed=args.seed, temperature=args.temperature), indent=2))
     return 0

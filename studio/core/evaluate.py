@@ -47,14 +47,15 @@ def nll_of_stream(model, ids: torch.Tensor) -> tuple[float, int]:
     return float(nll.mean()), int(nll.numel())
 
 
-def evaluate(ck, corpus_path, samples: int = 500, choruses: int = 20, seed: int = 0) -> dict:
+def evaluate(ck, corpus_path, samples: int = 500, choruses: int = 20, seed: int = 0,
+             temperature: float = 1.0) -> dict:
     kind = ck.domain
     out: dict = {"model": ck.name, "domain": kind, "corpus": str(corpus_path),
                  "val_nll_recorded": ck.meta.get("metrics", {}).get("val_nll")}
     if kind == "jazz":
         from studio.music.evaluate import evaluate_jazz
 
-        out.update(evaluate_jazz(ck, corpus_path, choruses=choruses, seed=seed))
+        out.update(evaluate_jazz(ck, corpus_path, choruses=choruses, seed=seed, temperature=temperature))
         return out
     corpus = load_corpus(corpus_path, kind, vocab=ck.vocab,
                          val_fraction=ck.meta.get("train_config", {}).get("val_fraction", 0.1))

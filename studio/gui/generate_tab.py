@@ -255,7 +255,10 @@ class GenerateTab(QWidget):
         if self.worker is not None:
             self.worker.stop()
             return  # its finished signal records the partial take
-        self.jazz.stop()
+        if self.jazz.worker is not None:
+            self.jazz.stop()
+            return  # generate_solo returns the bars played so far: kept as a stopped take
+        self.jazz.stop()  # playback
         if self._pending is not None:
             self._job += 1
             self._finish(None, None, note="Stopped.")

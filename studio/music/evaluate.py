@@ -26,7 +26,7 @@ def _r(x, digits=4):
 
 
 def evaluate_jazz(ck, corpus_path, choruses: int = 20, seed: int = 0,
-                  val_fraction: float | None = None) -> dict:
+                  val_fraction: float | None = None, temperature: float = 1.0) -> dict:
     import torch
 
     from studio.core.evaluate import token_nlls
@@ -54,7 +54,7 @@ def evaluate_jazz(ck, corpus_path, choruses: int = 20, seed: int = 0,
     out = {
         "same_corpus_as_training": corpus.sha256 == (ck.meta or {}).get("corpus", {}).get("sha256"),
         "chord_aware": chords, "val_solos": len(val), "val_tokens": val_tokens,
-        "val_nll": _r(val_nll), "val_perplexity": _r(math.exp(val_nll), 3),
+        "temperature": temperature, "val_nll": _r(val_nll), "val_perplexity": _r(math.exp(val_nll), 3),
         "val_nll_note_events": _r(event_nll), "val_note_event_tokens": int(chosen.sum()),
         "corpus_chord_tone_share": _r(yardstick["chord_tone_share"]),
         "corpus_scale_conformance": _r(yardstick["scale_conformance"]),
@@ -65,7 +65,7 @@ def evaluate_jazz(ck, corpus_path, choruses: int = 20, seed: int = 0,
     for i, name in enumerate(EVAL_PRESETS):
         bars = parse_chart(PRESETS[name]).bar_count
         settings = JazzSettings(seed=seed + i, choruses=max(1, round(choruses * 12 / bars)),
-                                tempo=160)
+                                tempo=160, temperature=temperature)
         take = generate_solo(ck, PRESETS[name], settings)
         match = longest_shared_ngram(take.solo, index)
         takes[name] = {
