@@ -78,3 +78,17 @@ def test_bad_chart_is_reported_before_generating(qtbot, window, tiny_models, cho
     tab.generate()
     assert not tab.is_busy()
     assert errors.OPEN_DIALOGS and "Xq9" in errors.OPEN_DIALOGS[-1].text()
+
+
+def test_stopping_a_jazz_take_keeps_the_bars_played(qtbot, window, tiny_models, choose_model):
+    tab = window.generate_tab
+    choose_model(tab, tiny_models["jazz"])
+    tab.jazz.chart.setPlainText(CHART)
+    tab.form.length.setValue(16)  # 64 bars: long enough to stop in the middle
+    tab.generate()
+    qtbot.waitUntil(lambda: tab.jazz.worker is not None, timeout=30000)  # sampling has begun
+    tab.stop()
+    qtbot.waitUntil(lambda: not tab.is_busy(), timeout=10000)
+    take = tab.history.takes[-1]
+    assert take.stopped and take.result.stopped
+    assert 0 < take.result.solo.bar_count < 64
