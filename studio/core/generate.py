@@ -37,6 +37,16 @@ def stream_text(ckpt, prime: str, settings: SampleSettings, device=None) -> Iter
             return
 
 
+def stream_rows(ckpt, prime: str, settings: SampleSettings, device=None) -> Iterator[list[str]]:
+    """Every row of one batched pass, a step at a time: per row the new piece ("" when the
+    row has nothing new: finished, or an end token). The same draw as ``generate_texts``."""
+    vocab = ckpt.vocab
+    settings, ban = _end_rules(ckpt, settings)
+    for step in sample_stream(ckpt.model, _prime_ids(ckpt, prime), settings,
+                              device=device, end_id=vocab.end_id, ban=ban):
+        yield [vocab.decode([t]) if t >= 0 and t != vocab.end_id else "" for t in step.tokens]
+
+
 def generate_texts(ckpt, prime: str, settings: SampleSettings, device=None) -> list[str]:
     vocab = ckpt.vocab
     settings, ban = _end_rules(ckpt, settings)

@@ -99,3 +99,19 @@ def test_per_row_primes():
     net = _net()
     rows = sample(net, [[0, 2], [0, 3]], SampleSettings(max_length=5, count=2, seed=0, stop_at_end=False))
     assert len(rows) == 2 and all(len(r) == 5 for r in rows)
+
+
+def test_stream_rows_is_the_same_draw_as_generate_texts(tmp_path):
+    from studio.core.checkpoint import Checkpoint
+    from studio.core.generate import generate_texts, stream_rows
+    from studio.core.vocab import Vocab
+
+    vocab = Vocab.from_text("abcdefghij")
+    torch.manual_seed(0)
+    net = SequenceNet(NetConfig(cell="gru", vocab_size=len(vocab), layers=1, hidden=16, embedding=8))
+    ck = Checkpoint(model=net, vocab=vocab, meta={"domain": "text"})
+    settings = SampleSettings(max_length=30, count=3, seed=5)
+    rows = ["ab"] * 3
+    for pieces in stream_rows(ck, "ab", settings):
+        rows = [r + p for r, p in zip(rows, pieces)]
+    assert rows == generate_texts(ck, "ab", settings)
