@@ -76,7 +76,9 @@ class Vocab:
                 if policy == "unk":
                     i = self.unk_id
                 else:
-                    where = f" (line {line}, column {col})" if self.kind == "char" else ""
+                    multiline = isinstance(seq, str) and "\n" in seq
+                    where = (f" (line {line}, column {col})" if multiline else
+                             f" (position {col})" if self.kind == "char" else f" (position {len(ids) + 1})")
                     raise VocabError(f"{_show(token)} is not in the model's vocabulary{where}")
             ids.append(i)
             if token == "\n":
