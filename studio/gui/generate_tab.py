@@ -1,15 +1,14 @@
 """The Generate tab: pick a model, set the sampler, generate, keep every take.
 
 The tab itself only wires widgets to the engine's helpers — the same functions the
-CLI's ``sample`` verb calls: ``generate_names`` for names, ``stream_text`` for text
-(streamed by a ``StreamWorker``), and the jazz panel's calls into ``studio.music``.
+CLI's ``sample`` verb calls: ``generate_names`` for names, ``stream_rows`` for text
+(every row of one batched pass, streamed by a ``StreamWorker``), and the jazz panel's calls into ``studio.music``.
 Models load in a worker (``model_cache``) before the sampler starts.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from pathlib import Path
 
 import shiboken6
@@ -17,25 +16,18 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPushButton, QScrollArea,
                                QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
-from studio.core.generate import generate_names, known_items, stream_text
+from studio.core.generate import generate_names, known_items, stream_rows
 from studio.gui import model_cache
 from studio.gui.errors import show_error
 from studio.gui.generate_controls import SamplingForm
 from studio.gui.generate_jazz import JazzPanel
-from studio.gui.generate_views import NamesView, TextView, mark_names
+from studio.gui.generate_views import NamesView, TextView, mark_names, rows_text
 from studio.gui.model_picker import ModelPicker
 from studio.gui.settings import Group
 from studio.gui.takes import Take, TakeHistory
 from studio.gui.workers import StreamWorker, run_task
 
 log = logging.getLogger(__name__)
-
-
-class _TakeBreak:
-    """Marker between the rows of a multi-take text stream."""
-
-    def __init__(self, number: int):
-        self.number = number
 
 
 class GenerateTab(QWidget):
@@ -200,36 +192,19 @@ class GenerateTab(QWidget):
             self._stream_text(ckpt, settings, take, job)
 
     def _stream_text(self, ckpt, settings, take: Take, job: int) -> None:
+        # Every row of one batched pass streams at once: the same draw, row for row, as
+        # ``sequence-studio sample -n N --seed S`` (which calls generate_texts).
         primer = take.settings.get("primer", "")
-        count = settings.count
+        texts = [primer] * settings.count
+        self.text_view.start_rows(settings.count, primer)
 
         def pieces():
-            # N takes are streamed one after another (seed, seed+1, ...) so each one is
-            # seen as it is written; a single take is the CLI's stream exactly.
-            for row in range(count):
-                if count > 1:
-                    yield _TakeBreak(row + 1)
-                    yield primer
-                one = replace(settings, count=1, seed=settings.seed + row)
-                yield from stream_text(ckpt, primer, one)
+            return stream_rows(ckpt, primer, settings)
 
-        self.text_view.start("" if count > 1 else primer)
-        chunks: list[str] = [] if count > 1 else [primer]
-
-        def show(items: list) -> None:
-            text = []
-            for item in items:
-                if isinstance(item, _TakeBreak):
-                    if text:
-                        self.text_view.append_pieces(text)
-                        text = []
-                    self.text_view.separator(f"take {item.number}")
-                    chunks.append(f"\n--- take {item.number} ---\n")
-                else:
-                    text.append(item)
-            if text:
-                self.text_view.append_pieces(text)
-                chunks.extend(text)
+        def show(steps: list) -> None:
+            new = ["".join(parts) for parts in zip(*steps)]
+            texts[:] = [t + n for t, n in zip(texts, new)]
+            self.text_view.append_rows(new)
 
         worker = StreamWorker(pieces, parent=self)
         worker.items.connect(show)
@@ -238,7 +213,8 @@ class GenerateTab(QWidget):
             if self.worker is worker:
                 self.worker = None
             take.stopped = worker.stopped
-            take.result = "".join(chunks).lstrip("\n")
+            take.extra["texts"] = list(texts)
+            take.result = rows_text(texts)
             if job == self._job or worker.stopped:
                 self._finish(take, error)
 

@@ -8,7 +8,7 @@ read-only editor as it is sampled.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QTextCursor
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QPlainTextEdit,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -73,7 +73,12 @@ class NamesView(QWidget):
 
 
 class TextView(QPlainTextEdit):
-    """Read-only text that grows as pieces arrive, following the end unless scrolled up."""
+    """Read-only text that grows as pieces arrive, following the end unless scrolled up.
+
+    ``start_rows(n, prefix)`` lays out one section per row of a batched pass; each
+    row keeps a ``QTextCursor`` at its end, so ``append_rows`` grows every row in
+    place (Qt moves the later rows' cursors along as earlier rows grow).
+    """
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -83,28 +88,53 @@ class TextView(QPlainTextEdit):
         self.setFont(font)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.setPlaceholderText("Sampled text streams in here.")
+        self._rows: list[QTextCursor] = []
 
-    def start(self, prefix: str = "") -> None:
+    def start_rows(self, count: int, prefix: str = "") -> None:
+        """One section per row (headed ``--- take n ---`` when there are several)."""
         self.setPlainText("")
-        if prefix:
-            self._append(prefix, bold=True)
+        ends = []
+        for row in range(count):
+            if count > 1:
+                self._append(("\n\n" if row else "") + f"--- {take_title(row)} ---\n", bold=True)
+            if prefix:
+                self._append(prefix, bold=True)
+            ends.append(self.document().characterCount() - 1)
+        self._rows = []
+        for end in ends:  # made once the layout is complete: positions no longer move
+            cursor = QTextCursor(self.document())
+            cursor.setPosition(end)
+            self._rows.append(cursor)
 
-    def append_pieces(self, pieces: list[str]) -> None:
-        self._append("".join(pieces))
-
-    def _append(self, text: str, bold: bool = False) -> None:
+    def append_rows(self, pieces: list[str]) -> None:
+        """``pieces[i]``: the new text of row i (may be empty)."""
         bar = self.verticalScrollBar()
         following = bar.value() >= bar.maximum() - 4
+        fmt = QTextCharFormat()
+        fmt.setFontWeight(QFont.Weight.Normal)
+        for cursor, text in zip(self._rows, pieces):
+            if text:
+                cursor.insertText(text, fmt)
+        if following:
+            bar.setValue(bar.maximum())
+
+    def _append(self, text: str, bold: bool = False) -> None:
         cursor = QTextCursor(self.document())
         cursor.movePosition(QTextCursor.MoveOperation.End)
         fmt = cursor.charFormat()
         fmt.setFontWeight(QFont.Weight.Bold if bold else QFont.Weight.Normal)
         cursor.insertText(text, fmt)
-        if following:
-            bar.setValue(bar.maximum())
-
-    def separator(self, title: str) -> None:
-        self._append(f"\n\n--- {title} ---\n", bold=True)
 
     def text(self) -> str:
         return self.toPlainText()
+
+
+def take_title(row: int) -> str:
+    return f"take {row + 1}"
+
+
+def rows_text(texts: list[str]) -> str:
+    """Several takes as one text, each under its ``--- take n ---`` line (one: as it is)."""
+    if len(texts) == 1:
+        return texts[0]
+    return "\n\n".join(f"--- {take_title(i)} ---\n{t}" for i, t in enumerate(texts))

@@ -78,3 +78,30 @@ def test_restore_settings_of_a_take(qtbot, window, tiny_models, choose_model):
     assert tab.form.temperature.value() == 55
     assert tab.form.seed.value() == take.settings["seed"]
     assert tab.form.lock.isChecked()
+
+
+def test_several_text_takes_stream_together_as_the_cli_draws_them(qtbot, window, tiny_models,
+                                                                  choose_model):
+    from studio.core.checkpoint import load_checkpoint
+    from studio.core.generate import generate_texts
+    from studio.core.sampler import SampleSettings
+
+    tab = window.generate_tab
+    choose_model(tab, tiny_models["text"])
+    tab.form.primer.setText("ROMEO:")
+    tab.form.length.setValue(40)
+    tab.form.count.setValue(3)
+    tab.form.temperature.setValue(90)
+    tab.form.lock.setChecked(True)
+    tab.form.seed.setValue(77)
+    tab.generate()
+    qtbot.waitUntil(lambda: not tab.is_busy(), timeout=10000)
+    take = tab.history.takes[-1]
+    # what `sequence-studio sample MODEL -n 3 --seed 77 --prime ROMEO: --length 40 -t 0.9` prints
+    cli = generate_texts(load_checkpoint(tiny_models["text"]), "ROMEO:",
+                         SampleSettings(temperature=0.9, max_length=40, count=3, seed=77))
+    assert take.extra["texts"] == cli
+    assert len(set(cli)) == 3 and not take.stopped
+    shown = tab.text_view.text()
+    assert [shown.count(f"--- take {n} ---") for n in (1, 2, 3)] == [1, 1, 1]
+    assert shown == take.result and all(text in shown for text in cli)
