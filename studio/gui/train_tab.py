@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPla
                                QTextBrowser, QVBoxLayout, QWidget)
 
 from studio.core.data import dataset_report
+from studio.core.trainer import resume_path_for
 from studio.gui.errors import show_error
 from studio.gui.settings import Group
 from studio.gui.train_form import TrainForm
@@ -154,6 +155,7 @@ class TrainTab(QWidget):
         self.saved_path: str | None = None
         self.state = "idle"
         self._pause_requested = False
+        self._stopped = False       # this process said "stopped" (paused, stopped or early stop)
         self.timer = QTimer(self)
         self.timer.setInterval(REDRAW_MS)
         self.timer.timeout.connect(self.drain)
@@ -244,6 +246,7 @@ class TrainTab(QWidget):
 
     def _launch(self, args: list[str]) -> None:
         self._pause_requested = False
+        self._stopped = False
         self.process = TrainProcess(self)
         self.process.finished.connect(self._process_finished)
         self._log("$ sequence-studio train --jsonl " + " ".join(args))
@@ -294,6 +297,7 @@ class TrainTab(QWidget):
             elif kind == "info":
                 self._log(event.get("message", ""))
             elif kind == "stopped":
+                self._stopped = True
                 self.resume_path = event.get("resume_path")
                 self._log(f"Stopped at step {event.get('step')}; resume file {self.resume_path}")
             elif kind == "done":
@@ -332,12 +336,28 @@ class TrainTab(QWidget):
             self.resume_path = None
             if code == 0 and not crashed and self.result is not None:
                 self.progress.setValue(self.progress.maximum())
+        if self.result is not None and not self._stopped:
+            self._remove_resume_file()  # the run completed: nothing left to resume
         if self.saved_path or (self.result and self.result.get("path")):
             self.library_changed.emit()
         self.process = None
         if process is not None:
             process.deleteLater()
         self._set_state("idle")
+
+    def _remove_resume_file(self) -> None:
+        """Delete ``<name>.last.safetensors`` beside the saved model (a completed run's)."""
+        result = self.result or {}
+        path = result.get("resume_path") or (result.get("path") and
+                                             str(resume_path_for(Path(result["path"]))))
+        if not path or not path.endswith(".last.safetensors"):
+            return
+        try:
+            Path(path).unlink(missing_ok=True)
+        except OSError as exc:
+            self._log(f"Could not remove the resume file {path}: {exc}")
+        else:
+            self._log(f"Run complete: removed the resume file {path}")
 
     def _log(self, text: str) -> None:
         self.log_view.appendPlainText(text)

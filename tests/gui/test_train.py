@@ -70,6 +70,10 @@ def test_training_draws_curves_saves_model_and_keeps_ui_responsive(qtbot, window
     assert run.label.startswith("GRU 1x24")
     saved = Path(tab.result["path"])
     assert saved.is_file() and saved.parent.name == "models"
+    # the run completed ("done", no "stopped"): its resume file is gone, the model stays
+    resume_file = saved.with_name(saved.name.replace(".safetensors", ".last.safetensors"))
+    assert tab.result["resume_path"] == str(resume_file)
+    assert not resume_file.exists() and "removed the resume file" in tab.log_view.toPlainText()
     assert "step 4" in tab.samples.toPlainText()  # a sample at each evaluation
     assert len(gaps) > 20
     assert max(gaps) < 0.100, f"event loop stalled for {max(gaps) * 1000:.0f} ms"
@@ -90,7 +94,8 @@ def test_pause_then_resume_continues_the_run(qtbot, window, tmp_path, names):
     tab.pause()
     assert tab.state == "stopping"
     qtbot.waitUntil(lambda: tab.state == "idle", timeout=60000)
-    assert tab.resume_path and Path(tab.resume_path).is_file()
+    assert tab.resume_path and Path(tab.resume_path).is_file()  # paused: the file is kept
+    assert tab.resume_path.endswith(".last.safetensors")
     assert tab.resume_button.isEnabled()
     paused_at = tab.plots.current.steps[-1]
     tab.resume()
