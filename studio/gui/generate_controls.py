@@ -74,6 +74,7 @@ class SamplingForm(QWidget):
                               "probability (1 = off)")
         more.addRow("Top-&k", self.top_k)
         more.addRow("Top-&p", self.top_p)
+        self.more_form = more
         self.more_box.setVisible(False)
         self.more_button.toggled.connect(self._toggle_more)
 
@@ -114,6 +115,10 @@ class SamplingForm(QWidget):
         layout.addWidget(self.more_button)
         layout.addWidget(self.more_box)
         self.set_domain("names")
+
+    def add_more(self, widget: QWidget) -> None:
+        """A further (e.g. domain-specific) block under "More", full width."""
+        self.more_form.addRow(widget)
 
     def _show_temperature(self) -> None:
         value = self.temperature.value() / 100

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QFileDialog, 
 
 from studio.gui.errors import show_error
 from studio.gui.jazz_audio import AudioTransport, write_midi_file, write_wav_file
+from studio.gui.jazz_options import DEFAULT_HIGH, DEFAULT_LOW, JazzOptions
 from studio.gui.piano_roll import PianoRoll
 from studio.gui.settings import Group
 from studio.gui.workers import CallbackWorker, run_task
@@ -112,6 +113,8 @@ class JazzPanel(QWidget):
         self.bass.setChecked(True)
         self.scale_mask = QCheckBox("Chord scales only")
         self.scale_mask.setToolTip("Allow only pitches of each chord's scale")
+        # pitch range and primer: the Generate tab shows them under the form's "More"
+        self.options = JazzOptions()
         self.chart.setPlainText(PRESETS.get("Bb blues", ""))
         self.preset.setCurrentText("Bb blues" if "Bb blues" in PRESETS else CUSTOM)
         self.preset.currentTextChanged.connect(self._preset_chosen)
@@ -190,18 +193,19 @@ class JazzPanel(QWidget):
             return
         self.chart_status.setText("" if chart.bar_count else "The chart has no bars.")
 
-    def check_chart(self) -> None:
-        """Raise ValueError (ChartError) when the chart cannot be played."""
+    def check(self) -> None:
+        """Raise ValueError (ChartError) when the chart or the options cannot be played."""
         chart = parse_chart(self.chart.toPlainText())
         if not chart.bar_count:
             raise ValueError("The chart has no bars: type bars like | Dm7 | G7 | Cmaj7 |")
+        self.options.check()
 
     def values(self) -> dict:
         self._chart_edited()  # the preset name must match the text even mid-debounce
         return {"chart": self.chart.toPlainText(), "chart_name": self.preset.currentText(),
                 "tempo": self.tempo.value(), "program": self.instrument.currentData(),
                 "comping": self.comping.isChecked(), "bass": self.bass.isChecked(),
-                "scale_mask": self.scale_mask.isChecked()}
+                "scale_mask": self.scale_mask.isChecked(), **self.options.values()}
 
     def apply(self, values: dict) -> None:
         if values.get("chart"):
@@ -215,6 +219,7 @@ class JazzPanel(QWidget):
             if key in values:
                 value = values[key]
                 box.setChecked(value.lower() == "true" if isinstance(value, str) else bool(value))
+        self.options.apply(values)
 
     # -- generation ------------------------------------------------------------
     def start_take(self, ckpt, settings, take, done) -> None:
@@ -226,7 +231,11 @@ class JazzPanel(QWidget):
         jazz = JazzSettings(temperature=settings.temperature, top_p=settings.top_p,
                             top_k=settings.top_k, seed=settings.seed,
                             choruses=int(values.get("length", 1)), tempo=float(values["tempo"]),
-                            scale_mask=bool(values.get("scale_mask")))
+                            scale_mask=bool(values.get("scale_mask")),
+                            pitch_low=int(values.get("pitch_low", DEFAULT_LOW)),
+                            pitch_high=int(values.get("pitch_high", DEFAULT_HIGH)),
+                            primer=values.get("primer_midi") or None,
+                            primer_bars=int(values.get("primer_bars", 4)))
         chart_text = values["chart"]
         spans = parse_chart(chart_text).to_spans(jazz.choruses)
         self.audio.stop()

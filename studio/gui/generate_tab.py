@@ -69,6 +69,7 @@ class GenerateTab(QWidget):
         self.names_view = NamesView()
         self.text_view = TextView()
         self.jazz = JazzPanel()
+        self.form.add_more(self.jazz.options)  # pitch range and primer, jazz models only
         self.views = QStackedWidget()
         for view in (self.names_view, self.text_view, self.jazz):
             self.views.addWidget(view)
@@ -107,6 +108,7 @@ class GenerateTab(QWidget):
     def _model_changed(self) -> None:
         domain = self.picker.current_domain()
         self.form.set_domain(domain)
+        self.jazz.options.setVisible(domain == "jazz")
         self.views.setCurrentWidget({"names": self.names_view, "jazz": self.jazz}.get(domain,
                                                                                    self.text_view))
         entry = self.picker.current_entry()
@@ -144,7 +146,7 @@ class GenerateTab(QWidget):
         try:
             settings = self.form.settings(seed)
             if domain == "jazz":
-                self.jazz.check_chart()  # a typo in the chart is reported before loading
+                self.jazz.check()  # a typo in the chart is reported before loading
         except ValueError as exc:
             show_error(self, "Generate", exc)
             return

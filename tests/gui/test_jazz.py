@@ -92,3 +92,50 @@ def test_stopping_a_jazz_take_keeps_the_bars_played(qtbot, window, tiny_models, 
     take = tab.history.takes[-1]
     assert take.stopped and take.result.stopped
     assert 0 < take.result.solo.bar_count < 64
+
+
+def test_pitch_range_and_primer_reach_jazz_settings_and_persist(qtbot, window, tiny_models,
+                                                                choose_model, tmp_path):
+    from studio.music.chords import parse_chord
+    from studio.music.midi_out import write_midi
+    from studio.music.types import ChordSpan, Note, Solo
+
+    primer = tmp_path / "primer.mid"
+    notes = [Note(start=i * 12, duration=12, pitch=60 + i % 5) for i in range(16)]
+    write_midi(Solo("primer", notes, [ChordSpan(0, 192, parse_chord("C7"))]), primer)
+    tab = window.generate_tab
+    choose_model(tab, tiny_models["jazz"])
+    options = tab.jazz.options
+    assert not options.isHidden()  # under "More", for jazz models only
+    options.pitch_low.setValue(60)
+    options.pitch_high.setValue(72)
+    assert options.pitch_low.text() == "C4 (60)" and options.pitch_high.text() == "C5 (72)"
+    options.primer.setText(str(primer))
+    options.primer_bars.setValue(2)
+    tab.jazz.chart.setPlainText(CHART)
+    tab.form.length.setValue(1)
+    tab.generate()
+    qtbot.waitUntil(lambda: not tab.is_busy(), timeout=30000)
+    take = tab.history.takes[-1]
+    settings = take.result.settings  # the JazzSettings generate_solo ran with
+    assert (settings.pitch_low, settings.pitch_high) == (60, 72)
+    assert str(settings.primer) == str(primer) and settings.primer_bars == 2
+    assert take.settings["primer_midi"] == str(primer)
+
+    tab.save_settings()
+    options.pitch_low.setValue(40)
+    options.primer.clear()
+    options.primer_bars.setValue(8)
+    tab.restore_settings()
+    assert (options.pitch_low.value(), options.pitch_high.value()) == (60, 72)
+    assert options.primer.text() == str(primer) and options.primer_bars.value() == 2
+
+    choose_model(tab, tiny_models["names"])
+    assert options.isHidden()
+    options.primer.setText(str(tmp_path / "missing.mid"))  # reported before any loading
+    choose_model(tab, tiny_models["jazz"])
+    tab.generate()
+    assert not tab.is_busy()
+    from studio.gui import errors
+
+    assert errors.OPEN_DIALOGS and "missing.mid" in errors.OPEN_DIALOGS[-1].text()

@@ -1,0 +1,125 @@
+"""Jazz-only sampler options under the Generate tab's "More": pitch range and primer.
+
+``pitch_low``/``pitch_high`` and ``primer``/``primer_bars`` are the fields of
+``studio.music.generate.JazzSettings`` of the same names (the CLI's ``--low``,
+``--high`` and ``--primer`` for jazz models; the CLI always primes with 4 bars). The
+note boxes show names beside the numbers (C4 = MIDI 60).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtGui import QValidator
+from PySide6.QtWidgets import (QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QSpinBox,
+                               QToolButton, QWidget)
+
+from studio.gui.piano_roll import pitch_name
+from studio.music.encoding import PITCH_HIGH, PITCH_LOW
+
+DEFAULT_LOW, DEFAULT_HIGH = 48, 84   # JazzSettings' defaults: C3 .. C6
+
+
+class NoteSpinBox(QSpinBox):
+    """A MIDI note number shown with its name, e.g. ``C4 (60)``; typing either works."""
+
+    def __init__(self, value: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setRange(PITCH_LOW, PITCH_HIGH)
+        self.setValue(value)
+
+    def textFromValue(self, value: int) -> str:
+        return f"{pitch_name(value)} ({value})"
+
+    def valueFromText(self, text: str) -> int:
+        text = text.strip()
+        if "(" in text:
+            text = text[text.index("(") + 1:].rstrip(")")
+        try:
+            return int(text)
+        except ValueError:
+            return next((p for p in range(PITCH_LOW, PITCH_HIGH + 1)
+                         if pitch_name(p).lower() == text.lower()), self.value())
+
+    def validate(self, text: str, pos: int):
+        state = QValidator.State.Acceptable if text.strip() else QValidator.State.Intermediate
+        return state, text, pos
+
+
+class JazzOptions(QWidget):
+    """Pitch range and an optional primer MIDI file; ``values()``/``apply()`` for takes
+    and settings, ``settings_kwargs()`` for ``JazzSettings``."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.pitch_low = NoteSpinBox(DEFAULT_LOW)
+        self.pitch_low.setToolTip("Lowest note the solo may play")
+        self.pitch_high = NoteSpinBox(DEFAULT_HIGH)
+        self.pitch_high.setToolTip("Highest note the solo may play")
+        self.pitch_low.valueChanged.connect(lambda v: self.pitch_high.setMinimum(v))
+        self.pitch_high.valueChanged.connect(lambda v: self.pitch_low.setMaximum(v))
+        self.primer = QLineEdit()
+        self.primer.setPlaceholderText("none: start from scratch")
+        self.primer.setToolTip("A MIDI file whose first bars the solo continues")
+        self.primer.setClearButtonEnabled(True)
+        browse = QToolButton()
+        browse.setText("…")
+        browse.setToolTip("Choose a primer MIDI file")
+        browse.clicked.connect(self.choose_primer)
+        self.browse_button = browse
+        self.primer_bars = QSpinBox()
+        self.primer_bars.setRange(1, 32)
+        self.primer_bars.setValue(4)
+        self.primer_bars.setSuffix(" bars")
+        self.primer_bars.setToolTip("How many bars of the primer file prime the model")
+        primer_row = QHBoxLayout()
+        primer_row.setContentsMargins(0, 0, 0, 0)
+        primer_row.addWidget(self.primer, 1)
+        primer_row.addWidget(browse)
+
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow("&Lowest note", self.pitch_low)
+        form.addRow("&Highest note", self.pitch_high)
+        form.addRow("Primer &MIDI", primer_row)
+        form.addRow("Primer bars", self.primer_bars)
+
+    def choose_primer(self) -> None:
+        start = self.primer.text().strip() or str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Primer MIDI file", start,
+                                              "MIDI files (*.mid *.midi)")
+        if path:
+            self.primer.setText(path)
+
+    def check(self) -> None:
+        """Raise ValueError when the options cannot be played (before a model loads)."""
+        path = self.primer.text().strip()
+        if path and not Path(path).is_file():
+            raise ValueError(f"The primer MIDI file does not exist: {path}")
+
+    def settings_kwargs(self) -> dict:
+        """The ``JazzSettings`` fields these boxes set."""
+        path = self.primer.text().strip()
+        return {"pitch_low": self.pitch_low.value(), "pitch_high": self.pitch_high.value(),
+                "primer": path or None, "primer_bars": self.primer_bars.value()}
+
+    def values(self) -> dict:
+        """What a take records and the settings keep (``primer_midi``: the form has a primer)."""
+        return {"pitch_low": self.pitch_low.value(), "pitch_high": self.pitch_high.value(),
+                "primer_midi": self.primer.text().strip(),
+                "primer_bars": self.primer_bars.value()}
+
+    def apply(self, values: dict) -> None:
+        low, high = values.get("pitch_low"), values.get("pitch_high")
+        if low not in (None, "") and high not in (None, ""):
+            # widen both limits first, so neither value is clamped by the other's old one
+            self.pitch_low.setMaximum(PITCH_HIGH)
+            self.pitch_high.setMinimum(PITCH_LOW)
+            self.pitch_low.setValue(int(float(low)))
+            self.pitch_high.setValue(int(float(high)))
+            self.pitch_high.setMinimum(self.pitch_low.value())
+            self.pitch_low.setMaximum(self.pitch_high.value())
+        if values.get("primer_midi") is not None:
+            self.primer.setText(str(values["primer_midi"]))
+        if values.get("primer_bars") not in (None, ""):
+            self.primer_bars.setValue(int(float(values["primer_bars"])))
