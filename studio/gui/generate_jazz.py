@@ -12,7 +12,6 @@ import logging
 import tempfile
 from pathlib import Path
 
-import shiboken6
 from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDrag
 from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QFileDialog, QFormLayout,
@@ -24,7 +23,7 @@ from studio.gui.jazz_audio import AudioTransport, write_midi_file, write_wav_fil
 from studio.gui.jazz_options import DEFAULT_HIGH, DEFAULT_LOW, JazzOptions
 from studio.gui.piano_roll import PianoRoll
 from studio.gui.settings import Group
-from studio.gui.workers import CallbackWorker, run_task
+from studio.gui.workers import CallbackWorker, WorkerSet, run_task
 from studio.music.chart import PRESETS, ChartError, parse_chart
 
 log = logging.getLogger(__name__)
@@ -169,7 +168,7 @@ class JazzPanel(QWidget):
 
         self.take = None            # the gui Take shown (its .result is a music Take)
         self.worker: CallbackWorker | None = None
-        self._threads: set = set()   # every worker thread still running
+        self._threads = WorkerSet()   # every worker thread still running
         self._temp_dir = tempfile.TemporaryDirectory(prefix="sequence-studio-")
         self._update_buttons()
         self._chart_edited()
@@ -263,12 +262,8 @@ class JazzPanel(QWidget):
             done(take if error is None else None, error)
 
         worker.finished_with.connect(finished)
-        # delete only once run() has returned: deleting a running QThread aborts
-        worker.finished.connect(worker.deleteLater)
-        self._threads.add(worker)
-        worker.finished.connect(lambda w=worker: self._threads.discard(w))
         self.worker = worker
-        worker.start()
+        self._threads.start(worker)
 
     def stop(self) -> None:
         if self.worker is not None:
@@ -372,9 +367,5 @@ class JazzPanel(QWidget):
             self.apply({k: g.get(k) for k in self.values() if g.get(k) is not None})
 
     def shutdown(self) -> None:
-        for worker in list(self._threads):  # a QThread must not be destroyed while running
-            if shiboken6.isValid(worker):
-                worker.stop()
-                worker.wait(5000)
-        self._threads.clear()
+        self._threads.stop_all()  # a QThread must not be destroyed while running
         self.audio.stop()

@@ -11,10 +11,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import shiboken6
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPushButton, QScrollArea,
-                               QSplitter, QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPushButton, QStackedWidget,
+                               QVBoxLayout, QWidget)
 
 from studio.core.generate import generate_names, known_items, stream_rows
 from studio.gui import model_cache
@@ -22,10 +21,11 @@ from studio.gui.errors import show_error
 from studio.gui.generate_controls import SamplingForm
 from studio.gui.generate_jazz import JazzPanel
 from studio.gui.generate_views import NamesView, TextView, mark_names, rows_text
+from studio.gui.layout import control_column, fill_tab, splitter
 from studio.gui.model_picker import ModelPicker
 from studio.gui.settings import Group
 from studio.gui.takes import Take, TakeHistory
-from studio.gui.workers import StreamWorker, run_task
+from studio.gui.workers import StreamWorker, WorkerSet, run_task
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +60,6 @@ class GenerateTab(QWidget):
         left.addLayout(buttons)
         left.addWidget(self.status)
         left.addWidget(self.history, 1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(controls)
-        scroll.setMinimumWidth(320)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
 
         self.names_view = NamesView()
         self.text_view = TextView()
@@ -74,20 +69,14 @@ class GenerateTab(QWidget):
         for view in (self.names_view, self.text_view, self.jazz):
             self.views.addWidget(view)
 
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(scroll)
-        self.splitter.addWidget(self.views)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([345, 900])
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.splitter)
+        self.splitter = splitter(Qt.Orientation.Horizontal, [control_column(controls, 320), self.views],
+                                 [345, 900], stretch_last=True)
+        fill_tab(self, self.splitter)
 
         self.worker: StreamWorker | None = None
-        self._threads: set = set()   # every worker thread still running
+        self._threads = WorkerSet()   # every worker thread still running
         self._job = 0            # bumps on Stop/new take so late results are ignored
         self._pending: Take | None = None
-        self._wanted: tuple | None = None
         self.generate_button.clicked.connect(self.generate)
         self.stop_button.clicked.connect(self.stop)
         self.picker.changed.connect(self._model_changed)
@@ -124,9 +113,6 @@ class GenerateTab(QWidget):
 
     def set_models(self, entries: list) -> None:
         self.picker.set_entries(entries)
-        if self._wanted is not None:
-            self.picker.select(*self._wanted)
-            self._wanted = None
 
     # -- generating ------------------------------------------------------------
     def generate(self) -> None:
@@ -221,12 +207,8 @@ class GenerateTab(QWidget):
                 self._finish(take, error)
 
         worker.finished_with.connect(finished)
-        # delete only once run() has returned: deleting a running QThread aborts
-        worker.finished.connect(worker.deleteLater)
-        self._threads.add(worker)
-        worker.finished.connect(lambda w=worker: self._threads.discard(w))
         self.worker = worker
-        worker.start()
+        self._threads.start(worker)
 
     def stop(self) -> None:
         """Stop now: the stream worker's flag ends its loop; other jobs are abandoned."""
@@ -298,18 +280,14 @@ class GenerateTab(QWidget):
     # -- settings --------------------------------------------------------------
     def save_settings(self) -> None:
         with Group("generate", version=1) as g:
-            g.set("domain", self.picker.domain_combo.currentData())
-            g.set("model", self.picker.current_path() or "")
-            g.set("device", self.picker.device())
+            self.picker.save_to(g)
             g.set("splitter", self.splitter.saveState())
             self.form.save_to(g)
         self.jazz.save_settings()
 
     def restore_settings(self) -> None:
         with Group("generate", version=1) as g:
-            # the model list may still be loading: remember the choice until it arrives
-            self._wanted = (g.get("domain"), g.get("model") or None, g.get("device"))
-            self.picker.select(*self._wanted)
+            self.picker.restore_from(g)
             state = g.get("splitter")
             if state is not None:
                 self.splitter.restoreState(state)
@@ -317,9 +295,5 @@ class GenerateTab(QWidget):
         self.jazz.restore_settings()
 
     def shutdown(self) -> None:
-        for worker in list(self._threads):  # a QThread must not be destroyed while running
-            if shiboken6.isValid(worker):
-                worker.stop()
-                worker.wait(5000)
-        self._threads.clear()
+        self._threads.stop_all()  # a QThread must not be destroyed while running
         self.jazz.shutdown()

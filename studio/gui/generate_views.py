@@ -7,10 +7,10 @@ read-only editor as it is sampled.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QTextCharFormat, QTextCursor
-from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QPlainTextEdit,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTableWidgetItem, QVBoxLayout, QWidget
+
+from studio.gui.layout import result_table
 
 NEW, KNOWN, UNKNOWN = "new", "in corpus", "unknown"
 
@@ -26,13 +26,7 @@ def mark_names(names: list[str], known: set[str] | None) -> list[tuple[str, str]
 class NamesView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.table = QTableWidget(0, 2)
-        self.table.setHorizontalHeaderLabels(["Name", "Seen in training?"])
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table = result_table(["Name", "Seen in training?"], stretch=0)
         self.table.setAlternatingRowColors(True)
         font = self.table.font()
         font.setPointSizeF(font.pointSizeF() * 1.15)

@@ -39,6 +39,7 @@ class ModelPicker(QWidget):
     def __init__(self, parent: QWidget | None = None, domains=None):
         super().__init__(parent)
         self.entries: list = []
+        self._wanted: tuple | None = None   # a restored choice waiting for the model list
         self.domain_combo = QComboBox()
         for label, key in (domains or DOMAINS):
             self.domain_combo.addItem(label, key)
@@ -75,6 +76,9 @@ class ModelPicker(QWidget):
         current = self.current_path()
         self.entries = list(entries)
         self._fill_models(prefer=current)
+        if self._wanted is not None:
+            self.select(*self._wanted)
+            self._wanted = None
 
     def _domain_changed(self) -> None:
         self._fill_models()
@@ -122,6 +126,18 @@ class ModelPicker(QWidget):
 
     def device(self) -> str:
         return self.device_combo.currentData() or "auto"
+
+    # -- settings --------------------------------------------------------------
+    def save_to(self, group) -> None:
+        """Domain, model and device into a settings ``Group``."""
+        group.set("domain", self.domain_combo.currentData())
+        group.set("model", self.current_path() or "")
+        group.set("device", self.device())
+
+    def restore_from(self, group) -> None:
+        # the model list may still be loading: the choice is kept until it arrives
+        self._wanted = (group.get("domain"), group.get("model") or None, group.get("device"))
+        self.select(*self._wanted)
 
     def select(self, domain_key: str | None = None, path: str | None = None,
                device: str | None = None) -> None:

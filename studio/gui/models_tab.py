@@ -13,13 +13,14 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView,
-                               QInputDialog, QLabel, QMessageBox, QPushButton, QSplitter,
-                               QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QInputDialog, QLabel,
+                               QMessageBox, QPushButton, QTableWidgetItem, QTextBrowser,
+                               QVBoxLayout, QWidget)
 
 from studio.core import library
 from studio.gui import model_cache
 from studio.gui.errors import show_error
+from studio.gui.layout import fill_tab, result_table, splitter
 from studio.gui.settings import Group
 from studio.gui.workers import run_task
 
@@ -49,14 +50,7 @@ class ModelsTab(QWidget):
         super().__init__(parent)
         self.entries: list = []
         self._pending_select: str | None = None   # select this model after the next refresh
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table = result_table(COLUMNS, stretch=0)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setSortingEnabled(True)
         self.table.itemSelectionChanged.connect(self._selection_changed)
@@ -90,13 +84,8 @@ class ModelsTab(QWidget):
         top_layout.addWidget(self.table, 1)
         top_layout.addLayout(buttons)
         top_layout.addWidget(self.status)
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(top)
-        self.splitter.addWidget(self.details)
-        self.splitter.setSizes([380, 300])
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.splitter)
+        self.splitter = splitter(Qt.Orientation.Vertical, [top, self.details], [380, 300])
+        fill_tab(self, self.splitter)
         self._selection_changed()
 
     # -- table -----------------------------------------------------------------

@@ -13,15 +13,15 @@ import re
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel,
-                               QPlainTextEdit, QPushButton, QScrollArea, QSplitter,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QScrollArea,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
 
 from studio.core.scoring import score_sequence
 from studio.gui import model_cache
 from studio.gui.char_view import CharProbView
 from studio.gui.errors import show_error
 from studio.gui.model_picker import ModelPicker
+from studio.gui.layout import fill_tab, result_table, splitter
 from studio.gui.settings import Group
 from studio.gui.workers import run_task
 
@@ -75,14 +75,7 @@ class ScoreTab(QWidget):
         left_layout.addLayout(row)
         left_layout.addWidget(self.status)
 
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table = result_table(COLUMNS, stretch=1)
         self.chars = CharProbView()
         chars_scroll = QScrollArea()
         chars_scroll.setWidgetResizable(True)
@@ -91,24 +84,16 @@ class ScoreTab(QWidget):
                         "found it (red: surprised, green: expected). Hover for the top candidates.")
         legend.setWordWrap(True)
         legend.setStyleSheet("color: #555")
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.table)
         chars_box = QWidget()
         chars_layout = QVBoxLayout(chars_box)
         chars_layout.setContentsMargins(0, 0, 0, 0)
         chars_layout.addWidget(legend)
         chars_layout.addWidget(chars_scroll, 1)
-        right.addWidget(chars_box)
-        right.setSizes([170, 470])
+        right = splitter(Qt.Orientation.Vertical, [self.table, chars_box], [170, 470])
 
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(right)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([360, 870])
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.splitter)
+        self.splitter = splitter(Qt.Orientation.Horizontal, [left, right], [360, 870],
+                                 stretch_last=True)
+        fill_tab(self, self.splitter)
 
         self.results: list = []
         self._job = 0
@@ -118,9 +103,6 @@ class ScoreTab(QWidget):
 
     def set_models(self, entries: list) -> None:
         self.picker.set_entries(entries)
-        if getattr(self, "_wanted", None):
-            self.picker.select(*self._wanted)
-            self._wanted = None
 
     def _model_changed(self) -> None:
         domain = self.picker.current_domain()
@@ -220,16 +202,13 @@ class ScoreTab(QWidget):
     # -- settings --------------------------------------------------------------
     def save_settings(self) -> None:
         with Group("score", version=1) as g:
-            g.set("domain", self.picker.domain_combo.currentData())
-            g.set("model", self.picker.current_path() or "")
-            g.set("device", self.picker.device())
+            self.picker.save_to(g)
             g.set("text", self.input.toPlainText())
             g.set("splitter", self.splitter.saveState())
 
     def restore_settings(self) -> None:
         with Group("score", version=1) as g:
-            self._wanted = (g.get("domain"), g.get("model") or None, g.get("device"))
-            self.picker.select(*self._wanted)
+            self.picker.restore_from(g)
             text = g.get("text")
             if text:
                 self.input.setPlainText(text)

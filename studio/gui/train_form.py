@@ -196,7 +196,7 @@ class TrainForm(QWidget):
             corpus=self.corpus.text().strip(), kind=self.kind.currentData(),
             cell=self.cell.currentData(), layers=self.layers.value(), hidden=self.hidden.value(),
             embedding=self.embedding.value(), dropout=self.dropout.value(), lr=self.lr.value(),
-            batch=self.batch.value(), window=self.window.value(), epochs=self.epochs.value(),
+            batch_size=self.batch.value(), window=self.window.value(), epochs=self.epochs.value(),
             max_steps=self.max_steps.value(), clip=self.clip.value(),
             device=self.device.currentData() or "auto", out=out,
             init_from=self.init_from.currentData() or "", seed=self.seed.value(),

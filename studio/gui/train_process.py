@@ -8,11 +8,13 @@ Lines are parsed as they arrive into a buffer; the Train tab drains it on a time
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
@@ -23,9 +25,14 @@ log = logging.getLogger(__name__)
 STOP_GRACE_S = 30
 
 
+# 0 means "the trainer's default" for these (the kind's defaults): the flag is left out.
+DEFAULT_WHEN_ZERO = ("max_steps", "eval_every", "patience")
+
+
 @dataclass
 class TrainOptions:
-    """Everything the form collects; ``to_args`` turns it into train CLI flags."""
+    """What the form collects, named as the train verb's destinations (TrainConfig's
+    fields plus corpus/out/init-from/resume); ``to_args`` writes them as CLI flags."""
 
     corpus: str
     kind: str = "names"
@@ -35,7 +42,7 @@ class TrainOptions:
     embedding: int = 32
     dropout: float = 0.0
     lr: float = 3e-3
-    batch: int = 32
+    batch_size: int = 32
     window: int = 64
     epochs: int = 10
     max_steps: int = 0          # 0 = no step limit (epochs decide)
@@ -51,34 +58,32 @@ class TrainOptions:
     extra: list[str] = field(default_factory=list)
 
     def to_args(self) -> list[str]:
-        args = ["--corpus", self.corpus, "--kind", self.kind, "--cell", self.cell,
-                "--layers", str(self.layers), "--hidden", str(self.hidden),
-                "--embedding", str(self.embedding), "--dropout", _num(self.dropout),
-                "--lr", _num(self.lr), "--batch", str(self.batch),
-                "--window", str(self.window), "--epochs", str(self.epochs),
-                "--clip", _num(self.clip), "--device", self.device]
-        if self.max_steps:
-            args += ["--max-steps", str(self.max_steps)]
-        if self.out:
-            args += ["--out", self.out]
-        if self.init_from:
-            args += ["--init-from", self.init_from]
-        if self.resume:
-            args += ["--resume", self.resume]
-        if self.seed is not None:
-            args += ["--seed", str(self.seed)]
-        if self.eval_every:
-            args += ["--eval-every", str(self.eval_every)]
-        if self.patience:
-            args += ["--patience", str(self.patience)]
-        if self.name:
-            args += ["--name", self.name]
+        """Every set field as its flag, spelled by the CLI's own train parser."""
+        flags = train_flags()
+        args = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "extra" or value is None or value == "" or \
+                    (f.name in DEFAULT_WHEN_ZERO and not value):
+                continue
+            args += [flags[f.name], _num(value) if isinstance(value, float) else str(value)]
         return args + list(self.extra)
 
     def label(self) -> str:
         """Legend label for overlaid runs, e.g. ``LSTM 2x128 clip 1.0``."""
         clip = f"clip {self.clip:g}" if self.clip else "no clip"
         return f"{self.cell.upper()} {self.layers}x{self.hidden} {clip}"
+
+
+@lru_cache(maxsize=1)
+def train_flags() -> dict[str, str]:
+    """dest -> flag (``batch_size`` -> ``--batch``) from ``sequence-studio train``'s parser."""
+    from studio.cli_train import add_train_parser
+
+    sub = argparse.ArgumentParser(add_help=False).add_subparsers()
+    add_train_parser(sub)
+    return {action.dest: action.option_strings[0]
+            for action in sub.choices["train"]._actions if action.option_strings}
 
 
 def _num(value: float) -> str:

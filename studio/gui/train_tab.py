@@ -15,12 +15,13 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPlainTextEdit,
-                               QProgressBar, QPushButton, QScrollArea, QSplitter, QTabWidget,
-                               QTextBrowser, QVBoxLayout, QWidget)
+                               QProgressBar, QPushButton, QTabWidget, QTextBrowser, QVBoxLayout,
+                               QWidget)
 
 from studio.core.data import dataset_report
 from studio.core.trainer import resume_path_for
 from studio.gui.errors import show_error
+from studio.gui.layout import control_column, fill_tab, splitter
 from studio.gui.settings import Group
 from studio.gui.train_form import TrainForm
 from studio.gui.train_plots import TrainPlots
@@ -86,11 +87,6 @@ class TrainTab(QWidget):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.addWidget(self.form)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(left)
-        scroll.setMinimumWidth(330)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
 
         self.plots = TrainPlots()
         self.progress = QProgressBar()
@@ -129,21 +125,12 @@ class TrainTab(QWidget):
         right_layout.addLayout(buttons)
         right_layout.addWidget(self.progress)
         right_layout.addLayout(grid)
-        vsplit = QSplitter(Qt.Orientation.Vertical)
-        vsplit.addWidget(self.plots)
-        vsplit.addWidget(bottom)
-        vsplit.setSizes([430, 200])
-        right_layout.addWidget(vsplit, 1)
-        self.vsplit = vsplit
+        self.vsplit = splitter(Qt.Orientation.Vertical, [self.plots, bottom], [430, 200])
+        right_layout.addWidget(self.vsplit, 1)
 
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(scroll)
-        self.splitter.addWidget(right)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([350, 880])
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.splitter)
+        self.splitter = splitter(Qt.Orientation.Horizontal, [control_column(left, 330), right],
+                                 [350, 880], stretch_last=True)
+        fill_tab(self, self.splitter)
 
         self.process: TrainProcess | None = None
         self.report: dict | None = None

@@ -9,7 +9,9 @@ Two shapes cover every job:
 * ``StreamWorker`` is a QThread that iterates a generator (the engine's sampler)
   and forwards its items in small batches. ``stop()`` sets a flag checked between
   items; the generator is then closed, so the worker ends at once (Qt's
-  mandelbrot example: abort flag, then ``wait``).
+  mandelbrot example: abort flag, then ``wait``). ``CallbackWorker`` does the same
+  for engine calls that take a ``should_stop`` poll. ``WorkerSet`` keeps a widget's
+  running threads alive until they end.
 """
 
 from __future__ import annotations
@@ -196,3 +198,31 @@ class CallbackWorker(QThread):
             self.finished_with.emit(None, TaskError(exc, traceback.format_exc()))
         else:
             self.finished_with.emit(result, None)
+
+
+class WorkerSet:
+    """The worker threads a widget started and that may still be running.
+
+    ``start(worker)`` deletes the QThread only once ``run()`` has returned (deleting a
+    running QThread aborts the process) and forgets it then; ``stop_all()`` (window
+    close) stops each one and waits for it.
+    """
+
+    def __init__(self):
+        self._threads: set[QThread] = set()
+
+    def start(self, worker: QThread) -> None:
+        worker.finished.connect(worker.deleteLater)
+        self._threads.add(worker)
+        worker.finished.connect(lambda w=worker: self._threads.discard(w))
+        worker.start()
+
+    def stop_all(self, timeout_ms: int = 5000) -> None:
+        for worker in list(self._threads):
+            if shiboken6.isValid(worker):
+                worker.stop()
+                worker.wait(timeout_ms)
+        self._threads.clear()
+
+    def __len__(self) -> int:
+        return len(self._threads)

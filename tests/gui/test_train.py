@@ -116,6 +116,20 @@ def test_train_command_is_the_cli_verb():
     assert argv[argv.index("--clip") + 1] == "0"
     assert argv[argv.index("--init-from") + 1] == "m.safetensors"
     assert options.label() == "RNN 2x128 no clip"
+    # every option reaches the train verb as itself: parsed back by the CLI's own parser
+    import argparse
+    from dataclasses import fields
+
+    from studio.cli_train import add_train_parser
+
+    sub = argparse.ArgumentParser().add_subparsers()
+    add_train_parser(sub)
+    parsed = vars(sub.choices["train"].parse_args(options.to_args()))
+    for f in fields(options):
+        if f.name != "extra":
+            expected = getattr(options, f.name)
+            default_zero = f.name in ("eval_every", "patience") and expected == 0
+            assert parsed[f.name] == (None if expected == "" or default_zero else expected), f.name
     assert parse_line('{"event": "step", "step": 1}') == {"event": "step", "step": 1}
     assert parse_line("a warning")["event"] == "info"
 
