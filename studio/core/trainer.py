@@ -25,7 +25,7 @@ from studio.core.devices import resolve_device
 from studio.core.net import NetConfig, SequenceNet, detach_state
 from studio.core.sampler import SampleSettings, sample
 
-ENCODINGS = {"names": "char-v1", "text": "char-v1", "jazz": "jazz-remi-v1"}
+ENCODINGS = {"names": "char-v1", "text": "char-v1"}  # jazz: the corpus report names its own
 
 
 @dataclass
@@ -294,7 +294,7 @@ class Trainer:
         cfg = self.config
         return {
             "domain": cfg.kind, "name": cfg.name or self.out_path.stem,
-            "encoding": ENCODINGS[cfg.kind], "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "encoding": self.corpus.report.get("encoding") or ENCODINGS[cfg.kind], "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "train_config": asdict(cfg), "history": self.history, "corpus": self.corpus.meta(),
             "metrics": {"val_nll": round(self.best_val, 4), "steps": self.step,
                         "tokens_seen": self.tokens_seen, "train_seconds": round(self.seconds, 1),

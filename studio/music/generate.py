@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Callable
 
 from .chart import as_chart
-from .encoding import BEATS_PER_BAR, PITCH_HIGH, PITCH_LOW, TICKS_PER_BAR, decode_tokens, encode_solo
-from .grammar import ChartGrammar
+from .encoding import (BEATS_PER_BAR, ENCODING, PITCH_HIGH, PITCH_LOW, TICKS_PER_BAR, decode_tokens,
+                       encode_solo)
+from .grammar import ChartGrammar, GrammarError
 from .types import ChordSpan, Note, Solo
 
 
@@ -140,6 +141,10 @@ def generate_takes(ckpt, chart_text: str, settings: JazzSettings,
     spans = chart.to_spans(settings.choruses)
     bars = chart.bar_count * settings.choruses
     vocab = ckpt.vocab
+    encoding = (ckpt.meta or {}).get("encoding")
+    if encoding and encoding.startswith("jazz-") and encoding != ENCODING:
+        raise GrammarError(f"{ckpt.name} was trained on the {encoding} encoding; this version "
+                           f"plays {ENCODING}: retrain it (its recipe reproduces it)")
     chords = _model_plays_chords(ckpt.meta or {})
     grammar = ChartGrammar(vocab.tokens, spans, bars, count=settings.count,
                            pitch_low=settings.pitch_low, pitch_high=settings.pitch_high,

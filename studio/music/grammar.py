@@ -3,10 +3,13 @@
 Implements ``studio.core.sampler.Constraint`` (``mask(step)``, ``advance(tokens)``) for
 N rows at once. Each row walks the encoding of ``encoding.py``:
 
-    BAR -> POS_0 -> CHORD (forced) -> [PITCH -> DUR] -> POS_k ... -> BAR ... -> <end>
+    BAR -> POS_0 -> CHORD (forced) -> [PITCH -> DUR] -> POS_k -> CHORD (forced) -> PITCH -> DUR
+        ... -> BAR ... -> <end>
 
 Forced (a one-token mask): ``BAR`` at each bar, ``POS_c`` + ``CHORD`` at each chart change
-(the same events ``encoding.chord_events`` writes), ``<end>`` after the last bar.
+(the same events ``encoding.chord_events`` writes), the sounding chord again after any
+other onset the model picks (so the pitch step always sees the harmony as its input),
+``<end>`` after the last bar.
 Chosen by the model, within masks:
   * onsets: ``POS_k`` strictly increasing in the bar, never before the sounding note ends
     (monophonic), never past the next pending chord change;
@@ -20,11 +23,11 @@ from __future__ import annotations
 
 import torch
 
-from .chords import Chord, scale_for
+from .chords import NO_CHORD, Chord, scale_for
 from .encoding import BAR, DURATIONS, PITCH_HIGH, PITCH_LOW, TICKS_PER_BAR, chord_events
 from .types import ChordSpan, chord_at
 
-_START, _OPEN, _AT_POS, _AFTER_CHORD, _AFTER_PITCH, _FREE, _DONE = range(7)
+_START, _OPEN, _AT_POS, _AFTER_CHORD, _AFTER_PITCH, _FREE, _DONE, _NEED_PITCH = range(8)
 
 
 class GrammarError(ValueError):
@@ -53,6 +56,7 @@ class ChartGrammar:
         self.total = bars * TICKS_PER_BAR
         self.spans = spans
         self.scale_mask = scale_mask
+        self.chords = chords
         events = chord_events(spans, bars, chords)
         self.events_by_bar: list[list[tuple[int, Chord]]] = [[] for _ in range(bars)]
         for tick in sorted(events):
@@ -117,6 +121,9 @@ class ChartGrammar:
         if row.state == _AT_POS:
             if row.pending and row.pending[0][0] == row.pos:
                 return self._only(self.chord_id[row.pending[0][1]])
+            # jazz-remi-v2: a note's chord is restated right before its pitch
+            return self._only(self.chord_id[self._written_chord(bar_start + row.pos)])
+        if row.state == _NEED_PITCH:
             return self._pitch_mask(chord_at(self.spans, bar_start + row.pos)).clone()
         if row.state == _AFTER_PITCH:
             return self._dur_mask(self.total - row.onset).clone()
@@ -135,6 +142,10 @@ class ChartGrammar:
                 mask[self.pos_ids[first:]] = True
             mask[self.bar_id if row.bar < self.bars - 1 else self.end_id] = True
         return mask
+
+    def _written_chord(self, tick: int) -> Chord:
+        """The chord token the encoder writes at ``tick``: the sounding one, or NC (blind)."""
+        return chord_at(self.spans, tick) if self.chords else NO_CHORD
 
     def _only(self, token_id: int) -> torch.Tensor:
         mask = torch.zeros(self.size, dtype=torch.bool)
@@ -163,7 +174,9 @@ class ChartGrammar:
             elif kind == "chord":
                 if row.pending and row.pending[0][0] == row.pos:
                     row.pending.pop(0)
-                row.state = _AFTER_CHORD
+                    row.state = _AFTER_CHORD  # a chart change: a note here is optional
+                else:
+                    row.state = _NEED_PITCH   # a restated chord always introduces a note
             elif kind == "pitch":
                 row.onset = row.bar * TICKS_PER_BAR + row.pos
                 row.state = _AFTER_PITCH
@@ -178,5 +191,5 @@ class ChartGrammar:
     def max_tokens(self) -> int:
         """An upper bound on a take's length: every tick a note, plus all chord events."""
         events = sum(len(b) for b in self.events_by_bar)
-        return self.bars * (1 + TICKS_PER_BAR * 3) + events * 2 + 1
+        return self.bars * (1 + TICKS_PER_BAR * 4) + events * 2 + 1
 
