@@ -40,6 +40,7 @@ def save_tiny(path, domain: str, tokens, kind: str = "char", meta_extra: dict | 
     from studio.core.checkpoint import save_checkpoint
     from studio.core.net import NetConfig, SequenceNet
     from studio.core.vocab import Vocab
+    from studio.music.encoding import ENCODING
 
     torch.manual_seed(seed)
     vocab = Vocab.from_text(tokens) if kind == "char" else Vocab.from_tokens(tokens, kind="event")
@@ -48,7 +49,7 @@ def save_tiny(path, domain: str, tokens, kind: str = "char", meta_extra: dict | 
     if domain == "text":
         with torch.no_grad():  # text never ends by itself: only Stop or the length limit ends it
             model.head.bias[vocab.end_id] = -30.0
-    meta = {"domain": domain, "name": path.stem, "encoding": "char-v1" if kind == "char" else "jazz-remi-v1",
+    meta = {"domain": domain, "name": path.stem, "encoding": "char-v1" if kind == "char" else ENCODING,
             "metrics": {"val_nll": 2.5, "parameters": model.num_parameters()},
             "corpus": {"name": f"{domain}.txt", "items": 20}, "created": "2026-01-01T00:00:00+00:00"}
     meta.update(meta_extra or {})
