@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     jazz.add_argument("--high", type=int, default=84, help="highest MIDI pitch")
     jazz.add_argument("--scale-mask", action="store_true", help="only chord-scale pitches")
     jazz.add_argument("--primer", help="MIDI file whose opening the solo continues")
+    jazz.add_argument("--primer-bars", type=int, default=4, help="bars of the primer to use")
     jazz.add_argument("--program", type=int, default=66, help="GM program of the solo (66 tenor sax)")
     jazz.add_argument("--no-comping", action="store_true")
     jazz.add_argument("--no-bass", action="store_true")

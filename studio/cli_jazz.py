@@ -16,7 +16,7 @@ def sample_jazz(ck, args) -> int:
     settings = JazzSettings(temperature=args.temperature, top_p=args.top_p, top_k=args.top_k,
                             seed=args.seed, choruses=args.choruses, tempo=args.tempo,
                             pitch_low=args.low, pitch_high=args.high, scale_mask=args.scale_mask,
-                            primer=args.primer, count=args.count)
+                            primer=args.primer, primer_bars=args.primer_bars, count=args.count)
     takes = generate_takes(ck, chart, settings)
     outputs = []
     for i, take in enumerate(takes):

@@ -6,6 +6,7 @@ import logging
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from studio.core.errors import user_message
 from studio.gui.workers import TaskError
 
 log = logging.getLogger("studio.gui")
@@ -25,8 +26,12 @@ def describe(error: BaseException) -> tuple[str, str]:
 
 def _message(error: BaseException) -> str:
     text = str(error).strip()
-    # Engine errors (CheckpointError, VocabError, ...) carry user-facing messages;
-    # anything else is shown with its type so a bug report says what happened.
+    # Bad inputs (the same judgement the CLI makes: a bad file, a full disk, a value out
+    # of range) and the engine's own errors carry user-facing messages; anything else is
+    # shown with its type so a bug report says what happened.
+    friendly = user_message(error)
+    if friendly:
+        return friendly
     if type(error).__module__.startswith("studio."):
         return text or type(error).__name__
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
