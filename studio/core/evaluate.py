@@ -28,22 +28,33 @@ def nll_of_sequences(model, seqs: list[list[int]], pad_id: int = 0) -> tuple[flo
     return total / max(1, count), count
 
 
+VAL_LANES, VAL_WINDOW = 16, 256  # the trainer's validation layout, so numbers match
+
+
 @torch.no_grad()
-def token_nlls(model, ids: torch.Tensor) -> torch.Tensor:
-    """NLL of every next token of a stream (ids[1:]), state carried across windows."""
+def token_nlls(model, ids: torch.Tensor, lanes: int = VAL_LANES,
+               window: int = VAL_WINDOW) -> tuple[torch.Tensor, torch.Tensor]:
+    """(NLL of each predicted token, the tokens predicted), in stream order.
+
+    The stream is cut into ``lanes`` contiguous rows, each read with its state carried
+    across ``window``-token pieces; the trainer's validation uses this very function."""
     model.eval()
     device = next(model.parameters()).device
-    out, state = [], None
-    for b in B.stream_batches(ids, 1, 256):
+    pieces, targets, state = [], [], None
+    for b in B.stream_batches(ids, lanes, window):
         logits, state = model(b.x.to(device), state if b.carry else None)
-        out.append(F.cross_entropy(logits.reshape(-1, logits.size(-1)), b.y.to(device).reshape(-1),
-                                   reduction="none").cpu())
-    return torch.cat(out)
+        nll = F.cross_entropy(logits.reshape(-1, logits.size(-1)), b.y.to(device).reshape(-1),
+                              reduction="none")
+        pieces.append(nll.view(b.y.shape).cpu())
+        targets.append(b.y)
+    # lanes are contiguous slices of the stream: joining windows in time, then rows, is
+    # the stream's own order
+    return torch.cat(pieces, 1).reshape(-1), torch.cat(targets, 1).reshape(-1)
 
 
-def nll_of_stream(model, ids: torch.Tensor) -> tuple[float, int]:
-    """Mean NLL per token of a stream, state carried across 256-token windows."""
-    nll = token_nlls(model, ids)
+def nll_of_stream(model, ids: torch.Tensor, lanes: int = VAL_LANES) -> tuple[float, int]:
+    """Mean NLL per token of a stream (see ``token_nlls``)."""
+    nll, _ = token_nlls(model, ids, lanes)
     return float(nll.mean()), int(nll.numel())
 
 

@@ -239,23 +239,13 @@ class Trainer:
             return max(1, -(-len(self.corpus.train_items) // cfg.batch_size))
         return B.count_stream_batches(int(self.corpus.train_stream(0).numel()), cfg.batch_size, cfg.window)
 
-    @torch.no_grad()
     def validation_loss(self) -> float:
-        self.model.eval()
-        total, count = 0.0, 0
+        # one definition for the trainer and `sequence-studio eval`, so numbers match
+        from studio.core.evaluate import nll_of_sequences, nll_of_stream
+
         if self.corpus.mode == "names":
-            seqs = self.corpus.val_sequences()
-            batches = (B.pad_batch(seqs[i:i + 256], self.corpus.vocab.end_id) for i in range(0, len(seqs), 256))
-        else:
-            batches = B.stream_batches(self.corpus.val_stream(), min(self.config.batch_size, 16), 256)
-        state = None
-        for batch in batches:
-            x, y = batch.x.to(self.device), batch.y.to(self.device)
-            logits, state = self.model(x, state if batch.carry else None)
-            total += float(F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1),
-                                           ignore_index=B.IGNORE, reduction="sum"))
-            count += batch.tokens
-        return total / max(1, count)
+            return nll_of_sequences(self.model, self.corpus.val_sequences(), self.corpus.vocab.end_id)[0]
+        return nll_of_stream(self.model, self.corpus.val_stream())[0]
 
     # -- evaluation and checkpoints -------------------------------------------------------
     def _evaluate(self, train_loss: float) -> bool:

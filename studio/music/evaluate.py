@@ -42,13 +42,12 @@ def evaluate_jazz(ck, corpus_path, choruses: int = 20, seed: int = 0,
         ids.extend(ck.vocab.encode(encode_solo(solo, chords=chords)))
     ids.append(ck.vocab.end_id)
     stream = torch.tensor(ids, dtype=torch.long)
-    per_token = token_nlls(ck.model, stream)
+    per_token, targets = token_nlls(ck.model, stream)
     val_nll, val_tokens = float(per_token.mean()), int(per_token.numel())
     # The fair chord-aware vs. chord-blind comparison: only the tokens the model chooses
     # when it plays over a chart (onsets, pitches, durations). Chord tokens differ between
     # the twins (real chords vs. a constant NC) and are forced at generation time anyway.
-    targets = stream[1:1 + per_token.numel()].tolist()
-    chosen = torch.tensor([ck.vocab.tokens[t].startswith(("POS_", "PITCH_", "DUR_")) for t in targets])
+    chosen = torch.tensor([ck.vocab.tokens[t].startswith(("POS_", "PITCH_", "DUR_")) for t in targets.tolist()])
     event_nll = float(per_token[chosen].mean()) if bool(chosen.any()) else float("nan")
     yardstick = corpus_metrics(corpus.solos)
     out = {
