@@ -103,8 +103,8 @@ def sample_stream(model, prime, settings: SampleSettings, constraint: Constraint
     stops = set(int(t) for t in stop_tokens)
     if settings.stop_at_end:
         stops.add(end_id)
-    stop_ids = torch.tensor(sorted(stops), dtype=torch.long, device=device)
-    banned = torch.tensor(sorted({1, *map(int, ban)}), dtype=torch.long, device=device)
+    ban_bias = torch.zeros(model.config.vocab_size, device=device)
+    ban_bias[sorted({1, *map(int, ban)})] = float("-inf")  # e.g. <unk>: it marks unseen input only
     gen = torch.Generator(device=device)
     gen.manual_seed(settings.seed if settings.seed is not None else torch.seed() % (2**63))
     was_training = model.training
@@ -117,36 +117,59 @@ def sample_stream(model, prime, settings: SampleSettings, constraint: Constraint
                 _, state = model(prime_t[:, :-1])
             else:
                 state = model.initial_state(n, device)
-            stepper = model.stepper()
+            stepper = _stepper_for(model, n, device)
             last = prime_t[:, -1]
-            done = torch.zeros(n, dtype=torch.bool, device=device)
+            done = [False] * n
             for index in range(settings.max_length):
                 logits, state = stepper.step(last, state)
-                logits[:, banned] = float("-inf")  # e.g. <unk>: it stands for unseen input only
+                logits = logits + ban_bias
                 if constraint is not None:
                     allowed = constraint.mask(index)
                     if allowed is not None:
                         allowed = allowed.to(device)
                         allowed = allowed | ~allowed.any(1, keepdim=True)  # never an empty row
                         logits = logits.masked_fill(~allowed, float("-inf"))
-                logp = torch.log_softmax(logits.float(), dim=-1)
                 if settings.temperature == 0:
-                    tok = torch.argmax(logp, dim=-1)
+                    tok = torch.argmax(logits, dim=-1)
                 else:
-                    probs = torch.softmax(shape_logits(logp, settings), dim=-1)
+                    probs = torch.softmax(shape_logits(logits, settings), dim=-1)
                     tok = torch.multinomial(probs, 1, generator=gen).view(-1)
-                tok = torch.where(done, last, tok)
-                chosen = logp.gather(1, tok.view(-1, 1)).view(-1)
+                # the model's own log-probability of the token (T = 1, after the masks)
+                chosen = logits.gather(1, tok.view(-1, 1)).view(-1) - torch.logsumexp(logits, -1)
                 if constraint is not None:
-                    constraint.advance(tok)
-                out = torch.where(done, torch.full_like(tok, -1), tok)
-                done = done | torch.isin(tok, stop_ids)
+                    constraint.advance(tok)  # finished rows: a constraint ignores them
                 last = tok
-                yield SampleStep(index, out.tolist(), done.tolist(), chosen.tolist())
-                if bool(done.all()):
+                # bookkeeping of finished rows in Python: cheaper than tensor ops at small N
+                out, logprobs = tok.tolist(), chosen.tolist()
+                for i, t in enumerate(out):
+                    if done[i]:
+                        out[i], logprobs[i] = -1, 0.0
+                    elif t in stops:
+                        done[i] = True
+                yield SampleStep(index, out, list(done), logprobs)
+                if all(done):
                     return
     finally:
         model.train(was_training)
+
+
+class _FusedStep:
+    """One step through the fused nn.LSTM/GRU/RNN: faster than the cell stack at big batch."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def step(self, tok, state):
+        logits, state = self.model(tok.view(-1, 1), state)
+        return logits[:, 0], state
+
+
+def _stepper_for(model, batch: int, device: torch.device):
+    # Measured (docs/BENCH.md): on CPU the TorchScript cell stack wins at small batch,
+    # the fused module (oneDNN, several threads) at batch 64; CUDA gets cuDNN's kernels.
+    if device.type == "cpu" and batch <= 8:
+        return model.stepper()
+    return _FusedStep(model)
 
 
 def sample(model, prime, settings: SampleSettings, **kwargs) -> list[list[int]]:
