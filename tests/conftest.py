@@ -20,6 +20,17 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     return home
 
 
+@pytest.fixture
+def restore_signals():
+    """The CLI's train verb installs SIGINT/SIGTERM handlers; put pytest's back after."""
+    import signal
+
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for s, h in saved.items():
+        signal.signal(s, h)
+
+
 def make_names(n: int = 300, seed: int = 0) -> list[str]:
     """Made-up dinosaur-like names with learnable structure (prefix + middle + suffix)."""
     rng = random.Random(seed)

@@ -10,13 +10,6 @@ import pytest
 from studio.cli import main
 
 
-@pytest.fixture
-def restore_signals():
-    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    yield
-    for s, h in saved.items():
-        signal.signal(s, h)
-
 
 @pytest.fixture
 def trained(tmp_path, names_file, restore_signals):

@@ -1,7 +1,6 @@
 """The jazz CLI twins end to end: train on a MIDI folder, sample over a chart to MIDI + WAV."""
 
 import json
-import signal
 
 import mido
 import numpy as np
@@ -11,13 +10,6 @@ import pytest
 from studio.cli import main
 from studio.music.synth import read_wav
 
-
-@pytest.fixture
-def restore_signals():
-    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    yield
-    for s, h in saved.items():
-        signal.signal(s, h)
 
 
 def test_train_on_midi_folder_then_sample_over_a_chart(tmp_path, make_midi, capsys, restore_signals):
