@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 from studio.core import batches as B
 from studio.core.net import NetConfig, SequenceNet
-from studio.core.sampler import SampleSettings, sample_stream
+from studio.core.sampler import SMALL_BATCH, SampleSettings, sample_stream
 
 VOCAB = 65
 
@@ -84,7 +84,7 @@ def sampling_figures(tokens: int, rerun_tokens: int) -> dict:
     default_threads = torch.get_num_threads()
     out = {}
     for batch in (1, 64):
-        threads = 1 if batch <= 8 else default_threads  # the sampler's own policy
+        threads = 1 if batch <= SMALL_BATCH else default_threads  # the sampler's own policy
         with _threads(threads):
             _ours(net, batch, 20)  # warm up TorchScript and oneDNN primitives
             _nn_step(net, batch, 20)

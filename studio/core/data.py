@@ -44,6 +44,10 @@ class Corpus:
     train_ids: torch.Tensor | None = None
     val_ids: torch.Tensor | None = None
     jazz: object | None = None  # studio.music JazzCorpus, for per-epoch transposition
+    val_fraction: float = 0.1
+    # the last epoch's jazz stream: counting steps, the report and epoch 0 all want it,
+    # and transposing and encoding every solo takes seconds
+    _stream_cache: tuple | None = field(default=None, repr=False)
 
     def train_sequences(self, epoch: int) -> list[list[int]]:
         return [self._ids(s) for s in self.train_items]
@@ -52,12 +56,14 @@ class Corpus:
         return [self._ids(s) for s in self.val_items]
 
     def train_stream(self, epoch: int) -> torch.Tensor:
-        if self.jazz is not None:
+        if self.jazz is None:
+            return self.train_ids
+        if self._stream_cache is None or self._stream_cache[0] != epoch:
             from studio.music.jazz_data import training_streams
 
-            train, _ = training_streams(self.jazz, epoch_seed=epoch)
-            return _join(self.vocab, train)
-        return self.train_ids
+            train, _ = training_streams(self.jazz, epoch_seed=epoch, val_fraction=self.val_fraction)
+            self._stream_cache = (epoch, _join(self.vocab, train))
+        return self._stream_cache[1]
 
     def val_stream(self) -> torch.Tensor:
         return self.val_ids
@@ -181,13 +187,14 @@ def load_jazz(path, val_fraction: float = 0.1, chords: bool = True) -> Corpus:
     if not jazz.solos:
         raise CorpusError(f"{Path(path).name}: no usable solos (see the per-file report)")
     vocab = Vocab.from_tokens(jazz_vocab_tokens(), kind="event")
-    train, val = training_streams(jazz, epoch_seed=0)
+    train, val = training_streams(jazz, epoch_seed=0, val_fraction=val_fraction)
     val_ids = _join(vocab, val)
     report = dict(jazz.report)
     report.update(kind="jazz", vocab_size=len(vocab), chords=chords,
                   train_tokens=sum(map(len, train)), val_tokens=int(val_ids.numel()))
     return Corpus(kind="jazz", vocab=vocab, report=report, name=Path(path).name,
-                  sha256=jazz.sha256, mode="stream", val_ids=val_ids, jazz=jazz)
+                  sha256=jazz.sha256, mode="stream", val_ids=val_ids, jazz=jazz,
+                  val_fraction=val_fraction, _stream_cache=(0, _join(vocab, train)))
 
 
 def _join(vocab: Vocab, sequences) -> torch.Tensor:

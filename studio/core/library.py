@@ -7,7 +7,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from studio.core.checkpoint import CheckpointError, load_checkpoint, read_metadata
+from studio.core.checkpoint import CheckpointError, load_checkpoint, read_metadata, save_checkpoint
 from studio.paths import shipped_models_dir, user_models_dir
 
 SUFFIX = ".safetensors"
@@ -103,8 +103,6 @@ def rename_model(entry: ModelEntry, new_name: str) -> ModelEntry:
         raise FileExistsError(f"a model called {dest.stem!r} already exists")
     ck = load_checkpoint(entry.path)
     ck.meta["name"] = new_name
-    from studio.core.checkpoint import save_checkpoint
-
     save_checkpoint(dest, ck.model, ck.vocab, ck.meta,
                     half=bool(ck.meta.get("train_config", {}).get("half_weights")))
     if dest != entry.path:

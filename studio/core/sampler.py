@@ -72,11 +72,16 @@ def shape_logits(logits: torch.Tensor, settings: SampleSettings) -> torch.Tensor
     return logits
 
 
+# At or below this batch on CPU, sampling runs on one thread through the TorchScript cell
+# stack; above it, torch's threads and the fused module win (measured: docs/BENCH.md).
+SMALL_BATCH = 8
+
+
 @contextlib.contextmanager
 def _threads_for(batch: int, device: torch.device):
     # One thread samples faster than two at small batch on CPU (thread hand-off costs
     # more than the matrix-vector work); big batches keep the default.
-    if device.type != "cpu" or batch > 8:
+    if device.type != "cpu" or batch > SMALL_BATCH:
         yield
         return
     before = torch.get_num_threads()
@@ -167,7 +172,7 @@ class _FusedStep:
 def _stepper_for(model, batch: int, device: torch.device):
     # Measured (docs/BENCH.md): on CPU the TorchScript cell stack wins at small batch,
     # the fused module (oneDNN, several threads) at batch 64; CUDA gets cuDNN's kernels.
-    if device.type == "cpu" and batch <= 8:
+    if device.type == "cpu" and batch <= SMALL_BATCH:
         return model.stepper()
     return _FusedStep(model)
 

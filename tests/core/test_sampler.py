@@ -30,36 +30,35 @@ def test_temperature_zero_is_argmax_of_the_full_forward():
     assert out == seq[len(prime):]
 
 
+def _logits_along(net, row, prime=(0,)):
+    """The full forward's logits before each token of ``row`` (<unk> banned, as sampled)."""
+    full = list(prime) + row
+    with torch.no_grad():
+        logits, _ = net(torch.tensor([full[:-1]]))
+    logits[0, :, 1] = float("-inf")
+    return logits[0, len(prime) - 1:]
+
+
 def test_top_k_never_leaves_the_top_k():
     net = _net()
     k = 3
     settings = SampleSettings(temperature=1.5, top_k=k, max_length=40, count=8, seed=1, stop_at_end=False)
-    seqs = sample(net, [0], settings)
-    with torch.no_grad():
-        for row in seqs:
-            full = [0] + row
-            logits, _ = net(torch.tensor([full[:-1]]))
-            logits[0, :, 1] = float("-inf")
-            top = torch.topk(logits[0], k, dim=-1).indices
-            for t, tok in enumerate(row):
-                assert tok in top[t].tolist()
+    for row in sample(net, [0], settings):
+        top = torch.topk(_logits_along(net, row), k, dim=-1).indices
+        for t, tok in enumerate(row):
+            assert tok in top[t].tolist()
 
 
 def test_top_p_keeps_only_the_nucleus():
     net = _net()
     settings = SampleSettings(top_p=0.3, max_length=30, count=4, seed=2, stop_at_end=False)
-    seqs = sample(net, [0], settings)
-    with torch.no_grad():
-        for row in seqs:
-            full = [0] + row
-            logits, _ = net(torch.tensor([full[:-1]]))
-            logits[0, :, 1] = float("-inf")
-            probs = torch.softmax(logits[0], -1)
-            for t, tok in enumerate(row):
-                p_sorted, order = probs[t].sort(descending=True)
-                before = p_sorted.cumsum(0) - p_sorted
-                nucleus = order[before < 0.3].tolist()
-                assert tok in nucleus
+    for row in sample(net, [0], settings):
+        probs = torch.softmax(_logits_along(net, row), -1)
+        for t, tok in enumerate(row):
+            p_sorted, order = probs[t].sort(descending=True)
+            before = p_sorted.cumsum(0) - p_sorted
+            nucleus = order[before < 0.3].tolist()
+            assert tok in nucleus
 
 
 def test_rows_stop_at_end_token_and_are_padded_after():
