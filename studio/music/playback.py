@@ -22,7 +22,8 @@ def _sounddevice():
     try:
         import sounddevice
     except OSError as exc:   # the package is there but the PortAudio library is not
-        raise AudioUnavailable(f"PortAudio library not found ({exc}); install PortAudio "
+        detail = "" if "portaudio library not found" in str(exc).lower() else f" ({exc})"
+        raise AudioUnavailable(f"PortAudio library not found{detail}; install PortAudio "
                                "(e.g. libportaudio2) to hear takes") from None
     except ImportError:
         raise AudioUnavailable("the sounddevice package is not installed") from None
