@@ -11,7 +11,13 @@ Modules (import what you need; nothing heavy is imported here):
     chart        parse_chart, chart_to_spans, chart_bar_count, PRESETS
     grammar      ChartGrammar (the sampler Constraint)
     generate     JazzSettings, generate_solo / generate_takes -> Take
-    midi_out     solo_to_midi, write_midi
+    tempo        TEMPO_EDGES, tempo_bucket, bucket_label (shared tempo buckets)
+    swing        corpus / rendered swing measurement (read_solo_timing, swing_by_tempo ...)
+    feel         Feel (swing, humanize, seed), TimingMap, phrase_velocities; feel_table (data)
+    band         comping_notes (rhythm, voice leading), bass_notes (walking)
+    performance  perform(take, feel) -> Performance; performance_events (for live playback)
+    keys         estimate_key, spelling (key signatures, the user's sharps/flats)
+    midi_out     solo_to_midi, write_midi (the performance as type-1 MIDI)
     synth        render_solo, write_wav, render_soundfont (optional FluidSynth)
     playback     audio_status, Player, AudioUnavailable
     metrics      solo_metrics, corpus_metrics, NgramIndex, longest_shared_ngram

@@ -24,9 +24,10 @@ dropped; altered dominant tensions (b9, #9, b5, #5, b13, "alt", "+7") become ``a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 NOTE_NAMES = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
+SHARP_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 _LETTER = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 
 QUALITIES = ("maj", "6", "maj7", "min", "min6", "min7", "minmaj7", "dom7", "alt",
@@ -62,6 +63,11 @@ class Chord:
     root: int                 # pitch class 0-11 (0 for NC)
     quality: str              # one of QUALITIES, or "NC"
     bass: int | None = None   # pitch class of a slash bass, if any
+    # The root and bass as the user typed them ("F#", "Gb"): kept for chord names, markers
+    # and lead sheets, so a chart typed with sharps comes back with sharps. Not part of
+    # equality: F#m7 and Gbm7 are one chord to the model and the grammar.
+    root_name: str | None = field(default=None, compare=False)
+    bass_name: str | None = field(default=None, compare=False)
 
     @property
     def is_nc(self) -> bool:
@@ -74,12 +80,21 @@ class Chord:
 
     @property
     def name(self) -> str:
-        """A lead-sheet spelling, for markers and the chord lane."""
+        """A lead-sheet spelling, for markers and the chord lane (the typed root kept)."""
+        return self.spelled()
+
+    @property
+    def quality_text(self) -> str:
+        return _DISPLAY.get(self.quality, "")
+
+    def spelled(self, names: tuple[str, ...] = NOTE_NAMES) -> str:
+        """The chord's name; a root or bass the user did not type is spelled from ``names``
+        (e.g. a key's sharp names)."""
         if self.is_nc:
             return "N.C."
-        text = NOTE_NAMES[self.root] + _DISPLAY[self.quality]
+        text = (self.root_name or names[self.root]) + _DISPLAY[self.quality]
         if self.bass is not None and self.bass != self.root:
-            text += "/" + NOTE_NAMES[self.bass]
+            text += "/" + (self.bass_name or names[self.bass])
         return text
 
     def transposed(self, semitones: int) -> "Chord":
@@ -136,6 +151,10 @@ _TENSIONS_RE = re.compile(r"^(?:[#b+-]?(?:5|7|9|11|13|2|4)[#b+-]?|add[#b]?\d+|al
 _ALTERATION_RE = re.compile(r"[#b+-](?:5|9|13)|(?:5|9|13)[#b+-]|alt")
 
 
+def _spelling(letter: str, accidental: str) -> str:
+    return letter + {"♯": "#", "♭": "b"}.get(accidental, accidental)
+
+
 def _pitch_class(letter: str, accidental: str) -> int:
     pc = _LETTER[letter]
     if accidental in ("#", "♯"):
@@ -155,12 +174,13 @@ def parse_chord(symbol: str) -> Chord:
         raise ValueError(f"unknown chord symbol {symbol!r}: no root note")
     root = _pitch_class(m.group(1), m.group(2))
     rest = text[m.end():]
-    bass = None
+    bass = bass_name = None
     if "/" in rest:
         head, _, tail = rest.rpartition("/")
         bm = _ROOT_RE.fullmatch(tail)
         if bm:
             bass = _pitch_class(bm.group(1), bm.group(2))
+            bass_name = _spelling(bm.group(1), bm.group(2))
             rest = head
         elif tail != "9" or not head.endswith("6"):   # C6/9 is the one slash that is no bass
             raise ValueError(f"unknown chord symbol {symbol!r}: bad bass note {tail!r}")
@@ -168,7 +188,7 @@ def parse_chord(symbol: str) -> Chord:
         quality = _quality(rest)
     except ValueError:
         raise ValueError(f"unknown chord symbol {symbol!r}") from None
-    return Chord(root, quality, bass)
+    return Chord(root, quality, bass, _spelling(m.group(1), m.group(2)), bass_name)
 
 
 def _quality(suffix: str) -> str:

@@ -3,10 +3,12 @@
 No SoundFont is needed to hear a take. Three voices, each note an envelope times an
 oscillator, summed into a stereo buffer at 44.1 kHz:
   * lead: two-operator FM (a reedy tone whose brightness follows the envelope);
-  * comping: additive electric-piano partials with a fast decay (the MIDI export's
-    rootless voicings, so what you hear is what the DAW gets);
+  * comping: additive electric-piano partials with a fast decay;
   * bass: sine plus a soft second harmonic with a plucked decay (the walking line).
-Envelopes start and end at zero (short attack ramp, cosine release), so no note clicks.
+It plays the take's performance (``performance.perform``: swing, human timing, dynamics,
+the band's rhythm), the very notes the MIDI export writes, so what you hear is what the
+DAW gets. Envelopes start and end at zero (short attack ramp, cosine release), so no note
+clicks.
 
 A SoundFont through FluidSynth is optional: ``render_soundfont`` works when pyfluidsynth
 and a .sf2 file are present, and ``fluidsynth_status`` says why not otherwise.
@@ -19,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .midi_out import ACOUSTIC_BASS, PIANO, TENOR_SAX, bass_notes, comping_notes
-from .types import Solo, make_monophonic
+from .feel import Feel
+from .performance import ACOUSTIC_BASS, PIANO, TENOR_SAX, perform
 
 RATE = 44100
 
@@ -68,38 +70,32 @@ def _bass(pitch, n_on, n_total, rate, amp):
     return amp * env * (np.sin(2 * np.pi * f * t) + 0.3 * np.sin(2 * np.pi * 2 * f * t))
 
 
-def _add(buffer, voice, notes, sec_per_tick, rate, release, amp, pan):
+def _add(buffer, voice, notes, perf, rate, release, amp, pan):
     left, right = np.cos(pan * np.pi / 2), np.sin(pan * np.pi / 2)
-    for start, end, pitch, vel in notes:
-        s = int(round(start * sec_per_tick * rate))
-        n_on = max(1, int(round((end - start) * sec_per_tick * rate)))
+    for n in notes:
+        s = int(round(perf.seconds(n.start) * rate))
+        n_on = max(1, int(round((perf.seconds(n.end) - perf.seconds(n.start)) * rate)))
         n_total = min(n_on + int(release * rate), buffer.shape[0] - s)
         if n_total <= 0:
             continue
-        sig = voice(pitch, min(n_on, n_total), n_total, rate, amp * (vel / 127.0) ** 1.5)
+        sig = voice(n.pitch, min(n_on, n_total), n_total, rate, amp * (n.velocity / 127.0) ** 1.5)
         buffer[s:s + n_total, 0] += left * sig
         buffer[s:s + n_total, 1] += right * sig
 
 
 def render_solo(solo, rate: int = RATE, comping: bool = True, bass: bool = True,
-                stereo: bool = True, tail: float = 0.6) -> np.ndarray:
+                stereo: bool = True, tail: float = 0.6, feel: Feel | None = None) -> np.ndarray:
     """Render a Solo (or a Take) to float32 [n, 2] (or [n] when ``stereo`` is False).
 
-    The length is the take (all bars) plus ``tail`` seconds for the last release.
+    The length is the take (all bars) plus ``tail`` seconds for the last release. ``feel``
+    as for the MIDI export (default: corpus swing for the tempo, human timing).
     """
-    solo: Solo = getattr(solo, "solo", solo)
-    spt = solo.seconds_per_tick()
-    end_tick = max(solo.end_tick, solo.bar_count * solo.ticks_per_bar)
-    n = int(np.ceil((end_tick * spt + tail) * rate))
+    perf = perform(solo, feel, comping=comping, bass=bass)
+    n = int(np.ceil((perf.seconds(perf.end) + tail) * rate))
     buffer = np.zeros((n, 2), dtype=np.float32)
-    lead = [(x.start, x.end, x.pitch, x.velocity) for x in make_monophonic(solo.notes)]
-    _add(buffer, _lead, lead, spt, rate, 0.06, 0.32, 0.58)
-    if comping:
-        _add(buffer, _epiano, comping_notes(solo.chords, solo.ticks_per_bar), spt, rate, 0.08,
-             0.08, 0.3)
-    if bass:
-        _add(buffer, _bass, bass_notes(solo.chords, solo.ticks_per_bar), spt, rate, 0.05,
-             0.35, 0.5)
+    _add(buffer, _lead, perf.part("solo"), perf, rate, 0.06, 0.32, 0.58)
+    _add(buffer, _epiano, perf.part("comping"), perf, rate, 0.08, 0.08, 0.3)
+    _add(buffer, _bass, perf.part("bass"), perf, rate, 0.05, 0.35, 0.5)
     peak = float(np.abs(buffer).max()) if n else 0.0
     if peak > 0.95:                                # keep headroom, never clip
         buffer *= 0.95 / peak
@@ -144,7 +140,8 @@ def fluidsynth_status(soundfont=None) -> tuple[bool, str]:
 
 
 def render_soundfont(solo, soundfont, rate: int = RATE, program: int = TENOR_SAX,
-                     comping: bool = True, bass: bool = True, tail: float = 1.0) -> np.ndarray:
+                     comping: bool = True, bass: bool = True, tail: float = 1.0,
+                     feel: Feel | None = None) -> np.ndarray:
     """Render through FluidSynth and a SoundFont: float32 [n, 2]. RuntimeError (with the
     reason) when FluidSynth or the SoundFont is missing; callers fall back to render_solo."""
     ok, reason = fluidsynth_status(soundfont)
@@ -153,8 +150,7 @@ def render_soundfont(solo, soundfont, rate: int = RATE, program: int = TENOR_SAX
     import fluidsynth
 
     from .midi_out import solo_to_midi
-    solo = getattr(solo, "solo", solo)
-    mid = solo_to_midi(solo, program=program, comping=comping, bass=bass)
+    mid = solo_to_midi(solo, program=program, comping=comping, bass=bass, feel=feel)
     synth = fluidsynth.Synth(samplerate=float(rate))
     try:
         sfid = synth.sfload(str(soundfont))

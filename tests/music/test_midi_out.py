@@ -3,8 +3,9 @@ import pretty_midi
 import pytest
 
 from studio.music.chart import PRESETS, chart_to_spans
-from studio.music.midi_out import (PPQ, accent, bass_notes, comp_voicing, comping_notes,
-                                   solo_to_midi, write_midi)
+from studio.music.band import bass_notes, comp_voicing, comping_notes
+from studio.music.feel import EXACT
+from studio.music.midi_out import PPQ, solo_to_midi, write_midi
 from studio.music.chords import chord_tones, parse_chord
 from studio.music.types import Note, Solo
 
@@ -30,7 +31,7 @@ def mido_notes(track):
 
 
 def test_round_trip_with_mido_and_pretty_midi(tmp_path):
-    path = write_midi(make_solo(), tmp_path / "out" / "take.mid", program=65)
+    path = write_midi(make_solo(), tmp_path / "out" / "take.mid", program=65, feel=EXACT)
     mid = mido.MidiFile(path)
     assert mid.type == 1 and mid.ticks_per_beat == 480
     names = [next(m.name for m in t if m.type == "track_name") for t in mid.tracks]
@@ -98,15 +99,10 @@ def test_comping_and_bass_fit_the_chords():
     assert {p % 12 for p in v} <= chord_tones(parse_chord("G7")) | {9, 4}
 
 
-def test_accents():
-    assert accent(0, 48, 90) == 100 and accent(8, 48, 90) == 96 and accent(3, 48, 90) == 84
-    assert accent(0, 48, 125) == 127
-
-
 def test_exported_file_reimports_as_the_solo_with_its_chords(tmp_path):
     from studio.music.midi_corpus import read_midi_solo
     solo = make_solo()
-    back, report = read_midi_solo(write_midi(solo, tmp_path / "take.mid"))
+    back, report = read_midi_solo(write_midi(solo, tmp_path / "take.mid", feel=EXACT))
     assert back.notes == [Note(n.start, n.duration, n.pitch, back.notes[i].velocity)
                           for i, n in enumerate(NOTES)]
     assert back.chords == solo.chords and back.tempo == 150.0

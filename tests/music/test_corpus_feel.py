@@ -1,0 +1,50 @@
+"""Feel against the real WJazzD corpus (skipped when the shared corpora are absent)."""
+
+import pytest
+
+from studio.music import feel_table
+from studio.music.performance import perform
+from studio.music.swing import (corpus_swing_by_tempo, feel_positions, load_corpus_timing,
+                                performance_offbeat_positions, swing_by_tempo)
+from studio.music.wjazzd import load_wjazzd
+
+from .test_corpus_wjazzd import jazz_folder
+
+pytestmark = pytest.mark.corpus
+
+
+@pytest.fixture(scope="module")
+def folder():
+    found = jazz_folder()
+    if found is None:
+        pytest.skip("WJazzD corpus not found: set SEQUENCE_STUDIO_CORPORA or put it in "
+                    "../shared/corpora/jazz next to the repository")
+    return found
+
+
+def test_shipped_feel_table_is_the_corpus_measurement(folder):
+    centres, table = feel_positions(load_corpus_timing(folder))
+    assert centres == pytest.approx(feel_table.TEMPOS, abs=0.05)
+    assert table.keys() == feel_table.POSITIONS.keys()
+    for key, row in table.items():
+        shipped = feel_table.POSITIONS[key]
+        assert [v is None for v in row] == [v is None for v in shipped], key
+        assert [v for v in row if v is not None] == pytest.approx(
+            [v for v in shipped if v is not None], abs=0.002), key
+
+
+def test_corpus_swing_matches_the_published_picture(folder):
+    table = corpus_swing_by_tempo(folder)
+    assert 1.3 <= table["all"]["ratio"] <= 1.4                 # ~57.5% of the beat overall
+    assert 1.5 <= table["140-169"]["ratio"] <= 1.65            # hardest at medium tempos
+    assert table[">=280"]["ratio"] < 1.15                      # near straight when fast
+
+
+def test_rendered_solos_swing_like_the_corpus_by_tempo_bucket(folder):
+    solos, _ = load_wjazzd(folder)
+    rendered = swing_by_tempo((s.tempo, performance_offbeat_positions(perform(s, comping=False, bass=False)))
+                              for s in solos)
+    corpus = corpus_swing_by_tempo(folder)
+    for label, row in rendered.items():
+        assert row["offbeats"] == corpus[label]["offbeats"]      # the same notes found on the grid
+        assert row["ratio"] == pytest.approx(corpus[label]["ratio"], abs=0.1), label
