@@ -18,6 +18,7 @@ Modules (import what you need; nothing heavy is imported here):
     performance  perform(take, feel) -> Performance; performance_events (for live playback)
     keys         estimate_key, spelling (key signatures, the user's sharps/flats)
     midi_out     solo_to_midi, write_midi (the performance as type-1 MIDI)
+    leadsheet    write_musicxml (music21 lead sheet: chord symbols, key, swing marking, bass)
     synth        render_solo, write_wav, render_soundfont (optional FluidSynth)
     playback     audio_status, Player, AudioUnavailable
     metrics      solo_metrics, corpus_metrics, NgramIndex, longest_shared_ngram
