@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QWidget
 from studio.core.devices import device_choices
 
 # (label, key): key is the checkpoint meta "domain", or "user" for the user's models.
-DOMAINS = [("Jazz", "jazz"), ("Shakespeare", "text"), ("Dinosaurs", "names"),
+# One order for every tab that picks a model (Generate and Score list them alike).
+DOMAINS = [("Dinosaurs", "names"), ("Shakespeare", "text"), ("Jazz", "jazz"),
            ("My models", "user")]
 DOMAIN_LABELS = {"jazz": "Jazz", "text": "Text", "names": "Names"}
 
@@ -36,12 +37,13 @@ class ModelPicker(QWidget):
 
     changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None, domains=None):
+    def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.entries: list = []
         self._wanted: tuple | None = None   # a restored choice waiting for the model list
+        self._last: dict[str, str] = {}     # domain key -> the model last chosen there
         self.domain_combo = QComboBox()
-        for label, key in (domains or DOMAINS):
+        for label, key in DOMAINS:
             self.domain_combo.addItem(label, key)
         self.model_combo = QComboBox()
         self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -54,7 +56,8 @@ class ModelPicker(QWidget):
         form.addRow("&Model", self.model_combo)
         form.addRow("De&vice", self.device_combo)
         self.domain_combo.currentIndexChanged.connect(self._domain_changed)
-        self.model_combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        self.model_combo.setPlaceholderText("no models for this domain")
+        self.model_combo.currentIndexChanged.connect(self._model_chosen)
         self.device_combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
 
     def _fill_devices(self) -> None:
@@ -81,7 +84,12 @@ class ModelPicker(QWidget):
             self._wanted = None
 
     def _domain_changed(self) -> None:
-        self._fill_models()
+        self._fill_models(prefer=self._last.get(self.domain_combo.currentData()))
+
+    def _model_chosen(self, _index: int) -> None:
+        path = self.current_path()
+        if path:
+            self._last[self.domain_combo.currentData()] = path
         self.changed.emit()
 
     def _entries_for(self, key: str) -> list:
@@ -100,13 +108,13 @@ class ModelPicker(QWidget):
             self.model_combo.addItem(label, str(entry.path))
             self.model_combo.setItemData(self.model_combo.count() - 1, str(entry.path),
                                          Qt.ItemDataRole.ToolTipRole)
-        if prefer:
-            index = self.model_combo.findData(prefer)
-            if index >= 0:
-                self.model_combo.setCurrentIndex(index)
-        self.model_combo.setPlaceholderText("no models for this domain")
+        # A combo box with placeholder text selects nothing after clear() + addItem()
+        # (Qt 6): choose the preferred model, else the first, or the picker looks empty.
+        index = self.model_combo.findData(prefer) if prefer else -1
+        if self.model_combo.count():
+            self.model_combo.setCurrentIndex(max(0, index))
         self.model_combo.blockSignals(False)
-        self.changed.emit()
+        self._model_chosen(self.model_combo.currentIndex())
 
     # -- queries ---------------------------------------------------------------
     def current_path(self) -> str | None:

@@ -54,8 +54,7 @@ class ScoreTab(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.picker = ModelPicker(domains=[("Shakespeare", "text"), ("Dinosaurs", "names"),
-                                           ("Jazz", "jazz"), ("My models", "user")])
+        self.picker = ModelPicker()
         self.input = QPlainTextEdit()
         self.input.setPlaceholderText("One alternative per line")
         self.input.setPlainText(EXAMPLES["text"])

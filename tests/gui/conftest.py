@@ -105,3 +105,44 @@ def tiny_checkpoint():
 @pytest.fixture
 def names():
     return list(NAMES)
+
+
+def _pick_item(qtbot, combo, label: str) -> None:
+    """Choose ``label`` as a keyboard user does: open the combo's popup, arrow to the
+    item, press Return (offscreen, a mouse release on a popup is not delivered)."""
+    from PySide6.QtCore import Qt
+
+    index = combo.findText(label)
+    assert index >= 0, f"{label!r} is not offered: {combo_items(combo)}"
+    combo.showPopup()
+    view = combo.view()
+    qtbot.waitUntil(view.isVisible, timeout=3000)
+    row = view.currentIndex().row()
+    key = Qt.Key.Key_Down if index > row else Qt.Key.Key_Up
+    for _ in range(abs(index - row)):
+        qtbot.keyClick(view, key)
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not view.isVisible(), timeout=3000)
+    assert combo.currentIndex() == index, (combo.currentText(), label)
+
+
+@pytest.fixture
+def pick_item():
+    """``pick_item(qtbot, combo, label)``: open a combo box's popup and click an item."""
+    return _pick_item
+
+
+def combo_items(combo) -> list[str]:
+    return [combo.itemText(i) for i in range(combo.count())]
+
+
+def _click(qtbot, button) -> None:
+    from PySide6.QtCore import Qt
+
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+@pytest.fixture
+def click():
+    """``click(qtbot, button)``: a left click (a disabled button ignores it, as for a user)."""
+    return _click
