@@ -5,7 +5,10 @@ Modules (import what you need; nothing heavy is imported here):
     chords       parse_chord, Chord, chord_tones, scale_for
     types        Note, ChordSpan, Solo (12 ticks per beat)
     wjazzd       load_wjazzd(folder) -> LoadResult(solos, files)
-    midi_corpus  load_midi_folder(path), read_midi_solo(path)
+    midi_corpus  load_midi_folder(path, lead), read_midi_solo(path, lead)
+    lead_pick    pick_lead / choose_lead: the lead part of an arrangement
+    chord_infer  infer_chords: chords per half bar from the accompaniment
+    splits       holdout: validation solos (or bars) for corpora of any size
     encoding     jazz_vocab_tokens, encode_solo, decode_tokens, transpose_solo, split_solos
     jazz_data    load_jazz_corpus(path, chords) -> JazzCorpus; training_streams(corpus, seed)
     chart        parse_chart, chart_to_spans, chart_bar_count, PRESETS

@@ -15,9 +15,10 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .encoding import BEATS_PER_BAR, ENCODING, encode_solo, split_solos, transpose_solo
+from .encoding import BEATS_PER_BAR, ENCODING, encode_solo, transpose_solo
 from .midi_corpus import load_midi_folder, midi_files
 from .report import FileReport, summarize
+from .splits import holdout
 from .types import Solo
 from .wjazzd import is_wjazzd_folder, load_wjazzd, solo_files
 
@@ -47,9 +48,15 @@ def _sha256(paths: list[Path], root: Path) -> str:
     return digest.hexdigest()
 
 
-def load_jazz_corpus(path, chords: bool = True, limit: int | None = None) -> JazzCorpus:
+def load_jazz_corpus(path, chords: bool = True, limit: int | None = None,
+                     lead: str | int | None = None) -> JazzCorpus:
     """Read a WJazzD folder or MIDI file(s). Raises FileNotFoundError for a missing path and
-    ValueError when nothing usable was found (the message carries the report summary)."""
+    ValueError when nothing usable was found (the message carries the report summary).
+    ``lead``: MIDI files only, the part to take as the melody (see ``midi_corpus``).
+
+    A corpus whose chords are all NC (plain melodies without symbols or accompaniment)
+    is chord-blind whatever ``chords`` says: ``corpus.chords`` is False and the report
+    says so, so the checkpoint is marked and the window can tell the user."""
     path = Path(path).expanduser()
     if not path.exists():
         raise FileNotFoundError(f"no such corpus: {path}")
@@ -59,7 +66,7 @@ def load_jazz_corpus(path, chords: bool = True, limit: int | None = None) -> Jaz
         used = [p for _, mel, beats in solo_files(path)[:limit] for p in (mel, beats) if p.is_file()]
     else:
         source = "midi"
-        solos, files = load_midi_folder(path)
+        solos, files = load_midi_folder(path, lead)
         used = midi_files(path)
         if limit is not None:
             solos = solos[:limit]
@@ -75,22 +82,49 @@ def load_jazz_corpus(path, chords: bool = True, limit: int | None = None) -> Jaz
             continue
         kept.append(solo)
     summary = summarize(files)
+    blind = bool(kept) and all(span.chord.is_nc for s in kept for span in s.chords)
+    chords = chords and not blind
     tokens = sum(len(encode_solo(s, chords=chords)) + 1 for s in kept)   # +1: the <end> between
     report = {
         "source": source, "path": str(path), "encoding": ENCODING, "chords": chords,
         "solos": len(kept), "notes": sum(len(s.notes) for s in kept), "tokens": tokens,
         "summary": summary, "files": [f.to_dict() for f in files],
     }
+    if source == "midi":
+        ok = [f for f in files if f.status == "ok"]
+        report["chord_sources"] = {k: sum(f.chords == k for f in ok)
+                                   for k in ("markers", "inferred", "none")}
+        report["chords_note"] = _chords_note(report["chord_sources"], blind)
+    if blind:
+        report["chord_blind"] = True
     if not kept:
         raise ValueError(f"no usable solos in {path}: {summary}")
     return JazzCorpus(kept, report, _sha256(list(used), root), chords=chords,
                       name=path.name, files=files)
 
 
+def _chords_note(sources: dict, blind: bool) -> str:
+    parts = []
+    if sources["markers"]:
+        parts.append(f"{sources['markers']} file(s) with chord symbols")
+    if sources["inferred"]:
+        parts.append(f"{sources['inferred']} with chords inferred from their other parts")
+    if sources["none"]:
+        parts.append(f"{sources['none']} without chords (NC)")
+    text = "; ".join(parts) if parts else "no files"
+    if blind:
+        text += ": no chords at all, so the model trained on it is chord-blind"
+    return text
+
+
 def training_streams(corpus: JazzCorpus, epoch_seed: int,
                      val_fraction: float = 0.1) -> tuple[list[list[str]], list[list[str]]]:
-    """(train token lists, val token lists) for one epoch; see the module docstring."""
-    train, val = split_solos(corpus.solos, val_fraction)
+    """(train token lists, val token lists) for one epoch; see the module docstring.
+    Which solos (or, for one solo, which bars) validate: ``splits.holdout``; its sentence
+    goes into ``corpus.report["validation"]``."""
+    split = holdout(corpus.solos, val_fraction)
+    corpus.report["validation"] = split.note
+    train, val = split.train, split.val
     rng = random.Random(epoch_seed)
     train_tokens = [encode_solo(transpose_solo(s, rng.choice(KEY_RANGE)), chords=corpus.chords)
                     for s in train]

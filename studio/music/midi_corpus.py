@@ -1,15 +1,17 @@
 """A user's own MIDI files -> melodies (Solo) for training, with a per-file report.
 
-Which notes are the melody: a monophonic non-drum part if there is one (the highest of
-the reasonably busy ones, see ``_pick``), else the top line ("skyline") of the busiest
-non-drum part. A part is one
-(track, channel) pair, so type-0 files with several channels in one track work too.
-Chords come from marker/text/lyric/cue events whose text parses as a chord symbol;
-without any, the solo is NC throughout (it trains the chord-blind model).
+What is accepted: type-0 and type-1 files in x/4 metres (the jazz encoding keeps 4/4),
+with one part or many. A part is one (track, channel) pair. The melody is the lead part
+(``lead_pick``: by track name, GM program, range and texture; or the part the user
+names with ``lead``), reduced to its top line if it plays chords. Chords come from
+marker/text/lyric/cue events that parse as chord symbols; a file without them gets its
+chords inferred per half bar from its other parts (``chord_infer``); a file with neither
+(a lone melody) is NC throughout, and a corpus of such files trains a chord-blind model.
+Refused, each with a report entry and never an exception: unreadable or truncated files,
+type-2 files, empty and drum-only files, and a ``lead`` choice that names no part.
 
 Timing is read in beats (MIDI ticks / ticks-per-beat) and snapped to the 12-per-beat
 grid; performed (unquantised) files snap with some jitter, which the report cannot see.
-Nothing here raises for a bad file: it gets an "error" or "skipped" report entry.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from pathlib import Path
 
 import mido
 
+from .chord_infer import infer_chords
 from .chords import NO_CHORD, parse_chord
+from .lead_pick import LeadChoiceError, Part, choose_lead, describe_parts, pick_lead
 from .report import FileReport, LoadResult
 from .types import TICKS_PER_BEAT, ChordSpan, Note, Solo, make_monophonic, merge_spans
 
@@ -27,20 +31,9 @@ DRUM_CHANNEL = 9
 _TEXT_TYPES = ("marker", "text", "lyrics", "cue_marker")
 
 
-class _Part:
-    def __init__(self, track: int, channel: int, name: str):
-        self.track, self.channel, self.name = track, channel, name
-        self.notes: list[tuple[int, int, int, int]] = []   # (start, end, pitch, velocity) MIDI ticks
-
-    def is_monophonic(self) -> bool:
-        ordered = sorted(self.notes)
-        # a small overlap (legato playing) is still one line
-        return all(b[0] >= a[1] - 10 for a, b in zip(ordered, ordered[1:]))
-
-
 def _parts(mid: mido.MidiFile):
     """Collect parts, chord texts (absolute ticks) and the first tempo/time signature."""
-    parts: dict[tuple[int, int], _Part] = {}
+    parts: dict[tuple[int, int], Part] = {}
     texts: list[tuple[int, str]] = []
     tempo = None
     numerator = None
@@ -49,10 +42,13 @@ def _parts(mid: mido.MidiFile):
         name = ""
         now = 0
         held: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        programs: dict[int, int] = {}
         for msg in track:
             now += msg.time
-            if msg.type == "track_name" and not name:
+            if msg.type in ("track_name", "instrument_name") and not name:
                 name = msg.name.strip()
+            elif msg.type == "program_change":
+                programs.setdefault(msg.channel, msg.program)
             elif msg.type == "set_tempo" and tempo is None:
                 tempo = mido.tempo2bpm(msg.tempo)
             elif msg.type == "time_signature" and numerator is None:
@@ -65,16 +61,18 @@ def _parts(mid: mido.MidiFile):
                 stack = held.get((msg.channel, msg.note))
                 if stack:
                     start, vel = stack.pop(0)
-                    part = parts.setdefault((ti, msg.channel), _Part(ti, msg.channel, name))
+                    part = parts.setdefault((ti, msg.channel), Part(ti, msg.channel, name))
                     part.notes.append((start, max(now, start + 1), msg.note, vel))
         length = max(length, now)
         for (channel, pitch), stack in held.items():     # note-on without note-off: end of track
             for start, vel in stack:
-                part = parts.setdefault((ti, channel), _Part(ti, channel, name))
+                part = parts.setdefault((ti, channel), Part(ti, channel, name))
                 part.notes.append((start, max(now, start + 1), pitch, vel))
         for part in parts.values():
-            if part.track == ti and not part.name:
-                part.name = name
+            if part.track == ti:
+                part.name = part.name or name
+                if part.program is None:
+                    part.program = programs.get(part.channel)
     return list(parts.values()), texts, tempo, numerator, length
 
 
@@ -97,17 +95,10 @@ def _chords_from_texts(texts, to_grid, end: int) -> list[ChordSpan]:
     return merge_spans(spans)
 
 
-def _pick(mono: list[_Part]) -> _Part:
-    """The melody among monophonic parts: the highest (by mean pitch) of those with at
-    least a quarter of the busiest one's notes, so a walking bass, which is often the
-    busiest line of a band file, loses to the tune above it."""
-    busiest = max(len(p.notes) for p in mono)
-    fair = [p for p in mono if len(p.notes) * 4 >= busiest]
-    return max(fair, key=lambda p: sum(n[2] for n in p.notes) / len(p.notes))
-
-
-def read_midi_solo(path) -> tuple[Solo | None, FileReport]:
-    """One file -> (Solo or None, report entry). Never raises for a bad file."""
+def read_midi_solo(path, lead: str | int | None = None) -> tuple[Solo | None, FileReport]:
+    """One file -> (Solo or None, report entry). Never raises for a bad file.
+    ``lead``: the part to take as the melody (1-based number as the report lists the
+    parts, or part of a track name); None picks it (``lead_pick``)."""
     path = Path(path)
     report = FileReport(str(path.name), "ok")
     try:
@@ -126,14 +117,20 @@ def read_midi_solo(path) -> tuple[Solo | None, FileReport]:
     if not pitched:
         report.status, report.message = "skipped", "drum-only file: no melody to learn"
         return None, report
-    mono = [p for p in pitched if p.is_monophonic()]
-    chosen = _pick(mono) if mono else max(pitched, key=lambda p: len(p.notes))
-    how = "monophonic line" if chosen in mono else "top line"
+    if lead is not None:
+        try:
+            chosen, why = choose_lead(pitched, lead), "your choice"
+        except LeadChoiceError as exc:
+            report.status, report.message = "skipped", str(exc)
+            return None, report
+    else:
+        chosen, why = pick_lead(pitched)
+    how = "one note at a time" if chosen.is_monophonic() else "its top line"
     if len(pitched) > 1:
-        label = f"'{chosen.name}'" if chosen.name else f"#{chosen.track}"
-        report.message = (f"{len(pitched)} parts: took track {label} channel {chosen.channel + 1} "
-                          f"({how}, {len(chosen.notes)} notes)")
-    elif how == "top line":
+        report.message = (f"{len(pitched)} parts: took {chosen.label()} channel {chosen.channel + 1} "
+                          f"as the lead ({why}; {how}, {len(chosen.notes)} notes); parts: "
+                          f"{describe_parts(pitched)}")
+    elif not chosen.is_monophonic():
         report.message = "polyphonic part: took its top line"
 
     def to_grid(tick: int) -> int:
@@ -149,8 +146,20 @@ def read_midi_solo(path) -> tuple[Solo | None, FileReport]:
     last = max(max(n.end for n in notes), to_grid(length))
     end = -(-last // ticks_per_bar) * ticks_per_bar
     chords = _chords_from_texts(texts, to_grid, end)
+    report.chords = "markers"
     if all(s.chord.is_nc for s in chords):
-        report.warnings.append("no chord symbols in markers/text: chords are NC")
+        band = [p for p in pitched if p is not chosen]
+        accompaniment = [(to_grid(s), to_grid(e), pitch) for p in band for s, e, pitch, _ in p.notes]
+        if accompaniment:
+            chords = infer_chords(accompaniment, end)
+        if any(not s.chord.is_nc for s in chords):
+            report.chords = "inferred"
+            report.warnings.append("no chord symbols: chords inferred per half bar from "
+                                   + ", ".join(p.label() for p in band))
+        else:
+            report.chords = "none"
+            report.warnings.append("no chord symbols and no other parts to infer them from: "
+                                   "chords are NC")
     if tempo is None:
         report.warnings.append("no tempo event: 120 bpm assumed")
     solo = Solo(path.stem, notes, chords, beats_per_bar=bpb, tempo=round(tempo or 120.0, 2))
@@ -166,11 +175,11 @@ def midi_files(path) -> list[Path]:
     return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in MIDI_SUFFIXES)
 
 
-def load_midi_folder(path) -> LoadResult:
+def load_midi_folder(path, lead: str | int | None = None) -> LoadResult:
     solos: list[Solo] = []
     files: list[FileReport] = []
     for file in midi_files(path):
-        solo, report = read_midi_solo(file)
+        solo, report = read_midi_solo(file, lead)
         if solo is not None:
             solos.append(solo)
         files.append(report)

@@ -19,6 +19,7 @@ class FileReport:
     notes: int = 0
     message: str = ""           # why it was skipped / failed, or a note (track taken, ...)
     warnings: list[str] = field(default_factory=list)
+    chords: str = ""            # MIDI files: "markers", "inferred" or "none" (where the chords came from)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -1,0 +1,71 @@
+"""Chords from the accompaniment, for MIDI files that carry no chord symbols.
+
+Per half bar (two beats; a one-beat window where the harmony moves faster is not worth
+its errors on real files) the pitch classes sounding in every part except the lead are
+weighted by how long they sound there, the lowest sounding note counting extra as a
+likely root. Each candidate chord (12 roots x the vocabulary's qualities) scores the
+weight of its tones minus a penalty for the weight outside them and a small one per
+tone (so a triad is not called a seventh chord without its seventh), plus a bonus when
+the bass note is its root. The best candidate wins; a window with too little sound keeps
+the previous chord (a held chord, a rest in the band) or is NC at the start.
+"""
+
+from __future__ import annotations
+
+from .chords import NO_CHORD, QUALITIES, Chord, chord_tones
+from .types import TICKS_PER_BEAT, ChordSpan, merge_spans
+
+WINDOW = 2 * TICKS_PER_BEAT
+OUTSIDE_PENALTY = 0.7
+SIZE_PENALTY = 0.08
+BASS_BONUS = 0.35
+# Rarer qualities need a clearer case than the everyday ones.
+_QUALITY_PRIOR = {"maj": 0.0, "min": 0.0, "dom7": 0.02, "min7": 0.02, "maj7": 0.0, "6": -0.04,
+                  "min6": -0.05, "m7b5": -0.02, "dim7": -0.03, "dim": -0.06, "aug": -0.08,
+                  "sus": -0.06, "minmaj7": -0.1, "alt": -1.0}
+_CANDIDATES = [Chord(root, q) for root in range(12) for q in QUALITIES if q != "alt"]
+
+
+def best_chord(weights: list[float], bass_pc: int | None) -> tuple[Chord, float]:
+    """The candidate chord for a pitch-class weight profile (and the lowest note's class)."""
+    total = sum(weights)
+    best = (NO_CHORD, float("-inf"))
+    if total <= 0:
+        return best
+    w = [x / total for x in weights]
+    for chord in _CANDIDATES:
+        tones = chord_tones(chord)
+        inside = sum(w[pc] for pc in tones)
+        score = (inside - OUTSIDE_PENALTY * (1 - inside) - SIZE_PENALTY * len(tones)
+                 + _QUALITY_PRIOR[chord.quality])
+        if bass_pc is not None and bass_pc == chord.root:
+            score += BASS_BONUS
+        if score > best[1]:
+            best = (chord, score)
+    return best
+
+
+def infer_chords(notes: list[tuple[int, int, int]], end: int,
+                 window: int = WINDOW, min_sound: float = 0.25) -> list[ChordSpan]:
+    """Chord spans over [0, end) from accompaniment notes (start, end, pitch) in ticks.
+
+    ``min_sound``: a window whose notes sound for less than this share of it (summed over
+    notes) keeps the previous chord."""
+    spans: list[ChordSpan] = []
+    current = NO_CHORD
+    for lo in range(0, end, window):
+        hi = min(lo + window, end)
+        weights = [0.0] * 12
+        lowest = None
+        for s, e, p in notes:
+            overlap = min(e, hi) - max(s, lo)
+            if overlap > 0:
+                weights[p % 12] += overlap
+                if lowest is None or p < lowest:
+                    lowest = p
+        if sum(weights) >= min_sound * (hi - lo):
+            if lowest is not None:
+                weights[lowest % 12] += 0.5 * (hi - lo)      # the bass note: a likely root
+            current = best_chord(weights, None if lowest is None else lowest % 12)[0]
+        spans.append(ChordSpan(lo, hi, current))
+    return merge_spans(spans)

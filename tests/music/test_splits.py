@@ -1,0 +1,75 @@
+"""Validation splits for corpora of every size, and what the corpus report says."""
+
+import pytest
+
+from studio.music.chart import chart_to_spans
+from studio.music.encoding import split_solos
+from studio.music.jazz_data import load_jazz_corpus, training_streams
+from studio.music.splits import HASH_SPLIT_FROM, cut_solo, holdout
+from studio.music.types import Note, Solo
+
+
+def solo(title, bars=4):
+    notes = [Note(t, 6, 60 + t % 7) for t in range(0, bars * 48, 12)]
+    return Solo(title, notes, chart_to_spans("| C7 | F7 |" * bars)[: bars], tempo=150)
+
+
+@pytest.mark.parametrize("n, held", [(2, 1), (5, 1), (11, 1), (14, 1), (16, 2), (30, 3), (49, 5)])
+def test_small_corpora_hold_out_exactly_the_fraction(n, held):
+    solos = [solo(f"tune {i}") for i in range(n)]
+    split = holdout(solos, 0.1)
+    assert len(split.val) == held and len(split.train) == n - held
+    assert {s.title for s in split.val}.isdisjoint(s.title for s in split.train)
+    assert holdout(list(reversed(solos)), 0.1).val[0].title in {s.title for s in split.val}
+    assert f"{held} of {n}" in split.note
+
+
+def test_large_corpora_keep_the_title_hash_split():
+    solos = [solo(f"tune {i}", bars=1) for i in range(HASH_SPLIT_FROM + 10)]
+    split = holdout(solos, 0.1)
+    assert (split.train, split.val) == split_solos(solos, 0.1)
+
+
+def test_one_solo_is_split_in_time():
+    one = solo("only", bars=20)
+    split = holdout([one], 0.1)
+    (train,), (val,) = split.train, split.val
+    assert train.bar_count == 18 and val.bar_count == 2
+    assert len(train.notes) + len(val.notes) == len(one.notes)
+    assert val.notes[0].start == 0 and val.notes[0].pitch == one.notes[18 * 4].pitch
+    assert "last 2 of 20 bars" in split.note
+    with pytest.raises(ValueError, match="too short"):
+        holdout([solo("tiny", bars=1)], 0.1)
+    assert holdout([one], 0.0).val == []
+
+
+def test_cut_solo_clips_notes_and_chords():
+    s = Solo("x", [Note(40, 20, 60), Note(50, 6, 62)], chart_to_spans("| C7 | F7 |"))
+    part = cut_solo(s, 0, 1)
+    assert [(n.start, n.duration) for n in part.notes] == [(40, 8)]
+    assert [(c.start, c.end) for c in part.chords] == [(0, 48)]
+
+
+def test_one_file_corpus_trains_and_validates(tmp_path, make_midi):
+    make_midi(tmp_path / "one.mid", [{"notes": [(b / 2, 0.5, 60 + b % 12) for b in range(64)]}])
+    corpus = load_jazz_corpus(tmp_path)
+    train, val = training_streams(corpus, 0)
+    assert len(train) == 1 and len(val) == 1 and val[0].count("BAR") == 1 and train[0].count("BAR") == 7
+    assert "one solo" in corpus.report["validation"]
+    # no chord symbols and nothing to infer them from: a chord-blind corpus, said so
+    assert corpus.chords is False and corpus.report["chord_blind"] is True
+    assert corpus.report["chord_sources"] == {"markers": 0, "inferred": 0, "none": 1}
+    assert "chord-blind" in corpus.report["chords_note"]
+    assert {t for t in train[0] if t.startswith("CHORD")} == {"CHORD_NC"}
+
+
+def test_marked_and_inferred_chords_are_counted(tmp_path, make_midi):
+    line = [(b, 1, 72 + b % 5) for b in range(8)]
+    make_midi(tmp_path / "a.mid", [{"notes": line, "texts": [(0, "Dm7"), (4, "G7")]}])
+    make_midi(tmp_path / "b.mid", [{"name": "Sax", "program": 66, "notes": line},
+                                   {"name": "Piano", "channel": 1, "notes": [(0, 8, 48), (0, 8, 52), (0, 8, 55)]}])
+    corpus = load_jazz_corpus(tmp_path)
+    assert corpus.chords is True and "chord_blind" not in corpus.report
+    assert corpus.report["chord_sources"] == {"markers": 1, "inferred": 1, "none": 0}
+    train, val = training_streams(corpus, 0)
+    assert len(train) == 1 and len(val) == 1
