@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QFileDialog, 
                                QVBoxLayout, QWidget)
 
 from studio.gui.errors import show_error
-from studio.gui.jazz_audio import AudioTransport, write_midi_file, write_wav_file
+from studio.gui.jazz_audio import (AudioTransport, write_leadsheet_file, write_midi_file,
+                                   write_wav_file)
 from studio.gui.jazz_options import DEFAULT_HIGH, DEFAULT_LOW, JazzOptions
 from studio.gui.piano_roll import PianoRoll
 from studio.gui.settings import Group
@@ -33,6 +34,8 @@ INSTRUMENTS = [("Tenor sax", 66), ("Alto sax", 65), ("Trumpet", 56), ("Trombone"
                ("Vibraphone", 11), ("Jazz guitar", 26), ("Acoustic piano", 0),
                ("Flute", 73), ("Clarinet", 71)]
 CUSTOM = "Custom"
+CHORD_BLIND = ("This model is chord-blind: it was trained without chords, so it plays over "
+               "the chart's bars but cannot follow its harmony.")
 
 
 class DragHandle(QLabel):
@@ -142,18 +145,27 @@ class JazzPanel(QWidget):
         self.midi_button = QPushButton("Export MIDI…")
         self.midi_button.setToolTip("Type-1 MIDI at 480 PPQ with chord markers (Ctrl+S)")
         self.wav_button = QPushButton("Export WAV…")
+        self.xml_button = QPushButton("Lead sheet…")
+        self.xml_button.setToolTip("MusicXML for MuseScore and other notation programs: "
+                                   "chord symbols, key signature, swing marking, bass line")
         self.drag = DragHandle(self.temp_midi)
         self.audio_status = QLabel()
         self.audio_status.setStyleSheet("color: #777")
+        self.model_note = QLabel()              # e.g. "chord-blind model", set per take
+        self.model_note.setStyleSheet("color: #a60")
+        self.model_note.setWordWrap(True)
+        self.model_note.hide()
         self.play_button.clicked.connect(self.play)
         self.stop_button.clicked.connect(self.audio.stop)
         self.midi_button.clicked.connect(lambda: self.export_midi())
         self.wav_button.clicked.connect(lambda: self.export_wav())
+        self.xml_button.clicked.connect(lambda: self.export_leadsheet())
         self.audio.position.connect(self.roll.set_playhead)
         self.audio.state_changed.connect(self._update_buttons)
         self.audio.status_known.connect(self._update_buttons)
         transport = QHBoxLayout()
-        for w in (self.play_button, self.stop_button, self.midi_button, self.wav_button, self.drag):
+        for w in (self.play_button, self.stop_button, self.midi_button, self.wav_button,
+                  self.xml_button, self.drag):
             transport.addWidget(w)
         transport.addStretch(1)
         for w in (self.comping, self.bass, self.scale_mask):
@@ -162,6 +174,7 @@ class JazzPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
+        layout.addWidget(self.model_note)
         layout.addWidget(self.roll, 1)
         layout.addLayout(transport)
         layout.addWidget(self.audio_status)
@@ -274,6 +287,9 @@ class JazzPanel(QWidget):
         self.audio.stop()
         self.take = take
         self.roll.set_solo(take.result.solo if take.result is not None else None)
+        blind = take.result is not None and take.result.info.get("chord_aware") is False
+        self.model_note.setText(CHORD_BLIND if blind else "")
+        self.model_note.setVisible(blind)
         self._update_buttons()
 
     def solo(self):
@@ -282,7 +298,7 @@ class JazzPanel(QWidget):
     # -- audio and files -------------------------------------------------------
     def midi_options(self) -> dict:
         return {"program": self.instrument.currentData(), "comping": self.comping.isChecked(),
-                "bass": self.bass.isChecked()}
+                "bass": self.bass.isChecked(), "feel": self.options.feel()}
 
     def _update_buttons(self, *_args) -> None:
         has = self.solo() is not None
@@ -290,7 +306,7 @@ class JazzPanel(QWidget):
         self.play_button.setEnabled(has and ok and not self.audio.playing())
         self.play_button.setToolTip("" if ok else f"Playback is off: {reason}")
         self.stop_button.setEnabled(self.audio.playing())
-        for w in (self.midi_button, self.wav_button, self.drag):
+        for w in (self.midi_button, self.wav_button, self.xml_button, self.drag):
             w.setEnabled(has)
         self.audio_status.setText("" if ok else f"Playback is off: {reason}")
 
@@ -355,6 +371,31 @@ class JazzPanel(QWidget):
                 done(out, error)
 
         run_task(lambda: write_wav_file(solo, Path(path), options), finished, owner=self)
+
+    def export_leadsheet(self, path: str | None = None, done=None) -> None:
+        """MusicXML in a worker (music21 takes a moment to load), then save."""
+        solo = self.solo()
+        if solo is None:
+            self.message.emit("Generate a jazz take first.")
+            return
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export lead sheet", str(Path.home() / f"take-{self.take.number:03d}.musicxml"),
+                "MusicXML (*.musicxml *.xml)")
+            if not path:
+                return
+        options = self.midi_options()
+        self.message.emit("Writing the lead sheet…")
+
+        def finished(out, error):
+            if error is not None:
+                show_error(self, "Export lead sheet", error)
+            else:
+                self.message.emit(f"Saved {out}")
+            if done is not None:
+                done(out, error)
+
+        run_task(lambda: write_leadsheet_file(solo, Path(path), options), finished, owner=self)
 
     # -- settings --------------------------------------------------------------
     def save_settings(self) -> None:

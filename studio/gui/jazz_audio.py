@@ -1,7 +1,9 @@
 """Files and sound for jazz takes: thin adapters over ``studio.music``.
 
-``write_midi_file`` / ``write_wav_file`` call ``studio.music.midi_out.write_midi`` and
-``studio.music.synth`` (the CLI's ``--out`` / ``--wav``). ``AudioTransport`` wraps
+``write_midi_file`` / ``write_wav_file`` / ``write_leadsheet_file`` call
+``studio.music.midi_out.write_midi``, ``studio.music.synth`` and
+``studio.music.leadsheet`` (the CLI's ``--out`` / ``--wav`` / ``--xml``); ``options``
+carries the program, the comping/bass switches and the performance ``feel``. ``AudioTransport`` wraps
 ``studio.music.playback``: the buffer is rendered in a worker, then played, and a
 timer polls the player's clock to move the piano roll's playhead.
 """
@@ -28,12 +30,19 @@ def write_midi_file(solo, path: Path, options: dict) -> Path:
     return Path(write_midi(solo, path, **options))
 
 
+def write_leadsheet_file(solo, path: Path, options: dict) -> Path:
+    """MusicXML lead sheet: chord symbols, key, swing marking, bass line (if on)."""
+    from studio.music.leadsheet import write_musicxml
+
+    return write_musicxml(solo, Path(path), feel=options.get("feel"), bass=options.get("bass", True))
+
+
 def render(solo, options: dict):
     """(buffer, rate) from the built-in synth (the instrument choice is MIDI-only)."""
     from studio.music.synth import RATE, render_solo
 
     return render_solo(solo, rate=RATE, comping=options.get("comping", True),
-                       bass=options.get("bass", True)), RATE
+                       bass=options.get("bass", True), feel=options.get("feel")), RATE
 
 
 def write_wav_file(solo, path: Path, options: dict) -> Path:

@@ -1,9 +1,11 @@
-"""Jazz-only sampler options under the Generate tab's "More": pitch range and primer.
+"""Jazz-only options under the Generate tab's "More": pitch range, primer and feel.
 
 ``pitch_low``/``pitch_high`` and ``primer``/``primer_bars`` are the fields of
 ``studio.music.generate.JazzSettings`` of the same names (the CLI's ``--low``,
 ``--high`` and ``--primer`` for jazz models; the CLI always primes with 4 bars). The
-note boxes show names beside the numbers (C4 = MIDI 60).
+note boxes show names beside the numbers (C4 = MIDI 60). Swing and humanize make the
+``studio.music.feel.Feel`` that the MIDI/WAV export and playback perform the take with
+(the CLI's ``--swing`` and ``--humanize``).
 """
 
 from __future__ import annotations
@@ -11,11 +13,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import (QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QSpinBox,
-                               QToolButton, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
+                               QHBoxLayout, QLineEdit, QSpinBox, QToolButton, QWidget)
 
 from studio.gui.piano_roll import pitch_name
 from studio.music.encoding import PITCH_HIGH, PITCH_LOW
+from studio.music.feel import Feel
+
+SWING_CHOICES = [("As WJazzD players at this tempo", "auto"), ("Straight", "straight"),
+                 ("Light (1.5 : 1)", "1.5"), ("Triplet (2 : 1)", "2.0"), ("Hard (2.5 : 1)", "2.5")]
 
 DEFAULT_LOW, DEFAULT_HIGH = 48, 84   # JazzSettings' defaults: C3 .. C6
 
@@ -72,6 +78,16 @@ class JazzOptions(QWidget):
         self.primer_bars.setValue(4)
         self.primer_bars.setSuffix(" bars")
         self.primer_bars.setToolTip("How many bars of the primer file prime the model")
+        self.swing = QComboBox()
+        for label, value in SWING_CHOICES:
+            self.swing.addItem(label, value)
+        self.swing.setToolTip("How offbeat eighths are played in the MIDI, WAV and playback; "
+                              "the take itself (the score) stays on the grid")
+        self.humanize = QDoubleSpinBox()
+        self.humanize.setRange(0.0, 3.0)
+        self.humanize.setSingleStep(0.25)
+        self.humanize.setValue(1.0)
+        self.humanize.setToolTip("Human timing and dynamics scatter: 0 = exact, 1 = natural")
         primer_row = QHBoxLayout()
         primer_row.setContentsMargins(0, 0, 0, 0)
         primer_row.addWidget(self.primer, 1)
@@ -83,6 +99,12 @@ class JazzOptions(QWidget):
         form.addRow("&Highest note", self.pitch_high)
         form.addRow("Primer &MIDI", primer_row)
         form.addRow("Primer bars", self.primer_bars)
+        form.addRow("S&wing", self.swing)
+        form.addRow("H&umanize", self.humanize)
+
+    def feel(self) -> Feel:
+        """The performance feel for export and playback."""
+        return Feel.parse(self.swing.currentData(), self.humanize.value())
 
     def choose_primer(self) -> None:
         start = self.primer.text().strip() or str(Path.home())
@@ -107,7 +129,8 @@ class JazzOptions(QWidget):
         """What a take records and the settings keep (``primer_midi``: the form has a primer)."""
         return {"pitch_low": self.pitch_low.value(), "pitch_high": self.pitch_high.value(),
                 "primer_midi": self.primer.text().strip(),
-                "primer_bars": self.primer_bars.value()}
+                "primer_bars": self.primer_bars.value(),
+                "swing": self.swing.currentData(), "humanize": self.humanize.value()}
 
     def apply(self, values: dict) -> None:
         low, high = values.get("pitch_low"), values.get("pitch_high")
@@ -123,3 +146,8 @@ class JazzOptions(QWidget):
             self.primer.setText(str(values["primer_midi"]))
         if values.get("primer_bars") not in (None, ""):
             self.primer_bars.setValue(int(float(values["primer_bars"])))
+        index = self.swing.findData(str(values.get("swing", "")))
+        if index >= 0:
+            self.swing.setCurrentIndex(index)
+        if values.get("humanize") not in (None, ""):
+            self.humanize.setValue(float(values["humanize"]))

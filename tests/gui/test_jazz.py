@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mido
+import pytest
 
 
 CHART = "| Dm7 | G7 | Cmaj7 | % |"
@@ -139,3 +140,43 @@ def test_pitch_range_and_primer_reach_jazz_settings_and_persist(qtbot, window, t
     from studio.gui import errors
 
     assert errors.OPEN_DIALOGS and "missing.mid" in errors.OPEN_DIALOGS[-1].text()
+
+
+def test_lead_sheet_export_and_feel_options(qtbot, window, tiny_models, tmp_path, choose_model):
+    tab, take = make_take(qtbot, window, tiny_models, choose_model)
+    jazz = tab.jazz
+    assert jazz.xml_button.isEnabled()
+    saved = []
+    jazz.export_leadsheet(str(tmp_path / "sheet.musicxml"), done=lambda out, error: saved.append((out, error)))
+    qtbot.waitUntil(lambda: bool(saved), timeout=60000)
+    out, error = saved[0]
+    assert error is None
+    text = out.read_text()
+    assert text.count("<harmony") == 3 and "<fifths>0</fifths>" in text and "Swing" in text
+    # the feel under "More" reaches the export: straight and exact = the score on the grid
+    jazz.options.swing.setCurrentIndex(jazz.options.swing.findData("straight"))
+    jazz.options.humanize.setValue(0.0)
+    path = jazz.export_midi(str(tmp_path / "straight.mid"))
+    now, starts = 0, []
+    for m in mido.MidiFile(str(path)).tracks[1]:
+        now += m.time
+        if m.type == "note_on" and m.velocity:
+            starts.append(now)
+    assert starts == [n.start * 40 for n in sorted(take.result.solo.notes)]
+    assert jazz.values()["swing"] == "straight" and jazz.values()["humanize"] == 0.0
+
+
+@pytest.fixture
+def blind_model(tiny_models):
+    """A chord-blind jazz model in the library (saved before the window reads it)."""
+    from studio.music.encoding import jazz_vocab_tokens
+
+    from .conftest import save_tiny
+    return save_tiny(tiny_models["jazz"].parent / "blind-jazz.safetensors", "jazz", jazz_vocab_tokens(),
+                     kind="event", meta_extra={"corpus": {"name": "melodies", "chords": False}})
+
+
+def test_a_chord_blind_model_is_named_so(qtbot, blind_model, window, choose_model):
+    tab, take = make_take(qtbot, window, {"jazz": blind_model}, choose_model)
+    assert take.result.info["chord_aware"] is False
+    assert not tab.jazz.model_note.isHidden() and "chord-blind" in tab.jazz.model_note.text()
