@@ -4,7 +4,8 @@ It primes the net with the seed tokens in one fused pass, then steps one token a
 carrying the recurrent state (never re-running the prefix). Per step: an optional
 constraint masks logits (the jazz grammar forces chart tokens with it), then temperature
 (0 = greedy), top-k and top-p shape the distribution and a seeded torch.Generator draws.
-It is a generator: the caller sees each step as it comes and stops by not asking for more.
+A domain may split its vocabulary into token classes with a temperature each (jazz: pitch
+apart from rhythm); the sampler knows only class ids. It is a generator: the caller sees each step as it comes and stops by not asking for more.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ class SampleSettings:
     count: int = 1
     seed: int | None = None
     stop_at_end: bool = True
+    # Token classes (one id per vocabulary entry) with a temperature each. ``temperature``
+    # then shapes the choice *between* classes and ``class_temperatures[c]`` the choice
+    # inside class c (see ``shape_logits``). None: one class, plain temperature.
+    token_classes: tuple[int, ...] | None = None
+    class_temperatures: tuple[float, ...] = ()
 
     def __post_init__(self):
         if self.temperature < 0:
@@ -35,6 +41,14 @@ class SampleSettings:
             raise ValueError("top-p must be in (0, 1]")
         if self.max_length < 0 or self.count < 1:
             raise ValueError("length must be >= 0 and count >= 1")
+        if self.token_classes is not None:
+            self.token_classes = tuple(int(c) for c in self.token_classes)
+            self.class_temperatures = tuple(float(t) for t in self.class_temperatures)
+            if min(self.token_classes, default=0) < 0 or \
+                    max(self.token_classes, default=0) >= len(self.class_temperatures):
+                raise ValueError("every token class needs a temperature")
+            if any(t <= 0 for t in self.class_temperatures):
+                raise ValueError("class temperatures must be > 0")
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -56,9 +70,39 @@ class SampleStep:
     logprobs: list[float]
 
 
+def _class_tempered(logits: torch.Tensor, settings: SampleSettings) -> torch.Tensor:
+    """Logits [N, V] tempered per token class.
+
+    Inside class c the choice is tempered by T_c; the mass of class c as a whole is the
+    mass it has under the overall temperature T. So a token's logit becomes
+    ``z/T_c - LSE_c(z/T_c) + LSE_c(z/T)``: with every T_c == T this is exactly ``z/T``,
+    and unlike a plain per-token divisor it does not depend on the logits' offset (the
+    net's logits are defined up to a constant, so a per-token divisor would move mass
+    between classes arbitrarily).
+    """
+    classes = torch.as_tensor(settings.token_classes, device=logits.device)
+    overall = logits / settings.temperature
+    out = torch.full_like(logits, float("-inf"))
+    for c, temp in enumerate(settings.class_temperatures):
+        member = classes == c
+        if not bool(member.any()):
+            continue
+        z = logits[:, member]
+        inside = z / temp
+        shaped = inside - torch.logsumexp(inside, -1, keepdim=True) \
+            + torch.logsumexp(overall[:, member], -1, keepdim=True)
+        # a class with no allowed token in a row stays -inf (no NaN from -inf - -inf)
+        out[:, member] = torch.where(torch.isfinite(z), shaped, torch.full_like(z, float("-inf")))
+    return out
+
+
 def shape_logits(logits: torch.Tensor, settings: SampleSettings) -> torch.Tensor:
-    """Temperature, top-k and top-p applied to logits [N, V] (masked entries are -inf)."""
-    logits = logits / settings.temperature
+    """Temperature (per token class, when set), top-k and top-p applied to logits [N, V]
+    (masked entries are -inf)."""
+    if settings.token_classes is not None:
+        logits = _class_tempered(logits, settings)
+    else:
+        logits = logits / settings.temperature
     if settings.top_k and settings.top_k < logits.size(-1):
         kth = torch.topk(logits, settings.top_k, dim=-1).values[:, -1:]
         logits = logits.masked_fill(logits < kth, float("-inf"))

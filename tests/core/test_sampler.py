@@ -114,3 +114,34 @@ def test_stream_rows_is_the_same_draw_as_generate_texts(tmp_path):
     for pieces in stream_rows(ck, "ab", settings):
         rows = [r + p for r, p in zip(rows, pieces)]
     assert rows == generate_texts(ck, "ab", settings)
+
+
+def test_class_temperatures_temper_inside_each_class_and_keep_class_mass():
+    from studio.core.sampler import shape_logits
+
+    z = torch.tensor([[2.0, 0.5, -1.0, 1.0, 0.0, float("-inf")]])
+    classes = (0, 0, 0, 1, 1, 1)
+    s = SampleSettings(temperature=0.8, token_classes=classes, class_temperatures=(0.5, 2.0))
+    p = torch.softmax(shape_logits(z, s), -1)[0]
+    # reference, written out: a class's mass is what it has at the overall temperature,
+    # the choice inside it is tempered by its own temperature
+    plain = torch.softmax(z[0] / 0.8, -1)
+    mass = [float(plain[:3].sum()), float(plain[3:].sum())]
+    inside0 = torch.softmax(z[0, :3] / 0.5, -1)
+    inside1 = torch.softmax(torch.tensor([1.0, 0.0]) / 2.0, -1)
+    expected = torch.cat([mass[0] * inside0, mass[1] * inside1, torch.zeros(1)])
+    assert torch.allclose(p, expected, atol=1e-6)
+    # the logits' offset does not matter (a per-token divisor would move mass between classes)
+    assert torch.allclose(torch.softmax(shape_logits(z + 7.0, s), -1)[0], p, atol=1e-6)
+    # every class at the overall temperature is plain temperature sampling
+    same = SampleSettings(temperature=0.8, token_classes=classes, class_temperatures=(0.8, 0.8))
+    assert torch.allclose(torch.softmax(shape_logits(z, same), -1)[0], plain, atol=1e-6)
+
+
+def test_class_temperatures_are_validated():
+    import pytest
+
+    with pytest.raises(ValueError):
+        SampleSettings(token_classes=(0, 1), class_temperatures=(1.0,))
+    with pytest.raises(ValueError):
+        SampleSettings(token_classes=(0, 0), class_temperatures=(0.0,))
