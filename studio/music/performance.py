@@ -92,7 +92,7 @@ def score_seed(solo: Solo) -> int:
     """A seed drawn from the score itself (notes, chords, tempo): with ``Feel.seed`` None a
     take always plays the same, whoever renders it (file, synth, live), and two takes
     over one chart still get different bands."""
-    digest = hashlib.sha1(repr((solo.tempo, [(n.start, n.duration, n.pitch) for n in solo.notes],
+    digest = hashlib.sha1(repr((float(solo.tempo), [(n.start, n.duration, n.pitch) for n in solo.notes],
                                 [(c.start, c.end, c.chord.token) for c in solo.chords])).encode())
     return int.from_bytes(digest.digest()[:4], "big")
 
