@@ -1,0 +1,119 @@
+"""Live events, phrases and echoes: pure functions, no MIDI system needed."""
+
+from __future__ import annotations
+
+import mido
+import pretty_midi
+import pytest
+
+from studio.music.chart import PRESETS, parse_chart
+from studio.music.chords import parse_chord
+from studio.music.live_events import (DRUM_CHANNEL, chart_slice, count_in_events,
+                                      midi_file_events, take_events)
+from studio.music.live_trade import (PhraseRecorder, echo_share, pick_answer, quantise_phrase)
+from studio.music.midi_out import write_midi
+from studio.music.types import ChordSpan, Note, Solo
+
+
+def blues_solo(tempo=200.0) -> Solo:
+    chart = parse_chart(PRESETS["Bb blues"])
+    notes = [Note(i * 8, 6, 58 + (i * 5) % 17, 90) for i in range(60)]
+    return Solo("t", notes, chart.to_spans(1), tempo=tempo)
+
+
+def test_take_events_are_the_files_notes_read_by_a_second_parser(tmp_path):
+    solo = blues_solo()
+    path = write_midi(solo, tmp_path / "take.mid")
+    live = [e for e in take_events(solo) if e.message.type == "note_on" and e.message.velocity]
+    pm = pretty_midi.PrettyMIDI(str(path))
+    by_program = {inst.program: inst for inst in pm.instruments}
+    for channel, program in ((0, 66), (1, 0), (2, 32)):
+        ours = sorted((e.time, e.message.note, e.message.velocity) for e in live
+                      if e.message.channel == channel)
+        theirs = sorted((n.start, n.pitch, n.velocity) for n in by_program[program].notes)
+        assert ours and [o[1:] for o in ours] == [t[1:] for t in theirs]
+        assert max(abs(o[0] - t[0]) for o, t in zip(ours, theirs)) < 1e-6
+
+
+def test_take_events_equal_mido_reading_of_the_file_message_for_message(tmp_path):
+    solo = blues_solo(tempo=240.0)
+    path = write_midi(solo, tmp_path / "take.mid")
+    from_file = midi_file_events(mido.MidiFile(path))
+    live = sorted(take_events(solo))
+    for channel in range(3):                # per channel, the same messages in the same order
+        a = [e for e in live if e.message.channel == channel]
+        b = [e for e in from_file if e.message.channel == channel]
+        assert len(a) == len(b) > 10
+        assert [e.message.bytes() for e in a] == [e.message.bytes() for e in b]
+        assert max(abs(x.time - y.time) for x, y in zip(a, b)) < 1e-9
+
+
+def test_an_int_tempo_plays_the_same_performance_as_a_float_one():
+    a = [(e.time, e.message.bytes()) for e in take_events(blues_solo(tempo=240))]
+    b = [(e.time, e.message.bytes()) for e in take_events(blues_solo(tempo=240.0))]
+    assert a == b
+
+
+def test_count_in_clicks_on_channel_10_and_ends_at_the_downbeat():
+    events = count_in_events(2, tempo=120.0)
+    ons = [e for e in events if e.message.type == "note_on"]
+    assert len(ons) == 8 and {e.message.channel for e in events} == {DRUM_CHANNEL}
+    assert ons[0].time == pytest.approx(-4.0) and ons[-1].time == pytest.approx(-0.5)
+    assert [e.message.note for e in ons[:4]] == [76, 77, 77, 77]
+
+
+def test_chart_slice_wraps_round_the_form_and_reads_back():
+    chart = parse_chart(PRESETS["Bb blues"])
+    part = chart_slice(chart, 10, 4)                   # bars 11, 12, then 1, 2
+    assert part.bars == (chart.bars[10], chart.bars[11], chart.bars[0], chart.bars[1])
+    assert parse_chart(part.text).bars == part.bars
+
+
+def test_quantise_phrase_puts_notes_on_the_grid_and_cuts_at_the_cut():
+    chart = parse_chart("| C7 | F7 |")
+    tempo = 120.0                                      # a tick is 1/24 s
+    notes = [(10.0 - 0.01, 10.2, 60, 80),              # a hair early: the downbeat
+             (10.5 + 0.02, 10.75, 62, 81),             # the and of one, late by < half a tick
+             (13.0, None, 64, 82),                     # still held at the cut
+             (13.8, 13.9, 65, 83)]                     # after the cut: not heard yet
+    solo = quantise_phrase(notes, start=10.0, cut=13.5, tempo=tempo, chart=chart)
+    assert [(n.start, n.duration, n.pitch, n.velocity) for n in solo.notes] == [
+        (0, 5, 60, 80), (12, 6, 62, 81), (72, 12, 64, 82)]
+    assert [s.chord for s in solo.chords] == [parse_chord("C7"), parse_chord("F7")]
+
+
+def test_recorder_pairs_ons_and_offs():
+    rec = PhraseRecorder()
+    rec.add(mido.Message("note_on", note=60, velocity=90), 1.0)
+    rec.add(mido.Message("note_on", note=62, velocity=70), 1.5)
+    rec.add(mido.Message("note_on", note=60, velocity=0), 2.0)     # running-status off
+    rec.add(mido.Message("note_on", note=62, velocity=75), 2.5)    # re-struck: the first ends
+    rec.add(mido.Message("note_off", note=62), 3.0)
+    assert rec.between(0, 10) == [(1.0, 2.0, 60, 90), (1.5, 2.5, 62, 70), (2.5, 3.0, 62, 75)]
+    assert rec.between(1.4, 2.0) == [(1.5, 2.5, 62, 70)]
+
+
+def _line(pitches, start=0):
+    return Solo("x", [Note(start + 6 * i, 6, p) for i, p in enumerate(pitches)],
+                [ChordSpan(0, 48 * 4, parse_chord("C7"))])
+
+
+def test_echo_share_counts_the_answers_interval_4grams_found_in_the_phrase():
+    phrase = _line([60, 64, 67, 70, 69, 65])            # intervals 4 3 3 -1 -4
+    transposed = _line([65, 69, 72, 75, 74, 70])        # the same motif a fourth up
+    assert echo_share(transposed, phrase) == 1.0
+    unrelated = _line([60, 61, 62, 63, 64, 65])
+    assert echo_share(unrelated, phrase) == 0.0
+    half = _line([62, 66, 69, 72, 71, 71, 71])          # 4 3 3 -1, then 0 0: 1 of 3 4-grams
+    assert echo_share(half, phrase) == pytest.approx(1 / 3)
+    assert echo_share(_line([60, 62]), phrase) == 0.0   # too short to have a 4-gram
+
+
+def test_pick_answer_keeps_the_take_that_echoes_the_motif():
+    class T:
+        def __init__(self, solo):
+            self.solo = solo
+    phrase = _line([60, 64, 67, 70, 69, 65])
+    takes = [T(_line([60, 61, 62, 63, 64, 65])), T(_line([62, 66, 69, 72, 71, 67])),
+             T(_line([60, 58, 57, 55, 53, 52]))]
+    assert pick_answer(takes, phrase) is takes[1]
