@@ -81,14 +81,20 @@ def _open_backend(name: str):
         raise MidiUnavailable(f"MIDI backend {name!r} cannot load ({exc})") from None
 
 
+def backend_label(backend) -> str:
+    """``module/API`` as MIDO_BACKEND spells it (mido keeps the two apart)."""
+    return f"{backend.name}/{backend.api}" if getattr(backend, "api", None) else backend.name
+
+
 def _probe(backend) -> PortList:
     try:
-        return PortList(backend.name, backend.get_input_names(), backend.get_output_names())
+        return PortList(backend_label(backend), backend.get_input_names(),
+                        backend.get_output_names())
     except ValueError as exc:   # mido: "unknown API X" / "API X not compiled in"
         raise MidiUnavailable(f"{exc}; MIDI APIs: {', '.join(sorted(set(_API_ALIASES.values())))}"
                               ) from None
     except Exception as exc:  # rtmidi's SystemError: the MIDI system cannot start
-        raise MidiUnavailable(_system_message(backend.name, exc)) from None
+        raise MidiUnavailable(_system_message(backend_label(backend), exc)) from None
 
 
 def _system_message(name: str, exc: Exception) -> str:
@@ -153,7 +159,7 @@ def open_output(name: str | None = None, api: str | None = None, backend=None):
     except MidiUnavailable:
         raise
     except Exception as exc:
-        raise MidiUnavailable(_system_message(backend.name, exc)) from None
+        raise MidiUnavailable(_system_message(backend_label(backend), exc)) from None
 
 
 def open_input(name: str | None = None, api: str | None = None, backend=None, callback=None):
@@ -172,4 +178,4 @@ def open_input(name: str | None = None, api: str | None = None, backend=None, ca
     except MidiUnavailable:
         raise
     except Exception as exc:
-        raise MidiUnavailable(_system_message(backend.name, exc)) from None
+        raise MidiUnavailable(_system_message(backend_label(backend), exc)) from None
