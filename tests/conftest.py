@@ -2,6 +2,8 @@
 
 import os
 import random
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -18,6 +20,59 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("SEQUENCE_STUDIO_HOME", str(home))
     return home
+
+
+# -- a real MIDI and audio system: a JACK server with its dummy driver -------------------
+# ``.ci/run`` installs jackd2 and starts a server whose name it exports in
+# SEQUENCE_STUDIO_JACK; elsewhere the first test that needs one starts a private server
+# (a unique name, so test runs of several people on one machine never meet). Where none
+# can start (no jackd, no python-rtmidi, an rtmidi without JACK) those tests skip and say why.
+def _rtmidi_reason() -> str | None:
+    try:
+        import rtmidi
+    except ImportError:
+        return "python-rtmidi is not installed (pip install -e '.[live]')"
+    if rtmidi.API_UNIX_JACK not in rtmidi.get_compiled_api():
+        return "this python-rtmidi was built without JACK support"
+    return None
+
+
+def _server_running(name: str) -> bool:
+    lsp = shutil.which("jack_lsp")
+    env = dict(os.environ, JACK_DEFAULT_SERVER=name, JACK_NO_START_SERVER="1")
+    return bool(lsp) and subprocess.run([lsp], env=env, capture_output=True,
+                                        timeout=10).returncode == 0
+
+
+@pytest.fixture(scope="session")
+def jack():
+    """The JACK server's name (JACK_DEFAULT_SERVER is set to it for this process)."""
+    reason = _rtmidi_reason()
+    if reason:
+        pytest.skip(reason)
+    from studio.music.live_probe import DummyJack, JackUnavailable
+
+    given = os.environ.get("SEQUENCE_STUDIO_JACK")
+    if given and _server_running(given):
+        saved = {k: os.environ.get(k) for k in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
+        os.environ.update(JACK_DEFAULT_SERVER=given, JACK_NO_START_SERVER="1")
+        from studio.music.live_probe import refresh_portaudio
+
+        refresh_portaudio()
+        yield given
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        return
+    server = DummyJack()
+    try:
+        server.start()
+    except JackUnavailable as exc:
+        pytest.skip(str(exc))
+    yield server.name
+    server.stop()
 
 
 @pytest.fixture

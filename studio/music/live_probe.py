@@ -56,6 +56,7 @@ class DummyJack:
             if self._wait_up(timeout, realtime):
                 self.realtime = realtime
                 self._set_env()
+                refresh_portaudio()            # PortAudio lists JACK's device from now on
                 return self
             errors.append(self._tail())
             self._kill()
@@ -113,6 +114,9 @@ class DummyJack:
                 self.proc.wait(5)
 
     def stop(self) -> None:
+        sd = sys.modules.get("sounddevice")
+        if sd is not None and hasattr(sd, "_terminate"):
+            sd._terminate()      # PortAudio's JACK client must go before the server does
         self._kill()
         for key, value in self._saved.items():
             if value is None:
@@ -120,6 +124,8 @@ class DummyJack:
             else:
                 os.environ[key] = value
         self._saved.clear()
+        if sd is not None and hasattr(sd, "_initialize"):
+            sd._initialize()
 
     def __enter__(self):
         return self.start()
@@ -127,6 +133,15 @@ class DummyJack:
     def __exit__(self, *exc):
         self.stop()
         return False
+
+
+def refresh_portaudio() -> None:
+    """PortAudio reads the list of devices once, when it starts; if sounddevice was
+    imported before the server ran, start PortAudio again so it sees the server."""
+    sd = sys.modules.get("sounddevice")
+    if sd is not None and hasattr(sd, "_terminate") and hasattr(sd, "_initialize"):
+        sd._terminate()
+        sd._initialize()
 
 
 def _rtmidi_jack():

@@ -44,6 +44,33 @@ def audio_status() -> tuple[bool, str]:
     return True, f"audio output: {name}"
 
 
+def resample(buffer, rate: int, target: int):
+    """Linear-interpolation resampling of a float32 [n] or [n, channels] buffer: enough
+    for a preview on a device that runs at another rate (JACK/PipeWire at 48 kHz)."""
+    import numpy as np
+
+    if rate == target or len(buffer) == 0:
+        return buffer
+    n = int(round(len(buffer) * target / rate))
+    src = np.arange(len(buffer), dtype=np.float64)
+    dst = np.linspace(0.0, len(buffer) - 1, n)
+    if buffer.ndim == 1:
+        return np.interp(dst, src, buffer).astype(np.float32)
+    return np.stack([np.interp(dst, src, buffer[:, c]) for c in range(buffer.shape[1])],
+                    axis=1).astype(np.float32)
+
+
+def _output_rate(sd, buffer, rate: int) -> int:
+    """``rate`` if the output device takes it, else the device's own rate (a JACK server
+    runs at one rate and PortAudio refuses any other)."""
+    channels = 1 if buffer.ndim == 1 else buffer.shape[1]
+    try:
+        sd.check_output_settings(samplerate=rate, channels=channels)
+        return rate
+    except Exception:
+        return int(sd.query_devices(kind="output")["default_samplerate"])
+
+
 class Player:
     """Plays one buffer at a time; ``play`` replaces what is playing."""
 
@@ -62,6 +89,9 @@ class Player:
         with self._lock:
             try:
                 sd.stop()
+                device_rate = _output_rate(sd, buffer, rate)
+                if device_rate != rate:
+                    buffer, rate = resample(buffer, rate, device_rate), device_rate
                 sd.play(buffer, rate)
             except Exception as exc:   # the device vanished between check and play
                 self._started = None
