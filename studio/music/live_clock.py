@@ -52,7 +52,11 @@ def wait_until(deadline: float, wake: threading.Event | None = None,
                     return False
 
 
-def raise_thread_priority() -> str:
+ENGINE_PRIORITY = 60      # below JACK's own threads (70 by default): the server's cycle matters more
+GENERATION_PRIORITY = 40  # below the engine: a late answer is bad, a late note is worse
+
+
+def raise_thread_priority(priority: int = ENGINE_PRIORITY) -> str:
     """Ask for real-time (SCHED_FIFO) priority for the calling thread; say what we got.
 
     Works where the user may (root, or an ``rtprio`` limit as JACK setups grant the
@@ -64,8 +68,7 @@ def raise_thread_priority() -> str:
     try:
         low = os.sched_get_priority_min(os.SCHED_FIFO)
         high = os.sched_get_priority_max(os.SCHED_FIFO)
-        # Below JACK's own threads (70 by default): the server's cycle matters more.
-        priority = max(low, min(high, 60))
+        priority = max(low, min(high, priority))
         os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(priority))
         return f"real-time priority (SCHED_FIFO {priority})"
     except (PermissionError, OSError) as exc:

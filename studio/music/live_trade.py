@@ -259,11 +259,17 @@ class TradeSession(LiveSession):
             "stages": len(requests), "phrase_notes": len(phrase.notes) if phrase else 0,
             "answer_notes": len(take.solo.notes), "generation_s": round(seconds, 4),
             "candidates": len(takes),
+            "first_ready_before_downbeat_s": self._margin(requests[0][2], start),
             "ready_before_downbeat_s": round(start - (ready - self.engine.t0), 4),
             "from_cut_s": round(ready - asked, 4),
             "echo": round(echo_share(take.solo, phrase), 3) if phrase is not None else None,
             "late": start - (ready - self.engine.t0) < 0,
         })
+
+    def _margin(self, future, downbeat: float) -> float | None:
+        """How long before ``downbeat`` (song s) a request's answer arrived (None: not yet)."""
+        done_at = getattr(future, "done_at", None)
+        return None if done_at is None else round(downbeat - (done_at - self.engine.t0), 4)
 
     def _finish(self, k: int) -> None:
         """The last block has been played: stop just after its end (the engine ends any
