@@ -64,11 +64,15 @@ def _output_rate(sd, buffer, rate: int) -> int:
     """``rate`` if the output device takes it, else the device's own rate (a JACK server
     runs at one rate and PortAudio refuses any other)."""
     channels = 1 if buffer.ndim == 1 else buffer.shape[1]
+    check = getattr(sd, "check_output_settings", None)
+    if check is None:
+        return rate
     try:
-        sd.check_output_settings(samplerate=rate, channels=channels)
+        check(samplerate=rate, channels=channels)
         return rate
     except Exception:
-        return int(sd.query_devices(kind="output")["default_samplerate"])
+        device = sd.query_devices(kind="output")
+        return int(device.get("default_samplerate") or rate)
 
 
 class Player:
