@@ -2,28 +2,36 @@
 
 Per half bar (two beats; a one-beat window where the harmony moves faster is not worth
 its errors on real files) the pitch classes sounding in every part except the lead are
-weighted by how long they sound there, the lowest sounding note counting extra as a
-likely root. Each candidate chord (12 roots x the vocabulary's qualities) scores the
-weight of its tones minus a penalty for the weight outside them and a small one per
-tone (so a triad is not called a seventh chord without its seventh), plus a bonus when
-the bass note is its root. The best candidate wins; a window with too little sound keeps
-the previous chord (a held chord, a rest in the band) or is NC at the start.
+weighted by how long they sound there, the lowest note sounding at the window's
+downbeat counting extra as a likely root. Each candidate chord (12 roots x the vocabulary's qualities) scores the
+weight of its tones minus a small penalty for the weight on its scale's other tones (the
+9ths and 13ths of jazz voicings), a large one for the weight outside its scale and a
+small one per tone (so a triad is not called a seventh chord without its seventh), plus
+a bonus when the bass note sounding at the window's downbeat is its root. The best
+candidate wins; a window with too little sound keeps the previous chord (a held chord, a
+rest in the band) or is NC at the start.
+
+Scored against WJazzD's chords per half bar (tests/music/test_corpus_chord_infer.py):
+block chords over the root 0.97 right; this app's own rootless voicings over a walking
+bass 0.55 (root right 0.64). The weights were tuned on 40 solos, checked on 60 others.
 """
 
 from __future__ import annotations
 
-from .chords import NO_CHORD, QUALITIES, Chord, chord_tones
+from .chords import NO_CHORD, QUALITIES, Chord, chord_tones, scale_for
 from .types import TICKS_PER_BEAT, ChordSpan, merge_spans
 
 WINDOW = 2 * TICKS_PER_BEAT
-OUTSIDE_PENALTY = 0.7
+OUTSIDE_PENALTY = 1.2       # weight outside the chord's scale
+TENSION_PENALTY = 0.1       # weight on its scale's other tones (9ths, 13ths: jazz voicings)
 SIZE_PENALTY = 0.08
-BASS_BONUS = 0.35
+BASS_BONUS = 0.2
 # Rarer qualities need a clearer case than the everyday ones.
 _QUALITY_PRIOR = {"maj": 0.0, "min": 0.0, "dom7": 0.02, "min7": 0.02, "maj7": 0.0, "6": -0.04,
                   "min6": -0.05, "m7b5": -0.02, "dim7": -0.03, "dim": -0.06, "aug": -0.08,
                   "sus": -0.06, "minmaj7": -0.1, "alt": -1.0}
-_CANDIDATES = [Chord(root, q) for root in range(12) for q in QUALITIES if q != "alt"]
+_CANDIDATES = [(c, chord_tones(c), scale_for(c))
+               for c in (Chord(root, q) for root in range(12) for q in QUALITIES if q != "alt")]
 
 
 def best_chord(weights: list[float], bass_pc: int | None) -> tuple[Chord, float]:
@@ -33,11 +41,11 @@ def best_chord(weights: list[float], bass_pc: int | None) -> tuple[Chord, float]
     if total <= 0:
         return best
     w = [x / total for x in weights]
-    for chord in _CANDIDATES:
-        tones = chord_tones(chord)
+    for chord, tones, scale in _CANDIDATES:
         inside = sum(w[pc] for pc in tones)
-        score = (inside - OUTSIDE_PENALTY * (1 - inside) - SIZE_PENALTY * len(tones)
-                 + _QUALITY_PRIOR[chord.quality])
+        tension = sum(w[pc] for pc in scale) - inside
+        score = (inside - TENSION_PENALTY * tension - OUTSIDE_PENALTY * (1 - inside - tension)
+                 - SIZE_PENALTY * len(tones) + _QUALITY_PRIOR[chord.quality])
         if bass_pc is not None and bass_pc == chord.root:
             score += BASS_BONUS
         if score > best[1]:
@@ -56,12 +64,12 @@ def infer_chords(notes: list[tuple[int, int, int]], end: int,
     for lo in range(0, end, window):
         hi = min(lo + window, end)
         weights = [0.0] * 12
-        lowest = None
+        lowest = None               # the lowest note sounding at the window's downbeat
         for s, e, p in notes:
             overlap = min(e, hi) - max(s, lo)
             if overlap > 0:
                 weights[p % 12] += overlap
-                if lowest is None or p < lowest:
+                if s <= lo + TICKS_PER_BEAT // 2 and e > lo and (lowest is None or p < lowest):
                     lowest = p
         if sum(weights) >= min_sound * (hi - lo):
             if lowest is not None:
