@@ -149,6 +149,8 @@ class JazzPanel(QWidget):
         self.xml_button.setToolTip("MusicXML for MuseScore and other notation programs: "
                                    "chord symbols, key signature, swing marking, bass line")
         self.drag = DragHandle(self.temp_midi)
+        self.live_button = QPushButton("Live…")      # the Generate tab opens the live window
+        self.live_button.setToolTip("Play the band and trade fours over MIDI ports in real time")
         self.audio_status = QLabel()
         self.audio_status.setStyleSheet("color: #777")
         self.model_note = QLabel()              # e.g. "chord-blind model", set per take
@@ -165,7 +167,7 @@ class JazzPanel(QWidget):
         self.audio.status_known.connect(self._update_buttons)
         transport = QHBoxLayout()
         for w in (self.play_button, self.stop_button, self.midi_button, self.wav_button,
-                  self.xml_button, self.drag):
+                  self.xml_button, self.drag, self.live_button):
             transport.addWidget(w)
         transport.addStretch(1)
         for w in (self.comping, self.bass, self.scale_mask):

@@ -83,9 +83,15 @@ class GenerateTab(QWidget):
         self.history.show_take.connect(self.show_take)
         self.history.restore_take.connect(self.restore_take)
         self.jazz.message.connect(self.status.setText)
+        self.jazz.live_button.clicked.connect(self.open_live)
         self._model_changed()
 
     # -- state -----------------------------------------------------------------
+    def open_live(self) -> None:
+        from studio.gui.live_panel import open_live_window
+
+        open_live_window(self)
+
     def is_busy(self) -> bool:
         return self._pending is not None
 
@@ -297,3 +303,5 @@ class GenerateTab(QWidget):
     def shutdown(self) -> None:
         self._threads.stop_all()  # a QThread must not be destroyed while running
         self.jazz.shutdown()
+        if getattr(self, "_live_window", None) is not None:
+            self._live_window.close()             # silences the MIDI ports

@@ -132,12 +132,17 @@ class LiveSession:
     def run(self) -> None:               # pragma: no cover - subclasses
         raise NotImplementedError
 
-    def stop(self) -> None:
-        """Stop at once: the engine ends every sounding note; the control thread exits."""
+    def stop(self, wait: bool = True) -> None:
+        """Stop at once: the engine ends every sounding note; the control thread exits
+        (``wait``: and is joined; a window passes False and joins later, off its thread)."""
         self._stop.set()
         self.engine.stop()
+        if wait:
+            self.join()
+
+    def join(self, timeout: float = 5.0) -> None:
         if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(5.0)
+            self._thread.join(timeout)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the session ends by itself (or is stopped)."""

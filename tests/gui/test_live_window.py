@@ -1,0 +1,102 @@
+"""The Live window over a real JACK server: ports picked, a trade played, the UI never stalls."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+TEMPO = 240
+
+
+@pytest.fixture
+def live_window(jack, qtbot, window, tiny_models, choose_model):
+    from studio.music.live_probe import Listener
+
+    tab = window.generate_tab
+    choose_model(tab, tiny_models["jazz"])
+    tab.jazz.chart.setPlainText("| C7 | F7 |")
+    listener = Listener("roll-listener")
+    tab.open_live()
+    live = tab._live_window
+    qtbot.waitUntil(lambda: live.out_port.findText(listener.port_name) >= 0, timeout=10000)
+    live.out_port.setCurrentText(listener.port_name)
+    live.tempo.setValue(TEMPO)
+    live.count_in.setValue(1)
+    yield live, listener
+    live.close()
+    listener.close()
+
+
+class StallMeter:
+    """The longest gap between ticks of a 10 ms UI timer: how long the UI stood still."""
+
+    def __init__(self):
+        from PySide6.QtCore import QTimer
+
+        self.last = time.monotonic()
+        self.worst = 0.0
+        self.timer = QTimer(interval=10)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+
+    def _tick(self):
+        now = time.monotonic()
+        self.worst = max(self.worst, now - self.last)
+        self.last = now
+
+
+def test_trading_in_the_window_draws_both_parts_and_never_stalls(qtbot, live_window):
+    from studio.music.live_probe import Keyboard
+
+    live, listener = live_window
+    live.mode.setCurrentText("Trade")
+    live.trade_bars.setCurrentText("2")
+    meter = StallMeter()
+    qtbot.mouseClick(live.start_button, left())
+    qtbot.waitUntil(lambda: live.session is not None, timeout=60000)
+    session = live.session
+    keyboard = Keyboard("Sequence Studio in")
+    beat = 60 / TEMPO
+    notes = [(i * beat / 2, i * beat / 2 + 0.1, 60 + (i * 3) % 12, 90) for i in range(12)]
+    player = threading.Thread(target=keyboard.play, args=(notes, session.engine.t0), daemon=True)
+    player.start()
+    block_s = 2 * 4 * beat
+    qtbot.waitUntil(lambda: (session.position() or 0) > 2 * block_s + 0.5, timeout=30000)
+    counts = live.roll.counts()
+    assert counts["player"] == 12 and counts["model"] > 0
+    assert live.position.text().split(":")[0] in ("5", "6")      # bar 5 or 6 of 2-bar blocks
+    qtbot.mouseClick(live.stop_button, left())
+    assert live.session is None and live.start_button.isEnabled()
+    time.sleep(0.3)
+    assert listener.sounding() == set()
+    assert meter.worst < 0.25, f"the UI stood still for {meter.worst:.3f} s"
+    player.join(5)
+    keyboard.close()
+
+
+def test_play_take_runs_to_its_end_and_the_ports_are_remembered(qtbot, live_window):
+    from studio.gui.settings import Group
+
+    live, listener = live_window
+    live.mode.setCurrentText("Play take")
+    live.clock.setChecked(True)
+    meter = StallMeter()
+    qtbot.mouseClick(live.start_button, left())
+    qtbot.waitUntil(lambda: live.session is not None, timeout=60000)
+    qtbot.waitUntil(lambda: live.session is None, timeout=30000)     # the take ends by itself
+    assert live.status.text() == "Finished."
+    assert live.roll.counts()["model"] > 0
+    msgs = [m for _, m in listener.snapshot()]
+    assert [0xFA] in msgs and [0xFC] in msgs and msgs.count([0xF8]) > 24
+    assert listener.sounding() == set()
+    assert meter.worst < 0.25, f"the UI stood still for {meter.worst:.3f} s"
+    with Group("live", 1) as g:
+        assert g.get("out") == listener.port_name and g.get("mode") == "Play take"
+
+
+def left():
+    from PySide6.QtCore import Qt
+
+    return Qt.MouseButton.LeftButton
