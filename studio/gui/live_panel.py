@@ -58,6 +58,9 @@ class LiveWindow(QDialog):
         self._seen = 0
 
         self.out_port, self.in_port, self.api = QComboBox(), QComboBox(), QComboBox()
+        for box in (self.out_port, self.in_port):
+            box.setMinimumContentsLength(24)
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         for label, value in APIS:
             self.api.addItem(label, value)
         self.refresh_button = QPushButton("Refresh")
@@ -112,7 +115,7 @@ class LiveWindow(QDialog):
         layout.addLayout(form)
         layout.addLayout(transport)
         layout.addWidget(self.roll, 1)
-        self.resize(900, 520)
+        self.resize(960, 540)
 
         self.timer = QTimer(self, interval=33)
         self.timer.timeout.connect(self._tick)

@@ -116,8 +116,9 @@ class LiveRoll(QWidget):
             role = self.roles(k)
             left, right = max(x(k * block_s), KEYS), x((k + 1) * block_s)
             p.fillRect(QRectF(left, RULER, right - left, h), BLOCK_TINT[role])
-            p.setPen(COLOURS[role])
-            p.drawText(int(left) + 4, RULER + 14, LABELS[role])
+            if right - left > 60:                   # no label squeezed against the edge
+                p.setPen(COLOURS[role])
+                p.drawText(int(left) + 4, RULER + 14, LABELS[role])
             k += 1
 
     def _bars(self, p, x, t0, t1) -> None:
@@ -132,8 +133,9 @@ class LiveRoll(QWidget):
             bar += 1
 
     def _legend(self, p) -> None:
-        xx = self.width() - 120
+        xx = self.width() - 124
+        p.fillRect(QRectF(xx - 4, RULER + 2, 124, 16), QColor(255, 255, 255, 220))
         for i, role in enumerate(("player", "model")):
-            p.fillRect(QRectF(xx + i * 60, 4, 10, 10), COLOURS[role])
+            p.fillRect(QRectF(xx + i * 60, RULER + 5, 10, 10), COLOURS[role])
             p.setPen(QColor("#333"))
-            p.drawText(xx + i * 60 + 14, 13, LABELS[role])
+            p.drawText(xx + i * 60 + 14, RULER + 14, LABELS[role])
