@@ -23,6 +23,7 @@ import heapq
 import itertools
 import logging
 import threading
+import time
 import weakref
 from typing import Iterable
 
@@ -34,6 +35,7 @@ from .live_events import TimedMessage
 log = logging.getLogger(__name__)
 
 LEAD_IN_S = 0.25          # first event this long after start: the thread is up and waiting
+DRAIN_S = 0.05           # wait before closing a port: JACK periods are up to ~21 ms
 SEND_EARLY_S = 0.00005    # messages due within 50 us of now go out in the same burst
 _ENGINES: "weakref.WeakSet[LiveEngine]" = weakref.WeakSet()
 
@@ -162,7 +164,11 @@ class LiveEngine:
             self._silence()
 
     def close(self) -> None:
+        """Stop, then close the port once the MIDI system has had time to deliver the
+        last messages (JACK sends what was queued at its next period; closing sooner
+        lost the closing all-notes-off in a test)."""
         self.stop()
+        time.sleep(DRAIN_S)
         try:
             self.port.close()
         except Exception:

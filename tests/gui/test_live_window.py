@@ -32,12 +32,14 @@ def live_window(jack, qtbot, window, tiny_models, choose_model):
 class StallMeter:
     """The longest gap between ticks of a 10 ms UI timer: how long the UI stood still."""
 
-    def __init__(self):
+    def __init__(self, parent):
         from PySide6.QtCore import QTimer
 
         self.last = time.monotonic()
         self.worst = 0.0
-        self.timer = QTimer(interval=10)
+        # parented, and stopped by the fixture: a stray QTimer collected later from a
+        # worker thread would be destroyed on the wrong thread
+        self.timer = QTimer(parent, interval=10)
         self.timer.timeout.connect(self._tick)
         self.timer.start()
 
@@ -47,17 +49,33 @@ class StallMeter:
         self.last = now
 
 
-def test_trading_in_the_window_draws_both_parts_and_never_stalls(qtbot, live_window):
+@pytest.fixture
+def stall_meter(live_window):
+    meter = StallMeter(live_window[0])
+    yield meter
+    meter.timer.stop()
+
+
+@pytest.fixture
+def keyboard(jack):
     from studio.music.live_probe import Keyboard
 
+    made = []
+    yield lambda: made.append(Keyboard("Sequence Studio in")) or made[-1]
+    for k in made:
+        k.close()
+
+
+def test_trading_in_the_window_draws_both_parts_and_never_stalls(qtbot, live_window, stall_meter,
+                                                                keyboard):
     live, listener = live_window
     live.mode.setCurrentText("Trade")
     live.trade_bars.setCurrentText("2")
-    meter = StallMeter()
+    meter = stall_meter
     qtbot.mouseClick(live.start_button, left())
     qtbot.waitUntil(lambda: live.session is not None, timeout=60000)
     session = live.session
-    keyboard = Keyboard("Sequence Studio in")
+    keyboard = keyboard()
     beat = 60 / TEMPO
     notes = [(i * beat / 2, i * beat / 2 + 0.1, 60 + (i * 3) % 12, 90) for i in range(12)]
     player = threading.Thread(target=keyboard.play, args=(notes, session.engine.t0), daemon=True)
@@ -73,16 +91,15 @@ def test_trading_in_the_window_draws_both_parts_and_never_stalls(qtbot, live_win
     assert listener.sounding() == set()
     assert meter.worst < 0.25, f"the UI stood still for {meter.worst:.3f} s"
     player.join(5)
-    keyboard.close()
 
 
-def test_play_take_runs_to_its_end_and_the_ports_are_remembered(qtbot, live_window):
+def test_play_take_runs_to_its_end_and_the_ports_are_remembered(qtbot, live_window, stall_meter):
     from studio.gui.settings import Group
 
     live, listener = live_window
     live.mode.setCurrentText("Play take")
     live.clock.setChecked(True)
-    meter = StallMeter()
+    meter = stall_meter
     qtbot.mouseClick(live.start_button, left())
     qtbot.waitUntil(lambda: live.session is not None, timeout=60000)
     qtbot.waitUntil(lambda: live.session is None, timeout=30000)     # the take ends by itself
