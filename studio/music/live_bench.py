@@ -201,21 +201,32 @@ def measure_echo(ckpt, windows, candidates: int = 4, seed: int = 0) -> dict:
     from dataclasses import replace
 
     from .generate import JazzSettings, generate_takes
-    from .live_trade import CALL_RESPONSE_TEMPERATURE, echo_share, pick_answer
+    from .live_events import chart_slice
+    from .live_trade import (CALL_RESPONSE_TEMPERATURE, echo_share, join_answer, motif_primer,
+                             pick_answer, restate_motif)
 
-    rows = {"unprimed": [], "primed": [], "call_response": [], "the_soloist_went_on": []}
+    rows = {"unprimed": [], "primed": [], "primed_best_of": [], "call_response": [],
+            "call_response_model_part": [], "the_soloist_went_on": []}
     for i, (phrase, chart, cont) in enumerate(windows):
         base = JazzSettings(seed=seed + i, tempo=TEMPO)
+        bars = chart.bar_count
         unprimed = generate_takes(ckpt, chart, base)[0]
-        primed = generate_takes(ckpt, chart, replace(base, primer=phrase, primer_bars=4))[0]
-        cands = []
+        primed = generate_takes(ckpt, chart, replace(base, primer=phrase, primer_bars=bars))[0]
+        best, cands = [], []
+        motif = restate_motif(phrase, chart.bars[0][0][1], base.pitch_low, base.pitch_high)
+        rest = chart_slice(chart, 1, bars - 1)
         for k in range(candidates):
-            cands += generate_takes(ckpt, chart, replace(
-                base, primer=phrase, primer_bars=4, seed=seed + i + 7919 * k,
-                temperature=base.temperature * CALL_RESPONSE_TEMPERATURE))
+            cool = replace(base, seed=seed + i + 7919 * k,
+                           temperature=base.temperature * CALL_RESPONSE_TEMPERATURE)
+            best += generate_takes(ckpt, chart, replace(cool, primer=phrase, primer_bars=bars))
+            cands += generate_takes(ckpt, rest, replace(
+                cool, primer=motif_primer(phrase, motif, chart), primer_bars=bars + 1))
+        development = pick_answer(cands, phrase).solo
         rows["unprimed"].append(echo_share(unprimed.solo, phrase))
         rows["primed"].append(echo_share(primed.solo, phrase))
-        rows["call_response"].append(echo_share(pick_answer(cands, phrase).solo, phrase))
+        rows["primed_best_of"].append(echo_share(pick_answer(best, phrase).solo, phrase))
+        rows["call_response"].append(echo_share(join_answer(motif, development, chart, TEMPO), phrase))
+        rows["call_response_model_part"].append(echo_share(development, phrase))
         rows["the_soloist_went_on"].append(echo_share(cont, phrase))
     return {name: {"mean_echo": round(statistics.mean(v), 4) if v else None,
                    "answers_with_echo": round(sum(x > 0 for x in v) / len(v), 3) if v else None,

@@ -15,11 +15,15 @@ For each player block:
 4. The chosen answer's messages (the export's own, channel 1) are queued at the
    answer block's start.
 
-Call and response (``call_response=True``): the answer should develop the player's
-motif. The answer is sampled at a lower temperature, and up to ``candidates`` answers are
-drawn one after another while there is time (each stage until the next decision point);
-the one whose pitch-interval 4-grams echo the phrase most is kept (chord-tone share
-breaks ties). ``live_bench`` measures the echo against unprimed solos.
+Call and response (``call_response=True``): the answer develops the player's motif. It
+opens by restating the motif (the phrase's last bar of notes, its rhythm kept,
+transposed from the chord under it to the answer's first chord), as players quote each
+other when they trade; the model, primed with the phrase *and* that restatement, plays
+the rest at a lower temperature. Up to ``candidates`` continuations are drawn one after
+another while there is time (each stage until the next decision point) and the one whose
+pitch-interval 4-grams echo the phrase most is kept (chord-tone share breaks ties).
+``live_bench`` measures the echo of the whole answer and of the model's part against
+unprimed and merely primed answers.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from .feel import Feel
 from .live_events import band_events, chart_slice, take_events
 from .live_session import LiveNote, LiveSession
 from .metrics import chord_tone_share, intervals
-from .types import TICKS_PER_BEAT, Note, Solo, make_monophonic
+from .types import TICKS_PER_BEAT, ChordSpan, Note, Solo, make_monophonic
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +130,52 @@ def echo_share(answer: Solo, phrase: Solo, n: int = ECHO_N) -> float:
     return sum(g in motif for g in grams) / len(grams)
 
 
+def restate_motif(phrase: Solo, first_chord, low: int = 0, high: int = 127) -> list[Note]:
+    """The phrase's closing motif for the answer's first bar: the notes of the phrase's
+    last bar with notes (at least 3: else its last 3), the rhythm kept from that bar's
+    downbeat, moved by the nearest interval from the chord under the motif to
+    ``first_chord`` (none for NC), folded by octaves into ``low..high``. [] if the
+    phrase has fewer than 3 notes."""
+    notes = sorted(phrase.notes)
+    if len(notes) < 3:
+        return []
+    tpbar = phrase.ticks_per_bar
+    last_bar = notes[-1].start // tpbar
+    motif = [n for n in notes if n.start // tpbar == last_bar]
+    if len(motif) < 3:
+        motif = notes[-3:]
+    base = (motif[0].start // tpbar) * tpbar
+    motif = [n for n in motif if n.start - base < tpbar]
+    src = phrase.chord_at(motif[0].start)
+    shift = 0 if src.is_nc or first_chord.is_nc else (first_chord.root - src.root + 6) % 12 - 6
+    pitches = [n.pitch + shift for n in motif]
+    while max(pitches) > high and min(pitches) - 12 >= low:
+        pitches = [p - 12 for p in pitches]
+    while min(pitches) < low and max(pitches) + 12 <= high:
+        pitches = [p + 12 for p in pitches]
+    return [Note(n.start - base, max(1, min(n.duration, tpbar - (n.start - base))), p, n.velocity)
+            for n, p in zip(motif, pitches)]
+
+
+def motif_primer(phrase: Solo, motif: list[Note], answer_chart: Chart) -> Solo:
+    """The phrase followed by a bar holding the restated motif (the answer's first bar,
+    with its chords): what the model hears before it develops the motif."""
+    tpbar = phrase.ticks_per_bar
+    offset = max(1, phrase.bar_count) * tpbar
+    first = Chart(answer_chart.text, answer_chart.bars[:1]).to_spans(1)
+    spans = list(phrase.chords) + [ChordSpan(c.start + offset, c.end + offset, c.chord) for c in first]
+    notes = list(phrase.notes) + [Note(n.start + offset, n.duration, n.pitch, n.velocity) for n in motif]
+    return Solo("phrase + motif", notes, spans, tempo=phrase.tempo)
+
+
+def join_answer(motif: list[Note], development: Solo, answer_chart: Chart, tempo: float) -> Solo:
+    """The whole answer: the restated motif in bar 1, the model's development after it."""
+    tpbar = development.ticks_per_bar
+    notes = list(motif) + [Note(n.start + tpbar, n.duration, n.pitch, n.velocity)
+                           for n in development.notes]
+    return Solo(development.title, notes, answer_chart.to_spans(1), tempo=tempo)
+
+
 def pick_answer(takes: list, phrase: Solo):
     """The take that echoes the phrase most; chord-tone share, then order, break ties."""
     def key(i):
@@ -178,11 +228,10 @@ class TradeSession(LiveSession):
         return take_events(take, program=o.get("program", 66), comping=False, bass=False,
                            feel=o.get("feel"))
 
-    def _answer_settings(self, phrase: Solo | None, k: int):
+    def _answer_settings(self, primer: Solo | None, bars: int, k: int, call: bool):
         s = self.settings
-        call = self.trade.call_response and phrase is not None and phrase.notes
-        return replace(s, primer=phrase if phrase is not None and phrase.notes else None,
-                       primer_bars=self.trade.bars, choruses=1, seed=self.seed + k,
+        return replace(s, primer=primer if primer is not None and primer.notes else None,
+                       primer_bars=bars, choruses=1, seed=self.seed + k,
                        temperature=s.temperature * (CALL_RESPONSE_TEMPERATURE if call else 1.0),
                        count=1)
 
@@ -196,10 +245,18 @@ class TradeSession(LiveSession):
             phrase = quantise_phrase(self.recorder.between(start, cut), start, cut,
                                      self.tempo, phrase_chart)
         asked = live_clock.now()
-        call = self.trade.call_response and phrase is not None and phrase.notes
-        future = self.worker.submit(answer_chart, self._answer_settings(phrase, k),
-                                    candidates=self.trade.candidates if call else 1,
+        call = bool(self.trade.call_response and phrase is not None and phrase.notes)
+        motif = restate_motif(phrase, answer_chart.bars[0][0][1], self.settings.pitch_low,
+                              self.settings.pitch_high) if call else []
+        n = self.trade.bars
+        if motif:       # the model develops the restated motif over the answer's other bars
+            chart = chart_slice(self.chart, k * n + 1, n - 1)
+            settings = self._answer_settings(motif_primer(phrase, motif, answer_chart), n + 1, k, True)
+        else:
+            chart, settings = answer_chart, self._answer_settings(phrase, n, k, call)
+        future = self.worker.submit(chart, settings, candidates=self.trade.candidates if call else 1,
                                     deadline=None if deadline is None else self.engine.t0 + deadline)
+        future.motif, future.answer_chart = motif, answer_chart
         return phrase, asked, future, cut
 
     # -- the control thread -------------------------------------------------------------
@@ -250,19 +307,24 @@ class TradeSession(LiveSession):
         ready = getattr(future, "done_at", live_clock.now())
         decided = live_clock.now()
         take = pick_answer(takes, phrase) if phrase is not None and len(takes) > 1 else takes[0]
+        model_part = take.solo
+        answer = (join_answer(future.motif, model_part, future.answer_chart, self.tempo)
+                  if future.motif else model_part)
         now_song = decided - self.engine.t0
-        events = [e for e in self._solo_events(take) if e.time + start > now_song]
+        events = [e for e in self._solo_events(answer) if e.time + start > now_song]
         self.engine.schedule(events, start)
-        self.add_notes(self._model_notes(take.solo, start))
+        self.add_notes(self._model_notes(answer, start))
         self.answers.append({
             "block": k, "bar": k * self.trade.bars + 1, "stage": chosen + 1,
             "stages": len(requests), "phrase_notes": len(phrase.notes) if phrase else 0,
-            "answer_notes": len(take.solo.notes), "generation_s": round(seconds, 4),
+            "answer_notes": len(answer.notes), "motif_notes": len(future.motif),
+            "generation_s": round(seconds, 4),
             "candidates": len(takes),
             "first_ready_before_downbeat_s": self._margin(requests[0][2], start),
             "ready_before_downbeat_s": round(start - (ready - self.engine.t0), 4),
             "from_cut_s": round(ready - asked, 4),
-            "echo": round(echo_share(take.solo, phrase), 3) if phrase is not None else None,
+            "echo": round(echo_share(answer, phrase), 3) if phrase is not None else None,
+            "echo_model_part": round(echo_share(model_part, phrase), 3) if phrase is not None else None,
             "late": start - (ready - self.engine.t0) < 0,
         })
 

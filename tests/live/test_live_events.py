@@ -117,3 +117,29 @@ def test_pick_answer_keeps_the_take_that_echoes_the_motif():
     takes = [T(_line([60, 61, 62, 63, 64, 65])), T(_line([62, 66, 69, 72, 71, 67])),
              T(_line([60, 58, 57, 55, 53, 52]))]
     assert pick_answer(takes, phrase) is takes[1]
+
+
+def test_restate_motif_keeps_the_rhythm_and_moves_to_the_answers_chord():
+    from studio.music.live_trade import join_answer, motif_primer, restate_motif
+
+    chart = parse_chart("| C7 | F7 |")
+    phrase = Solo("p", [Note(0, 12, 60), Note(48 + 0, 6, 64), Note(48 + 6, 6, 67),
+                        Note(48 + 12, 12, 70), Note(48 + 30, 6, 69), Note(48 + 36, 6, 65)],
+                   chart.to_spans(1))
+    motif = restate_motif(phrase, parse_chord("Bb7"))
+    # the last bar's notes (over F7), a fourth up to Bb7 (nearer than a fifth down),
+    # at the same positions in the bar
+    assert [(n.start, n.pitch) for n in motif] == [(0, 69), (6, 72), (12, 75), (30, 74),
+                                                        (36, 70)]
+    low = restate_motif(phrase, parse_chord("Bb7"), low=40, high=60)
+    assert [n.pitch for n in low] == [45, 48, 51, 50, 46]                  # folded by octaves
+    assert restate_motif(Solo("p", phrase.notes[:2], chart.to_spans(1)), parse_chord("C7")) == []
+
+    answer_chart = parse_chart("| Bb7 | Eb7 |")
+    primer = motif_primer(phrase, motif, answer_chart)
+    assert [n.start for n in primer.notes][-5:] == [96, 102, 108, 126, 132]   # bar 3 of the primer
+    assert primer.chord_at(96) == parse_chord("Bb7") and primer.bar_count == 3
+    development = Solo("d", [Note(0, 12, 63)], parse_chart("| Eb7 |").to_spans(1))
+    whole = join_answer(motif, development, answer_chart, 200.0)
+    assert [(n.start, n.pitch) for n in whole.notes][-1] == (48, 63)
+    assert echo_share(whole, phrase) > 0                # the restatement echoes the phrase

@@ -101,7 +101,9 @@ def test_the_model_can_open_and_call_and_response_draws_candidates(listener, wor
     session, t0, _ = run_trade(listener, worker, "| Dm7 G7 | Cmaj7 |", trade, play_blocks=(1,))
     assert [a["block"] for a in session.answers] == [0, 2]
     assert session.answers[0]["phrase_notes"] == 0 and session.answers[1]["phrase_notes"] > 0
-    assert session.answers[1]["candidates"] >= 1 and session.answers[1]["echo"] is not None
+    answer = session.answers[1]
+    assert answer["candidates"] >= 1 and answer["motif_notes"] >= 5
+    assert answer["echo"] > 0          # it opens with the player's motif, moved to its chord
     block_s = 2 * 4 * BEAT
     assert {int(t // block_s) for t, _ in solo_onsets(listener, t0)} <= {0, 2}
     assert listener.sounding() == set()
