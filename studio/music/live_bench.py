@@ -363,3 +363,21 @@ class _Nothing:
 
     def __exit__(self, *exc):
         return False
+
+
+def main(argv=None) -> int:
+    """``python -m studio.music.live_bench [--quick] [--corpus FOLDER]`` (= ``live --bench``)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m studio.music.live_bench")
+    parser.add_argument("--quick", action="store_true", help="a short smoke run")
+    parser.add_argument("--corpus", help="WJazzD folder for the players' phrases")
+    args = parser.parse_args(argv)
+    result = run_live_bench(quick=args.quick, corpus=args.corpus,
+                            log=lambda line: print(line, file=sys.stderr, flush=True))
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
