@@ -186,6 +186,15 @@ class Listener:
         """(channel, note) still sounding after the whole stream, as a synth would see it."""
         return sounding(self.snapshot())
 
+    def settled(self, timeout: float = 2.0) -> set[tuple[int, int]]:
+        """``sounding()`` once the messages in flight have arrived: waits up to ``timeout``
+        for it to be empty (a loaded machine can hold a JACK cycle back); what still
+        sounds then is stuck."""
+        deadline = time.monotonic() + timeout
+        while self.sounding() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.sounding()
+
     def close(self) -> None:
         self._in.cancel_callback()
         self._in.close_port()

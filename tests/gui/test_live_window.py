@@ -88,7 +88,7 @@ def test_trading_in_the_window_draws_both_parts_and_never_stalls(qtbot, live_win
     qtbot.mouseClick(live.stop_button, left())
     assert live.session is None and live.start_button.isEnabled()
     time.sleep(0.3)
-    assert listener.sounding() == set()
+    assert listener.settled() == set()
     assert meter.worst < 0.25, f"the UI stood still for {meter.worst:.3f} s"
     player.join(5)
 
@@ -107,7 +107,7 @@ def test_play_take_runs_to_its_end_and_the_ports_are_remembered(qtbot, live_wind
     assert live.roll.counts()["model"] > 0
     msgs = [m for _, m in listener.snapshot()]
     assert [0xFA] in msgs and [0xFC] in msgs and msgs.count([0xF8]) > 24
-    assert listener.sounding() == set()
+    assert listener.settled() == set()
     assert meter.worst < 0.25, f"the UI stood still for {meter.worst:.3f} s"
     with Group("live", 1) as g:
         assert g.get("out") == listener.port_name and g.get("mode") == "Play take"

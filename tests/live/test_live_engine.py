@@ -80,7 +80,7 @@ def test_stop_mid_phrase_leaves_nothing_sounding_and_sends_nothing_after(listene
     engine.stop()
     stopped = time.monotonic()
     time.sleep(0.5)
-    assert listener.sounding() == set()
+    assert listener.settled() == set()
     late = [m for t, m in listener.notes() if t > stopped + 0.05 and m[0] & 0xF0 == 0x90 and m[2]]
     assert late == []
     assert not engine.running and engine.pending() == 0

@@ -47,7 +47,7 @@ def test_a_seeded_take_played_live_is_the_file_sample_writes(listener, worker, g
     clicks = [(t, m) for t, m in live_notes(listener, t0, lambda ch: ch == DRUM_CHANNEL)
               if m[0] & 0xF0 == 0x90 and m[2]]
     assert len(clicks) == 4 and abs(clicks[0][0] + 1.0) < 0.03      # one bar before the downbeat
-    assert listener.sounding() == set()
+    assert listener.settled() == set()
     engine.close()
 
 
@@ -67,7 +67,7 @@ def test_loop_keeps_drawing_takes_primed_with_the_last_bars(listener, worker, gr
     bass_ons = [t for t, m in live_notes(listener, t0) if m[0] == 0x92 and m[2]]
     gaps = [b - a for a, b in zip(bass_ons, bass_ons[1:]) if a < 2 * take_s]
     assert max(gaps) < 0.5                                       # the band never stopped
-    assert listener.sounding() == set()
+    assert listener.settled() == set()
     engine.close()
 
 
@@ -97,7 +97,7 @@ def test_the_next_start_silences_what_a_killed_run_left_sounding(listener):
         engine = LiveEngine(open_output(listener.port_name, api="jack"))
         engine.start()
         time.sleep(0.3)
-        assert listener.sounding() == set()
+        assert listener.settled() == set()
         after = listener.snapshot()[since:]
         assert sounding(after) == set() and len(after) >= 32
         engine.close()

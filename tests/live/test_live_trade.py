@@ -80,7 +80,7 @@ def test_the_model_answers_in_the_bars_after_each_phrase(listener, worker):
     share = sum(hits) / len(hits)
     assert len(hits) >= 30
     assert abs(share - CORPUS_CHORD_TONE_SHARE) < 0.2, share
-    assert listener.sounding() == set()             # every note-on got its note-off
+    assert listener.settled() == set()             # every note-on got its note-off
     player = session.player_notes()
     assert len(player) == 3 * len(phrase_notes(0, 4)) and all(n.end > n.start for n in player)
 
@@ -91,7 +91,7 @@ def test_stop_in_the_middle_of_an_answer_leaves_nothing_sounding(listener, worke
     session, t0, stopped = run_trade(listener, worker, "| C7 | F7 |", trade, stop_at=stop_at)
     assert session.error is None
     assert any(t > 2 * 4 * BEAT for t, _ in solo_onsets(listener, t0)), "no answer was playing"
-    assert listener.sounding() == set()
+    assert listener.settled() == set()
     late = [t for t, m in listener.notes() if t > stopped + 0.05 and m[0] & 0xF0 == 0x90 and m[2]]
     assert late == []
 
@@ -106,7 +106,7 @@ def test_the_model_can_open_and_call_and_response_draws_candidates(listener, wor
     assert answer["echo"] > 0          # it opens with the player's motif, moved to its chord
     block_s = 2 * 4 * BEAT
     assert {int(t // block_s) for t, _ in solo_onsets(listener, t0)} <= {0, 2}
-    assert listener.sounding() == set()
+    assert listener.settled() == set()
 
 
 def test_trade_settings_are_checked():
