@@ -1,0 +1,218 @@
+"""``sequence-studio live MODEL``: the band, or trading fours, through real MIDI ports.
+
+Without ``--trade`` it plays the take ``sample`` writes with the same model, chart,
+seed and settings (the same notes, channels and times; a count-in on channel 10),
+then stops, or with ``--loop`` keeps drawing choruses. With ``--trade N`` the player
+plays N bars into the input port and the model answers N bars, until Ctrl+C or
+``--trades``. Ports are named by their full name or a unique part (``--list-ports``);
+none given: virtual ports "Sequence Studio" (out) and "Sequence Studio in" (in). The MIDI
+API is mido's ``MIDO_BACKEND`` or ``--midi-api`` (jack, alsa, coremidi, windows).
+``--bench`` measures timing and answers on a JACK dummy-driver server (docs/LIVE.md).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from studio.cli.common import StopSignals, check_seed
+
+
+def add_parser(sub):
+    p = sub.add_parser("live", help="play the band or trade fours over MIDI ports, live")
+    p.add_argument("model", nargs="?", help="jazz checkpoint file or library model name")
+    p.add_argument("--chart", help="chord chart or a preset name (default: Bb blues)")
+    p.add_argument("--tempo", type=float, default=160)
+    p.add_argument("--choruses", type=int, default=1, help="choruses of the take (band mode)")
+    p.add_argument("--seed", type=int, default=None, help="same seed, same take as `sample`")
+    p.add_argument("-t", "--temperature", type=float, default=1.0)
+    p.add_argument("--top-k", type=int, default=0)
+    p.add_argument("--top-p", type=float, default=1.0)
+    p.add_argument("--low", type=int, default=48, help="lowest MIDI pitch")
+    p.add_argument("--high", type=int, default=84, help="highest MIDI pitch")
+    p.add_argument("--scale-mask", action="store_true", help="only chord-scale pitches")
+    p.add_argument("--program", type=int, default=66, help="GM program of the solo")
+    p.add_argument("--no-comping", action="store_true")
+    p.add_argument("--no-bass", action="store_true")
+    t = p.add_argument_group("trading")
+    t.add_argument("--trade", type=int, choices=(2, 4, 8), help="trade N bars with a player")
+    t.add_argument("--trades", type=int, default=0, help="player+model pairs, then stop (0: until Ctrl+C)")
+    t.add_argument("--call-response", action="store_true", help="answers develop the player's motif")
+    t.add_argument("--candidates", type=int, default=4, help="call and response: answers drawn")
+    t.add_argument("--model-first", action="store_true", help="the model opens")
+    m = p.add_argument_group("MIDI")
+    m.add_argument("--out", dest="out_port", help="output port (default: virtual 'Sequence Studio')")
+    m.add_argument("--in", dest="in_port", help="input port (default: virtual 'Sequence Studio in')")
+    m.add_argument("--midi-api", help="jack | alsa | coremidi | windows | a mido backend string")
+    m.add_argument("--clock", action="store_true", help="send MIDI clock (24 PPQN) and start/stop")
+    m.add_argument("--count-in", type=int, default=1, help="bars of count-in on channel 10")
+    m.add_argument("--loop", action="store_true", help="band mode: keep drawing choruses")
+    m.add_argument("--list-ports", action="store_true", help="list the MIDI ports and exit")
+    p.add_argument("--json", action="store_true", help="print a JSON summary at the end")
+    b = p.add_argument_group("measuring")
+    b.add_argument("--bench", action="store_true", help="measure timing and answers (JSON)")
+    b.add_argument("--quick", action="store_true", help="with --bench: a short smoke run")
+    b.add_argument("--corpus", help="with --bench: WJazzD folder for the players' phrases")
+    return p
+
+
+def run(args) -> int:
+    from studio.music.live_ports import MidiUnavailable
+    from studio.music.live_worker import WorkerError
+
+    try:
+        if args.list_ports:
+            return _list_ports(args)
+        if args.bench:
+            from studio.music.live_bench import run_live_bench
+
+            result = run_live_bench(quick=args.quick, corpus=args.corpus,
+                                    log=lambda line: print(line, file=sys.stderr))
+            print(json.dumps(result, indent=2))
+            return 0
+        return _play(args)
+    except (MidiUnavailable, WorkerError) as exc:
+        print(f"sequence-studio live: {exc}", file=sys.stderr)
+        return 2
+
+
+def _list_ports(args) -> int:
+    from studio.music.live_ports import list_ports
+
+    ports = list_ports(args.midi_api)
+    if args.json:
+        print(json.dumps(ports.to_json(), indent=2))
+        return 0
+    print(f"MIDI: {ports.backend}")
+    print("outputs (--out):" if ports.outputs else "outputs (--out): none")
+    for name in ports.outputs:
+        print(f"  {name}")
+    print("inputs (--in):" if ports.inputs else "inputs (--in): none")
+    for name in ports.inputs:
+        print(f"  {name}")
+    return 0
+
+
+def _settings(args):
+    from studio.music.chart import PRESETS
+    from studio.music.generate import JazzSettings
+
+    check_seed(args.seed)
+    if not 0 <= args.program <= 127:
+        raise ValueError(f"--program must be a General MIDI program number 0..127, not {args.program}")
+    if not 0 <= args.count_in <= 8:
+        raise ValueError(f"--count-in must be 0..8 bars, not {args.count_in}")
+    chart = "Bb blues" if args.chart is None else args.chart
+    chart = PRESETS.get(chart, chart)
+    settings = JazzSettings(temperature=args.temperature, top_p=args.top_p, top_k=args.top_k,
+                            seed=args.seed, choruses=args.choruses, tempo=args.tempo,
+                            pitch_low=args.low, pitch_high=args.high, scale_mask=args.scale_mask)
+    settings.validate()
+    options = {"program": args.program, "comping": not args.no_comping, "bass": not args.no_bass}
+    return chart, settings, options
+
+
+def _play(args) -> int:
+    from studio.core.library import find_model
+    from studio.music.live import LiveEngine
+    from studio.music.live_ports import open_backend, open_input, open_output
+
+    if not args.model:
+        raise ValueError("give a jazz model (e.g. jazz-gru), or --list-ports / --bench")
+    chart, settings, options = _settings(args)
+    path = find_model(args.model)
+    backend = open_backend(args.midi_api)          # a missing MIDI system fails before loading
+    opened, worker, session = [], None, None
+    with StopSignals():
+        try:
+            out = open_output(args.out_port, backend=backend)
+            opened.append(out)
+            engine = LiveEngine(out, midi_clock=args.clock)
+            opened.insert(0, engine)
+            if args.trade:
+                session, worker = _trade_session(args, path, chart, settings, options, engine)
+                inp = open_input(args.in_port, backend=backend, callback=session.recorder.handle)
+                opened.append(inp)
+                print(f"trading {args.trade} bars: play into {inp.name!r}; the band plays on {out.name!r}",
+                      file=sys.stderr)
+            else:
+                session, worker = _take_session(args, path, chart, settings, options, engine)
+                print(f"playing on {out.name!r}", file=sys.stderr)
+            session.start()
+            _follow(session, args)
+        except KeyboardInterrupt:
+            if session is not None:
+                session.stop()
+            print("stopped", file=sys.stderr)
+        finally:
+            for thing in opened:
+                thing.close()
+            if worker is not None:
+                worker.close()
+    error = session.error or session.engine.error if session is not None else None
+    if args.json and session is not None:
+        print(json.dumps({"priority": session.engine.priority, "info": session.info,
+                          "answers": getattr(session, "answers", None),
+                          "takes": getattr(session, "takes_played", None),
+                          "error": None if error is None else str(error)}, indent=2, default=str))
+    if isinstance(error, OSError):            # the port went away under the engine
+        from studio.music.live_ports import MidiUnavailable
+
+        raise MidiUnavailable(f"the MIDI port failed while playing ({error})")
+    if error is not None:
+        raise error
+    return 0
+
+
+def _take_session(args, path, chart, settings, options, engine):
+    from studio.core.checkpoint import load_checkpoint
+    from studio.core.devices import resolve_device
+    from studio.music.generate import generate_takes
+    from studio.music.live_session import TakeSession
+    from studio.music.live_worker import GenerationWorker
+
+    device, note = resolve_device("auto")
+    if note:
+        print(note, file=sys.stderr)
+    take = generate_takes(load_checkpoint(path, device=device), chart, settings)[0]   # as `sample`
+    print(f"take: {take.bars} bars, {len(take.solo.notes)} notes, seed {take.seed}", file=sys.stderr)
+    worker = None
+    if args.loop:
+        worker = GenerationWorker(path)
+        worker.wait_ready()
+    session = TakeSession(engine, take, midi_options=options, count_in_bars=args.count_in,
+                          loop=args.loop, worker=worker, chart=chart)
+    return session, worker
+
+
+def _trade_session(args, path, chart, settings, options, engine):
+    from studio.music.live_trade import TradeSession, TradeSettings
+    from studio.music.live_worker import GenerationWorker
+
+    trade = TradeSettings(bars=args.trade, call_response=args.call_response,
+                          candidates=args.candidates, player_first=not args.model_first,
+                          trades=args.trades)
+    trade.validate()
+    worker = GenerationWorker(path)
+    worker.wait_ready()
+    return TradeSession(engine, worker, chart, settings, trade, count_in_bars=args.count_in,
+                        midi_options=options), worker
+
+
+def _follow(session, args) -> None:
+    """Until the session ends: the bar and beat on a terminal, each answer as it comes."""
+    shown = 0
+    tty = sys.stderr.isatty()
+    while not session.wait(0.1):
+        answers = getattr(session, "answers", [])
+        for answer in answers[shown:]:
+            print(f"\ranswer at bar {answer['bar']}: {answer['answer_notes']} notes, ready "
+                  f"{answer['ready_before_downbeat_s'] * 1000:.0f} ms before its downbeat"
+                  + (f", echo {answer['echo']:.2f}" if answer["echo"] is not None else ""),
+                  file=sys.stderr)
+        shown = len(answers)
+        where = session.bar_beat()
+        if tty and where is not None:
+            print(f"\r{where[0]}:{where[1]}   ", end="", file=sys.stderr, flush=True)
+    if tty:
+        print(file=sys.stderr)
