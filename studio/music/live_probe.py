@@ -31,6 +31,19 @@ class JackUnavailable(RuntimeError):
     """No JACK server can run here; the message says why (for a skip or the bench)."""
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: on Linux, SIGTERM it when the process that started it
+    dies (a crashed test run must not leave a JACK server behind)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except OSError:
+            pass
+
+
 class DummyJack:
     def __init__(self, name: str | None = None, rate: int = 48000, period: int = 64,
                  realtime: bool | None = None):
@@ -52,7 +65,8 @@ class DummyJack:
             cmd += ["-d", "dummy", "-r", str(self.rate), "-p", str(self.period)]
             env = dict(os.environ, JACK_NO_AUDIO_RESERVATION="1")
             self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, env=env, text=True)
+                                         stdin=subprocess.DEVNULL, env=env, text=True,
+                                         preexec_fn=_die_with_parent)
             if self._wait_up(timeout, realtime):
                 self.realtime = realtime
                 self._set_env()
