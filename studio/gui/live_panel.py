@@ -53,6 +53,7 @@ class LiveWindow(QDialog):
         self.setWindowTitle("Sequence Studio: live")
         self.request_source = request_source      # () -> LiveRequest (raises ValueError)
         self.session = None
+        self.midi_ok = False              # the last port listing worked
         self.parts: dict = {}
         self._job = 0
         self._seen = 0
@@ -139,13 +140,14 @@ class LiveWindow(QDialog):
             return list_ports(api)
 
         def done(ports, error):
+            self.midi_ok = error is None
             if error is not None:
                 self._fill([], [])
                 self._say(error)
-                self.start_button.setEnabled(False)
-                return
-            self._fill(ports.outputs, ports.inputs)
-            self.status.setText(f"MIDI: {ports.backend}")
+            else:
+                self._fill(ports.outputs, ports.inputs)
+                self.status.setStyleSheet("")
+                self.status.setText(f"MIDI: {ports.backend}")
             self._update()
 
         run_task(work, done, owner=self)
@@ -274,7 +276,7 @@ class LiveWindow(QDialog):
     def _update(self, *_args) -> None:
         running = self.session is not None
         trading = self.mode.currentText() == "Trade"
-        self.start_button.setEnabled(not running and self.out_port.count() > 0)
+        self.start_button.setEnabled(not running and self.midi_ok and self.out_port.count() > 0)
         self.stop_button.setEnabled(running)
         for w in (self.trade_bars, self.call_response, self.model_first, self.in_port):
             w.setEnabled(trading and not running)

@@ -117,3 +117,20 @@ def left():
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+def test_without_python_rtmidi_the_window_says_how_to_get_it(qtbot, window, tiny_models,
+                                                              choose_model, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "rtmidi", None)          # import rtmidi -> ImportError
+    tab = window.generate_tab
+    choose_model(tab, tiny_models["jazz"])
+    tab.open_live()
+    live = tab._live_window
+    qtbot.waitUntil(lambda: "[live]" in live.status.text(), timeout=10000)
+    assert "python-rtmidi" in live.status.text()
+    assert not live.start_button.isEnabled()
+    live.mode.setCurrentText("Play take")                     # no other control brings it back
+    assert not live.start_button.isEnabled()
+    live.close()
