@@ -31,17 +31,21 @@ class JackUnavailable(RuntimeError):
     """No JACK server can run here; the message says why (for a skip or the bench)."""
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: on Linux, SIGTERM it when the process that started it
-    dies (a crashed test run must not leave a JACK server behind)."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-        import signal
+def _death_signal():
+    """A pre-exec hook (Linux): the child gets SIGTERM when the process that started it
+    dies, so a crashed test run leaves no JACK server behind. prctl is looked up here,
+    in the parent: between fork and exec the child only calls it (no imports, no loading)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+    import signal
 
-        try:
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-        except OSError:
-            pass
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    term = int(signal.SIGTERM)
+    return lambda: prctl(1, term)       # 1 = PR_SET_PDEATHSIG
 
 
 class DummyJack:
@@ -66,7 +70,7 @@ class DummyJack:
             env = dict(os.environ, JACK_NO_AUDIO_RESERVATION="1")
             self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                          stdin=subprocess.DEVNULL, env=env, text=True,
-                                         preexec_fn=_die_with_parent)
+                                         preexec_fn=_death_signal())
             if self._wait_up(timeout, realtime):
                 self.realtime = realtime
                 self._set_env()
