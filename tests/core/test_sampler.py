@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from studio.core.net import NetConfig, SequenceNet
@@ -69,12 +70,35 @@ def test_rows_stop_at_end_token_and_are_padded_after():
     assert len(steps) == 1 and all(steps[0].done) and steps[0].tokens == [0, 0, 0, 0]
 
 
+class _CountingConstraint:
+    """Allows every token; counts the steps the sampler actually computed."""
+
+    def __init__(self):
+        self.masks = 0
+        self.advances = 0
+
+    def mask(self, step):
+        self.masks += 1
+        return None
+
+    def advance(self, tokens):
+        self.advances += 1
+
+
 def test_stream_can_be_stopped_at_once():
-    net = _net()
-    gen = sample_stream(net, [0], SampleSettings(max_length=10_000, stop_at_end=False, seed=0))
+    net = _net().train()  # the sampler switches to eval and must switch back on Stop
+    spy = _CountingConstraint()
+    gen = sample_stream(net, [0], SampleSettings(max_length=10_000, stop_at_end=False, seed=0),
+                        constraint=spy)
     first = [next(gen) for _ in range(5)]
+    assert not net.training  # sampling runs in eval mode (dropout off)
     gen.close()  # the GUI's Stop: no more work after this
     assert [s.index for s in first] == [0, 1, 2, 3, 4]
+    assert (spy.masks, spy.advances) == (5, 5)  # no step computed ahead of the consumer
+    with pytest.raises(StopIteration):
+        next(gen)
+    assert (spy.masks, spy.advances) == (5, 5)
+    assert net.training  # the model's mode is restored when the stream is closed
 
 
 def test_constraint_mask_is_obeyed():
@@ -94,10 +118,23 @@ def test_constraint_mask_is_obeyed():
     assert rows == [[5] * 10, [5] * 10]
 
 
+def _greedy_by_rerun(net, prime, steps):
+    """The slow, obviously right greedy continuation: re-run the whole prefix each step."""
+    seq = list(prime)
+    with torch.no_grad():
+        for _ in range(steps):
+            logits, _ = net(torch.tensor([seq]))
+            logits[0, -1, 1] = float("-inf")
+            seq.append(int(logits[0, -1].argmax()))
+    return seq[len(prime):]
+
+
 def test_per_row_primes():
-    net = _net()
-    rows = sample(net, [[0, 2], [0, 3]], SampleSettings(max_length=5, count=2, seed=0, stop_at_end=False))
-    assert len(rows) == 2 and all(len(r) == 5 for r in rows)
+    net = _net(seed=4)
+    primes = [[0, 2, 7], [0, 3, 9], [5, 5, 5]]
+    rows = sample(net, primes, SampleSettings(temperature=0, max_length=12, count=3, stop_at_end=False))
+    assert rows == [_greedy_by_rerun(net, p, 12) for p in primes]
+    assert len({tuple(r) for r in rows}) == 3  # each row continued its own prime
 
 
 def test_stream_rows_is_the_same_draw_as_generate_texts(tmp_path):
