@@ -1,0 +1,83 @@
+"""The trainer's update against a bare PyTorch loop (the reference): same seed, same
+batches, AdamW and ``clip_grad_norm_`` written out here. Gradient clipping must hold the
+norm the optimizer sees to the threshold, and the weights must end where the bare loop's do."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from studio.core import batches as B
+from studio.core.data import load_corpus
+from studio.core.net import NetConfig, SequenceNet
+from studio.core.trainer import TrainConfig, Trainer
+
+STEPS = 6
+
+
+def _config(clip: float) -> TrainConfig:
+    return TrainConfig(kind="names", cell="gru", layers=1, hidden=32, embedding=8, dropout=0.0,
+                       batch_size=16, epochs=1, max_steps=STEPS, lr=1e-2, weight_decay=0.01,
+                       warmup=0, schedule="constant", clip=clip, eval_every=10**6, sample_every=0,
+                       seed=5, device="cpu")
+
+
+def _grad_norm(params) -> float:
+    return float(torch.sqrt(sum((p.grad.double() ** 2).sum() for p in params if p.grad is not None)))
+
+
+def run_trainer(corpus, cfg, out):
+    """Train; record the emitted (pre-clip) norms and the norm of the gradients at each
+    optimizer step (after clipping)."""
+    trainer = Trainer(cfg, corpus, out)
+    emitted, seen = [], []
+    trainer.on("step", lambda e: emitted.append(e["grad_norm"]))
+    step = trainer.optimizer.step
+
+    def spying_step(*args, **kwargs):
+        seen.append(_grad_norm(trainer.model.parameters()))
+        return step(*args, **kwargs)
+
+    trainer.optimizer.step = spying_step
+    trainer.run()
+    return trainer.model, emitted, seen
+
+
+def run_bare_loop(corpus, cfg):
+    """What the trainer should do, in the plainest PyTorch."""
+    torch.manual_seed(cfg.seed)
+    net = SequenceNet(NetConfig(cell=cfg.cell, vocab_size=len(corpus.vocab), layers=cfg.layers,
+                                hidden=cfg.hidden, embedding=cfg.embedding))
+    opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.99))
+    net.train()
+    pre, post = [], []
+    batches = B.names_batches(corpus.train_sequences(0), cfg.batch_size, seed=cfg.seed,
+                              pad_id=corpus.vocab.end_id)
+    for _, batch in zip(range(STEPS), batches):
+        logits, _ = net(batch.x)
+        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), batch.y.reshape(-1), ignore_index=-100)
+        opt.zero_grad()
+        loss.backward()
+        pre.append(_grad_norm(net.parameters()))
+        if cfg.clip > 0:
+            torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.clip)
+        post.append(_grad_norm(net.parameters()))
+        opt.step()
+    return net, pre, post
+
+
+@pytest.mark.parametrize("clip", [0.05, 0.0], ids=["clip-0.05", "clip-off"])
+def test_clipped_update_matches_a_bare_pytorch_loop(tmp_path, names_file, clip):
+    corpus = load_corpus(names_file, "names")
+    cfg = _config(clip)
+    model, emitted, seen = run_trainer(corpus, cfg, tmp_path / "m.safetensors")
+    bare, pre, post = run_bare_loop(corpus, cfg)
+    assert len(emitted) == len(seen) == STEPS
+    assert emitted == pytest.approx(pre, rel=1e-5)  # the curve shows the norm before clipping
+    assert seen == pytest.approx(post, rel=1e-5)    # what the optimizer gets
+    if clip:
+        assert min(pre) > 2 * clip  # so clipping is really exercised
+        assert all(n <= clip * (1 + 1e-5) for n in seen)
+    else:
+        assert seen == pytest.approx(pre, rel=1e-5)  # clipping off leaves gradients alone
+    for (name, a), b in zip(model.state_dict().items(), bare.state_dict().values()):
+        assert torch.allclose(a, b, atol=1e-6), name
