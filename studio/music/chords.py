@@ -6,19 +6,19 @@ a model learns 14 qualities x 12 roots far better than hundreds of rare spelling
 Extensions that do not change the chord's function (9, 11, 13, #11 on a dominant) are
 dropped; altered dominant tensions (b9, #9, b5, #5, b13, "alt", "+7") become ``alt``.
 
-    Jazzomat     lead sheet        quality
-    C  C6 C69    C Cmaj C6 C6/9    maj, 6
-    Cj7 Cj7911#  Cmaj7 CM7 CΔ      maj7
-    C- C-6       Cm Cmin Cm6       min, min6
-    C-7 C-79     Cm7 Cmin7 Cm9     min7
-    C-j7         CmMaj7 Cm(maj7)   minmaj7
-    C7 C7913     C7 C9 C13 C7#11   dom7
-    C79b C7alt   C7b9 C7#9 C7#5    alt
-    Cm7b5        Cm7b5 Cø7 Cø      m7b5
-    Co Co7       Cdim C° Cdim7 C°7 dim, dim7
-    C+           Caug C+           aug
-    Csus7        Csus4 C7sus4      sus
-    NC           N.C.              NC
+    Jazzomat     lead sheet           quality
+    C  C6 C69    C Cmaj CM C6 C6/9    maj, 6
+    Cj7 Cj7911#  Cmaj7 CM7 CΔ         maj7
+    C- C-6       Cm Cmin Cm6          min, min6
+    C-7 C-79     Cm7 Cmin7 Cm9        min7
+    C-j7         CmMaj7 Cm(maj7)      minmaj7
+    C7 C7913     C7 C9 C13 C7#11      dom7
+    C79b C7alt   C7b9 C7#9 C7#5       alt
+    Cm7b5        Cm7b5 C-7b5 Cø7 Cø   m7b5
+    Co Co7       Cdim C° Cdim7 C°7    dim, dim7
+    C+ C+j7      Caug C(#5) Cmaj7#5   aug
+    Csus7        Csus4 C7sus4         sus
+    NC           N.C.                 NC
 """
 
 from __future__ import annotations
@@ -143,8 +143,9 @@ _ROOT_RE = re.compile(r"([A-G])([#b♯♭]?)")
 _NC_RE = re.compile(r"(?i)^(nc|n\.c\.?|n/c|no ?chord)$")
 # Unicode and long-hand spellings rewritten to the short forms the scanner knows.
 _REWRITES = (("♯", "#"), ("♭", "b"), ("−", "-"), ("Δ", "j"), ("△", "j"), ("°", "o"),
-             ("ø7", "m7b5"), ("ø", "m7b5"), ("maj", "j"), ("Maj", "j"), ("ma", "j"), ("M", "j"),
-             ("min", "-"), ("mi", "-"), ("dim", "o"), ("aug", "+"))
+             ("ø7", "m7b5"), ("ø", "m7b5"), ("madd", "-add"), ("maj", "j"), ("Maj", "j"),
+             ("ma", "j"), ("M", "j"), ("min", "-"), ("mi", "-"), ("dim", "o"), ("aug", "+"))
+_MAJOR_WORDS = ("maj", "Maj", "major", "ma", "M")
 # What may follow the chord's kind: extensions, alterations (Jazzomat puts the accidental
 # after the number, lead sheets before it), add/sus/omit words.
 _TENSIONS_RE = re.compile(r"^(?:[#b+-]?(?:5|7|9|11|13|2|4)[#b+-]?|add[#b]?\d+|alt|sus[24]?|no3|omit\d+)*$")
@@ -193,6 +194,8 @@ def parse_chord(symbol: str) -> Chord:
 
 def _quality(suffix: str) -> str:
     s = suffix.replace("(", "").replace(")", "").replace(",", "").replace(" ", "")
+    if s in _MAJOR_WORDS:
+        return "maj"                          # Cmaj, CM, Cma: the triad (CΔ, Cj mean maj7)
     for old, new in _REWRITES:
         s = s.replace(old, new)
     s = s.replace("/", "")                     # 6/9
@@ -220,6 +223,8 @@ def _quality(suffix: str) -> str:
         plain = re.sub(r"#11|11#", "", tail)
         if _ALTERATION_RE.search(plain):
             quality = "alt"
-    elif quality == "maj" and re.search(r"^(?:[#+]5|5[#+])$", tail):
-        quality = "aug"                       # C#5 / C(+5)
+    elif quality in ("maj", "maj7") and re.search(r"[#+]5|5[#+]", tail):
+        quality = "aug"                       # C(#5), C+5, Cmaj7#5 (as C+j7)
+    elif quality in ("min", "min7") and re.search(r"b5|5b|-5|5-", tail):
+        quality = "dim" if quality == "min" else "m7b5"   # Cm(b5); Cm9b5 is half-diminished
     return quality
