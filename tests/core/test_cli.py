@@ -6,9 +6,11 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
 from studio.cli import main
-
+from studio.core.checkpoint import load_checkpoint
+from studio.core.data import load_corpus
 
 
 @pytest.fixture
@@ -24,14 +26,24 @@ def test_sample_score_models_eval(trained, names_file, capsys):
     capsys.readouterr()
     assert main(["sample", str(trained), "-n", "20", "-t", "0.8", "--seed", "1"]) == 0
     first = capsys.readouterr().out.splitlines()
-    assert len(first) == 20 and all(l.endswith("(new)") or l.endswith("(in corpus)") for l in first)
+    train_names = set(load_corpus(names_file, "names").train_items)  # what the model saw
+    assert len(first) == 20
+    for line in first:
+        name, tag = line.rsplit("  ", 1)
+        assert tag == ("(in corpus)" if name in train_names else "(new)"), line
     main(["sample", str(trained), "-n", "20", "-t", "0.8", "--seed", "1"])
     assert capsys.readouterr().out.splitlines() == first  # same seed, same take
 
     assert main(["score", str(trained), "tyrannosaurus", "brontosaurus", "--json"]) == 0
     scores = json.loads(capsys.readouterr().out)
     assert {s["text"] for s in scores} == {"tyrannosaurus", "brontosaurus"}
-    assert all(s["perplexity"] > 1 and len(s["steps"]) == len(s["text"]) + 1 for s in scores)
+    ck = load_checkpoint(trained)
+    for s in scores:  # log P = sum of log-softmax over one forward of <end> name <end>
+        ids = [0] + ck.vocab.encode(s["text"]) + [0]
+        with torch.no_grad():
+            logp = torch.log_softmax(ck.model(torch.tensor([ids[:-1]]))[0][0].double(), -1)
+        assert s["logprob"] == pytest.approx(float(logp[range(len(ids) - 1), ids[1:]].sum()), abs=1e-4)
+        assert len(s["steps"]) == len(s["text"]) + 1
 
     assert main(["models", "--import", str(trained)]) == 0
     capsys.readouterr()
