@@ -1,6 +1,7 @@
 import math
 from collections import Counter
 
+import pytest
 import torch
 
 from studio.core.checkpoint import load_checkpoint
@@ -31,6 +32,14 @@ def test_names_training_beats_unigram_entropy(tmp_path, names_file):
     assert {"loss", "grad_norm", "tokens_per_s", "eta_s", "progress", "lr"} <= set(step)
     ck = load_checkpoint(tmp_path / "m.safetensors")
     assert ck.meta["metrics"]["val_nll"] == round(result["best_val"], 4)
+    # the saved best model re-measured the plain way: every held-out name, one forward each
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for seq in corpus.val_sequences():
+            logits, _ = ck.model(torch.tensor([seq[:-1]]))
+            total += float(torch.nn.functional.cross_entropy(logits[0], torch.tensor(seq[1:]), reduction="sum"))
+            count += len(seq) - 1
+    assert total / count == pytest.approx(result["best_val"], abs=1e-5)
     assert ck.meta["corpus"]["sha256"] == corpus.sha256 and ck.meta["history"]
 
 

@@ -60,14 +60,37 @@ def test_fluidsynth_is_optional():
 
 
 def test_playback_reports_unavailable_without_crashing():
+    """Whatever this machine has: a reason is always given, and without audio Play
+    raises that reason instead of crashing; nothing plays before Play."""
     ok, reason = audio_status()
     player = Player()
-    if not ok:
-        assert reason
-        with pytest.raises(AudioUnavailable):
+    assert player.position_seconds() is None and not player.playing
+    if ok:
+        assert reason.startswith("audio output: ")
+    else:
+        assert reason and not reason.startswith("audio output")
+        with pytest.raises(AudioUnavailable) as err:
             player.play(np.zeros((100, 2), np.float32), 44100)
-    assert player.position_seconds() is None or ok
+        assert str(err.value) == reason
+        assert player.position_seconds() is None
     player.stop()                                   # always safe
+    assert player.position_seconds() is None
+
+
+def test_playhead_ends_with_the_buffer(monkeypatch):
+    import studio.music.playback as playback
+
+    now = [100.0]
+    monkeypatch.setattr(playback.time, "monotonic", lambda: now[0])
+    monkeypatch.setitem(sys.modules, "sounddevice", types.SimpleNamespace(
+        query_devices=lambda kind=None: {"name": "Fake out"}, play=lambda buf, rate: None,
+        stop=lambda: None))
+    player = Player()
+    player.play(np.zeros((44100 * 2, 2), np.float32), 44100)   # two seconds
+    now[0] += 1.5
+    assert player.position_seconds() == pytest.approx(1.5) and player.playing
+    now[0] += 0.5
+    assert player.position_seconds() is None and not player.playing   # ended
 
 
 def test_player_with_a_fake_device(monkeypatch):

@@ -1,17 +1,15 @@
 import pytest
 import torch
 
+from studio.core.checkpoint import Checkpoint
+from studio.core.net import NetConfig, SequenceNet
+from studio.core.vocab import Vocab
 from studio.music.chart import PRESETS, chart_to_spans
 from studio.music.chords import scale_for
 from studio.music.encoding import decode_tokens, encode_solo, jazz_vocab_tokens
 from studio.music.generate import JazzSettings, generate_solo, generate_takes, take_is_well_formed
 from studio.music.grammar import ChartGrammar, GrammarError
 from studio.music.types import Note, Solo, chord_at
-
-core = pytest.importorskip("studio.core.checkpoint", reason="engine (studio.core) not present yet")
-from studio.core.checkpoint import Checkpoint  # noqa: E402
-from studio.core.net import NetConfig, SequenceNet  # noqa: E402
-from studio.core.vocab import Vocab  # noqa: E402
 
 
 def tiny_ckpt(cell="lstm", seed=0, meta=None):
