@@ -1,0 +1,74 @@
+"""Model cards and the README's shipped-model table are what `training/model_card.py`
+writes from `sequence-studio eval`; with the corpora present (marked `corpus`), every
+figure in every card is re-measured and must still hold."""
+
+import importlib.util
+import math
+from pathlib import Path
+
+import pytest
+
+from studio.core.checkpoint import load_checkpoint
+from studio.paths import corpora_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("model_card", ROOT / "training" / "model_card.py")
+model_card = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(model_card)
+NAMES = model_card.shipped_names()
+
+
+def test_every_shipped_model_has_a_card_and_a_limits_template():
+    assert len(NAMES) == 6
+    for name in NAMES:
+        assert (ROOT / "models" / f"{name}.md").is_file(), name
+        assert (ROOT / "training" / "cards" / f"{name}.md").is_file(), name
+
+
+def test_readme_table_is_the_one_the_cards_give():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert model_card.with_table(readme, model_card.readme_table()) == readme, (
+        "README's shipped-model table differs from the cards: python training/model_card.py --readme")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_card_is_rendered_from_its_own_eval_and_the_checkpoint(name):
+    """No hand edits: the card is exactly what the tool writes from the checkpoint, the
+    eval JSON it holds, the fixed-seed samples and its limits template."""
+    ck = load_checkpoint(ROOT / "models" / f"{name}.safetensors")
+    text = (ROOT / "models" / f"{name}.md").read_text(encoding="utf-8")
+    evals = model_card.read_card_evals(text)
+    assert evals["ev"]["model"] == ck.name == name
+    assert evals["ev"]["val_nll_recorded"] == ck.meta["metrics"]["val_nll"]
+    # the evaluator and the trainer's validation are one function: same number
+    assert evals["ev"]["val_nll"] == pytest.approx(evals["ev"]["val_nll_recorded"], abs=2e-3)
+    assert ("t08" in evals) == (ck.domain == "jazz")
+    assert model_card.render_card(ck, evals, name) == text, f"regenerate: python training/model_card.py --all --only {name}"
+
+
+def _same(card, now, path=""):
+    """Card figures against today's eval: likelihoods to 1e-3 (float summation order may
+    differ between machines), everything else (counts, shares, sampled figures) exactly."""
+    assert set(card) == set(now), path
+    for key, value in card.items():
+        where = f"{path}{key}"
+        if isinstance(value, dict):
+            _same(value, now[key], where + ".")
+        elif isinstance(value, float) and ("nll" in key or "perplexity" in key):
+            assert math.isclose(value, now[key], abs_tol=1e-3), (where, value, now[key])
+        else:
+            assert value == now[key], (where, value, now[key])
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("name", NAMES)
+def test_card_figures_match_what_eval_gives_now(name):
+    root = corpora_dir()
+    if root is None:
+        pytest.skip("../shared/corpora is not here (set SEQUENCE_STUDIO_CORPORA to run this)")
+    ck = load_checkpoint(ROOT / "models" / f"{name}.safetensors")
+    card = model_card.read_card_evals((ROOT / "models" / f"{name}.md").read_text(encoding="utf-8"))
+    now = model_card.card_evals(ck, model_card.corpus_path(ck.domain, root))
+    assert now["ev"]["same_corpus_as_training"]
+    for key in card:
+        _same(card[key], now[key], f"{key}.")
