@@ -34,7 +34,8 @@ TABLE = [
 ]
 
 
-@pytest.mark.parametrize("symbol,expected", TABLE)
+@pytest.mark.parametrize("symbol,expected", TABLE, ids=[
+    "".join(c if c.isascii() else f"<{ord(c):x}>" for c in symbol) for symbol, _ in TABLE])
 def test_parse_table(symbol, expected):
     assert parse_chord(symbol) == expected
 
