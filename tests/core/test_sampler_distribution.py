@@ -65,13 +65,32 @@ def teacher_forced_logits(net, prime, rows):
     return logits
 
 
-def frequency_check(net, settings, prime=(0,), reference_t=None):
+def class_reference_probs(logits, temperature, classes, class_temps):
+    """Token classes: a class's total mass is its mass under softmax(logits / T); inside
+    the class the choice is softmax over its tokens at the class's own temperature."""
+    overall = torch.softmax(logits.double() / temperature, -1)
+    out = torch.zeros_like(overall)
+    for c, t_c in enumerate(class_temps):
+        member = torch.tensor([k == c for k in classes])
+        mass = overall[:, member].sum(-1, keepdim=True)
+        out[:, member] = mass * torch.softmax(logits[:, member].double() / t_c, -1).nan_to_num(0.0)
+    return out
+
+
+def settings_reference(settings):
+    """The reference distribution the settings ask for, as a function of the logits."""
+    if settings.token_classes is not None:
+        return lambda z: class_reference_probs(z, settings.temperature, settings.token_classes,
+                                               settings.class_temperatures)
+    return lambda z: reference_probs(z, settings.temperature, settings.top_k, settings.top_p)
+
+
+def frequency_check(net, settings, prime=(0,), reference=None):
     """Per-token z-scores of the sampled counts against the reference distribution."""
     rows = sample(net, list(prime), settings)
     assert all(len(row) == settings.max_length for row in rows)
-    t_ref = settings.temperature if reference_t is None else reference_t
     logits = teacher_forced_logits(net, prime, rows)
-    p = reference_probs(logits.reshape(-1, VOCAB), t_ref, settings.top_k, settings.top_p)
+    p = (reference or settings_reference(settings))(logits.reshape(-1, VOCAB))
     drawn = torch.tensor(rows).reshape(-1)
     assert bool((p[torch.arange(drawn.numel()), drawn] > 0).all()), "a token drawn outside the reference's support"
     observed = torch.bincount(drawn, minlength=VOCAB).double()
@@ -103,7 +122,7 @@ def test_the_frequency_check_has_power_against_a_wrong_temperature():
     for temperature in (0.5, 2.0):
         settings = SampleSettings(temperature=temperature, max_length=1000, count=4, seed=11,
                                   stop_at_end=False)
-        z, _, _ = frequency_check(net, settings, reference_t=1.0)
+        z, _, _ = frequency_check(net, settings, reference=lambda logits: reference_probs(logits, 1.0))
         assert z.abs().max() > 3 * BOUND
 
 
@@ -118,3 +137,17 @@ def test_top_k_and_top_p_frequencies_at_high_temperature(count, length):
     ):
         z, observed, expected = frequency_check(net, settings)
         assert z.abs().max() <= BOUND, (settings, observed.tolist(), expected.tolist())
+
+
+@pytest.mark.parametrize("count,length", PATHS)
+def test_token_class_temperatures(count, length):
+    """Two classes (ids 0-5 cold at T=0.5, 6-11 hot at T=2) under an overall T of 1.3."""
+    net = _spread_net(seed=3)
+    classes = (0,) * 6 + (1,) * 6
+    settings = SampleSettings(temperature=1.3, token_classes=classes, class_temperatures=(0.5, 2.0),
+                              max_length=length, count=count, seed=9, stop_at_end=False)
+    z, observed, expected = frequency_check(net, settings)
+    assert z.abs().max() <= BOUND, (observed.tolist(), expected.tolist())
+    # the same draws against plain T = 1.3 (class temperatures ignored) fail by far
+    z_plain, _, _ = frequency_check(net, settings, reference=lambda logits: reference_probs(logits, 1.3))
+    assert z_plain.abs().max() > 1.5 * BOUND
