@@ -1,0 +1,180 @@
+"""Checkpoints: every refusal names its reason; optimizer state, extras and metadata round-trip;
+writes are atomic and leave nothing behind when they fail."""
+
+import json
+import os
+import pickle
+import struct
+
+import pytest
+import torch
+from safetensors.torch import save as st_save
+
+from studio.core import checkpoint as C
+from studio.core.checkpoint import CheckpointError, load_checkpoint, read_metadata, save_checkpoint
+from studio.core.net import NetConfig, SequenceNet
+from studio.core.vocab import Vocab
+
+
+def _model(vocab_size=8, cell="lstm"):
+    torch.manual_seed(0)
+    return SequenceNet(NetConfig(cell=cell, vocab_size=vocab_size, layers=1, hidden=6, embedding=4))
+
+
+VOCAB = Vocab.from_text("abcdef")
+
+
+def _write(path, tensors, header_meta):
+    """A safetensors file with this header metadata (digest computed unless given)."""
+    md = dict(header_meta)
+    md.setdefault("digest", C._digest(tensors))
+    path.write_bytes(st_save(tensors, metadata=md))
+    return path
+
+
+def _valid_parts(model=None, **meta_overrides):
+    model = model or _model()
+    tensors = {f"model.{k}": v.contiguous() for k, v in model.state_dict().items()}
+    meta = {"domain": "names", "config": model.config.to_json(), "vocab": VOCAB.to_json()}
+    meta.update(meta_overrides)
+    return tensors, {"format": "sequence-studio", "format_version": "1", "meta": json.dumps(meta)}
+
+
+def test_a_hand_built_valid_file_loads(tmp_path):
+    tensors, header = _valid_parts()
+    ck = load_checkpoint(_write(tmp_path / "ok.safetensors", tensors, header))
+    assert ck.domain == "names" and ck.vocab == VOCAB and not ck.model.training
+    assert ck.name == "ok" and ck.path == tmp_path / "ok.safetensors"
+    assert ck.optimizer_state is None and ck.extras is None
+
+
+@pytest.mark.parametrize("change,message", [
+    (lambda t, h: h.pop("format"), "not a Sequence Studio checkpoint"),
+    (lambda t, h: h.update(format="other-app"), "not a Sequence Studio checkpoint"),
+    (lambda t, h: h.update(format_version="2"), "format version 2 is not supported"),
+    (lambda t, h: h.update(format_version="one"), "format version one is not supported"),
+    (lambda t, h: h.update(meta="{not json"), "metadata is not valid JSON"),
+    (lambda t, h: h.update(meta="[1, 2]"), "metadata is not an object"),
+    (lambda t, h: h.update(digest="0" * 64), "do not match their recorded digest"),
+    (lambda t, h: t.pop("model.head.bias"), "weights do not fit the model"),
+    (lambda t, h: t.update({"model.extra.weight": torch.zeros(2)}), "weights do not fit the model"),
+    (lambda t, h: t.update({"model.head.bias": torch.zeros(9)}), r"tensor head.bias has shape \(9,\)"),
+])
+def test_refusals_name_the_reason(tmp_path, change, message):
+    tensors, header = _valid_parts()
+    change(tensors, header)
+    path = _write(tmp_path / "bad.safetensors", tensors, header)
+    with pytest.raises(CheckpointError, match=message) as err:
+        load_checkpoint(path)
+    assert str(err.value).startswith("bad.safetensors: ")
+
+
+@pytest.mark.parametrize("meta,message", [
+    (dict(config={"cell": "lstm", "vocab_size": 8, "colour": 1}), "invalid model description"),
+    (dict(config={"cell": "tcn", "vocab_size": 8}), "invalid model description"),
+    (dict(vocab={"tokens": "abc"}), "invalid model description"),
+    (dict(vocab=Vocab.from_text("abc").to_json()), "config says 8 tokens, vocabulary has 5"),
+])
+def test_bad_descriptions_are_refused(tmp_path, meta, message):
+    tensors, header = _valid_parts(**meta)
+    with pytest.raises(CheckpointError, match=message):
+        load_checkpoint(_write(tmp_path / "d.safetensors", tensors, header))
+
+
+@pytest.mark.parametrize("data,message", [
+    (b"1234567", "too short to be a checkpoint"),
+    (struct.pack("<Q", 0) + b"{}", "not a safetensors checkpoint"),
+    (struct.pack("<Q", C.MAX_HEADER + 1) + b"{}", "not a safetensors checkpoint"),
+    (struct.pack("<Q", 100) + b'{"a": 1}', "truncated header"),
+    (struct.pack("<Q", 5) + b"[1,2]", "not a safetensors checkpoint"),
+    (struct.pack("<Q", 4) + b"\xff\xfe{}", "not a safetensors checkpoint"),
+    (b"PK\x03\x04" + b"\0" * 40, "pickle/zip file"),
+    (pickle.dumps({"weights": [1.0, 2.0]}), "pickle/zip file"),
+])
+def test_headers_that_are_not_checkpoints(tmp_path, data, message):
+    path = tmp_path / "h.safetensors"
+    path.write_bytes(data)
+    for read in (load_checkpoint, read_metadata):
+        with pytest.raises(CheckpointError, match=message):
+            read(path)
+
+
+def test_unreadable_paths(tmp_path):
+    with pytest.raises(CheckpointError, match="cannot read"):
+        load_checkpoint(tmp_path / "missing.safetensors")
+    with pytest.raises(CheckpointError, match="cannot read"):
+        read_metadata(tmp_path)  # a folder
+
+
+def test_metadata_is_read_without_the_weights(tmp_path):
+    path = save_checkpoint(tmp_path / "m.safetensors", _model(), VOCAB, {"domain": "text", "name": "x"})
+    meta = read_metadata(path)
+    assert meta["format"] == "sequence-studio" and meta["format_version"] == 1
+    assert meta["config"] == _model().config.to_json() and meta["vocab"] == VOCAB.to_json()
+    assert meta["domain"] == "text" and meta["name"] == "x"
+
+
+def test_optimizer_state_and_extras_round_trip(tmp_path):
+    model = _model(cell="gru")
+    opt = torch.optim.AdamW(model.parameters(), lr=0.01, betas=(0.9, 0.99))
+    x = torch.randint(0, 8, (2, 5))
+    for _ in range(2):
+        logits, _ = model(x)
+        opt.zero_grad()
+        logits.sum().backward()
+        opt.step()
+    extras = {"torch_rng": torch.get_rng_state(), "carry_0": torch.randn(1, 2, 6)}
+    path = save_checkpoint(tmp_path / "r.safetensors", model, VOCAB, {"domain": "text"},
+                           optimizer_state=opt.state_dict(), extras=extras)
+    assert load_checkpoint(path).optimizer_state is None  # only when asked for
+    ck = load_checkpoint(path, with_optimizer=True)
+    saved, loaded = opt.state_dict(), ck.optimizer_state
+    assert loaded["param_groups"] == json.loads(json.dumps(saved["param_groups"]))
+    assert set(loaded["state"]) == set(saved["state"])
+    for pid, state in saved["state"].items():
+        for key, value in state.items():
+            assert torch.equal(loaded["state"][pid][key], value), (pid, key)
+    fresh = torch.optim.AdamW(ck.model.parameters(), lr=0.5)
+    fresh.load_state_dict(loaded)  # what the trainer does on resume
+    assert fresh.param_groups[0]["lr"] == 0.01
+    assert set(ck.extras) == {"torch_rng", "carry_0"}
+    assert all(torch.equal(ck.extras[k], v) for k, v in extras.items())
+    assert not any(k.startswith(("optimizer", "extra")) for k in ck.model.state_dict())
+
+
+def test_half_storage_keeps_integer_tensors_and_loads_as_float(tmp_path):
+    model = _model()
+    path = save_checkpoint(tmp_path / "h.safetensors", model, VOCAB, {}, half=True,
+                           extras={"steps": torch.arange(3)})
+    from safetensors import safe_open
+
+    with safe_open(str(path), "pt") as f:
+        assert f.get_tensor("model.head.weight").dtype == torch.float16
+        assert f.get_tensor("extra.steps").dtype == torch.int64
+    ck = load_checkpoint(path)
+    assert all(p.dtype == torch.float32 for p in ck.model.parameters())
+    assert torch.equal(ck.extras["steps"], torch.arange(3))
+
+
+def test_digest_covers_names_dtypes_and_shapes():
+    a = {"x": torch.zeros(4)}
+    assert C._digest(a) == C._digest({"x": torch.zeros(4)})
+    assert C._digest(a) != C._digest({"y": torch.zeros(4)})
+    assert C._digest(a) != C._digest({"x": torch.zeros(4, dtype=torch.float64)})
+    assert C._digest(a) != C._digest({"x": torch.zeros(2, 2)})
+    assert C._digest(a) != C._digest({"x": torch.tensor([0.0, 0.0, 0.0, 1.0])})
+    assert C._digest({"e": torch.zeros(0)}) != C._digest({"e": torch.zeros(0, 1)})
+
+
+def test_failed_write_keeps_the_old_file_and_leaves_no_temp(tmp_path, monkeypatch):
+    path = save_checkpoint(tmp_path / "m.safetensors", _model(), VOCAB, {"name": "old"})
+    assert oct(path.stat().st_mode & 0o777) == "0o644"
+
+    def no_space(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(C.os, "replace", no_space)
+    with pytest.raises(CheckpointError, match="could not write .*No space left.*previous file, if any, is unchanged"):
+        save_checkpoint(path, _model(), VOCAB, {"name": "new"})
+    assert read_metadata(path)["name"] == "old"
+    assert os.listdir(tmp_path) == ["m.safetensors"]
