@@ -162,7 +162,8 @@ class Trainer:
                 elapsed = time.perf_counter() - run_started
                 eta = elapsed / max(1, self.step - first_step) * (self.total_steps - self.step)
                 self.emit("step", step=self.step, epoch=round(self.epoch + self.batch_in_epoch / self.steps_per_epoch, 3),
-                          loss=loss, grad_norm=grad_norm, lr=self._lr(), tokens_per_s=round(rate, 1),
+                          loss=loss, grad_norm=grad_norm, lr=self.optimizer.param_groups[0]["lr"],  # this step's
+                          tokens_per_s=round(rate, 1),
                           eta_s=round(eta, 1), progress=round(self.step / self.total_steps, 4))
                 done = self.step >= self.total_steps
                 if self.step % cfg.eval_every == 0 or done:
