@@ -90,3 +90,18 @@ def test_too_short_sequences_are_refused():
     vocab = Vocab.from_text("ab")
     with pytest.raises(ValueError, match="two"):
         score_sequence(_ckpt(vocab, "text"), "a")
+
+
+def test_scoring_uses_eval_mode_and_caps_top_at_the_vocabulary():
+    vocab = Vocab.from_text("abc")
+    torch.manual_seed(2)
+    net = SequenceNet(NetConfig(cell="gru", vocab_size=len(vocab), layers=2, hidden=16, embedding=8,
+                                dropout=0.5)).train()  # dropout on: scoring must switch it off
+    ck = Checkpoint(model=net, vocab=vocab, meta={"domain": "names"})
+    first, second = score_sequence(ck, "abcab", top=50), score_sequence(ck, "abcab", top=50)
+    assert first.logprob == second.logprob
+    net.eval()
+    per_step, _ = reference_logprob(net, [0] + vocab.encode("abcab") + [0])
+    assert first.logprob == pytest.approx(sum(per_step), abs=1e-4)
+    assert all(len(step.top) == len(vocab) for step in first.steps)  # top capped at V
+    assert all(sum(p for _, p in step.top) == pytest.approx(1.0, abs=1e-5) for step in first.steps)
