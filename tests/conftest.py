@@ -10,9 +10,18 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# One torch thread per process, here and in the trainers the tests start: on a shared
+# 2-core machine two threads per process oversubscribe the cores and oneDNN's LSTM then
+# slows down by orders of magnitude (measured: a 4 x 1000-token forward took 16 s with two
+# threads under load, 0.02 s with one). Tests that are about threads set their own.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+
+torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
 
 
 @pytest.fixture(autouse=True)
