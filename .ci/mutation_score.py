@@ -20,10 +20,17 @@ KIND = {0: "survived", 1: "killed", 3: "killed", 5: "no tests", 33: "no tests", 
 
 
 def main() -> int:
+    survivors_only = "--survivors-only" in sys.argv  # names only, for .ci/mutation --survivors
     metas = sorted((ROOT / "mutants").rglob("*.py.meta"))
     if not metas:
         print("no mutmut results yet: run bash .ci/mutation", file=sys.stderr)
         return 1
+    if survivors_only:
+        for meta in metas:
+            for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
+                if KIND.get(code) in ("survived", "no tests"):
+                    print(name)
+        return 0
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip()
     print(f"commit {commit}\n")

@@ -99,6 +99,20 @@ def test_headers_that_are_not_checkpoints(tmp_path, data, message):
             read(path)
 
 
+def test_pickles_get_the_whole_explanation_and_metadata_refusals_name_the_file(tmp_path):
+    path = tmp_path / "p.safetensors"
+    path.write_bytes(pickle.dumps({"w": [1.0]}))
+    with pytest.raises(CheckpointError) as err:
+        load_checkpoint(path)
+    assert str(err.value) == ("p.safetensors: this is a pickle/zip file (e.g. from torch.save); it is "
+                              "refused because loading it could run code. Export weights as a Sequence "
+                              "Studio checkpoint")
+    tensors, header = _valid_parts()
+    header.pop("format")
+    with pytest.raises(CheckpointError, match="^f.safetensors: a safetensors file, but not a Sequence Studio"):
+        read_metadata(_write(tmp_path / "f.safetensors", tensors, header))
+
+
 def test_unreadable_paths(tmp_path):
     with pytest.raises(CheckpointError, match="cannot read"):
         load_checkpoint(tmp_path / "missing.safetensors")

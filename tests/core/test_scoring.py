@@ -45,6 +45,8 @@ def test_log_p_is_the_sum_of_log_softmax_of_one_forward(domain):
         ids = [vocab.end_id] + ids + [vocab.end_id]  # starts after <end>, ends with it
     per_step, logp = reference_logprob(ck.model, ids)
     res = score_sequence(ck, text, top=3)
+    assert res.text == text
+    assert all(len(step.top) == 5 for step in score_sequence(ck, text).steps)  # the default top
     assert res.logprob == pytest.approx(sum(per_step), abs=1e-4)
     assert res.tokens == len(per_step) == len(res.steps)
     assert res.nll_per_token == pytest.approx(-sum(per_step) / len(per_step), abs=1e-5)
@@ -88,8 +90,9 @@ def test_names_probabilities_sum_to_one_over_all_names():
 
 def test_too_short_sequences_are_refused():
     vocab = Vocab.from_text("ab")
-    with pytest.raises(ValueError, match="two"):
+    with pytest.raises(ValueError) as err:
         score_sequence(_ckpt(vocab, "text"), "a")
+    assert str(err.value) == "a sequence needs at least two characters to be scored"
 
 
 def test_scoring_uses_eval_mode_and_caps_top_at_the_vocabulary():
