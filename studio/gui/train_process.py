@@ -78,7 +78,7 @@ class TrainOptions:
 @lru_cache(maxsize=1)
 def train_flags() -> dict[str, str]:
     """dest -> flag (``batch_size`` -> ``--batch``) from ``sequence-studio train``'s parser."""
-    from studio.cli_train import add_train_parser
+    from studio.cli.train import add_parser as add_train_parser
 
     sub = argparse.ArgumentParser(add_help=False).add_subparsers()
     add_train_parser(sub)

@@ -120,7 +120,7 @@ def test_train_command_is_the_cli_verb():
     import argparse
     from dataclasses import fields
 
-    from studio.cli_train import add_train_parser
+    from studio.cli.train import add_parser as add_train_parser
 
     sub = argparse.ArgumentParser().add_subparsers()
     add_train_parser(sub)

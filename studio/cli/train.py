@@ -27,7 +27,7 @@ FLAGS = {  # flag -> TrainConfig field (None default: the recipe or TrainConfig 
 }
 
 
-def add_train_parser(sub) -> None:
+def add_parser(sub):
     t = sub.add_parser("train", help="train a generator on a corpus")
     t.add_argument("--corpus", help="names/text file, or jazz folder (WJazzD or MIDI files)")
     t.add_argument("--recipe", help="TOML recipe (training/*.toml); flags override it")
@@ -41,6 +41,7 @@ def add_train_parser(sub) -> None:
     for flag, typ in FLAGS.items():
         name = "--batch" if flag == "batch_size" else "--" + flag.replace("_", "-")
         t.add_argument(name, dest=flag, type=typ, default=None)
+    return t
 
 
 def load_recipe(path) -> dict:
@@ -65,7 +66,7 @@ def load_recipe(path) -> dict:
     return {"config": flat, **extra}
 
 
-def run_train(args) -> int:
+def run(args) -> int:
     from studio.core.checkpoint import read_metadata
     from studio.core.data import load_corpus
     from studio.core.library import find_model

@@ -1,0 +1,28 @@
+"""``sequence-studio eval MODEL --corpus PATH``: held-out figures as JSON (the domain's own)."""
+
+from __future__ import annotations
+
+import json
+
+from studio.cli.common import add_device, load_model
+
+
+def add_parser(sub):
+    e = sub.add_parser("eval", help="evaluate a model on a corpus (JSON)")
+    e.add_argument("model")
+    e.add_argument("--corpus", required=True)
+    e.add_argument("--samples", type=int, default=500, help="names sampled for the novelty share")
+    e.add_argument("--choruses", type=int, default=20, help="jazz: choruses sampled")
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("-t", "--temperature", type=float, default=1.0, help="jazz: sampling temperature of the takes")
+    add_device(e)
+    return e
+
+
+def run(args) -> int:
+    from studio.core.evaluate import evaluate
+
+    ck = load_model(args)
+    print(json.dumps(evaluate(ck, args.corpus, samples=args.samples, choruses=args.choruses,
+                              seed=args.seed, temperature=args.temperature), indent=2))
+    return 0

@@ -1,0 +1,59 @@
+"""``build_parser()`` and ``main()``: the verb registry and the one error policy.
+
+Each verb lives in its own module (``studio.cli.<module>``) with ``add_parser(sub)`` and
+``run(args) -> int``; ``VERBS`` maps the verb people type to that module. Verb modules
+import the engine lazily inside ``run`` so ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from studio import __version__
+
+VERBS = {  # verb -> module in studio.cli (one line registers a verb)
+    "gui": "gui",
+    "sample": "sample",
+    "train": "train",
+    "score": "score",
+    "models": "models",
+    "eval": "evaluate",
+    "bench": "bench",
+}
+
+
+def _verb_module(verb: str):
+    return importlib.import_module(f"studio.cli.{VERBS[verb]}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sequence-studio",
+        description="the command-line twin of every GUI action")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="verb")
+    for verb in VERBS:
+        _verb_module(verb).add_parser(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in VERBS and argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+        argv = ["gui"] + argv
+    args = build_parser().parse_args(argv)
+    verb = args.verb or "gui"
+    try:
+        return _verb_module(verb).run(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # one clear line, not a traceback, for expected failures
+        from studio.core.errors import user_message
+
+        msg = user_message(exc)
+        if msg is None:
+            raise
+        print(f"sequence-studio {verb}: {msg}", file=sys.stderr)
+        return 2

@@ -1,0 +1,33 @@
+"""``sequence-studio models``: list the library (shipped + user); ``--import FILE`` adds one."""
+
+from __future__ import annotations
+
+import json
+
+
+def add_parser(sub):
+    m = sub.add_parser("models", help="list shipped and user models")
+    m.add_argument("--json", action="store_true")
+    m.add_argument("--import", dest="import_path", help="validate and copy a checkpoint into the library")
+    return m
+
+
+def run(args) -> int:
+    from studio.core.library import import_model, list_models
+
+    if args.import_path:
+        entry = import_model(args.import_path)
+        print(f"imported {entry.name} -> {entry.path}")
+        return 0
+    rows = [m.summary() for m in list_models()]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print("no models yet: train one with `sequence-studio train`")
+    for r in rows:
+        where = "shipped" if r["shipped"] else "user"
+        val = f"{r['val_nll']:.3f}" if isinstance(r["val_nll"], (int, float)) else "-"
+        print(f"{r['name']:<28} {r['domain'] or '?':<6} {r['cell'] or '?':<5} {r['size']:<8} "
+              f"val {val:<6} {where:<7} {r['path']}")
+    return 0

@@ -1,0 +1,116 @@
+"""``sequence-studio sample MODEL``: names, text, or a jazz solo over a chord chart (MIDI/WAV)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from studio.cli.common import add_device, load_model
+
+
+def add_parser(sub):
+    s = sub.add_parser("sample", help="generate names, text or a jazz solo")
+    s.add_argument("model", help="checkpoint file or library model name")
+    s.add_argument("--prime", default="", help="seed text the sample continues")
+    s.add_argument("-n", "--count", type=int, default=1, help="number of samples (one batched pass)")
+    s.add_argument("-t", "--temperature", type=float, default=1.0, help="0 = greedy")
+    s.add_argument("--top-k", type=int, default=0)
+    s.add_argument("--top-p", type=float, default=1.0)
+    s.add_argument("--length", type=int, default=None, help="max tokens (default 40 names, 500 text)")
+    s.add_argument("--seed", type=int, default=None, help="RNG seed: same seed, same take")
+    s.add_argument("--json", action="store_true", help="print JSON")
+    jazz = s.add_argument_group("jazz")
+    jazz.add_argument("--chart", help="chord chart, e.g. '| Dm7 | G7 | Cmaj7 | %% |', or a preset name")
+    jazz.add_argument("--tempo", type=float, default=160)
+    jazz.add_argument("--choruses", type=int, default=1)
+    jazz.add_argument("--low", type=int, default=48, help="lowest MIDI pitch")
+    jazz.add_argument("--high", type=int, default=84, help="highest MIDI pitch")
+    jazz.add_argument("--scale-mask", action="store_true", help="only chord-scale pitches")
+    jazz.add_argument("--primer", help="MIDI file whose opening the solo continues")
+    jazz.add_argument("--primer-bars", type=int, default=4, help="bars of the primer to use")
+    jazz.add_argument("--program", type=int, default=66, help="GM program of the solo (66 tenor sax)")
+    jazz.add_argument("--no-comping", action="store_true")
+    jazz.add_argument("--no-bass", action="store_true")
+    jazz.add_argument("--out", help="write the solo as MIDI")
+    jazz.add_argument("--wav", help="render the take to WAV")
+    add_device(s)
+    return s
+
+
+def run(args) -> int:
+    from studio.core.generate import generate_texts, known_items, stream_text
+    from studio.core.sampler import SampleSettings
+
+    ck = load_model(args)
+    if ck.domain == "jazz":
+        return sample_jazz(ck, args)
+    length = args.length or (40 if ck.domain == "names" else 500)
+    settings = SampleSettings(temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
+                              max_length=length, count=args.count, seed=args.seed)
+    if ck.domain == "text" and args.count == 1 and not args.json:
+        sys.stdout.write(args.prime)
+        for piece in stream_text(ck, args.prime, settings):
+            sys.stdout.write(piece)
+            sys.stdout.flush()
+        sys.stdout.write("\n")
+        return 0
+    texts = generate_texts(ck, args.prime, settings)
+    known = known_items(ck)
+    if args.json:
+        rows = [{"text": t, "new": (t not in known) if known is not None else None} for t in texts]
+        print(json.dumps({"model": ck.name, "settings": settings.to_json(), "samples": rows}, indent=2))
+        return 0
+    for t in texts:
+        tag = "" if known is None or ck.domain != "names" else ("  (in corpus)" if t in known else "  (new)")
+        print(t + tag)
+    return 0
+
+
+# -- jazz: a solo over a chord chart ------------------------------------------------------
+
+def sample_jazz(ck, args) -> int:
+    from studio.music.chart import PRESETS
+    from studio.music.generate import JazzSettings, generate_takes
+    from studio.music.synth import render_solo, write_wav
+
+    chart = args.chart or "Bb blues"
+    chart = PRESETS.get(chart, chart)  # a preset name or the chart text itself
+    settings = JazzSettings(temperature=args.temperature, top_p=args.top_p, top_k=args.top_k,
+                            seed=args.seed, choruses=args.choruses, tempo=args.tempo,
+                            pitch_low=args.low, pitch_high=args.high, scale_mask=args.scale_mask,
+                            primer=args.primer, primer_bars=args.primer_bars, count=args.count)
+    takes = generate_takes(ck, chart, settings)
+    outputs = []
+    for i, take in enumerate(takes):
+        suffix = "" if len(takes) == 1 else f"-{i + 1}"
+        row = take.describe()
+        row["metrics"] = take.metrics()
+        if args.out:
+            path = _numbered(args.out, suffix)
+            take.to_midi(path, program=args.program, comping=not args.no_comping, bass=not args.no_bass)
+            row["midi"] = path
+        if args.wav:
+            path = _numbered(args.wav, suffix)
+            write_wav(path, render_solo(take.solo, comping=not args.no_comping, bass=not args.no_bass))
+            row["wav"] = path
+        outputs.append(row)
+    if args.json:
+        print(json.dumps(outputs, indent=2, default=str))
+        return 0
+    for row in outputs:
+        m = row["metrics"]
+        print(f"take: {row['bars']} bars, {row['notes']} notes, {row['seconds']} s at {row['tempo']} bpm, "
+              f"seed {row['seed']}; chord-tone share {m.get('chord_tone_share', float('nan')):.2f}")
+        for key in ("midi", "wav"):
+            if key in row:
+                print(f"  {key}: {row[key]}")
+    if not (args.out or args.wav):
+        print("(use --out solo.mid and/or --wav solo.wav to keep the take)", file=sys.stderr)
+    return 0
+
+
+def _numbered(path: str, suffix: str) -> str:
+    if not suffix:
+        return path
+    stem, dot, ext = path.rpartition(".")
+    return f"{stem}{suffix}.{ext}" if dot else path + suffix
