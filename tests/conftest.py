@@ -23,6 +23,8 @@ import torch  # noqa: E402
 
 torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
 
+import studio.domains  # noqa: E402,F401  (the built-in domains, as the CLI and the window load them)
+
 
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory, monkeypatch):

@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import studio.domains  # noqa: E402,F401  (registers names, text and jazz with the engine)
 from studio.core.checkpoint import load_checkpoint  # noqa: E402
 from studio.core.evaluate import evaluate  # noqa: E402
 from studio.core.generate import generate_texts  # noqa: E402

@@ -45,6 +45,7 @@ def main(argv=None) -> int:
         argv = ["gui"] + argv
     args = build_parser().parse_args(argv)
     verb = args.verb or "gui"
+    import studio.domains  # noqa: F401  (registers the built-in domains with the engine)
     try:
         return _verb_module(verb).run(args)
     except KeyboardInterrupt:

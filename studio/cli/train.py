@@ -70,7 +70,7 @@ def run(args) -> int:
     from studio.core.checkpoint import read_metadata
     from studio.core.data import load_corpus
     from studio.core.library import find_model
-    from studio.core.trainer import KIND_DEFAULTS, TrainConfig, Trainer
+    from studio.core.trainer import TrainConfig, Trainer, kind_defaults
     from studio.paths import user_models_dir
 
     settings: dict = {}
@@ -83,11 +83,9 @@ def run(args) -> int:
         corpus_path = corpus_path or recipe["corpus"]
         out = out or recipe["out"]
     settings.update({k: getattr(args, k) for k in FLAGS if getattr(args, k) is not None})
-    if not args.resume:  # kind defaults sit under the recipe and the flags
-        base = dict(KIND_DEFAULTS.get(settings.get("kind", "text"), {}))
-        if args.recipe:
-            base = {}
-        settings = {**base, **settings}
+    settings.setdefault("kind", "text")
+    if not args.resume and not args.recipe:  # kind defaults sit under the recipe and the flags
+        settings = {**kind_defaults(settings["kind"]), **settings}
     if args.no_chords:
         settings["chords"] = False
     if args.half:
@@ -103,7 +101,7 @@ def run(args) -> int:
 
         vocab = load_checkpoint(args.resume or init_from).vocab
     corpus = load_corpus(corpus_path, config.kind, val_fraction=config.val_fraction,
-                         vocab=vocab if config.kind != "jazz" else None, chords=config.chords)
+                         vocab=vocab, chords=config.chords)
     emit = _jsonl if args.jsonl else _Terminal().handle
     if args.report:
         emit({"event": "report", **corpus.report})

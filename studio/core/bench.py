@@ -153,9 +153,9 @@ def trainer_figures(steps: int, rounds: int = 2) -> dict:
     g = torch.Generator().manual_seed(0)
     ids = torch.randint(2, VOCAB, (64 * 128 * (steps + 4),), generator=g)
     vocab = Vocab(["<end>", "<unk>"] + [chr(48 + i) for i in range(VOCAB - 2)])
-    corpus = Corpus(kind="text", vocab=vocab, report={"items": 0}, sha256="bench", name="bench",
-                    mode="stream", train_ids=ids, val_ids=ids[:64 * 129])
-    cfg = TrainConfig(kind="text", layers=2, hidden=256, embedding=64, batch_size=64, window=128,
+    corpus = Corpus(kind="bench", vocab=vocab, report={"items": 0}, sha256="bench", name="bench",
+                    mode="stream", encoding="bench", train_ids=ids, val_ids=ids[:64 * 129])
+    cfg = TrainConfig(kind="bench", layers=2, hidden=256, embedding=64, batch_size=64, window=128,
                       max_steps=steps, epochs=1, eval_every=10**9, sample_every=0, device="cpu", warmup=1)
     trainer_rates, bare_rates = [], []
     for _ in range(rounds):
@@ -177,7 +177,7 @@ def load_figures() -> dict:
         for layers, hidden in ((2, 512), (3, 512)):
             net = _net(layers, hidden)
             path = os.path.join(tmp, "m.safetensors")
-            save_checkpoint(path, net, vocab, {"domain": "text"})
+            save_checkpoint(path, net, vocab, {"domain": "bench"})
             load_checkpoint(path)
             ms = []
             for _ in range(5):

@@ -48,7 +48,7 @@ class Checkpoint:
 
     @property
     def domain(self) -> str:
-        return self.meta.get("domain", "text")
+        return self.meta.get("domain", "")
 
     @property
     def name(self) -> str:

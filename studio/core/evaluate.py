@@ -8,9 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from studio.core import batches as B
-from studio.core.data import load_corpus
-from studio.core.generate import generate_names, known_items
-from studio.core.sampler import SampleSettings
+from studio.core.domain import get_domain
 
 
 @torch.no_grad()
@@ -58,35 +56,31 @@ def nll_of_stream(model, ids: torch.Tensor, lanes: int = VAL_LANES) -> tuple[flo
     return float(nll.mean()), int(nll.numel())
 
 
-def evaluate(ck, corpus_path, samples: int = 500, choruses: int = 20, seed: int = 0,
-             temperature: float = 1.0) -> dict:
-    kind = ck.domain
-    out: dict = {"model": ck.name, "domain": kind, "corpus": str(corpus_path),
-                 "val_nll_recorded": ck.meta.get("metrics", {}).get("val_nll")}
-    if kind == "jazz":
-        from studio.music.evaluate import evaluate_jazz
-
-        out.update(evaluate_jazz(ck, corpus_path, choruses=choruses, seed=seed, temperature=temperature))
-        return out
-    corpus = load_corpus(corpus_path, kind, vocab=ck.vocab,
-                         val_fraction=ck.meta.get("train_config", {}).get("val_fraction", 0.1))
-    same = corpus.sha256 == ck.meta.get("corpus", {}).get("sha256")
-    out["same_corpus_as_training"] = same
-    if kind == "names":
+def likelihood_figures(domain, ck, corpus_path) -> tuple:
+    """(corpus, figures): NLL and perplexity of ``ck`` on the whole file and on its validation
+    split (the checkpoint's own val_fraction), read with ``ck``'s vocabulary by ``domain``.
+    Items corpora are scored item by item (end token included), streams as the trainer does."""
+    corpus = domain.load_corpus(corpus_path, vocab=ck.vocab,
+                                val_fraction=ck.meta.get("train_config", {}).get("val_fraction", 0.1))
+    out: dict = {"same_corpus_as_training": corpus.sha256 == ck.meta.get("corpus", {}).get("sha256")}
+    if corpus.mode == "items":
         every = corpus.train_sequences(0) + corpus.val_sequences()
         out["file_nll"], out["file_tokens"] = nll_of_sequences(ck.model, every)
         out["val_nll"], out["val_tokens"] = nll_of_sequences(ck.model, corpus.val_sequences())
-        train = known_items(ck) or set(corpus.train_items)
-        for t in (1.0, 0.8):
-            names = generate_names(ck, SampleSettings(temperature=t, count=samples, seed=seed, max_length=60))
-            names = [n for n in names if n]
-            out[f"novel_share_T{t}"] = round(sum(n not in train for n in names) / max(1, len(names)), 4)
-            out[f"examples_T{t}"] = names[:8]
     else:
-        whole = torch.cat([corpus.train_ids, corpus.val_ids])
+        whole = torch.cat([corpus.train_stream(0), corpus.val_ids])
         out["file_nll"], out["file_tokens"] = nll_of_stream(ck.model, whole)
         out["val_nll"], out["val_tokens"] = nll_of_stream(ck.model, corpus.val_ids)
     for k in ("file_nll", "val_nll"):
         out[k] = round(out[k], 4)
         out[k.replace("nll", "perplexity")] = round(math.exp(out[k]), 3)
+    return corpus, out
+
+
+def evaluate(ck, corpus_path, **options) -> dict:
+    """The ``eval`` verb: the model's domain measures it (options it does not use are ignored:
+    ``samples`` for names, ``choruses``/``temperature`` for jazz, ``seed``)."""
+    out: dict = {"model": ck.name, "domain": ck.domain, "corpus": str(corpus_path),
+                 "val_nll_recorded": ck.meta.get("metrics", {}).get("val_nll")}
+    out.update(get_domain(ck.domain).evaluate(ck, corpus_path, **options))
     return out

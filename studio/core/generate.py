@@ -4,24 +4,23 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from dataclasses import replace
+
+from studio.core.domain import get_domain
 from studio.core.sampler import SampleSettings, sample, sample_stream
 
 
 def _prime_ids(ckpt, prime: str) -> list[int]:
-    vocab = ckpt.vocab
-    ids = vocab.encode(prime) if prime else []
-    if ckpt.domain == "names":
-        return [vocab.end_id] + ids  # a name starts after the shared start/end token
-    return ids or [vocab.end_id]
+    # framed items (a name) start after the shared start/end token
+    return get_domain(ckpt.domain).prime_ids(ckpt.vocab, prime)
 
 
 def _end_rules(ckpt, settings: SampleSettings) -> tuple[SampleSettings, tuple]:
-    """Text streams have no end token: never emit it, never stop on it."""
-    if ckpt.domain == "text":
-        from dataclasses import replace
-
-        return replace(settings, stop_at_end=False), (ckpt.vocab.end_id,)
-    return settings, ()
+    """Unframed streams (text) have no end token: never emit it, never stop on it."""
+    domain = get_domain(ckpt.domain)
+    if domain.framed:
+        return settings, domain.banned_ids(ckpt.vocab)
+    return replace(settings, stop_at_end=False), domain.banned_ids(ckpt.vocab)
 
 
 def stream_text(ckpt, prime: str, settings: SampleSettings, device=None) -> Iterator[str]:

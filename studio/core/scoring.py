@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 import torch
 
+from studio.core.domain import get_domain
+
 
 @dataclass
 class StepScore:
@@ -31,13 +33,13 @@ class ScoreResult:
 def score_sequence(ckpt, seq, top: int = 5, device=None) -> ScoreResult:
     """Score ``seq`` (a str for char models, a token list for event models).
 
-    Names and jazz start after the end token and count the closing end token, so a name
-    that should have gone on scores lower. Text scores every character after the first.
+    Framed domains (names, jazz) start after the end token and count the closing end token,
+    so a name that should have gone on scores lower. Streams (text) score every token after
+    the first.
     """
     vocab, model = ckpt.vocab, ckpt.model
     ids = vocab.encode(seq)
-    bounded = ckpt.domain in ("names", "jazz")
-    if bounded:
+    if get_domain(ckpt.domain).framed:
         ids = [vocab.end_id] + ids + [vocab.end_id]
     if len(ids) < 2:
         raise ValueError("a sequence needs at least two characters to be scored")

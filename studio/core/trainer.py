@@ -22,15 +22,13 @@ import torch.nn.functional as F
 from studio.core import batches as B
 from studio.core.checkpoint import load_checkpoint, save_checkpoint
 from studio.core.devices import resolve_device
+from studio.core.domain import get_domain
 from studio.core.net import NetConfig, SequenceNet, detach_state
-from studio.core.sampler import SampleSettings, sample
-
-ENCODINGS = {"names": "char-v1", "text": "char-v1"}  # jazz: the corpus report names its own
 
 
 @dataclass
 class TrainConfig:
-    kind: str = "text"
+    kind: str = ""              # the corpus's domain (empty: taken from the corpus)
     cell: str = "lstm"
     layers: int = 2
     hidden: int = 256
@@ -65,15 +63,10 @@ class TrainConfig:
         return cls(**data)
 
 
-# Sensible starting points per kind; a recipe or a flag overrides each value.
-KIND_DEFAULTS = {
-    "names": dict(layers=2, hidden=128, embedding=32, dropout=0.1, batch_size=32, epochs=40,
-                  lr=3e-3, eval_every=100, patience=6),
-    "text": dict(layers=2, hidden=256, embedding=64, dropout=0.1, batch_size=32, window=128,
-                 epochs=5, eval_every=200),
-    "jazz": dict(layers=2, hidden=256, embedding=64, dropout=0.2, batch_size=32, window=256,
-                 epochs=10, eval_every=200),
-}
+def kind_defaults(kind: str) -> dict:
+    """Sensible starting points for a domain (its ``train_defaults``); a recipe or a flag
+    overrides each value."""
+    return dict(get_domain(kind).train_defaults)
 
 
 class Trainer:
@@ -82,6 +75,7 @@ class Trainer:
     def __init__(self, config: TrainConfig, corpus, out_path, resume=None, init_from=None):
         self.config = config
         self.corpus = corpus
+        config.kind = config.kind or corpus.kind
         self.out_path = Path(out_path)
         self.resume_path = resume_path_for(self.out_path)
         self.callbacks: dict[str, list] = {e: [] for e in self.EVENTS}
@@ -224,7 +218,7 @@ class Trainer:
     # -- data -----------------------------------------------------------------------------
     def _epoch_batches(self, epoch: int, skip: int = 0):
         cfg = self.config
-        if self.corpus.mode == "names":
+        if self.corpus.mode == "items":
             it = B.names_batches(self.corpus.train_sequences(epoch), cfg.batch_size,
                                  seed=cfg.seed + epoch, pad_id=self.corpus.vocab.end_id)
         else:
@@ -236,7 +230,7 @@ class Trainer:
 
     def _count_steps_per_epoch(self) -> int:
         cfg = self.config
-        if self.corpus.mode == "names":
+        if self.corpus.mode == "items":
             return max(1, -(-len(self.corpus.train_items) // cfg.batch_size))
         return B.count_stream_batches(int(self.corpus.train_stream(0).numel()), cfg.batch_size, cfg.window)
 
@@ -244,7 +238,7 @@ class Trainer:
         # one definition for the trainer and `sequence-studio eval`, so numbers match
         from studio.core.evaluate import nll_of_sequences, nll_of_stream
 
-        if self.corpus.mode == "names":
+        if self.corpus.mode == "items":
             return nll_of_sequences(self.model, self.corpus.val_sequences(), self.corpus.vocab.end_id)[0]
         return nll_of_stream(self.model, self.corpus.val_stream())[0]
 
@@ -271,21 +265,13 @@ class Trainer:
         return bool(cfg.patience) and self.bad_evals >= cfg.patience
 
     def sample_text(self) -> str:
-        vocab = self.corpus.vocab
-        if self.corpus.kind == "names":
-            rows = sample(self.model, [vocab.end_id], SampleSettings(max_length=40, count=6, seed=self.step))
-            return ", ".join(vocab.decode([t for t in r if t != vocab.end_id]) for r in rows)
-        settings = SampleSettings(temperature=0.8, max_length=240, seed=self.step, stop_at_end=False)
-        ban = (vocab.end_id,) if self.corpus.kind == "text" else ()
-        (row,) = sample(self.model, [vocab.end_id], settings, ban=ban)
-        out = vocab.decode(row)
-        return " ".join(out[:40]) if isinstance(out, list) else out
+        return get_domain(self.corpus.kind).preview(self.model, self.corpus.vocab, self.step)
 
     def _meta(self) -> dict:
         cfg = self.config
         return {
             "domain": cfg.kind, "name": cfg.name or self.out_path.stem,
-            "encoding": self.corpus.report.get("encoding") or ENCODINGS[cfg.kind], "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "encoding": self.corpus.encoding or self.corpus.report.get("encoding"), "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "train_config": asdict(cfg), "history": self.history, "corpus": self.corpus.meta(),
             "metrics": {"val_nll": round(self.best_val, 4), "steps": self.step,
                         "tokens_seen": self.tokens_seen, "train_seconds": round(self.seconds, 1),

@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     verbose = "--verbose" in argv
     log_path = setup_logging(verbose)
     install_excepthook()
+    import studio.domains  # noqa: F401  (registers the built-in domains with the engine)
     log.info("Sequence Studio %s starting (log: %s)", __version__, log_path)
 
     from PySide6.QtCore import Qt

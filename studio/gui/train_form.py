@@ -15,10 +15,10 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
                                QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from studio.core.devices import device_choices
+from studio.core.domain import domains
 from studio.gui.model_picker import entry_summary
 from studio.gui.train_process import TrainOptions
 
-KINDS = [("Names (one per line)", "names"), ("Text", "text"), ("Jazz (MIDI / WJazzD)", "jazz")]
 
 
 def _spin(low, high, value, step=1, tip="") -> QSpinBox:
@@ -60,8 +60,8 @@ class TrainForm(QWidget):
         pick.addWidget(file_button)
         pick.addWidget(folder_button)
         self.kind = QComboBox()
-        for label, key in KINDS:
-            self.kind.addItem(label, key)
+        for domain in domains():  # every registered domain, in registration order
+            self.kind.addItem(domain.label, domain.name)
         self.kind.currentIndexChanged.connect(self._kind_changed)
         corpus_box = QGroupBox("Corpus")
         corpus_form = QFormLayout(corpus_box)

@@ -1,0 +1,85 @@
+"""Jazz: solos as event tokens (``studio.music``), a thin adapter to the engine's interface.
+
+A corpus is the WJazzD folder (per-beat chords) or a folder of the user's MIDI files.
+Each epoch the training solos are transposed into new keys (``studio.music.jazz_data``)
+and joined into one stream with ``<end>`` between solos; validation solos stay in their
+own key so validation loss compares across epochs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from studio.core.data import Corpus, CorpusError, join_items
+from studio.core.domain import Domain, register
+from studio.core.vocab import Vocab
+
+
+class _EpochStreams:
+    """The training stream of an epoch, built once per epoch: counting steps, the report and
+    epoch 0 all want it, and transposing and encoding every solo takes seconds."""
+
+    def __init__(self, jazz, vocab: Vocab, val_fraction: float, first=None):
+        self.jazz, self.vocab, self.val_fraction = jazz, vocab, val_fraction
+        self.cache = first  # (epoch, ids)
+
+    def __call__(self, epoch: int):
+        if self.cache is None or self.cache[0] != epoch:
+            from studio.music.jazz_data import training_streams
+
+            train, _ = training_streams(self.jazz, epoch_seed=epoch, val_fraction=self.val_fraction)
+            self.cache = (epoch, join_items(self.vocab, train))
+        return self.cache[1]
+
+
+class JazzDomain(Domain):
+    name = "jazz"
+    label = "Jazz (MIDI / WJazzD)"
+    framed = True
+    corpus_is_folder = True
+    train_defaults = dict(layers=2, hidden=256, embedding=64, dropout=0.2, batch_size=32, window=256,
+                          epochs=10, eval_every=200)
+
+    @property
+    def encoding(self) -> str:
+        from studio.music.encoding import ENCODING
+
+        return ENCODING
+
+    def load_corpus(self, path, val_fraction: float = 0.1, vocab: Vocab | None = None,
+                    chords: bool = True, lead=None, **options) -> Corpus:
+        """``chords=False``: the chord-blind twin; ``lead``: MIDI only, the part to take as
+        the melody (see ``studio.music.midi_corpus``). ``vocab`` is ignored: the event
+        vocabulary is fixed by the encoding."""
+        from studio.music.encoding import jazz_vocab_tokens
+        from studio.music.jazz_data import load_jazz_corpus, training_streams
+
+        try:
+            jazz = load_jazz_corpus(path, chords=chords, lead=lead)
+        except (OSError, ValueError) as exc:
+            raise CorpusError(str(exc)) from exc
+        if not jazz.solos:
+            raise CorpusError(f"{Path(path).name}: no usable solos (see the per-file report)")
+        vocab = Vocab.from_tokens(jazz_vocab_tokens(), kind="event")
+        train, val = training_streams(jazz, epoch_seed=0, val_fraction=val_fraction)
+        val_ids = join_items(vocab, val)
+        report = dict(jazz.report)
+        report.update(kind="jazz", vocab_size=len(vocab), chords=jazz.chords,  # all-NC: blind
+                      train_tokens=sum(map(len, train)), val_tokens=int(val_ids.numel()))
+        streams = _EpochStreams(jazz, vocab, val_fraction, first=(0, join_items(vocab, train)))
+        return Corpus(kind=self.name, vocab=vocab, report=report, name=Path(path).name,
+                      sha256=jazz.sha256, mode="stream", encoding=report.get("encoding", self.encoding),
+                      val_ids=val_ids, epoch_stream=streams)
+
+    def evaluate(self, ckpt, corpus_path, choruses: int = 20, seed: int = 0,
+                 temperature: float = 1.0, **_options) -> dict:
+        from studio.music.evaluate import evaluate_jazz
+
+        return evaluate_jazz(ckpt, corpus_path, choruses=choruses, seed=seed, temperature=temperature)
+
+    def describe(self, ckpt, sample) -> dict:
+        """``sample`` is a ``studio.music.generate.Take``."""
+        return {**sample.describe(), "metrics": sample.metrics()}
+
+
+DOMAIN = register(JazzDomain())
