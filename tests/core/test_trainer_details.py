@@ -178,3 +178,24 @@ def test_unknown_settings_and_resume_paths():
     assert TrainConfig.from_dict({"lr": 0.5, "kind": "text"}).lr == 0.5
     assert resume_path_for(Path("a/m.safetensors")) == Path("a/m.last.safetensors")
     assert resume_path_for(Path("a/m.pt")) == Path("a/m.last.safetensors")
+
+
+def test_a_stop_evaluates_and_saves_where_it_stopped(tmp_path, names):
+    cfg = _cfg(epochs=5, eval_every=100, device="tpu")
+    trainer = Trainer(cfg, names, tmp_path / "m.safetensors")
+    events = []
+    for e in Trainer.EVENTS:
+        trainer.on(e, events.append)
+    trainer.on("step", lambda e: trainer.request_stop() if e["step"] == 3 else None)
+    result = trainer.run()
+    assert result["steps"] == 3 and [e["step"] for e in events if e["event"] == "eval"] == [3]
+    assert "unknown device 'tpu'; using CPU" in [e.get("message") for e in events]  # the device note
+    stopped = next(e for e in events if e["event"] == "stopped")
+    assert stopped == {"event": "stopped", "step": 3, "resume_path": str(tmp_path / "m.last.safetensors")}
+    resume = load_checkpoint(tmp_path / "m.last.safetensors", with_optimizer=True)
+    assert resume.meta["resume"]["step"] == 3 and resume.meta["resume"]["batch_in_epoch"] == 3
+    assert resume.optimizer_state["state"] and "torch_rng" in resume.extras
+    again = Trainer(_cfg(epochs=5, eval_every=100), names, tmp_path / "m.safetensors",
+                    resume=tmp_path / "m.last.safetensors")
+    assert (again.step, again.epoch, again.batch_in_epoch) == (3, 0, 3)
+    assert again.best_val == pytest.approx(result["best_val"]) and again.history == resume.meta["history"]

@@ -2,6 +2,8 @@
 batches, AdamW and ``clip_grad_norm_`` written out here. Gradient clipping must hold the
 norm the optimizer sees to the threshold, and the weights must end where the bare loop's do."""
 
+import math
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -25,7 +27,7 @@ def _grad_norm(params) -> float:
     return float(torch.sqrt(sum((p.grad.double() ** 2).sum() for p in params if p.grad is not None)))
 
 
-def run_trainer(corpus, cfg, out):
+def run_trainer(corpus, cfg, out, steps=STEPS):
     """Train; record the emitted (pre-clip) norms and the norm of the gradients at each
     optimizer step (after clipping)."""
     trainer = Trainer(cfg, corpus, out)
@@ -39,6 +41,8 @@ def run_trainer(corpus, cfg, out):
 
     trainer.optimizer.step = spying_step
     trainer.run()
+    if steps is not None:
+        assert trainer.step == steps
     return trainer.model, emitted, seen
 
 
@@ -81,3 +85,49 @@ def test_clipped_update_matches_a_bare_pytorch_loop(tmp_path, names_file, clip):
         assert seen == pytest.approx(pre, rel=1e-5)  # clipping off leaves gradients alone
     for (name, a), b in zip(model.state_dict().items(), bare.state_dict().values()):
         assert torch.allclose(a, b, atol=1e-6), name
+
+
+def _lr_at(cfg, step, total):
+    if step < cfg.warmup:
+        return cfg.lr * (step + 1) / cfg.warmup
+    progress = min(1.0, (step - cfg.warmup) / max(1, total - cfg.warmup))
+    return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * (1 + math.cos(math.pi * progress)) / 2)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_truncated_bptt_over_two_epochs_matches_a_bare_loop(tmp_path, text_file, cell):
+    """Text: parallel lanes, the state carried (detached) from window to window and reset at
+    each epoch, the window boundaries shifted by 37 tokens per epoch, warmup + cosine, clip."""
+    corpus = load_corpus(text_file, "text")
+    cfg = TrainConfig(kind="text", cell=cell, layers=2, hidden=16, embedding=8, dropout=0.0,
+                      batch_size=4, window=32, epochs=2, lr=1e-2, warmup=3, schedule="cosine",
+                      min_lr_ratio=0.3, clip=0.5, eval_every=10**6, sample_every=0, seed=9, device="cpu")
+    model, _, _ = run_trainer(corpus, cfg, tmp_path / "s.safetensors", steps=None)
+
+    torch.manual_seed(cfg.seed)
+    net = SequenceNet(NetConfig(cell=cell, vocab_size=len(corpus.vocab), layers=2, hidden=16, embedding=8))
+    opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.99))
+    ids = corpus.train_ids
+    lanes, length = 4, (ids.numel() - 1) // 4
+    xs = ids[: lanes * length].view(lanes, length)
+    ys = ids[1: lanes * length + 1].view(lanes, length)
+    # the schedule counts ceil((length - 1) / window) steps per epoch; a shifted epoch can
+    # have one window fewer, so the run may spill into a third epoch to reach its steps
+    total = 2 * math.ceil((length - 1) / 32)
+    windows = [(epoch, pos) for epoch in range(3) for pos in range(epoch * 37 % 32, length - 1, 32)][:total]
+    net.train()
+    state = None
+    for step, (epoch, pos) in enumerate(windows):
+        if pos == epoch * 37 % 32:
+            state = None  # a new epoch starts from a zero state
+        for group in opt.param_groups:
+            group["lr"] = _lr_at(cfg, step, total)
+        logits, state = net(xs[:, pos:pos + 32], state)
+        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), ys[:, pos:pos + 32].reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.clip)
+        opt.step()
+        state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+    for (name, a), b in zip(model.state_dict().items(), net.state_dict().values()):
+        assert torch.allclose(a, b, atol=1e-5), name
