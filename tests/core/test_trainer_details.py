@@ -170,6 +170,9 @@ def test_resume_refusals_and_notes(tmp_path, names, tmp_path_factory):
                                  resume=tmp_path / "m.last.safetensors")
     assert "the corpus changed since this run started; resuming on the new one" in [e.get("message") for e in events]
     assert [e["step"] for e in events if e["event"] == "step"] == [3, 4]
+    _, events, _, _ = _run(changed, _cfg(max_steps=6), tmp_path / "m.safetensors",
+                           resume=tmp_path / "m.last.safetensors")  # the same corpus again: no note
+    assert not any("corpus changed" in str(e.get("message")) for e in events)
 
 
 def test_unknown_settings_and_resume_paths():

@@ -71,3 +71,20 @@ def test_write_midi_makes_every_missing_folder(tmp_path):
     solo = Solo("s", [Note(0, 12, 60)], [ChordSpan(0, 48, parse_chord("C7"))])
     path = write_midi(solo, tmp_path / "a" / "b" / "c" / "take.mid")
     assert path == tmp_path / "a" / "b" / "c" / "take.mid" and mido.MidiFile(path).type == 1
+
+
+def test_solo_to_midi_passes_title_and_programs_through():
+    from studio.music.feel import EXACT
+    from studio.music.midi_out import solo_to_midi
+
+    solo = Solo("tune", [Note(0, 12, 60), Note(24, 12, 64)], [ChordSpan(0, 96, parse_chord("C7"))])
+    mid = solo_to_midi(solo, program=70, comp_program=5, bass_program=40, title="Named", feel=EXACT)
+    assert next(m.name for m in mid.tracks[0] if m.type == "track_name") == "Named"
+    programs = {m.channel: m.program for t in mid.tracks for m in t if m.type == "program_change"}
+    assert programs == {0: 70, 1: 5, 2: 40}
+
+
+def test_the_performances_resolution_is_the_files():
+    perf, score = hand_built()
+    perf.ppq = 960
+    assert performance_to_midi(perf, score).ticks_per_beat == 960
