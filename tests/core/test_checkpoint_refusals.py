@@ -192,3 +192,14 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temp(tmp_path, monkeypatc
         save_checkpoint(path, _model(), VOCAB, {"name": "new"})
     assert read_metadata(path)["name"] == "old"
     assert os.listdir(tmp_path) == ["m.safetensors"]
+
+
+def test_optimizer_state_keeps_plain_values(tmp_path):
+    """Optimizers may keep plain numbers in their state (older AdamW kept ``step`` as an int)."""
+    model = _model()
+    state = {"state": {0: {"step": 3, "exp_avg": torch.ones(2)}},
+             "param_groups": [{"lr": 0.1, "params": [0]}]}
+    path = save_checkpoint(tmp_path / "o.safetensors", model, VOCAB, {}, optimizer_state=state)
+    loaded = load_checkpoint(path, with_optimizer=True).optimizer_state
+    assert loaded["state"][0]["step"] == 3 and torch.equal(loaded["state"][0]["exp_avg"], torch.ones(2))
+    assert loaded["param_groups"] == [{"lr": 0.1, "params": [0]}]

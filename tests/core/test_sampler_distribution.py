@@ -151,3 +151,13 @@ def test_token_class_temperatures(count, length):
     # the same draws against plain T = 1.3 (class temperatures ignored) fail by far
     z_plain, _, _ = frequency_check(net, settings, reference=lambda logits: reference_probs(logits, 1.3))
     assert z_plain.abs().max() > 1.5 * BOUND
+
+
+def test_a_token_class_without_tokens_leaves_the_others_alone():
+    """Classes 0 and 2 hold the tokens, class 1 none: class 2 still gets its temperature."""
+    net = _spread_net(seed=4)
+    classes = (0,) * 6 + (2,) * 6
+    settings = SampleSettings(temperature=1.0, token_classes=classes, class_temperatures=(0.7, 1.0, 1.6),
+                              max_length=400, count=4, seed=12, stop_at_end=False)
+    z, observed, expected = frequency_check(net, settings)
+    assert z.abs().max() <= BOUND, (observed.tolist(), expected.tolist())

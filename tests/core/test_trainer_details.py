@@ -136,7 +136,12 @@ def test_patience_stops_early_and_says_so(tmp_path, names):
 def test_samples_at_evaluation(tmp_path, names, text_file):
     _, events, _, _ = _run(names, _cfg(max_steps=2, eval_every=2), tmp_path / "n.safetensors")
     (sample,) = [e for e in events if e["event"] == "sample"]
-    assert sample["step"] == 2 and len(sample["text"].split(", ")) == 6
+    assert sample["step"] == 2
+    drawn = sample["text"].split(", ")
+    assert len(drawn) == 6 and all(set(n) <= set(names.vocab.tokens[2:]) for n in drawn)
+    assert any(drawn) and not all(len(n) == 40 for n in drawn)  # names end by themselves
+    _, again, _, _ = _run(names, _cfg(max_steps=2, eval_every=2), tmp_path / "n2.safetensors")
+    assert [e for e in again if e["event"] == "sample"] == [sample]  # seeded by the step
     text = load_corpus(text_file, "text")
     cfg = _cfg(kind="text", max_steps=2, eval_every=2, window=16, batch_size=4)
     _, events, _, _ = _run(text, cfg, tmp_path / "t.safetensors")

@@ -106,3 +106,10 @@ def test_the_module_table_claims_nothing_untested():
 def test_every_quality_prefix_and_rewrite_is_covered():
     """A spelling in SPELLINGS exercises each quality the parser can return."""
     assert {q for _, q in SPELLINGS.values()} == set(chords.QUALITIES)
+
+
+@pytest.mark.parametrize("token", ["CHORD_H_dom7", "CHORD_C_dominant", "PITCH_60", "CHORD"])
+def test_bad_chord_tokens_are_named(token):
+    with pytest.raises(ValueError) as err:
+        chords.chord_from_token(token)
+    assert str(err.value) == f"not a chord token: {token!r}"
