@@ -82,7 +82,8 @@ def test_step_counts_and_step_events(tmp_path, names):
     assert [e["event"] for e in events][:2] == ["report", "info"] and events[-1]["event"] == "done"
     assert "stopped" not in [e["event"] for e in events]
     info = [e["message"] for e in events if e["event"] == "info"]
-    assert info[-1] == f"GRU 1x16, {trainer.model.num_parameters():,} parameters, on cpu, {2 * per_epoch} steps"
+    assert info == [f"GRU 1x16, {trainer.model.num_parameters():,} parameters, on cpu, {2 * per_epoch} steps"]
+    assert events[0] == {"event": "report", **names.report}
     tokens = sum(len(s) - 1 for s in names.train_sequences(0)) * 2
     assert trainer.tokens_seen == tokens
     assert result == {"best_val": min(e["val_loss"] for e in evals), "path": str(tmp_path / "m.safetensors"),
@@ -93,7 +94,7 @@ def test_step_counts_and_step_events(tmp_path, names):
 
 
 def test_checkpoint_events_and_metadata(tmp_path, names):
-    cfg = _cfg(epochs=3, eval_every=3, name="", half_weights=True)
+    cfg = _cfg(epochs=3, eval_every=3, name="", half_weights=True, dropout=0.3, layers=2)
     out = tmp_path / "best.safetensors"
     trainer, events, _, result = _run(names, cfg, out)
     evals = [e for e in events if e["event"] == "eval"]
@@ -101,6 +102,7 @@ def test_checkpoint_events_and_metadata(tmp_path, names):
     improving = [e["step"] for i, e in enumerate(evals) if e["val_loss"] < min([math.inf] + [x["val_loss"] for x in evals[:i]])]
     assert [e["step"] for e in saved] == improving and all(e["best"] and e["path"] == str(out) for e in saved)
     ck = load_checkpoint(out)
+    assert ck.model.config.dropout == 0.3 and trainer.model.rnn.dropout == 0.3
     meta = ck.meta
     assert meta["domain"] == "names" and meta["name"] == "best" and meta["encoding"] == "char-v1"
     assert meta["train_config"] == asdict(cfg)
