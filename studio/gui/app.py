@@ -85,8 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName(gui_settings.APPLICATION)
     app.setApplicationVersion(__version__)
 
-    from studio.gui.main_window import MainWindow
+    from studio.gui.main_window import MainWindow, app_icon
 
+    app.setWindowIcon(app_icon())
+    app.setDesktopFileName("sequence-studio")  # Wayland/X11 match the window to its .desktop entry
     window = MainWindow(log_path=log_path)
     window.show()
     code = app.exec()

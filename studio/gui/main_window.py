@@ -1,4 +1,5 @@
-"""The main window: four tabs, menus and shortcuts, remembered geometry, About box."""
+"""The main window: four tabs, menus and shortcuts (``main_menus``), remembered geometry,
+About and Preferences, files dropped on it (``drops``)."""
 
 from __future__ import annotations
 
@@ -6,19 +7,30 @@ import logging
 import platform
 import sys
 
+from pathlib import Path
+
 from PySide6.QtCore import QSize, Qt, QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QTabWidget
 
 from studio import __version__
-from studio.gui import workers
+from studio.gui import drops, preferences, workers
 from studio.gui.errors import show_error
+from studio.gui.main_menus import build_menus
 from studio.gui.settings import Group
 from studio.gui.workers import run_task
 
 log = logging.getLogger(__name__)
 
 SETTINGS_VERSION = 1
+
+
+def app_icon():
+    from PySide6.QtGui import QIcon
+
+    from studio.paths import assets_dir
+
+    return QIcon(str(assets_dir() / "icon.svg"))
 
 
 class MainWindow(QMainWindow):
@@ -33,6 +45,7 @@ class MainWindow(QMainWindow):
         self.log_path = log_path
         self.device_in_use = "not used yet"
         self.setWindowTitle("Sequence Studio")
+        self.setWindowIcon(app_icon())
         self.generate_tab = GenerateTab()
         self.train_tab = TrainTab()
         self.models_tab = ModelsTab()
@@ -50,57 +63,17 @@ class MainWindow(QMainWindow):
         self.score_tab.device_in_use.connect(self._device_used)
         self.models_tab.library_changed.connect(self.refresh_models)
         self.train_tab.library_changed.connect(self.refresh_models)
-        self.models_tab.use_model.connect(self._use_model)
-        self._build_menus()
+        self.train_tab.model_saved.connect(self._select_trained)
+        self._select_after_refresh: str | None = None
+        self.models_tab.use_model.connect(self.use_model)
+        build_menus(self)
+        self.setAcceptDrops(True)
         # Fits a 1280x800 laptop screen with room for the panel/dock.
         self.resize(1240, 740)
         self.setMinimumSize(QSize(900, 600))
         if restore:
             self.restore_settings()
         self.refresh_models()
-
-    # -- menus -----------------------------------------------------------------
-    def _action(self, menu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
-            action.setShortcuts([QKeySequence(s) for s in shortcuts])
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        if tip:
-            action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        return action
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self.export_action = self._action(file_menu, "&Export take…", self.export_current,
-                                          QKeySequence.StandardKey.Save,
-                                          "Export the shown take (MIDI for jazz, text otherwise)")
-        self._action(file_menu, "&Import model…", self._import_model, "Ctrl+I",
-                     "Add a checkpoint file to your library")
-        file_menu.addSeparator()
-        self._action(file_menu, "Open &log folder", self._open_log_folder)
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
-
-        run_menu = bar.addMenu("&Run")
-        self.run_action = self._action(run_menu, "&Generate / Score / Start", self.run_primary,
-                                       ["Ctrl+Return", "Ctrl+Enter"],
-                                       "Generate a take (Score tab: score; Train tab: start)")
-        self.stop_action = self._action(run_menu, "&Stop", self.stop_current, "Esc",
-                                        "Stop sampling or training")
-        self._action(run_menu, "&Reload models", self.refresh_models, "F5")
-
-        view_menu = bar.addMenu("&View")
-        for index, name in enumerate(["Generate", "Train", "Models", "Score"]):
-            self._action(view_menu, name, lambda _=False, i=index: self.tabs.setCurrentIndex(i),
-                         f"Ctrl+{index + 1}")
-
-        help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "&About Sequence Studio", self.show_about)
-        self._action(help_menu, "About &Qt", QApplication.aboutQt)
 
     # -- actions ---------------------------------------------------------------
     def run_primary(self) -> None:
@@ -129,22 +102,78 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentWidget(self.generate_tab)
             self.generate_tab.export()
 
-    def _import_model(self) -> None:
+    def import_model(self) -> None:
         self.tabs.setCurrentWidget(self.models_tab)
         self.models_tab.import_dialog()
 
-    def _open_log_folder(self) -> None:
+    def open_log_folder(self) -> None:
         if self.log_path:
-            from pathlib import Path
-
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(self.log_path).parent)))
+
+    def open_corpus(self, path: str) -> bool:
+        """A corpus for the Train tab (File > Open Recent, a drop); refused while a run
+        is active or paused (its form is locked)."""
+        self.tabs.setCurrentWidget(self.train_tab)
+        if not self.train_tab.form.isEnabled():
+            self.statusBar().showMessage("A training run is active or paused: stop it first to "
+                                         "train on another corpus.", 8000)
+            return False
+        self.train_tab.form.set_corpus(path)
+        return True
+
+    def copy_take(self) -> None:
+        text = self.generate_tab.take_text()
+        if text:
+            QApplication.clipboard().setText(text)
+            self.statusBar().showMessage("Take copied.", 3000)
+        else:
+            self.statusBar().showMessage("No take to copy yet.", 3000)
+
+    def show_preferences(self):
+        dialog = preferences.PreferencesDialog(preferences.load(), self)
+
+        def accepted():
+            prefs = dialog.result_preferences()
+            preferences.save(prefs)
+            for picker in (self.generate_tab.picker, self.score_tab.picker):
+                picker.select(device=prefs.device)
+            self.statusBar().showMessage("Preferences saved.", 3000)
+
+        dialog.accepted.connect(accepted)
+        dialog.open()
+        return dialog
+
+    # -- drag and drop -----------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if drops.accepts(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event) -> None:
+        if drops.accepts(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        used = False
+        for path in drops.local_paths(event.mimeData()):
+            kind = drops.classify(path)
+            if kind == "model":
+                self.tabs.setCurrentWidget(self.models_tab)
+                self.models_tab.import_file(path)
+                used = True
+            elif kind == "corpus" and not used:  # one corpus at a time
+                used = self.open_corpus(path)
+            elif kind is None:
+                self.statusBar().showMessage(f"{Path(path).name}: not a model (.safetensors) "
+                                             "or a corpus (text, MIDI, a folder)", 8000)
+        if used:
+            event.acceptProposedAction()
 
     def _device_used(self, device: str) -> None:
         self.device_in_use = device
         self.statusBar().showMessage(f"Device: {device}", 5000)
 
-    def _use_model(self, path: str) -> None:
-        """Models tab 'Generate with this model'."""
+    def use_model(self, path: str) -> None:
+        """Models tab 'Generate with this model', File > Open Recent."""
         self.generate_tab.picker.select(path=path)
         self.tabs.setCurrentWidget(self.generate_tab)
 
@@ -184,8 +213,16 @@ class MainWindow(QMainWindow):
             self.score_tab.set_models(entries)
             self.models_tab.set_models(entries)
             self.train_tab.set_models(entries)
+            if self._select_after_refresh:
+                path, self._select_after_refresh = self._select_after_refresh, None
+                self.generate_tab.picker.select(path=path)
 
         run_task(list_models, done, owner=self)
+
+    def _select_trained(self, path: str) -> None:
+        """A finished run's model is the one to try next: Generate selects it once the
+        library refresh (asked for by the same run, just before) lists it."""
+        self._select_after_refresh = path
 
     # -- settings --------------------------------------------------------------
     def restore_settings(self) -> None:

@@ -6,6 +6,7 @@ process that runs them.
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from pathlib import Path
@@ -15,10 +16,13 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
                                QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from studio.core.devices import device_choices
-from studio.core.domain import domains
+from studio.core.domain import DomainError, domains
+from studio.core.trainer import kind_defaults
+from studio.gui import recent
 from studio.gui.model_picker import entry_summary
 from studio.gui.train_process import TrainOptions
 
+EVALS_PER_RUN = 20  # "auto" evaluation interval: about this many points on the curve
 
 
 def _spin(low, high, value, step=1, tip="") -> QSpinBox:
@@ -102,8 +106,9 @@ class TrainForm(QWidget):
         self.max_steps.setSpecialValueText("no limit")
         self.clip = _dspin(0.0, 100.0, 1.0, 0.25, 2, "Gradient-norm clipping (0 = off)")
         self.clip.setSpecialValueText("off")
-        self.eval_every = _spin(0, 1_000_000, 0, 50, "Validate (and checkpoint) every N steps")
-        self.eval_every.setSpecialValueText("default")
+        self.eval_every = _spin(0, 1_000_000, 0, 50, "Validate (and checkpoint) every N steps "
+                                "(auto: about 20 times per run)")
+        self.eval_every.setSpecialValueText("auto")
         self.patience = _spin(0, 1000, 0, tip="Early stop after N evaluations without improvement")
         self.patience.setSpecialValueText("off")
         self.seed = _spin(0, 2**31 - 1, 1337, tip="Random seed of the run")
@@ -143,17 +148,21 @@ class TrainForm(QWidget):
 
     # -- corpus ----------------------------------------------------------------
     def _pick_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Corpus file", self.corpus.text() or str(Path.home()),
+        path, _ = QFileDialog.getOpenFileName(self, "Corpus file", recent.folder("corpus"),
                                               "Text or MIDI (*.txt *.mid *.midi *.csv);;All files (*)")
         if path:
             self.set_corpus(path)
 
     def _pick_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Corpus folder", self.corpus.text() or str(Path.home()))
+        path = QFileDialog.getExistingDirectory(self, "Corpus folder", recent.folder("corpus"))
         if path:
             self.set_corpus(path)
 
     def set_corpus(self, path: str, kind: str | None = None) -> None:
+        """Use ``path`` as the corpus (a dialog, a drop, File > Open Recent)."""
+        if Path(path).exists():
+            recent.remember_folder("corpus", str(Path(path).parent))
+            recent.add_file("corpus", path)
         self.corpus.setText(path)
         if kind is None:
             kind = guess_kind(path)
@@ -250,3 +259,29 @@ def guess_kind(path: str) -> str:
     if lines and max(len(line) for line in lines) <= 30 and not re.search(r"[.,;:!?]", head):
         return "names"
     return "text"
+
+
+def estimated_steps(options: TrainOptions, report: dict | None) -> int:
+    """The run's length in steps as the trainer will count it (0: unknown)."""
+    report = report or {}
+    if options.kind == "names" and report.get("train_items"):
+        per_epoch = math.ceil(report["train_items"] / options.batch_size)
+    elif report.get("train_tokens"):
+        per_epoch = max(1, report["train_tokens"] // (options.batch_size * options.window))
+    else:
+        per_epoch = 0
+    total = options.max_steps or 0
+    if per_epoch:
+        total = min(total, per_epoch * options.epochs) if total else per_epoch * options.epochs
+    return total
+
+
+def auto_eval_every(options: TrainOptions, report: dict | None) -> int:
+    """An evaluation interval giving about ``EVALS_PER_RUN`` validation points, at most the
+    kind's own default (a short run must not end with two points and a straight line)."""
+    try:
+        default = kind_defaults(options.kind).get("eval_every", 200)
+    except DomainError:
+        default = 200
+    total = estimated_steps(options, report)
+    return max(1, min(default, total // EVALS_PER_RUN)) if total else default

@@ -1,21 +1,77 @@
 """Live training curves (pyqtgraph): loss (train + validation) and gradient norm.
 
 Curves are created once per run and fed with ``setData`` from the Train tab's
-redraw timer (pyqtgraph's PanningPlot pattern), never per event. Earlier runs stay
-on the plot with their legend label, so two runs on one corpus can be compared
-("LSTM clip 1.0" against "RNN no clip").
+redraw timer (pyqtgraph's PanningPlot pattern), never per event. A curve never holds
+more than ``MAX_POINTS`` points: when it would, neighbouring points merge (the mean
+for the loss, the peak for the gradient norm, so an explosion stays visible), so a
+redraw costs the same at step 100 and at step 100,000. Earlier runs stay on the plot
+with their legend label, so two runs on one corpus can be compared ("LSTM clip 1.0"
+against "RNN no clip").
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
 # Distinct, colour-blind-friendly hues (Okabe-Ito); run i gets COLOURS[i % len].
 COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+MAX_POINTS = 800    # per curve; more points than pixels only cost redraw time
+
+
+class Series:
+    """A curve's points, merged pairwise whenever there would be more than ``limit``.
+
+    Each point stands for a bucket of ``bucket`` consecutive raw values (the last one
+    may be partly filled): x is the bucket's last step, y its mean (``peak=False``) or
+    its largest finite value (``peak=True``). Adding is O(1) amortised.
+    """
+
+    def __init__(self, peak: bool = False, limit: int = MAX_POINTS):
+        self.peak = peak
+        self.limit = limit
+        self.bucket = 1
+        self.x: list[float] = []
+        self.y: list[float] = []
+        self.n: list[int] = []       # raw values in each point
+        self.count = 0               # raw values added
+
+    def add(self, x: float, y: float) -> None:
+        self.count += 1
+        if self.n and self.n[-1] < self.bucket:
+            self.x[-1] = x
+            self.y[-1] = self._merge(self.y[-1], self.n[-1], y, 1)
+            self.n[-1] += 1
+            return
+        self.x.append(x)
+        self.y.append(y)
+        self.n.append(1)
+        if len(self.x) > self.limit:
+            self._halve()
+
+    def _merge(self, a: float, na: int, b: float, nb: int) -> float:
+        if self.peak:
+            finite = [v for v in (a, b) if math.isfinite(v)]
+            return max(finite) if finite else math.nan
+        return (a * na + b * nb) / (na + nb)
+
+    def _halve(self) -> None:
+        x, y, n = [], [], []
+        for i in range(0, len(self.x) - 1, 2):
+            x.append(self.x[i + 1])
+            y.append(self._merge(self.y[i], self.n[i], self.y[i + 1], self.n[i + 1]))
+            n.append(self.n[i] + self.n[i + 1])
+        if len(self.x) % 2:  # an odd last point (possibly partly filled) stays as it is
+            x.append(self.x[-1])
+            y.append(self.y[-1])
+            n.append(self.n[-1])
+        self.x, self.y, self.n = x, y, n
+        self.bucket *= 2
 
 
 @dataclass
@@ -24,13 +80,18 @@ class RunCurves:
 
     label: str
     colour: str
-    steps: list[float] = field(default_factory=list)
-    loss: list[float] = field(default_factory=list)
-    grad: list[float] = field(default_factory=list)
+    loss: Series = field(default_factory=Series)
+    grad: Series = field(default_factory=lambda: Series(peak=True))
     val_steps: list[float] = field(default_factory=list)
     val: list[float] = field(default_factory=list)
+    last_step: float | None = None
     items: dict = field(default_factory=dict)
-    dirty: bool = False
+    dirty: set = field(default_factory=set)     # plots with new data: "loss", "grad"
+
+    @property
+    def step_count(self) -> int:
+        """Step events received (every one counts, however the curve merged them)."""
+        return self.loss.count
 
 
 class TrainPlots(QWidget):
@@ -42,6 +103,7 @@ class TrainPlots(QWidget):
         self.loss_plot.setLabel("bottom", "step")
         self.loss_plot.showGrid(x=True, y=True, alpha=0.2)
         self.legend = self.loss_plot.addLegend(offset=(-10, 10), labelTextColor="#222")
+        self.legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.grad_plot = pg.PlotWidget(background="w")
         self.grad_plot.setTitle("Gradient norm (before clipping)", color="#333", size="10pt")
         self.grad_plot.setLabel("bottom", "step")
@@ -49,13 +111,23 @@ class TrainPlots(QWidget):
         self.grad_plot.setXLink(self.loss_plot)
         for plot in (self.loss_plot, self.grad_plot):
             plot.setMinimumHeight(120)
-            plot.getPlotItem().setDownsampling(auto=True, mode="peak")
-            plot.getPlotItem().setClipToView(True)
+            # Axes, titles and the legend keep a pixmap of themselves: a new curve point
+            # repaints the plot, and replaying the tick text each time was most of it.
+            item = plot.getPlotItem()
+            for part in [item.getAxis(n) for n in ("left", "bottom")] + [item.titleLabel]:
+                part.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.loss_plot, 3)
         layout.addWidget(self.grad_plot, 2)
         self.runs: list[RunCurves] = []
+        self._turn = "grad"
+        self._x_max = 0
+        self._user_y: set[str] = set()   # plots whose value axis the user zoomed or panned
+        self._fitting = False
+        for key, plot in (("loss", self.loss_plot), ("grad", self.grad_plot)):
+            plot.getPlotItem().getViewBox().sigRangeChangedManually.connect(
+                lambda *_a, k=key: self._user_moved(k))
 
     @property
     def current(self) -> RunCurves | None:
@@ -65,19 +137,21 @@ class TrainPlots(QWidget):
         """Begin a new set of curves; earlier runs stay (thinner) unless told otherwise."""
         if not keep_previous:
             self.clear()
-        for old in self.runs:
+        for old in self.runs:  # earlier runs fade, so the live one stands out
             for key, item in old.items.items():
-                pen = item.opts["pen"]
-                item.setPen(pg.mkPen(pen.color(), width=1,
+                colour = QColor(item.opts["pen"].color())
+                colour.setAlpha(110)
+                item.setPen(pg.mkPen(colour, width=1,
                                      style=Qt.PenStyle.DashLine if key == "val" else Qt.PenStyle.SolidLine))
         labels = [r.label for r in self.runs]
         if label in labels:  # "LSTM clip 1.0 (2)": legends must tell runs apart
             label = f"{label} ({labels.count(label) + 1})"
         colour = COLOURS[len(self.runs) % len(COLOURS)]
         run = RunCurves(label, colour)
-        pen = pg.mkPen(colour, width=2)
-        run.items["loss"] = self.loss_plot.plot([], [], pen=pg.mkPen(colour, width=1.5),
-                                                name=f"{label} train")
+        # Noisy per-step curves use 1-pixel pens: antialiased wider pens cost Qt's raster
+        # engine ~200 ms for 1000 points (measured), a frozen window at every redraw.
+        pen = pg.mkPen(colour, width=1)
+        run.items["loss"] = self.loss_plot.plot([], [], pen=pen, name=f"{label} train")
         run.items["val"] = self.loss_plot.plot(
             [], [], pen=pg.mkPen(colour, width=2.5, style=Qt.PenStyle.DashLine),
             symbol="o", symbolSize=5, symbolBrush=colour, symbolPen=None, name=f"{label} val")
@@ -92,31 +166,85 @@ class TrainPlots(QWidget):
     def add_step(self, step: float, loss: float | None, grad: float | None) -> None:
         run = self.continue_run()
         if loss is not None:
-            run.steps.append(step)
-            run.loss.append(loss)
-            run.grad.append(grad if grad is not None else float("nan"))
-            run.dirty = True
+            run.loss.add(step, loss)
+            run.grad.add(step, grad if grad is not None else math.nan)
+            run.last_step = step
+            run.dirty |= {"loss", "grad"}
 
     def add_eval(self, step: float, val_loss: float | None) -> None:
         run = self.continue_run()
         if val_loss is not None:
             run.val_steps.append(step)
             run.val.append(val_loss)
-            run.dirty = True
+            run.dirty.add("loss")
 
-    def redraw(self) -> None:
-        """Push changed data into the curves (called by the tab's timer)."""
+    def redraw(self, plots=("loss", "grad")) -> None:
+        """Push changed data into the curves of ``plots`` (the tab's timer)."""
         for run in self.runs:
-            if not run.dirty:
-                continue
-            run.items["loss"].setData(run.steps, run.loss)
-            run.items["grad"].setData(run.steps, run.grad, connect="finite")
-            run.items["val"].setData(run.val_steps, run.val)
-            run.dirty = False
+            for plot in plots:
+                if plot not in run.dirty:
+                    continue
+                if plot == "loss":
+                    run.items["loss"].setData(run.loss.x, run.loss.y)
+                    run.items["val"].setData(run.val_steps, run.val)
+                else:
+                    run.items["grad"].setData(run.grad.x, run.grad.y, connect="finite")
+                run.dirty.discard(plot)
+        for plot in plots:
+            self._fit_y(plot)
+
+    def _fit_y(self, plot: str) -> None:
+        """Keep the value axis still unless the curves need it to move: it widens at once
+        when a value falls outside it and narrows when the values use under a third of
+        it. (pyqtgraph's auto-range rescales at every new minimum, and every rescale
+        repaints the axis text.) A user's zoom or pan is left alone until the plot's
+        "A" (auto-range) button is pressed."""
+        view = (self.loss_plot if plot == "loss" else self.grad_plot).getPlotItem().getViewBox()
+        if view.autoRangeEnabled()[1]:  # the start, or the user asked for auto-range again
+            view.disableAutoRange(axis=view.YAxis)
+            self._user_y.discard(plot)
+        if plot in self._user_y:
+            return
+        values = []
+        for run in self.runs:
+            values += run.loss.y + run.val if plot == "loss" else run.grad.y
+        finite = [v for v in values if math.isfinite(v)]
+        if not finite:
+            return
+        low, high = min(finite), max(finite)
+        span = max(high - low, 1e-6)
+        shown_low, shown_high = view.viewRange()[1]
+        if low < shown_low or high > shown_high or shown_high - shown_low > 3 * span:
+            self._fitting = True
+            view.setYRange(low - 0.1 * span, high + 0.1 * span, padding=0)
+            self._fitting = False
+
+    def _user_moved(self, plot: str) -> None:
+        if not self._fitting:
+            self._user_y.add(plot)
+
+    def redraw_next(self) -> None:
+        """Redraw one of the two plots, the other one next time: a frame never pays for
+        both repaints (each is several ms of axis text and curve strokes)."""
+        self._turn = "grad" if self._turn == "loss" else "loss"
+        if not any(self._turn in run.dirty for run in self.runs):
+            self._turn = "grad" if self._turn == "loss" else "loss"
+        self.redraw((self._turn,))
+
+    def set_total_steps(self, total: int) -> None:
+        """Fix the step axis to the run's length (the widest of the runs shown).
+
+        The curves then grow across a still axis: no re-scaled tick labels each frame
+        (axis text is most of a plot's repaint), and the run's progress is visible."""
+        if total <= 0 or total <= self._x_max:
+            return
+        self._x_max = total
+        view = self.loss_plot.getPlotItem().getViewBox()
+        view.setXRange(0, total, padding=0.02)  # x-linked: the grad plot follows
 
     def point_count(self) -> int:
         run = self.current
-        return len(run.steps) if run else 0
+        return run.step_count if run else 0
 
     def clear(self) -> None:
         for run in self.runs:
@@ -124,3 +252,5 @@ class TrainPlots(QWidget):
                 (self.grad_plot if key == "grad" else self.loss_plot).removeItem(item)
         self.runs.clear()
         self.legend.clear()
+        self._x_max = 0
+        self.loss_plot.getPlotItem().getViewBox().enableAutoRange(x=True)

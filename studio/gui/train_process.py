@@ -26,7 +26,9 @@ STOP_GRACE_S = 30
 
 
 # 0 means "the trainer's default" for these (the kind's defaults): the flag is left out.
-DEFAULT_WHEN_ZERO = ("max_steps", "eval_every", "patience")
+# (Patience 0 is "off" in the form, so it is sent: the names default of 6 would
+# otherwise stop a run the form says never stops early.)
+DEFAULT_WHEN_ZERO = ("max_steps", "eval_every")
 
 
 @dataclass
@@ -53,7 +55,7 @@ class TrainOptions:
     resume: str = ""
     seed: int | None = None
     eval_every: int = 0         # 0 = the trainer's default
-    patience: int = 0           # 0 = the trainer's default
+    patience: int = 0           # 0 = off (no early stop)
     name: str = ""
     extra: list[str] = field(default_factory=list)
 
@@ -75,11 +77,16 @@ class TrainOptions:
         return f"{self.cell.upper()} {self.layers}x{self.hidden} {clip}"
 
 
+def add_train_parser(subparsers) -> None:
+    """The CLI's own ``train`` sub-parser (the one place the window imports the CLI)."""
+    from studio.cli.train import add_parser
+
+    add_parser(subparsers)
+
+
 @lru_cache(maxsize=1)
 def train_flags() -> dict[str, str]:
     """dest -> flag (``batch_size`` -> ``--batch``) from ``sequence-studio train``'s parser."""
-    from studio.cli.train import add_parser as add_train_parser
-
     sub = argparse.ArgumentParser(add_help=False).add_subparsers()
     add_train_parser(sub)
     return {action.dest: action.option_strings[0]
@@ -202,9 +209,16 @@ class TrainProcess(QObject):
 
 
 def _child_environment() -> QProcessEnvironment:
+    from studio.gui import preferences
+
     env = QProcessEnvironment.systemEnvironment()
     env.insert("PYTHONUNBUFFERED", "1")  # one JSON line reaches us as soon as it is printed
     env.insert("PYTHONIOENCODING", "utf-8")
+    # torch's intra-op threads (Preferences; auto = all cores but one, so the window
+    # keeps a core while the trainer runs)
+    threads = str(preferences.load().train_threads())
+    env.insert("OMP_NUM_THREADS", threads)
+    env.insert("MKL_NUM_THREADS", threads)
     # Run from a source checkout too: make this very ``studio`` package importable.
     root = str(Path(__file__).resolve().parents[2])
     old = env.value("PYTHONPATH", "")
