@@ -72,17 +72,38 @@ def _safe_stem(name: str) -> str:
     return stem[:80]
 
 
-def import_model(src) -> ModelEntry:
-    """Copy a checkpoint into the user library after loading it fully (never unpickles)."""
+def unique_name(name: str, models: list[ModelEntry] | None = None) -> str:
+    """``name``, or ``name-2``, ``name-3``... when a library model (shipped or the user's)
+    already shows that name: two models must never look the same in a list."""
+    taken = {m.name for m in (list_models() if models is None else models)}
+    candidate, n = name, 2
+    while candidate in taken:
+        candidate = f"{name}-{n}"
+        n += 1
+    return candidate
+
+
+def import_model(src, name: str | None = None) -> ModelEntry:
+    """Copy a checkpoint into the user library after loading it fully (never unpickles).
+
+    It is listed as ``name`` (default: its own name), made unique first: an imported
+    copy of a shipped model becomes e.g. ``dinos-gru-2``, never a second ``dinos-gru``.
+    """
     src = Path(src)
     ck = load_checkpoint(src)  # raises CheckpointError with the reason; nothing is copied
-    dest = user_models_dir() / (_safe_stem(src.stem) + SUFFIX)
+    name = unique_name((name or "").strip() or ck.meta.get("name") or src.stem)
+    dest = user_models_dir() / (_safe_stem(name) + SUFFIX)
     n = 2
     while dest.exists():
-        dest = user_models_dir() / f"{_safe_stem(src.stem)}-{n}{SUFFIX}"
+        dest = user_models_dir() / f"{_safe_stem(name)}-{n}{SUFFIX}"
         n += 1
-    shutil.copyfile(src, dest)
-    return ModelEntry(dest, ck.meta.get("name") or dest.stem, False, read_metadata(dest))
+    if name == ck.meta.get("name"):
+        shutil.copyfile(src, dest)  # byte for byte
+    else:
+        ck.meta["name"] = name
+        save_checkpoint(dest, ck.model, ck.vocab, ck.meta,
+                        half=bool(ck.meta.get("train_config", {}).get("half_weights")))
+    return ModelEntry(dest, name, False, read_metadata(dest))
 
 
 def export_model(entry: ModelEntry, dest) -> Path:

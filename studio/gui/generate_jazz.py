@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QFileDialog, 
                                QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSpinBox,
                                QVBoxLayout, QWidget)
 
+from studio.gui import recent
 from studio.gui.errors import show_error
 from studio.gui.jazz_audio import (AudioTransport, write_leadsheet_file, write_midi_file,
                                    write_wav_file)
@@ -124,19 +125,29 @@ class JazzPanel(QWidget):
         self._check_timer.timeout.connect(self._chart_edited)
         self.chart.textChanged.connect(self._check_timer.start)
 
+        # Rows short enough for a 1000x700 window: chart and tempo; the chart; the band.
         top = QFormLayout()
         top.setContentsMargins(0, 0, 0, 0)
         preset_row = QHBoxLayout()
         preset_row.addWidget(self.preset, 1)
-        preset_row.addWidget(QLabel("Tempo"))
+        tempo_label = QLabel("Temp&o")
+        tempo_label.setBuddy(self.tempo)
+        preset_row.addWidget(tempo_label)
         preset_row.addWidget(self.tempo)
-        preset_row.addWidget(QLabel("Instrument"))
-        preset_row.addWidget(self.instrument)
         chart_label = QLabel("C&hart")
         chart_label.setBuddy(self.preset)
         top.addRow(chart_label, preset_row)
         top.addRow("", self.chart)
         top.addRow("", self.chart_status)
+        band_row = QHBoxLayout()
+        band_row.addWidget(self.instrument)
+        for w in (self.comping, self.bass, self.scale_mask):
+            band_row.addWidget(w)
+        band_row.addStretch(1)
+        band_label = QLabel("&Band")
+        band_label.setBuddy(self.instrument)
+        self.instrument.setToolTip("The solo's instrument (General MIDI program)")
+        top.addRow(band_label, band_row)
 
         self.roll = PianoRoll()
         self.audio = AudioTransport(self)
@@ -170,8 +181,6 @@ class JazzPanel(QWidget):
                   self.xml_button, self.drag, self.live_button):
             transport.addWidget(w)
         transport.addStretch(1)
-        for w in (self.comping, self.bass, self.scale_mask):
-            transport.addWidget(w)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -192,7 +201,18 @@ class JazzPanel(QWidget):
     # -- chart -----------------------------------------------------------------
     def _preset_chosen(self, name: str) -> None:
         if name in PRESETS:
-            self.chart.setPlainText(PRESETS[name])
+            self.set_chart_text(PRESETS[name])
+
+    def set_chart_text(self, text: str) -> None:
+        """Replace the chart as one edit: Undo (Ctrl+Z, Edit > Undo) brings the old one back
+        (``setPlainText`` would wipe the editor's undo history)."""
+        if text == self.chart.toPlainText():
+            return
+        cursor = self.chart.textCursor()
+        cursor.beginEditBlock()
+        cursor.select(cursor.SelectionType.Document)
+        cursor.insertText(text)
+        cursor.endEditBlock()
 
     def _chart_edited(self) -> None:
         text = self.chart.toPlainText()
@@ -223,7 +243,7 @@ class JazzPanel(QWidget):
 
     def apply(self, values: dict) -> None:
         if values.get("chart"):
-            self.chart.setPlainText(values["chart"])
+            self.set_chart_text(values["chart"])
         if values.get("tempo"):
             self.tempo.setValue(int(float(values["tempo"])))
         index = self.instrument.findData(int(values.get("program", -1) or -1))
@@ -337,10 +357,11 @@ class JazzPanel(QWidget):
             return None
         if path is None:
             path, _ = QFileDialog.getSaveFileName(
-                self, "Export MIDI", str(Path.home() / f"take-{self.take.number:03d}.mid"),
+                self, "Export MIDI", str(Path(recent.folder("export")) / f"take-{self.take.number:03d}.mid"),
                 "MIDI files (*.mid)")
             if not path:
                 return None
+            recent.remember_folder("export", path)
         try:
             out = write_midi_file(solo, Path(path), self.midi_options())
         except Exception as exc:
@@ -357,10 +378,11 @@ class JazzPanel(QWidget):
             return
         if path is None:
             path, _ = QFileDialog.getSaveFileName(
-                self, "Export WAV", str(Path.home() / f"take-{self.take.number:03d}.wav"),
+                self, "Export WAV", str(Path(recent.folder("export")) / f"take-{self.take.number:03d}.wav"),
                 "WAV audio (*.wav)")
             if not path:
                 return
+            recent.remember_folder("export", path)
         options = self.midi_options()
         self.message.emit("Rendering audio…")
 

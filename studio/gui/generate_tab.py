@@ -8,6 +8,7 @@ Models load in a worker (``model_cache``) before the sampler starts.
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPushButton, QS
                                QVBoxLayout, QWidget)
 
 from studio.core.generate import generate_names, known_items, stream_rows
-from studio.gui import model_cache
+from studio.gui import model_cache, recent, take_store
 from studio.gui.errors import show_error
 from studio.gui.generate_controls import SamplingForm
 from studio.gui.generate_jazz import JazzPanel
@@ -80,8 +81,10 @@ class GenerateTab(QWidget):
         self.generate_button.clicked.connect(self.generate)
         self.stop_button.clicked.connect(self.stop)
         self.picker.changed.connect(self._model_changed)
-        self.history.show_take.connect(self.show_take)
-        self.history.restore_take.connect(self.restore_take)
+        self.history.picked.connect(self.pick_take)
+        self.history.export_take.connect(lambda _take: self.export())
+        self.history.cleared.connect(self._store_takes)
+        self.history.load(take_store.load())
         self.jazz.message.connect(self.status.setText)
         self.jazz.live_button.clicked.connect(self.open_live)
         self._model_changed()
@@ -115,7 +118,8 @@ class GenerateTab(QWidget):
             meta = entry.meta or {}
             val = (meta.get("metrics") or {}).get("val_nll")
             self.status.setText(f"{entry.name}: {meta.get('domain', '?')} model"
-                                + (f", validation loss {val:.3f}" if isinstance(val, (int, float)) else ""))
+                                + (f", validation NLL {val:.3f} nats per token"
+                                   if isinstance(val, (int, float)) else ""))
 
     def set_models(self, entries: list) -> None:
         self.picker.set_entries(entries)
@@ -239,12 +243,28 @@ class GenerateTab(QWidget):
             return
         if take is not None:
             self.history.add(take)
+            self._store_takes()
+            recent.add_file("model", take.model_path)
             self.take_finished.emit(take)
             self.status.setText(("Stopped. " if take.stopped else "") + f"Take #{take.number} done.")
         elif note:
             self.status.setText(note)
 
     # -- takes -----------------------------------------------------------------
+    def _store_takes(self) -> None:
+        """Keep the history for the next session (written off the UI thread)."""
+        takes = list(self.history.takes)
+        run_task(lambda: take_store.save(takes),
+                 lambda _r, error: error and log.warning("take history not saved: %s", error),
+                 owner=self)
+
+    def pick_take(self, take: Take) -> None:
+        """The user picked a take in the history: its settings come back, then the take."""
+        if self.is_busy():
+            return
+        self.restore_take(take)
+        self.show_take(take)
+
     def show_take(self, take: Take) -> None:
         if self.is_busy():
             return
@@ -260,11 +280,27 @@ class GenerateTab(QWidget):
 
     def restore_take(self, take: Take) -> None:
         self.picker.select(path=take.model_path, device=take.device)
+        here = self.picker.current_path() == take.model_path
+        self.form.set_domain(take.domain)  # the take's length/count/start, not another domain's
         self.form.apply(take.settings)
         if take.domain == "jazz":
             self.jazz.apply(take.settings)
         self.form.lock.setChecked(True)  # restoring a take means: reproduce it
-        self.status.setText(f"Settings of take #{take.number} restored (seed locked).")
+        self.status.setText(f"Take #{take.number}: its settings are back (seed locked)." if here else
+                            f"Take #{take.number}: its model {take.model_name} is no longer in "
+                            "the library; its settings are back.")
+
+    def take_text(self) -> str:
+        """The shown take as text (Edit > Copy take): names, the text, or a jazz take's
+        description (model, seed, chart, settings) as JSON."""
+        take = self.history.current()
+        if take is None or take.result is None:
+            return ""
+        if take.domain == "names":
+            return "\n".join(take.result)
+        if take.domain == "jazz":
+            return json.dumps(take.result.describe(), indent=1)
+        return str(take.result)
 
     # -- export ----------------------------------------------------------------
     def export(self) -> None:
@@ -277,9 +313,13 @@ class GenerateTab(QWidget):
         if not text:
             self.status.setText("Nothing to export yet.")
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Save text", str(Path.home() / "take.txt"),
+        take = self.history.current()
+        name = f"take-{take.number:03d}.txt" if take is not None else "take.txt"
+        path, _ = QFileDialog.getSaveFileName(self, "Save text",
+                                              str(Path(recent.folder("export")) / name),
                                               "Text (*.txt)")
         if path:
+            recent.remember_folder("export", path)
             Path(path).write_text(text + "\n", encoding="utf-8")
             self.status.setText(f"Saved {path}")
 

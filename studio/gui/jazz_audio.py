@@ -38,11 +38,20 @@ def write_leadsheet_file(solo, path: Path, options: dict) -> Path:
 
 
 def render(solo, options: dict):
-    """(buffer, rate) from the built-in synth (the instrument choice is MIDI-only)."""
-    from studio.music.synth import RATE, render_solo
+    """(buffer, rate): through FluidSynth and the Preferences' SoundFont when there is one
+    (with the chosen instrument), else the built-in synth (the instrument is MIDI-only)."""
+    from studio.gui import preferences
+    from studio.music.synth import RATE, render_solo, render_soundfont
 
-    return render_solo(solo, rate=RATE, comping=options.get("comping", True),
-                       bass=options.get("bass", True), feel=options.get("feel")), RATE
+    comping, bass, feel = options.get("comping", True), options.get("bass", True), options.get("feel")
+    soundfont = preferences.load().soundfont
+    if soundfont:
+        try:
+            return render_soundfont(solo, soundfont, rate=RATE, comping=comping, bass=bass, feel=feel,
+                                    **({"program": options["program"]} if "program" in options else {})), RATE
+        except RuntimeError as exc:  # no FluidSynth, a missing file: say so, play anyway
+            log.warning("SoundFont %s not used: %s", soundfont, exc)
+    return render_solo(solo, rate=RATE, comping=comping, bass=bass, feel=feel), RATE
 
 
 def write_wav_file(solo, path: Path, options: dict) -> Path:

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLineEdit, QSpinBox, QToolButton, QWidget)
+                               QHBoxLayout, QLabel, QLineEdit, QSpinBox, QToolButton, QWidget)
 
+from studio.gui import recent
 from studio.gui.piano_roll import pitch_name
 from studio.music.encoding import PITCH_HIGH, PITCH_LOW
 from studio.music.feel import Feel
@@ -97,7 +98,9 @@ class JazzOptions(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("&Lowest note", self.pitch_low)
         form.addRow("&Highest note", self.pitch_high)
-        form.addRow("Primer &MIDI", primer_row)
+        primer_label = QLabel("Primer &MIDI")  # a layout row has no buddy: the label needs one
+        primer_label.setBuddy(self.primer)
+        form.addRow(primer_label, primer_row)
         form.addRow("Primer bars", self.primer_bars)
         form.addRow("S&wing", self.swing)
         form.addRow("H&umanize", self.humanize)
@@ -107,10 +110,11 @@ class JazzOptions(QWidget):
         return Feel.parse(self.swing.currentData(), self.humanize.value())
 
     def choose_primer(self) -> None:
-        start = self.primer.text().strip() or str(Path.home())
+        start = self.primer.text().strip() or recent.folder("primer")
         path, _ = QFileDialog.getOpenFileName(self, "Primer MIDI file", start,
                                               "MIDI files (*.mid *.midi)")
         if path:
+            recent.remember_folder("primer", path)
             self.primer.setText(path)
 
     def check(self) -> None:

@@ -50,6 +50,9 @@ class ModelPicker(QWidget):
         self.model_combo.setMinimumContentsLength(14)
         self.device_combo = QComboBox()
         self._fill_devices()
+        from studio.gui import preferences
+
+        self.select(device=preferences.load().device)  # restored settings may override it
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("&Domain", self.domain_combo)

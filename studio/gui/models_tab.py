@@ -18,13 +18,18 @@ from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QInp
                                QVBoxLayout, QWidget)
 
 from studio.core import library
-from studio.gui import model_cache
+from studio.core.checkpoint import CheckpointError, read_metadata
+from studio.gui import model_cache, recent
 from studio.gui.errors import show_error
 from studio.gui.layout import fill_tab, result_table, splitter
 from studio.gui.settings import Group
 from studio.gui.workers import run_task
 
-COLUMNS = ["Name", "Domain", "Cell", "Size", "Parameters", "Val. loss", "Corpus", "Date", "Source"]
+COLUMNS = ["Name", "Domain", "Cell", "Size", "Parameters", "Val. NLL", "Corpus", "Date", "Source"]
+VAL_TIP = ("Validation NLL in nats per token over every token of the held-out data. For jazz "
+           "that includes the bar, position and chord tokens the chart forces; the README and "
+           "the model cards compare jazz models per note-event token (the onsets, pitches and "
+           "durations the model chooses), which is higher.")
 
 
 def _params(n) -> str:
@@ -33,11 +38,22 @@ def _params(n) -> str:
     return f"{n / 1e6:.2f} M" if n >= 1e6 else f"{n / 1e3:.0f} k"
 
 
+def val_text(entry) -> str:
+    """'1.378 / token'; a jazz model also shows its note-event figure when it has one."""
+    metrics = (entry.meta or {}).get("metrics") or {}
+    val, notes = metrics.get("val_nll"), metrics.get("val_nll_note_events")
+    if not isinstance(val, (int, float)):
+        return "-"
+    text = f"{val:.3f} / token"
+    if isinstance(notes, (int, float)):
+        text += f" ({notes:.3f} / note event)"
+    return text
+
+
 def row_cells(entry) -> list[str]:
     s = entry.summary()
-    val = s.get("val_nll")
     return [s["name"], s.get("domain") or "?", str(s.get("cell") or "?").upper(), s.get("size") or "?",
-            _params(s.get("parameters")), f"{val:.3f}" if isinstance(val, (int, float)) else "-",
+            _params(s.get("parameters")), val_text(entry),
             s.get("corpus") or "-", (s.get("created") or "")[:10] or "-",
             "shipped" if entry.shipped else "yours"]
 
@@ -51,6 +67,7 @@ class ModelsTab(QWidget):
         self.entries: list = []
         self._pending_select: str | None = None   # select this model after the next refresh
         self.table = result_table(COLUMNS, stretch=0)
+        self.table.horizontalHeaderItem(COLUMNS.index("Val. NLL")).setToolTip(VAL_TIP)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setSortingEnabled(True)
         self.table.itemSelectionChanged.connect(self._selection_changed)
@@ -100,7 +117,7 @@ class ModelsTab(QWidget):
             for col, text in enumerate(row_cells(entry)):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, str(entry.path))
-                item.setToolTip(str(entry.path))
+                item.setToolTip(VAL_TIP if COLUMNS[col] == "Val. NLL" else str(entry.path))
                 if entry.shipped:
                     item.setForeground(Qt.GlobalColor.darkGray if col == 8 else item.foreground())
                 self.table.setItem(row, col, item)
@@ -148,13 +165,27 @@ class ModelsTab(QWidget):
 
     # -- library actions -------------------------------------------------------
     def import_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import a model", str(Path.home()),
+        path, _ = QFileDialog.getOpenFileName(self, "Import a model", recent.folder("model"),
                                               "Sequence Studio models (*.safetensors);;All files (*)")
-        if path:
-            self.import_file(path)
+        if not path:
+            return
+        recent.remember_folder("model", path)
+        name, ok = QInputDialog.getText(self, "Import model", "Name in your library:",
+                                        text=self.suggested_name(path))
+        if ok:
+            self.import_file(path, name.strip() or None)
 
-    def import_file(self, path: str) -> None:
-        """Validate and copy into the library in a worker; refusals show the reason."""
+    def suggested_name(self, path: str) -> str:
+        """The file's own model name, made unique against the library (header only)."""
+        try:
+            name = read_metadata(path).get("name") or Path(path).stem
+        except CheckpointError:
+            name = Path(path).stem  # the import itself reports what is wrong
+        return library.unique_name(name, self.entries)
+
+    def import_file(self, path: str, name: str | None = None) -> None:
+        """Validate and copy into the library in a worker; refusals show the reason.
+        The model is listed under ``name`` (default: its own), made unique."""
         self.status.setText(f"Checking {Path(path).name}…")
 
         def done(entry, error):
@@ -166,15 +197,17 @@ class ModelsTab(QWidget):
             self._pending_select = str(entry.path)
             self.library_changed.emit()
 
-        run_task(lambda: library.import_model(path), done, owner=self)
+        run_task(lambda: library.import_model(path, name), done, owner=self)
 
     def export_selected(self) -> None:
         entry = self.selected()
         if entry is None:
             return
-        dest, _ = QFileDialog.getSaveFileName(self, "Export model", str(Path.home() / entry.path.name),
+        dest, _ = QFileDialog.getSaveFileName(self, "Export model",
+                                              str(Path(recent.folder("export")) / entry.path.name),
                                               "Sequence Studio models (*.safetensors)")
         if dest:
+            recent.remember_folder("export", dest)
             self.export_to(dest)
 
     def export_to(self, dest: str) -> None:
@@ -207,9 +240,7 @@ class ModelsTab(QWidget):
         entry = self.selected()
         if entry is None or entry.shipped:
             return
-        if confirm and QMessageBox.question(
-                self, "Delete model", f"Delete {entry.name} from your library?\n{entry.path}"
-        ) != QMessageBox.StandardButton.Yes:
+        if confirm and not self.confirm_delete(entry):
             return
         try:
             library.delete_model(entry)
@@ -219,6 +250,18 @@ class ModelsTab(QWidget):
         model_cache.forget(str(entry.path))
         self.status.setText(f"Deleted {entry.name}.")
         self.library_changed.emit()
+
+    def confirm_delete(self, entry) -> bool:
+        """Ask first; the safe answer (Cancel) is the default button."""
+        box = QMessageBox(QMessageBox.Icon.Warning, "Delete model",
+                          f"Delete {entry.name} from your library?\n{entry.path}\n\n"
+                          "The file is removed; this cannot be undone.",
+                          QMessageBox.StandardButton.Cancel, self)
+        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        self.delete_box = box   # tests answer it
+        box.exec()
+        return box.clickedButton() is delete
 
     # -- settings --------------------------------------------------------------
     def save_settings(self) -> None:

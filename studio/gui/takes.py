@@ -1,8 +1,9 @@
 """Take history: every generation is kept with its model and settings.
 
-Selecting a take shows it again (a jazz take can be replayed and exported); "Restore
-settings" puts its model and sampling settings back into the form, so a good take
-can be varied or reproduced (its RNG seed is part of the settings).
+Picking a take shows it again and puts its model and settings (seed, temperature,
+top-k/p, length, chart, tempo, ...) back into the form, so a good take can be varied
+or reproduced; "Export…" saves it again (MIDI/WAV for jazz, text otherwise). The
+history survives a restart (``take_store``).
 """
 
 from __future__ import annotations
@@ -29,14 +30,13 @@ class Take:
     stopped: bool = False
 
     def title(self) -> str:
+        """Two short lines (the list is a narrow column): what, then how."""
         s = self.settings
-        temp = s.get("temperature", 1.0)
-        bits = [f"#{self.number}", self.model_name, f"T {temp:g}", f"seed {s.get('seed', '?')}"]
+        first = f"#{self.number}  {self.model_name}" + ("  (stopped)" if self.stopped else "")
+        how = [f"T {float(s.get('temperature', 1.0)):g}", f"seed {s.get('seed', '?')}"]
         if self.domain == "jazz" and s.get("chart_name"):
-            bits.insert(2, s["chart_name"])
-        if self.stopped:
-            bits.append("(stopped)")
-        return "  ".join(bits)
+            how.insert(0, str(s["chart_name"]))
+        return first + "\n" + " · ".join(how)
 
     def summary(self) -> str:
         when = time.strftime("%H:%M:%S", time.localtime(self.created))
@@ -53,8 +53,9 @@ class Take:
 
 
 class TakeHistory(QWidget):
-    show_take = Signal(object)      # the user picked a take to see / hear again
-    restore_take = Signal(object)   # put its settings back into the form
+    picked = Signal(object)         # the user picked a take: show it, restore its settings
+    export_take = Signal(object)    # save it again
+    cleared = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -62,15 +63,17 @@ class TakeHistory(QWidget):
         title = QLabel("<b>Takes</b>")
         self.list = QListWidget()
         self.list.setAlternatingRowColors(True)
+        self.list.setToolTip("Pick a take to see it again with its settings")
         self.list.currentItemChanged.connect(self._current_changed)
-        self.restore_button = QPushButton("Restore settings")
-        self.restore_button.setToolTip("Put this take's model and settings back into the form")
-        self.restore_button.setEnabled(False)
-        self.restore_button.clicked.connect(self._restore)
+        self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip("Save the picked take again (MIDI for jazz, text otherwise)")
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(self._export)
         self.clear_button = QPushButton("Clear")
+        self.clear_button.setToolTip("Forget every take (also the ones kept from earlier sessions)")
         self.clear_button.clicked.connect(self.clear)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.restore_button)
+        buttons.addWidget(self.export_button)
         buttons.addStretch(1)
         buttons.addWidget(self.clear_button)
         layout = QVBoxLayout(self)
@@ -83,7 +86,7 @@ class TakeHistory(QWidget):
     def next_number(self) -> int:
         return (self.takes[-1].number + 1) if self.takes else 1
 
-    def add(self, take: Take) -> None:
+    def add(self, take: Take, select: bool = True) -> None:
         """Append a finished take and select it (without re-showing it)."""
         self.takes.append(take)
         item = QListWidgetItem(take.title())
@@ -91,8 +94,14 @@ class TakeHistory(QWidget):
         item.setToolTip(take.summary())
         self._adding = True
         self.list.insertItem(0, item)  # newest on top
-        self.list.setCurrentItem(item)
+        if select:
+            self.list.setCurrentItem(item)
         self._adding = False
+
+    def load(self, takes: list[Take]) -> None:
+        """Takes kept from earlier sessions (oldest first); none is selected."""
+        for take in takes:
+            self.add(take, select=False)
 
     def current(self) -> Take | None:
         item = self.list.currentItem()
@@ -102,16 +111,17 @@ class TakeHistory(QWidget):
         return next((t for t in self.takes if t.number == number), None)
 
     def _current_changed(self, item, _previous) -> None:
-        self.restore_button.setEnabled(item is not None)
+        self.export_button.setEnabled(item is not None)
         take = self.current()
         if take is not None and not self._adding:
-            self.show_take.emit(take)
+            self.picked.emit(take)
 
-    def _restore(self) -> None:
+    def _export(self) -> None:
         take = self.current()
         if take is not None:
-            self.restore_take.emit(take)
+            self.export_take.emit(take)
 
     def clear(self) -> None:
         self.takes.clear()
         self.list.clear()
+        self.cleared.emit()

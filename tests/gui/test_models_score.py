@@ -83,3 +83,71 @@ def test_text_scores_show_the_unpredicted_first_char_as_context(qtbot, window, t
     assert len(tab.results[0].steps) == len("ROMEO: soft") - 1
     assert len(tab.chars.boxes) == len("ROMEO: soft")
     assert tab.chars.step_at(tab.chars.boxes[0][0].center()) is None  # context only
+
+
+def test_an_imported_copy_of_a_shipped_model_gets_a_name_of_its_own(qtbot, window, monkeypatch,
+                                                                     click):
+    from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+    from studio.paths import shipped_models_dir
+
+    tab = window.models_tab
+    shipped = shipped_models_dir() / "dinos-gru.safetensors"
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(shipped), ""))
+
+    def answer(parent, title, label, text=""):
+        asked.append(text)
+        return text, True  # the user accepts the suggestion
+
+    monkeypatch.setattr(QInputDialog, "getText", answer)
+    rows = tab.table.rowCount()
+    click(qtbot, tab.import_button)
+    qtbot.waitUntil(lambda: tab.table.rowCount() == rows + 1, timeout=10000)
+    assert asked == ["dinos-gru-2"]  # renamed on import: never a second "dinos-gru"
+    names = [tab.table.item(r, 0).text() for r in range(tab.table.rowCount())]
+    assert len(names) == len(set(names))
+    row = names.index("dinos-gru-2")
+    assert tab.table.item(row, 8).text() == "yours"
+    assert tab.table.item(names.index("dinos-gru"), 8).text() == "shipped"
+    # the second import of the same file gets yet another name, without asking
+    tab.import_file(str(shipped))
+    qtbot.waitUntil(lambda: tab.table.rowCount() == rows + 2, timeout=10000)
+    assert "dinos-gru-3" in {tab.table.item(r, 0).text() for r in range(tab.table.rowCount())}
+    labels = [window.generate_tab.picker.model_combo.itemText(i)
+              for i in range(window.generate_tab.picker.model_combo.count())]
+    assert len(labels) == len(set(labels))
+
+
+def test_delete_asks_first_and_cancel_is_the_default(qtbot, window, tiny_models, click):
+    from PySide6.QtCore import QTimer
+
+    tab = window.models_tab
+    tab.select_path(str(tiny_models["names"]))
+    seen = []
+
+    def answer(press_default: bool):
+        box = tab.delete_box
+        seen.append(box.defaultButton().text())
+        if press_default:
+            box.defaultButton().click()  # Enter
+        else:
+            next(b for b in box.buttons() if b.text() == "Delete").click()
+
+    QTimer.singleShot(200, lambda: answer(True))
+    click(qtbot, tab.delete_button)
+    assert seen == ["Cancel"] and tiny_models["names"].exists()
+    QTimer.singleShot(200, lambda: answer(False))
+    click(qtbot, tab.delete_button)
+    qtbot.waitUntil(lambda: not tiny_models["names"].exists(), timeout=5000)
+
+
+def test_validation_figures_say_what_they_count(window):
+    from studio.gui.models_tab import COLUMNS
+
+    tab = window.models_tab
+    col = COLUMNS.index("Val. NLL")
+    assert "note-event" in tab.table.horizontalHeaderItem(col).toolTip()
+    cells = {tab.table.item(r, 0).text(): tab.table.item(r, col).text()
+             for r in range(tab.table.rowCount())}
+    assert cells["jazz-gru"].endswith(" / token") and cells["dinos-gru"].endswith(" / token")

@@ -1,0 +1,116 @@
+"""The take history: picking a take brings its settings back; takes survive a restart
+and can be exported again (issue 10 item 7)."""
+
+from __future__ import annotations
+
+import mido
+from PySide6.QtWidgets import QFileDialog
+
+CHART = "| Dm7 | G7 | Cmaj7 | % |"
+
+
+def generate(qtbot, tab, click, count: int) -> None:
+    click(qtbot, tab.generate_button)
+    qtbot.waitUntil(lambda: len(tab.history.takes) == count and not tab.is_busy(), timeout=30000)
+
+
+def pick_row(qtbot, history, row: int) -> None:
+    """Click a take in the list as a user does."""
+    from PySide6.QtCore import Qt
+
+    rect = history.list.visualItemRect(history.list.item(row))
+    qtbot.mouseClick(history.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def test_picking_a_take_restores_its_model_and_settings(qtbot, window, tiny_models, choose_model,
+                                                        click):
+    tab = window.generate_tab
+    choose_model(tab, tiny_models["jazz"])
+    tab.jazz.chart.setPlainText(CHART)
+    tab.jazz.tempo.setValue(132)
+    tab.form.temperature.setValue(65)
+    tab.form.top_k.setValue(9)
+    tab.form.top_p.setValue(0.85)
+    generate(qtbot, tab, click, 1)
+    jazz_take = tab.history.takes[0]
+    choose_model(tab, tiny_models["names"])
+    tab.form.temperature.setValue(120)
+    tab.form.count.setValue(4)
+    generate(qtbot, tab, click, 2)
+    # change everything, then pick the jazz take (the list shows the newest first)
+    tab.form.top_k.setValue(0)
+    tab.form.top_p.setValue(1.0)
+    tab.form.lock.setChecked(False)
+    pick_row(qtbot, tab.history, 1)
+    assert tab.history.current() is jazz_take
+    assert tab.picker.current_path() == str(tiny_models["jazz"])
+    assert tab.views.currentWidget() is tab.jazz and tab.jazz.roll.solo is jazz_take.result.solo
+    assert tab.form.temperature.value() == 65
+    assert (tab.form.top_k.value(), round(tab.form.top_p.value(), 2)) == (9, 0.85)
+    assert tab.form.seed.value() == jazz_take.settings["seed"] and tab.form.lock.isChecked()
+    assert tab.jazz.chart.toPlainText() == CHART and tab.jazz.tempo.value() == 132
+    # ... and the names take gives its own back
+    pick_row(qtbot, tab.history, 0)
+    assert tab.picker.current_path() == str(tiny_models["names"])
+    assert tab.form.temperature.value() == 120 and tab.form.count.value() == 4
+
+
+def test_takes_survive_a_restart_and_export_again(qtbot, window, tiny_models, choose_model, click,
+                                                  monkeypatch, tmp_path):
+    from studio.gui.main_window import MainWindow
+
+    tab = window.generate_tab
+    choose_model(tab, tiny_models["jazz"])
+    tab.jazz.chart.setPlainText(CHART)
+    tab.form.length.setValue(2)
+    generate(qtbot, tab, click, 1)
+    choose_model(tab, tiny_models["names"])
+    generate(qtbot, tab, click, 2)
+    jazz, names = tab.history.takes
+    from studio.gui import take_store
+
+    qtbot.waitUntil(lambda: len(take_store.load()) == 2, timeout=10000)  # written in a worker
+
+    again = MainWindow(restore=True)
+    qtbot.addWidget(again)
+    history = again.generate_tab.history
+    assert [t.number for t in history.takes] == [1, 2]
+    assert history.list.item(0).text() == names.title()
+    kept_names, kept_jazz = history.takes[1], history.takes[0]
+    assert kept_names.result == names.result
+    assert kept_names.extra["marked"] == names.extra["marked"]
+    # the jazz take decodes to the very same notes and chords
+    assert [(n.start, n.pitch, n.duration) for n in kept_jazz.result.solo.notes] == \
+        [(n.start, n.pitch, n.duration) for n in jazz.result.solo.notes]
+    assert [(c.start, c.end, c.chord.name) for c in kept_jazz.result.solo.chords] == \
+        [(c.start, c.end, c.chord.name) for c in jazz.result.solo.chords]
+
+    # Export… on a kept take writes its MIDI again
+    qtbot.waitUntil(lambda: len(again.generate_tab.picker.entries) >= 3, timeout=10000)
+    out = tmp_path / "again.mid"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    pick_row(qtbot, history, 1)
+    click(qtbot, history.export_button)
+    notes = [m.note for m in mido.MidiFile(str(out)).tracks[1] if m.type == "note_on" and m.velocity]
+    assert notes == [n.pitch for n in jazz.result.solo.notes]
+    text_out = tmp_path / "names.txt"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(text_out), ""))
+    pick_row(qtbot, history, 0)
+    click(qtbot, history.export_button)
+    lines = text_out.read_text(encoding="utf-8").splitlines()
+    assert lines == again.generate_tab.names_view.names()  # what the list shows
+    assert [n for n in lines if n != "(empty)"] == [n for n in names.result if n]
+    again.generate_tab.shutdown()
+
+
+def test_the_history_keeps_only_the_newest_takes(studio_home):
+    from studio.gui import take_store
+    from studio.gui.takes import Take
+
+    takes = [Take(n, "names", "m", "/x.safetensors", "cpu", {"seed": n}, result=[f"n{n}"])
+             for n in range(1, take_store.LIMIT + 8)]
+    take_store.save(takes)
+    kept = take_store.load()
+    assert [t.number for t in kept] == [t.number for t in takes[-take_store.LIMIT:]]
+    take_store.store_path().write_text("{not json", encoding="utf-8")
+    assert take_store.load() == []  # a damaged file is skipped, not fatal
