@@ -79,6 +79,8 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     parser.add_argument("--corpora", default=str(ROOT.parent / "shared" / "corpora"))
     parser.add_argument("--home", help="user data folder (default: a temporary one)")
+    parser.add_argument("--size", default="1280x800",
+                        help="window size, e.g. 1000x700 to check that nothing is cut off")
     parser.add_argument("--import", dest="imports", nargs="*", default=[],
                         help="checkpoints to add to the (temporary) library first")
     args = parser.parse_args()
@@ -100,7 +102,8 @@ def main() -> int:
 
     app = QApplication.instance() or QApplication([])
     window = MainWindow(restore=False)
-    window.resize(1280, 800)
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    window.resize(width, height)
     window.show()
     wait_until(app, lambda: len(window.generate_tab.picker.entries) >= 3)
 
@@ -156,7 +159,7 @@ def main() -> int:
         form.device.setCurrentIndex(form.device.findData("cpu"))
         form.name.setText(f"dinos-{cell}-demo")
         train.start()
-        wait_until(app, lambda: train.state == "idle", timeout=600)
+        wait_until(app, lambda: train.state in ("finished", "failed"), timeout=600)
     train.bottom.setCurrentWidget(train.samples)
     grab("train")
 

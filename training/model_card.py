@@ -168,7 +168,9 @@ def readme_row(name: str, card_text: str) -> str:
         nll, more = f"{ev['val_nll']:.3f} (last 10% of tiny-shakespeare)", ""
     else:
         twin = twin_eval(name)
-        nll = f"{ev['val_nll_note_events']:.3f} on note events"
+        # per token (the Models tab's figure) and per note event (the fair comparison
+        # with the chord-blind twin), each named: the two used to be confused
+        nll = f"{ev['val_nll']:.3f} per token; {ev['val_nll_note_events']:.3f} per note event"
         if twin:
             nll += f" (chord-blind twin: {twin['val_nll_note_events']:.3f})"
         more = (f"chord-tone share {ev['take_chord_tone_share']:.3f} at T=1 "
