@@ -404,10 +404,12 @@ class JazzPanel(QWidget):
             return
         if path is None:
             path, _ = QFileDialog.getSaveFileName(
-                self, "Export lead sheet", str(Path.home() / f"take-{self.take.number:03d}.musicxml"),
+                self, "Export lead sheet",
+                str(Path(recent.folder("export")) / f"take-{self.take.number:03d}.musicxml"),
                 "MusicXML (*.musicxml *.xml)")
             if not path:
                 return
+            recent.remember_folder("export", path)
         options = self.midi_options()
         self.message.emit("Writing the lead sheet…")
 

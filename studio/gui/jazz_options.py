@@ -21,7 +21,7 @@ from studio.gui.piano_roll import pitch_name
 from studio.music.encoding import PITCH_HIGH, PITCH_LOW
 from studio.music.feel import Feel
 
-SWING_CHOICES = [("As WJazzD players at this tempo", "auto"), ("Straight", "straight"),
+SWING_CHOICES = [("By tempo (WJazzD)", "auto"), ("Straight", "straight"),
                  ("Light (1.5 : 1)", "1.5"), ("Triplet (2 : 1)", "2.0"), ("Hard (2.5 : 1)", "2.5")]
 
 DEFAULT_LOW, DEFAULT_HIGH = 48, 84   # JazzSettings' defaults: C3 .. C6
@@ -83,7 +83,11 @@ class JazzOptions(QWidget):
         for label, value in SWING_CHOICES:
             self.swing.addItem(label, value)
         self.swing.setToolTip("How offbeat eighths are played in the MIDI, WAV and playback; "
-                              "the take itself (the score) stays on the grid")
+                              "the take itself (the score) stays on the grid. By tempo: as "
+                              "the WJazzD players swing at this tempo")
+        # a long choice must not widen the control column (it scrolled sideways at 1000 px)
+        self.swing.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.swing.setMinimumContentsLength(12)
         self.humanize = QDoubleSpinBox()
         self.humanize.setRange(0.0, 3.0)
         self.humanize.setSingleStep(0.25)

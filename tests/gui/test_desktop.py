@@ -31,13 +31,21 @@ def inside_horizontal_scroller(widget) -> bool:
 
 
 def cut_off(window, root) -> list[str]:
-    """Controls narrower than their text needs, or reaching past the window's right edge."""
-    problems = []
+    """Controls narrower than their text needs, reaching past the window's right edge, or
+    a control column that scrolls sideways (its right side is out of view)."""
+    problems = [f"the control column scrolls sideways ({scroll.widget().minimumSizeHint().width()} "
+                f"px of content in {scroll.viewport().width()})"
+                for scroll in root.findChildren(QScrollArea)
+                if scroll.isVisibleTo(root) and scroll.horizontalScrollBar().isVisible()
+                and scroll.widget() is not None and scroll.widget().findChildren(QAbstractButton)]
     for w in visible_controls(root):
         if isinstance(w, QLabel) and (w.wordWrap() or not w.text() or w.pixmap() is not None
                                       and not w.pixmap().isNull()):
             continue
-        need = w.minimumSizeHint().width() if isinstance(w, QComboBox) else w.sizeHint().width()
+        if isinstance(w, QComboBox):  # the chosen item's text must show whole
+            need = w.fontMetrics().horizontalAdvance(w.currentText()) + 30
+        else:
+            need = w.sizeHint().width()
         name = getattr(w, "text", lambda: "")() or w.objectName() or type(w).__name__
         if w.width() < need - 1:
             problems.append(f"{name!r} is {w.width()} px wide, needs {need}")
