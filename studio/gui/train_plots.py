@@ -102,7 +102,11 @@ class TrainPlots(QWidget):
         self.loss_plot.setTitle("Loss (nats per token)", color="#333", size="10pt")
         self.loss_plot.setLabel("bottom", "step")
         self.loss_plot.showGrid(x=True, y=True, alpha=0.2)
-        self.legend = self.loss_plot.addLegend(offset=(-10, 10), labelTextColor="#222")
+        # two columns (train | val per run) on a light backing: readable over the curves
+        self.legend = self.loss_plot.addLegend(offset=(-10, 10), labelTextColor="#222",
+                                               labelTextSize="8pt", colCount=2,
+                                               brush=pg.mkBrush(255, 255, 255, 215),
+                                               pen=pg.mkPen("#ccc"))
         self.legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.grad_plot = pg.PlotWidget(background="w")
         self.grad_plot.setTitle("Gradient norm (before clipping)", color="#333", size="10pt")
