@@ -11,6 +11,7 @@ apart from rhythm); the sampler knows only class ids. It is a generator: the cal
 from __future__ import annotations
 
 import contextlib
+import os
 from dataclasses import asdict, dataclass
 from typing import Iterator, Protocol
 
@@ -137,12 +138,15 @@ def _threads_for(batch: int, device: torch.device):
 
 
 def sample_stream(model, prime, settings: SampleSettings, constraint: Constraint | None = None,
-                  stop_tokens=(), device=None, end_id: int = 0, ban=()) -> Iterator[SampleStep]:
+                  stop_tokens=(), device=None, end_id: int = 0, ban=(),
+                  cuda_graph: bool | None = None) -> Iterator[SampleStep]:
     """Yield one SampleStep per generated position for ``settings.count`` rows.
 
     ``prime`` is one id list shared by every row, or one list per row (same length).
     Rows stop at ``end_id`` (when ``settings.stop_at_end``) or any of ``stop_tokens``.
     ``ban`` lists ids never to emit (``<unk>``, id 1, is always banned).
+    On CUDA the steps run in blocks on the device (``device_sampler``), captured in a CUDA
+    graph unless ``cuda_graph`` is False (or STUDIO_CUDA_GRAPHS=0): the same take either way.
     """
     device = torch.device(device) if device is not None else next(model.parameters()).device
     n = settings.count
@@ -152,12 +156,11 @@ def sample_stream(model, prime, settings: SampleSettings, constraint: Constraint
     stops = set(int(t) for t in stop_tokens)
     if settings.stop_at_end:
         stops.add(end_id)
-    ban_bias = torch.zeros(model.config.vocab_size, device=device)
-    ban_bias[sorted({1, *map(int, ban)})] = float("-inf")  # e.g. <unk>: it marks unseen input only
-    gen = torch.Generator(device=device)
-    gen.manual_seed(settings.seed if settings.seed is not None else torch.seed() % (2**63))
+    ban_ids = tuple(sorted({1, *map(int, ban)}))  # e.g. <unk>: it marks unseen input only
+    seed = settings.seed if settings.seed is not None else torch.seed() % (2**63)
     was_training = model.training
     model.eval()
+    steps = None
     try:
         with torch.no_grad(), _threads_for(n, device):
             prime_t = torch.tensor(rows, dtype=torch.long, device=device)
@@ -166,30 +169,18 @@ def sample_stream(model, prime, settings: SampleSettings, constraint: Constraint
                 _, state = model(prime_t[:, :-1])
             else:
                 state = model.initial_state(n, device)
-            stepper = _stepper_for(model, n, device)
-            last = prime_t[:, -1]
+            if device.type == "cuda":
+                from studio.core.device_sampler import device_steps
+
+                graph = cuda_graph if cuda_graph is not None else graphs_enabled()
+                steps = device_steps(model, prime_t[:, -1], state, settings, seed, ban_ids,
+                                     constraint, graph=graph)
+            else:
+                steps = _host_steps(model, prime_t[:, -1], state, settings, seed, ban_ids,
+                                    constraint, device)
             done = [False] * n
-            for index in range(settings.max_length):
-                logits, state = stepper.step(last, state)
-                logits = logits + ban_bias
-                if constraint is not None:
-                    allowed = constraint.mask(index)
-                    if allowed is not None:
-                        allowed = allowed.to(device)
-                        allowed = allowed | ~allowed.any(1, keepdim=True)  # never an empty row
-                        logits = logits.masked_fill(~allowed, float("-inf"))
-                if settings.temperature == 0:
-                    tok = torch.argmax(logits, dim=-1)
-                else:
-                    probs = torch.softmax(shape_logits(logits, settings), dim=-1)
-                    tok = torch.multinomial(probs, 1, generator=gen).view(-1)
-                # the model's own log-probability of the token (T = 1, after the masks)
-                chosen = logits.gather(1, tok.view(-1, 1)).view(-1) - torch.logsumexp(logits, -1)
-                if constraint is not None:
-                    constraint.advance(tok)  # finished rows: a constraint ignores them
-                last = tok
+            for index, (out, logprobs) in enumerate(steps):
                 # bookkeeping of finished rows in Python: cheaper than tensor ops at small N
-                out, logprobs = tok.tolist(), chosen.tolist()
                 for i, t in enumerate(out):
                     if done[i]:
                         out[i], logprobs[i] = -1, 0.0
@@ -199,7 +190,43 @@ def sample_stream(model, prime, settings: SampleSettings, constraint: Constraint
                 if all(done):
                     return
     finally:
+        if steps is not None:
+            steps.close()
         model.train(was_training)
+
+
+def graphs_enabled() -> bool:
+    """CUDA graphs are on unless STUDIO_CUDA_GRAPHS=0 (an escape hatch, same takes)."""
+    return os.environ.get("STUDIO_CUDA_GRAPHS", "1") != "0"
+
+
+def _host_steps(model, last, state, settings, seed, ban_ids, constraint, device):
+    """Per step, every row's token and log-probability, one step at a time (CPU, MPS)."""
+    ban_bias = torch.zeros(model.config.vocab_size, device=device)
+    ban_bias[list(ban_ids)] = float("-inf")
+    gen = torch.Generator(device=device)
+    gen.manual_seed(seed)
+    stepper = _stepper_for(model, last.numel(), device)
+    for index in range(settings.max_length):
+        logits, state = stepper.step(last, state)
+        logits = logits + ban_bias
+        if constraint is not None:
+            allowed = constraint.mask(index)
+            if allowed is not None:
+                allowed = allowed.to(device)
+                allowed = allowed | ~allowed.any(1, keepdim=True)  # never an empty row
+                logits = logits.masked_fill(~allowed, float("-inf"))
+        if settings.temperature == 0:
+            tok = torch.argmax(logits, dim=-1)
+        else:
+            probs = torch.softmax(shape_logits(logits, settings), dim=-1)
+            tok = torch.multinomial(probs, 1, generator=gen).view(-1)
+        # the model's own log-probability of the token (T = 1, after the masks)
+        chosen = logits.gather(1, tok.view(-1, 1)).view(-1) - torch.logsumexp(logits, -1)
+        if constraint is not None:
+            constraint.advance(tok)  # finished rows: a constraint ignores them
+        last = tok
+        yield tok.tolist(), chosen.tolist()
 
 
 class _FusedStep:
@@ -215,7 +242,8 @@ class _FusedStep:
 
 def _stepper_for(model, batch: int, device: torch.device):
     # Measured (docs/BENCH.md): on CPU the TorchScript cell stack wins at small batch,
-    # the fused module (oneDNN, several threads) at batch 64; CUDA gets cuDNN's kernels.
+    # the fused module (oneDNN, several threads) at batch 64; MPS gets the fused module
+    # too (CUDA steps through device_sampler, never here).
     if device.type == "cpu" and batch <= SMALL_BATCH:
         return model.stepper()
     return _FusedStep(model)
