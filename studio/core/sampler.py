@@ -137,6 +137,20 @@ def _threads_for(batch: int, device: torch.device):
         torch.set_num_threads(before)
 
 
+def same_device(model, device=None) -> torch.device:
+    """The device sampling runs on: the model's own. A ``device`` that names another one is
+    refused here, with what to do, rather than deep inside the embedding lookup."""
+    here = next(model.parameters()).device
+    if device is None:
+        return here
+    want = torch.device(device)
+    if want.type == here.type and want.index in (None, here.index):
+        return here
+    raise ValueError(f"the model is on {here} but sampling was asked to run on {want}: load the "
+                     f"model on {want} (load_checkpoint(path, device={str(want)!r})), or leave "
+                     "the device out to sample where the model is")
+
+
 def sample_stream(model, prime, settings: SampleSettings, constraint: Constraint | None = None,
                   stop_tokens=(), device=None, end_id: int = 0, ban=(),
                   cuda_graph: bool | None = None) -> Iterator[SampleStep]:
@@ -148,7 +162,7 @@ def sample_stream(model, prime, settings: SampleSettings, constraint: Constraint
     On CUDA the steps run in blocks on the device (``device_sampler``), captured in a CUDA
     graph unless ``cuda_graph`` is False (or STUDIO_CUDA_GRAPHS=0): the same take either way.
     """
-    device = torch.device(device) if device is not None else next(model.parameters()).device
+    device = same_device(model, device)
     n = settings.count
     rows = prime if prime and isinstance(prime[0], (list, tuple)) else [list(prime)] * n
     if len(rows) != n or len({len(r) for r in rows}) != 1 or not rows[0]:
