@@ -38,15 +38,48 @@ def _threads(n: int):
         torch.set_num_threads(before)
 
 
-def _net(layers: int, hidden: int, cell: str = "lstm") -> SequenceNet:
+def _net(layers: int, hidden: int, cell: str = "lstm", device="cpu") -> SequenceNet:
     torch.manual_seed(0)
-    return SequenceNet(NetConfig(cell=cell, vocab_size=VOCAB, layers=layers, hidden=hidden, embedding=64)).eval()
+    return SequenceNet(NetConfig(cell=cell, vocab_size=VOCAB, layers=layers, hidden=hidden,
+                                 embedding=64)).to(device).eval()
 
 
-def _ours(net, batch: int, tokens: int) -> float:
+def parse_sizes(text: str) -> list[tuple[str, int, int]]:
+    """``lstm:2x512,gru:3x384`` -> [("lstm", 2, 512), ("gru", 3, 384)] (ValueError if bad)."""
+    out = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        try:
+            cell, shape = part.split(":")
+            layers, hidden = (int(v) for v in shape.lower().split("x"))
+        except ValueError:
+            raise ValueError(f"size {part!r}: write CELL:LAYERSxHIDDEN, e.g. lstm:2x512") from None
+        NetConfig(cell=cell, vocab_size=VOCAB, layers=layers, hidden=hidden)  # validates
+        out.append((cell, layers, hidden))
+    if not out:
+        raise ValueError("no sizes given (e.g. --sizes lstm:2x512,gru:2x512)")
+    return out
+
+
+def size_figures(sizes, tokens: int) -> dict:
+    """Batch-1 sampling speed of candidate sizes (random weights; the arithmetic does not
+    depend on the values), the sampler's own CPU path and thread policy: what a model of
+    that size will stream at on this machine."""
+    out = {}
+    for cell, layers, hidden in sizes:
+        net = _net(layers, hidden, cell)
+        with _threads(1):
+            _ours(net, 1, 20)
+            rate = _best(_ours, net, 1, tokens)
+        out[f"{cell}_{layers}x{hidden}"] = {"parameters": net.num_parameters(),
+                                            "fp16_file_mb": round(net.num_parameters() * 2 / 1e6, 1),
+                                            "batch_1_tok_s": round(rate)}
+    return out
+
+
+def _ours(net, batch: int, tokens: int, **kwargs) -> float:
     settings = SampleSettings(max_length=tokens, count=batch, seed=0, stop_at_end=False)
     t = time.perf_counter()
-    n = sum(1 for _ in sample_stream(net, [0], settings))
+    n = sum(1 for _ in sample_stream(net, [0], settings, **kwargs))
     return n * batch / (time.perf_counter() - t)
 
 
