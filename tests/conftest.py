@@ -15,6 +15,18 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # slows down by orders of magnitude (measured: a 4 x 1000-token forward took 16 s with two
 # threads under load, 0.02 s with one). Tests that are about threads set their own.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# The device the device-sensitive tests run on: STUDIO_TEST_DEVICE=cuda on a GPU machine.
+# By default the CPU, with any GPU hidden from the tests and the trainers they start, so a
+# user with a GPU runs what CI runs. On CUDA: deterministic algorithms (cuBLAS needs its
+# workspace setting before it starts, cuDNN its deterministic flag), so the exactness tests
+# (resume == uninterrupted, trainer == bare loop) compare runs that summed in the same order.
+TEST_DEVICE = os.environ.get("STUDIO_TEST_DEVICE", "cpu").lower()
+if TEST_DEVICE not in ("cpu", "cuda"):
+    raise SystemExit(f"STUDIO_TEST_DEVICE must be cpu or cuda, not {TEST_DEVICE!r}")
+if TEST_DEVICE == "cpu":
+    os.environ["CUDA_VISIBLE_DEVICES"] = ""
+else:
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -22,8 +34,20 @@ if str(ROOT) not in sys.path:
 import torch  # noqa: E402
 
 torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
+if TEST_DEVICE == "cuda":
+    if not torch.cuda.is_available():
+        raise SystemExit("STUDIO_TEST_DEVICE=cuda, but torch sees no CUDA GPU here")
+    torch.backends.cudnn.deterministic = True
+    torch.backends.cudnn.benchmark = False
+    torch.use_deterministic_algorithms(True, warn_only=True)
 
 import studio.domains  # noqa: E402,F401  (the built-in domains, as the CLI and the window load them)
+
+
+@pytest.fixture
+def device() -> str:
+    """The device the device-sensitive tests run on ("cpu" unless STUDIO_TEST_DEVICE=cuda)."""
+    return TEST_DEVICE
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,7 @@ fixed, so it is not flaky. A wrong temperature moves some token by dozens of sig
 """
 
 import math
+import os
 
 import pytest
 import torch
@@ -52,7 +53,7 @@ def reference_probs(logits, temperature, top_k=0, top_p=1.0):
 def teacher_forced_logits(net, prime, rows):
     """Logits before each token of every row, from one full forward pass (<unk> banned).
     One thread: oneDNN's LSTM with two threads on a loaded 2-core machine is 1000x slower."""
-    full = torch.tensor([list(prime) + row for row in rows])
+    full = torch.tensor([list(prime) + row for row in rows], device=net.head.weight.device)
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -60,7 +61,7 @@ def teacher_forced_logits(net, prime, rows):
             logits, _ = net(full[:, :-1])
     finally:
         torch.set_num_threads(before)
-    logits = logits[:, len(prime) - 1:].double()
+    logits = logits[:, len(prime) - 1:].double().cpu()
     logits[:, :, 1] = float("-inf")
     return logits
 
@@ -101,15 +102,20 @@ def frequency_check(net, settings, prime=(0,), reference=None):
     return z, observed, expected
 
 
-# small batches go through the TorchScript step, big ones through the fused module
-PATHS = [pytest.param(4, 1000, id="stepper-batch-4"), pytest.param(64, 64, id="fused-batch-64")]
+# small batches go through the TorchScript step, big ones through the fused module; on
+# CUDA (STUDIO_TEST_DEVICE=cuda) both go through the graph-captured device blocks
+PATHS = [pytest.param(4, 1000, "cpu", id="stepper-batch-4"),
+         pytest.param(64, 64, "cpu", id="fused-batch-64")]
+if os.environ.get("STUDIO_TEST_DEVICE", "cpu").lower() == "cuda":
+    PATHS += [pytest.param(4, 1000, "cuda", id="cuda-graph-batch-4"),
+              pytest.param(64, 64, "cuda", id="cuda-graph-batch-64")]
 
 
-@pytest.mark.parametrize("count,length", PATHS)
+@pytest.mark.parametrize("count,length,on", PATHS)
 @pytest.mark.parametrize("temperature", [0.5, 2.0])
-def test_sampled_frequencies_match_softmax_over_temperature(count, length, temperature):
+def test_sampled_frequencies_match_softmax_over_temperature(count, length, on, temperature):
     assert (count <= SMALL_BATCH) == (count == 4)
-    net = _spread_net()
+    net = _spread_net().to(on)
     settings = SampleSettings(temperature=temperature, max_length=length, count=count, seed=11,
                               stop_at_end=False)
     z, observed, expected = frequency_check(net, settings)
@@ -126,9 +132,9 @@ def test_the_frequency_check_has_power_against_a_wrong_temperature():
         assert z.abs().max() > 3 * BOUND
 
 
-@pytest.mark.parametrize("count,length", PATHS)
-def test_top_k_and_top_p_frequencies_at_high_temperature(count, length):
-    net = _spread_net(seed=2)
+@pytest.mark.parametrize("count,length,on", PATHS)
+def test_top_k_and_top_p_frequencies_at_high_temperature(count, length, on):
+    net = _spread_net(seed=2).to(on)
     for settings in (
         SampleSettings(temperature=2.0, top_k=4, max_length=length, count=count, seed=5, stop_at_end=False),
         SampleSettings(temperature=1.5, top_p=0.8, max_length=length, count=count, seed=6, stop_at_end=False),
@@ -139,10 +145,11 @@ def test_top_k_and_top_p_frequencies_at_high_temperature(count, length):
         assert z.abs().max() <= BOUND, (settings, observed.tolist(), expected.tolist())
 
 
-@pytest.mark.parametrize("count,length", PATHS)
-def test_token_class_temperatures(count, length):
-    """Two classes (ids 0-5 cold at T=0.5, 6-11 hot at T=2) under an overall T of 1.3."""
-    net = _spread_net(seed=3)
+@pytest.mark.parametrize("count,length,on", PATHS)
+def test_token_class_temperatures(count, length, on):
+    """Two classes (ids 0-5 cold at T=0.5, 6-11 hot at T=2) under an overall T of 1.3
+    (on CUDA the device blocks run eagerly: class membership is tested on the host)."""
+    net = _spread_net(seed=3).to(on)
     classes = (0,) * 6 + (1,) * 6
     settings = SampleSettings(temperature=1.3, token_classes=classes, class_temperatures=(0.5, 2.0),
                               max_length=length, count=count, seed=9, stop_at_end=False)

@@ -51,18 +51,19 @@ def _stream_config(**kw):
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])  # carried state: (h, c) or h alone
-def test_resume_reaches_the_same_state_as_an_uninterrupted_run(tmp_path, text_file, cell):
+def test_resume_reaches_the_same_state_as_an_uninterrupted_run(tmp_path, text_file, cell, device):
+    """With dropout, so the resume file must carry the RNG of the device the masks come from."""
     corpus = load_corpus(text_file, "text")
-    straight = Trainer(_stream_config(cell=cell), corpus, tmp_path / "a.safetensors")
+    straight = Trainer(_stream_config(cell=cell, device=device), corpus, tmp_path / "a.safetensors")
     straight.run()
 
-    first = Trainer(_stream_config(cell=cell), corpus, tmp_path / "b.safetensors")
+    first = Trainer(_stream_config(cell=cell, device=device), corpus, tmp_path / "b.safetensors")
     first.on("step", lambda e: first.request_stop() if e["step"] == 11 else None)
     stopped = []
     first.on("stopped", stopped.append)
     first.run()
     assert stopped and stopped[0]["step"] == 11
-    second = Trainer(_stream_config(cell=cell), corpus, tmp_path / "b.safetensors", resume=stopped[0]["resume_path"])
+    second = Trainer(_stream_config(cell=cell, device=device), corpus, tmp_path / "b.safetensors", resume=stopped[0]["resume_path"])
     assert second.step == 11
     second.run()
     a = straight.model.state_dict()

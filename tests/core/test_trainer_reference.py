@@ -1,6 +1,8 @@
 """The trainer's update against a bare PyTorch loop (the reference): same seed, same
 batches, AdamW and ``clip_grad_norm_`` written out here. Gradient clipping must hold the
-norm the optimizer sees to the threshold, and the weights must end where the bare loop's do."""
+norm the optimizer sees to the threshold, and the weights must end where the bare loop's do.
+Both run on the test device (STUDIO_TEST_DEVICE; deterministic algorithms on CUDA, see
+conftest.py), so they sum in the same order and the CPU's tolerances hold there too."""
 
 import math
 
@@ -16,11 +18,11 @@ from studio.core.trainer import TrainConfig, Trainer
 STEPS = 6
 
 
-def _config(clip: float) -> TrainConfig:
+def _config(clip: float, device: str = "cpu") -> TrainConfig:
     return TrainConfig(kind="names", cell="gru", layers=1, hidden=32, embedding=8, dropout=0.0,
                        batch_size=16, epochs=1, max_steps=STEPS, lr=1e-2, weight_decay=0.05,
                        warmup=0, schedule="constant", clip=clip, eval_every=10**6, sample_every=0,
-                       seed=5, device="cpu")
+                       seed=5, device=device)
 
 
 def _grad_norm(params) -> float:
@@ -50,15 +52,16 @@ def run_bare_loop(corpus, cfg):
     """What the trainer should do, in the plainest PyTorch."""
     torch.manual_seed(cfg.seed)
     net = SequenceNet(NetConfig(cell=cfg.cell, vocab_size=len(corpus.vocab), layers=cfg.layers,
-                                hidden=cfg.hidden, embedding=cfg.embedding))
+                                hidden=cfg.hidden, embedding=cfg.embedding)).to(cfg.device)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.99))
     net.train()
     pre, post = [], []
     batches = B.names_batches(corpus.train_sequences(0), cfg.batch_size, seed=cfg.seed,
                               pad_id=corpus.vocab.end_id)
     for _, batch in zip(range(STEPS), batches):
-        logits, _ = net(batch.x)
-        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), batch.y.reshape(-1), ignore_index=-100)
+        logits, _ = net(batch.x.to(cfg.device))
+        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), batch.y.to(cfg.device).reshape(-1),
+                               ignore_index=-100)
         opt.zero_grad()
         loss.backward()
         pre.append(_grad_norm(net.parameters()))
@@ -70,9 +73,9 @@ def run_bare_loop(corpus, cfg):
 
 
 @pytest.mark.parametrize("clip", [0.05, 0.0], ids=["clip-0.05", "clip-off"])
-def test_clipped_update_matches_a_bare_pytorch_loop(tmp_path, names_file, clip):
+def test_clipped_update_matches_a_bare_pytorch_loop(tmp_path, names_file, clip, device):
     corpus = load_corpus(names_file, "names")
-    cfg = _config(clip)
+    cfg = _config(clip, device)
     model, emitted, seen = run_trainer(corpus, cfg, tmp_path / "m.safetensors")
     bare, pre, post = run_bare_loop(corpus, cfg)
     assert len(emitted) == len(seen) == STEPS
@@ -95,19 +98,20 @@ def _lr_at(cfg, step, total):
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
-def test_truncated_bptt_over_two_epochs_matches_a_bare_loop(tmp_path, text_file, cell):
+def test_truncated_bptt_over_two_epochs_matches_a_bare_loop(tmp_path, text_file, cell, device):
     """Text: parallel lanes, the state carried (detached) from window to window and reset at
     each epoch, the window boundaries shifted by 37 tokens per epoch, warmup + cosine, clip."""
     corpus = load_corpus(text_file, "text")
     cfg = TrainConfig(kind="text", cell=cell, layers=2, hidden=16, embedding=8, dropout=0.0,
                       batch_size=4, window=32, epochs=2, lr=1e-2, weight_decay=0.05, warmup=3, schedule="cosine",
-                      min_lr_ratio=0.3, clip=0.5, eval_every=10**6, sample_every=0, seed=9, device="cpu")
+                      min_lr_ratio=0.3, clip=0.5, eval_every=10**6, sample_every=0, seed=9, device=device)
     model, _, _ = run_trainer(corpus, cfg, tmp_path / "s.safetensors", steps=None)
 
     torch.manual_seed(cfg.seed)
-    net = SequenceNet(NetConfig(cell=cell, vocab_size=len(corpus.vocab), layers=2, hidden=16, embedding=8))
+    net = SequenceNet(NetConfig(cell=cell, vocab_size=len(corpus.vocab), layers=2, hidden=16,
+                                embedding=8)).to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.99))
-    ids = corpus.train_ids
+    ids = corpus.train_ids.to(device)
     lanes, length = 4, (ids.numel() - 1) // 4
     xs = ids[: lanes * length].view(lanes, length)
     ys = ids[1: lanes * length + 1].view(lanes, length)
