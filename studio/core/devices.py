@@ -82,7 +82,7 @@ def _absent(name: str) -> str | None:
     """Why ``name`` cannot be used here, or None when it can."""
     base, _, index = name.partition(":")
     if base not in NAMES:
-        return f"unknown device {name!r} (choose auto, cpu, cuda, cuda:N or mps)"
+        return f"unknown device {name!r}"
     if base == "cuda":
         if not torch.cuda.is_available():
             return f"device {name!r} is not available ({dict((n, w) for n, _, w in device_choices())['cuda']})"
@@ -122,5 +122,6 @@ def require_device(name: str | None = "auto") -> torch.device:
     name = (name or "auto").lower()
     why = _absent(name)
     if why is not None:
-        raise DeviceError(f"{why}. Devices here: {'; '.join(present_devices())}")
+        choose = " (choose auto, cpu, cuda, cuda:N or mps)" if why.startswith("unknown") else ""
+        raise DeviceError(f"{why}{choose}. Devices here: {'; '.join(present_devices())}")
     return _pick(name)

@@ -51,7 +51,7 @@ def test_an_absent_device_is_refused_naming_the_present_ones(cpu_only):
                             f"{__import__('os').cpu_count()} logical cores)")
     with pytest.raises(DeviceError, match="Apple MPS needs macOS"):
         require_device("mps")
-    with pytest.raises(DeviceError, match="unknown device 'tpu'"):
+    with pytest.raises(DeviceError, match=r"unknown device 'tpu' \(choose auto, cpu, cuda, cuda:N or mps\)\. Devices"):
         require_device("tpu")
     assert require_device("auto") == torch.device("cpu") == require_device("cpu")
     # the window's path falls back to the CPU instead, and says what is here
