@@ -55,29 +55,31 @@ class BlockRunner:
         self.out_lp = torch.zeros(block, batch, device=device)
         self.graph = None
 
-    def _draw(self, logits):
+    def _draw(self, logits, tok_out, lp_out) -> None:
+        """One step's choice, written into ``tok_out`` [N] and ``lp_out`` [N]. Each kernel
+        counts at batch 1, so the draw is torch.multinomial's own one-sample path
+        (``argmax(p / q)``, q ~ Exp(1) from the generator: the same draws at the same
+        generator offsets, tested against the host sampler) without its validity checks,
+        which cost kernels of their own at every step."""
         from studio.core.sampler import shape_logits
 
         if self.masked:
             allowed = self.allowed | ~self.allowed.any(1, keepdim=True)  # never an empty row
             logits = logits.masked_fill(~allowed, float("-inf"))
         if self.settings.temperature == 0:
-            tok = torch.argmax(logits, dim=-1)
+            torch.argmax(logits, dim=-1, out=tok_out)
         else:
             probs = torch.softmax(shape_logits(logits, self.settings), dim=-1)
-            tok = torch.multinomial(probs, 1, generator=self.gen).view(-1)
+            q = torch.empty_like(probs).exponential_(1, generator=self.gen)
+            torch.argmax(torch.div(probs, q, out=q), dim=-1, out=tok_out)
         # the model's own log-probability of the token (T = 1, after the masks)
-        chosen = logits.gather(1, tok.view(-1, 1)).view(-1) - torch.logsumexp(logits, -1)
-        return tok, chosen
+        torch.gather(torch.log_softmax(logits, -1), 1, tok_out.view(-1, 1), out=lp_out.view(-1, 1))
 
     @torch.no_grad()
     def run_block(self) -> None:
         tok, src, dst = self.tok, self.state, self.spare
         for k in range(self.block):
-            logits = self.cells.step(tok, src, dst)
-            t, lp = self._draw(logits)
-            self.out_tok[k].copy_(t)
-            self.out_lp[k].copy_(lp)
+            self._draw(self.cells.step(tok, src, dst), self.out_tok[k], self.out_lp[k])
             tok = self.out_tok[k]
             src, dst = dst, src
         if src is not self.state:  # an odd block ends in the spare buffers
