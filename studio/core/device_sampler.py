@@ -21,6 +21,7 @@ memory): the CPU fallback and the tests of this module's bookkeeping.
 
 from __future__ import annotations
 
+import threading
 from typing import Iterator
 
 import torch
@@ -28,6 +29,7 @@ import torch
 from studio.core.cell_stack import CellStack
 
 BLOCK = 32  # steps per device round trip: ~2-3 ms of text at 10-20k tok/s, still live
+_CACHE_LOCK = threading.Lock()
 
 
 def graph_capable(settings, device: torch.device) -> bool:
@@ -54,6 +56,7 @@ class BlockRunner:
         self.out_tok = torch.zeros(block, batch, dtype=torch.long, device=device)
         self.out_lp = torch.zeros(block, batch, device=device)
         self.graph = None
+        self.busy = False  # its buffers belong to one take at a time
 
     def _draw(self, logits, tok_out, lp_out) -> None:
         """One step's choice, written into ``tok_out`` [N] and ``lp_out`` [N]. Each kernel
@@ -117,21 +120,27 @@ class BlockRunner:
 
 def _runner(model, batch, block, settings, ban_ids, masked, device, graph) -> BlockRunner:
     """A runner for these settings, reused across takes while the weights are unchanged
-    (capturing costs a warm-up block and the capture; replays are what is fast)."""
+    (capturing costs a warm-up block and the capture; replays are what is fast). One in
+    use by another take (the window may start a take before an abandoned one has ended)
+    is left alone: this take gets a runner of its own. Returned marked busy."""
     params = tuple((p.data_ptr(), p._version) for p in model.parameters())
     shape = (settings.temperature, settings.top_k, settings.top_p,
              settings.token_classes, settings.class_temperatures)
     key = (params, batch, block, shape, ban_ids, masked, str(device), graph)
-    cached = model.__dict__.get("_block_runner")
-    if cached is not None and cached[0] == key:
-        return cached[1]
+    with _CACHE_LOCK:
+        cached = model.__dict__.get("_block_runner")
+        if cached is not None and cached[0] == key and not cached[1].busy:
+            cached[1].busy = True
+            return cached[1]
     ban_bias = torch.zeros(model.config.vocab_size, device=device)
     ban_bias[list(ban_ids)] = float("-inf")
     gen = torch.Generator(device=device)
     runner = BlockRunner(model, batch, block, settings, ban_bias, masked, device, gen)
+    runner.busy = True
     if graph:
         runner.capture()
-    model.__dict__["_block_runner"] = (key, runner)
+    with _CACHE_LOCK:
+        model.__dict__["_block_runner"] = (key, runner)
     return runner
 
 
@@ -148,6 +157,14 @@ def device_steps(model, last: torch.Tensor, state, settings, seed: int, ban_ids:
     block = 1 if masked else max(1, min(block, settings.max_length))
     graph = graph and graph_capable(settings, device)
     runner = _runner(model, n, block, settings, ban_ids, masked, device, graph)
+    try:
+        yield from _run(runner, last, state, settings, seed, constraint, block)
+    finally:
+        runner.busy = False
+
+
+def _run(runner, last, state, settings, seed, constraint, block):
+    device, n, masked = last.device, last.numel(), constraint is not None
     runner.start(last, state, seed)
     pinned = device.type == "cuda"
     host_tok = [torch.empty(block, n, dtype=torch.long, pin_memory=pinned) for _ in range(2)]

@@ -122,6 +122,22 @@ def test_early_close_and_all_done_stop_the_block_stream():
     assert first == again  # a reused runner starts afresh from the given state
 
 
+def test_two_takes_at_once_do_not_share_buffers():
+    """The window can start a take while an abandoned one still runs: interleaved, each
+    take is what it is alone."""
+    net = _net("lstm")
+    s = SampleSettings(max_length=40, count=2, seed=0)
+    last, state = _prime(net, 2, "cpu")
+    alone = [list(device_steps(net, last, state, s, seed, (1,), block=4)) for seed in (1, 2)]
+    a = device_steps(net, last, state, s, 1, (1,), block=4)
+    b = device_steps(net, last, state, s, 2, (1,), block=4)
+    both = [[], []]
+    for _ in range(40):
+        both[0].append(next(a))
+        both[1].append(next(b))
+    assert both == alone and alone[0] != alone[1]
+
+
 # -- on a CUDA GPU: a captured graph against the same block run eagerly -------------------
 
 @CUDA
