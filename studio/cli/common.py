@@ -18,4 +18,7 @@ def load_model(args):
     device, note = resolve_device(getattr(args, "device", "auto"))
     if note:
         print(note, file=sys.stderr)
-    return load_checkpoint(find_model(args.model), device=device)
+    ck = load_checkpoint(find_model(args.model), device=device)
+    for warning in ck.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return ck

@@ -4,8 +4,14 @@ Layout of a checkpoint file (a plain safetensors file):
 - tensors ``model.*`` (the SequenceNet state dict) and, in resume files only, ``optim.*``
   (AdamW moments, flattened);
 - string metadata ``format`` = ``sequence-studio``, ``format_version``, ``meta`` (JSON:
-  domain, config, vocabulary, encoding, history, metrics, corpus, dates) and ``digest``
-  (sha256 over every tensor's bytes, so a changed byte is caught, not silently sampled).
+  domain, config, vocabulary, encoding, history, metrics, corpus, dates) and ``digest``.
+
+The digest (format 2) is sha256 over the format version, the ``meta`` string exactly as
+stored and every tensor (name, dtype, shape, bytes): a changed byte anywhere, weights or
+vocabulary or config, is caught instead of silently sampled. Format 1 (before 2026-11)
+covered the tensors only; such files still load, with a warning in
+``Checkpoint.warnings`` saying their metadata is not covered, and importing one into the
+library re-writes it in the current format. Weights that are NaN or infinite are refused.
 
 Writes are atomic: a temp file in the same folder, fsync, then ``os.replace``.
 """
@@ -17,7 +23,7 @@ import json
 import os
 import struct
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -29,7 +35,8 @@ from studio.core.net import NetConfig, SequenceNet
 from studio.core.vocab import Vocab, VocabError
 
 FORMAT = "sequence-studio"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)   # 1: digest over tensors only (loads with a warning)
 MAX_HEADER = 64 * 1024 * 1024
 
 
@@ -45,6 +52,7 @@ class Checkpoint:
     path: Path | None = None
     optimizer_state: dict | None = None
     extras: dict | None = None  # extra.* tensors of resume files (carried state, RNG)
+    warnings: list[str] = field(default_factory=list)  # e.g. an older format's weaker digest
 
     @property
     def domain(self) -> str:
@@ -72,8 +80,9 @@ def save_checkpoint(path, model: SequenceNet, vocab: Vocab, meta: dict,
         meta["optimizer"] = layout
     for k, v in (extras or {}).items():
         tensors[f"extra.{k}"] = v.detach().to("cpu").contiguous()
+    meta_json = json.dumps(meta)
     header = {"format": FORMAT, "format_version": str(FORMAT_VERSION),
-              "meta": json.dumps(meta), "digest": _digest(tensors)}
+              "meta": meta_json, "digest": _digest(FORMAT_VERSION, meta_json, tensors)}
     data = st_save(tensors, metadata=header)
     _atomic_write(path, data)
     return path
@@ -86,6 +95,13 @@ def read_metadata(path) -> dict:
     return _parse_meta(header.get("__metadata__") or {}, path)
 
 
+def stored_dtypes(path) -> set[str]:
+    """The safetensors dtypes of the model's tensors ("F32", "F16"), from the header."""
+    header = _read_header(Path(path))
+    return {v.get("dtype") for k, v in header.items()
+            if k.startswith("model.") and isinstance(v, dict)}
+
+
 def load_checkpoint(path, device="cpu", with_optimizer: bool = False) -> Checkpoint:
     path = Path(path)
     header = _read_header(path)  # clear errors for non-safetensors files before parsing
@@ -96,9 +112,19 @@ def load_checkpoint(path, device="cpu", with_optimizer: bool = False) -> Checkpo
         raise CheckpointError(f"{path.name}: damaged or truncated checkpoint ({exc})") from exc
     md = header.get("__metadata__") or {}
     meta = _parse_meta(md, path)
-    if md.get("digest") != _digest(tensors):
-        raise CheckpointError(f"{path.name}: the weights do not match their recorded digest "
-                              "(the file was changed or damaged after it was written)")
+    version = _version(md)
+    warnings = []
+    if version == 1:
+        if md.get("digest") != _tensor_digest(tensors):
+            raise CheckpointError(f"{path.name}: the weights do not match their recorded digest "
+                                  "(the file was changed or damaged after it was written)")
+        warnings.append(f"{path.name} is an older checkpoint (format 1): its weights are "
+                        "checked but its metadata (vocabulary, config, encoding) is not covered "
+                        "by the digest; import it into the library to re-save it in the current "
+                        "format")
+    elif md.get("digest") != _digest(version, md.get("meta", ""), tensors):
+        raise CheckpointError(f"{path.name}: the weights or metadata do not match their recorded "
+                              "digest (the file was changed or damaged after it was written)")
     try:
         config = NetConfig.from_json(meta["config"])
         vocab = Vocab.from_json(meta["vocab"])
@@ -120,6 +146,9 @@ def load_checkpoint(path, device="cpu", with_optimizer: bool = False) -> Checkpo
         if v.shape != expected[k].shape:
             raise CheckpointError(f"{path.name}: tensor {k} has shape {tuple(v.shape)}, "
                                   f"the config needs {tuple(expected[k].shape)}")
+        if v.is_floating_point() and not bool(torch.isfinite(v).all()):
+            raise CheckpointError(f"{path.name}: weights {k} hold NaN or infinite values (a "
+                                  "training run that diverged, or a damaged file); refused")
     model.load_state_dict(weights, assign=True)  # adopt the loaded tensors: no copy
     model.to(device).eval()
     optimizer_state = None
@@ -127,7 +156,7 @@ def load_checkpoint(path, device="cpu", with_optimizer: bool = False) -> Checkpo
         optimizer_state = _unflatten_optimizer(tensors, meta["optimizer"])
     extras = {k[6:]: v for k, v in tensors.items() if k.startswith("extra.")}
     return Checkpoint(model=model, vocab=vocab, meta=meta, path=path,
-                      optimizer_state=optimizer_state, extras=extras or None)
+                      optimizer_state=optimizer_state, extras=extras or None, warnings=warnings)
 
 
 # -- internals ----------------------------------------------------------------------------
@@ -162,17 +191,18 @@ def _not_safetensors(path: Path, head: bytes) -> str:
     return f"{path.name}: not a safetensors checkpoint"
 
 
-def _parse_meta(md: dict, path: Path) -> dict:
+def _parse_meta(md, path: Path) -> dict:
+    if not isinstance(md, dict) or not isinstance(md.get("meta", ""), str):
+        raise CheckpointError(f"{path.name}: a safetensors file with malformed metadata")
     if md.get("format") != FORMAT:
         raise CheckpointError(f"{path.name}: a safetensors file, but not a Sequence Studio "
                               "checkpoint (no 'sequence-studio' format tag)")
-    try:
-        version = int(md.get("format_version", "0"))
-    except ValueError:
-        version = -1
-    if version != FORMAT_VERSION:
+    if _version(md) not in READABLE_VERSIONS:
+        newer = _version(md) > FORMAT_VERSION
         raise CheckpointError(f"{path.name}: checkpoint format version {md.get('format_version')}"
-                              f" is not supported (this app reads version {FORMAT_VERSION})")
+                              f" is not supported (this app reads versions "
+                              f"{', '.join(map(str, READABLE_VERSIONS))}"
+                              f"{'; it was written by a newer Sequence Studio' if newer else ''})")
     try:
         meta = json.loads(md.get("meta", ""))
     except json.JSONDecodeError as exc:
@@ -182,7 +212,24 @@ def _parse_meta(md: dict, path: Path) -> dict:
     return meta
 
 
-def _digest(tensors: dict) -> str:
+def _version(md: dict) -> int:
+    try:
+        return int(str(md.get("format_version", "0")))
+    except ValueError:
+        return -1
+
+
+def _digest(version: int, meta_json: str, tensors: dict) -> str:
+    """Format 2: the version, the stored metadata string and the tensors, all in one hash."""
+    h = hashlib.sha256()
+    h.update(f"sequence-studio/{version}\0".encode())
+    h.update(meta_json.encode("utf-8", "surrogatepass") + b"\0")
+    h.update(_tensor_digest(tensors).encode())
+    return h.hexdigest()
+
+
+def _tensor_digest(tensors: dict) -> str:
+    """Format 1's digest: every tensor's name, dtype, shape and bytes."""
     h = hashlib.sha256()
     for k in sorted(tensors):
         t = tensors[k]

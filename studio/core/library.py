@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,27 +85,60 @@ def unique_name(name: str, models: list[ModelEntry] | None = None) -> str:
     return candidate
 
 
+def free_model_path(folder: Path, stem: str) -> Path:
+    """``folder/stem.safetensors``, or ``stem-2``, ``stem-3``... when that is taken: a
+    library model is never overwritten by a new one."""
+    from studio.core.trainer import resume_path_for
+
+    stem = _safe_stem(stem)
+    dest = folder / (stem + SUFFIX)
+    n = 2
+    while dest.exists() or resume_path_for(dest).exists():
+        dest = folder / f"{stem}-{n}{SUFFIX}"
+        n += 1
+    return dest
+
+
 def import_model(src, name: str | None = None) -> ModelEntry:
-    """Copy a checkpoint into the user library after loading it fully (never unpickles).
+    """Copy a checkpoint into the user library: copied once, then the copy is loaded fully
+    (never unpickled) before it takes its name, so what is verified is what is kept.
 
     It is listed as ``name`` (default: its own name), made unique first: an imported
     copy of a shipped model becomes e.g. ``dinos-gru-2``, never a second ``dinos-gru``.
+    A renamed or format-1 checkpoint is re-written in the current format (the digest then
+    covers the metadata too). Nothing is left behind when the file is refused.
     """
     src = Path(src)
-    ck = load_checkpoint(src)  # raises CheckpointError with the reason; nothing is copied
-    name = unique_name((name or "").strip() or ck.meta.get("name") or src.stem)
-    dest = user_models_dir() / (_safe_stem(name) + SUFFIX)
-    n = 2
-    while dest.exists():
-        dest = user_models_dir() / f"{_safe_stem(name)}-{n}{SUFFIX}"
-        n += 1
-    if name == ck.meta.get("name"):
-        shutil.copyfile(src, dest)  # byte for byte
-    else:
-        ck.meta["name"] = name
-        save_checkpoint(dest, ck.model, ck.vocab, ck.meta,
-                        half=bool(ck.meta.get("train_config", {}).get("half_weights")))
+    folder = user_models_dir()
+    fd, tmp_name = tempfile.mkstemp(prefix=".import-", suffix=".tmp", dir=folder)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        try:
+            shutil.copyfile(src, tmp)
+        except IsADirectoryError:
+            raise CheckpointError(f"{src}: is a folder, not a checkpoint file") from None
+        try:
+            ck = load_checkpoint(tmp)  # CheckpointError with the reason...
+        except CheckpointError as exc:  # ...worded for the file the user picked, not the copy
+            raise CheckpointError(str(exc).replace(tmp.name, src.name)) from None
+        name = unique_name((name or "").strip() or ck.meta.get("name") or src.stem)
+        dest = free_model_path(folder, name)
+        if name == ck.meta.get("name") and not ck.warnings:
+            os.replace(tmp, dest)  # the verified copy, byte for byte
+        else:
+            meta = {k: v for k, v in ck.meta.items() if k not in ("format", "format_version")}
+            meta["name"] = name
+            save_checkpoint(dest, ck.model, ck.vocab, meta, half=_stored_half(tmp))
+    finally:
+        tmp.unlink(missing_ok=True)
     return ModelEntry(dest, name, False, read_metadata(dest))
+
+
+def _stored_half(path: Path) -> bool:
+    from studio.core.checkpoint import stored_dtypes
+
+    return "F16" in stored_dtypes(path)
 
 
 def export_model(entry: ModelEntry, dest) -> Path:

@@ -41,6 +41,8 @@ def load_now(path: str, device: str = "auto"):
             return _cache[key]
     torch_device, note = resolve_device(device)
     ckpt = load_checkpoint(path, device=torch_device)
+    # an older checkpoint format loads with a warning: show it where the device note goes
+    note = "; ".join(filter(None, [note, *ckpt.warnings])) or None
     with _lock:
         _cache[key] = (ckpt, note)
         while len(_cache) > _KEEP:

@@ -1,0 +1,118 @@
+"""Issue 9 item 4: the digest covers the metadata too, NaN/inf weights are refused, and
+an older-format file still loads, with a warning that its metadata is not covered."""
+
+import json
+import math
+import struct
+
+import pytest
+import torch
+
+from studio.core import checkpoint as C
+from studio.core.checkpoint import CheckpointError, load_checkpoint, read_metadata, save_checkpoint
+from studio.core.net import NetConfig, SequenceNet
+from studio.core.vocab import Vocab
+
+
+def _save(path, **meta):
+    torch.manual_seed(0)
+    vocab = Vocab.from_text("abcdef")
+    net = SequenceNet(NetConfig(cell="gru", vocab_size=len(vocab), layers=1, hidden=8, embedding=4))
+    save_checkpoint(path, net, vocab, {"domain": "names", "name": "tiny", **meta})
+    return net, vocab
+
+
+def _rewrite_header(path, change):
+    """Edit the safetensors header in place (keeping the tensor bytes), as a tamperer would."""
+    data = path.read_bytes()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + n])
+    change(header)
+    blob = json.dumps(header).encode()
+    blob += b" " * (-len(blob) % 8)
+    path.write_bytes(struct.pack("<Q", len(blob)) + blob + data[8 + n:])
+
+
+def _edit_meta(path, change):
+    def edit(header):
+        meta = json.loads(header["__metadata__"]["meta"])
+        change(meta)
+        header["__metadata__"]["meta"] = json.dumps(meta)
+    _rewrite_header(path, edit)
+
+
+def test_swapped_vocabulary_is_refused(tmp_path):
+    path = tmp_path / "m.safetensors"
+    _save(path)
+
+    def swap(meta):
+        tokens = meta["vocab"]["tokens"]
+        a, e = tokens.index("a"), tokens.index("e")
+        tokens[a], tokens[e] = tokens[e], tokens[a]
+    _edit_meta(path, swap)
+    with pytest.raises(CheckpointError, match="metadata|digest"):
+        load_checkpoint(path)
+
+
+@pytest.mark.parametrize("change", [
+    lambda m: m.update(encoding="char-v9"),
+    lambda m: m["config"].update(dropout=0.5),
+    lambda m: m.update(domain="text"),
+    lambda m: m.update(name="someone else's"),
+])
+def test_any_metadata_change_is_refused(tmp_path, change):
+    path = tmp_path / "m.safetensors"
+    _save(path)
+    _edit_meta(path, change)
+    with pytest.raises(CheckpointError):
+        load_checkpoint(path)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_non_finite_weights_are_refused_at_load(tmp_path, bad):
+    vocab = Vocab.from_text("abcdef")
+    net = SequenceNet(NetConfig(cell="lstm", vocab_size=len(vocab), layers=1, hidden=8, embedding=4))
+    with torch.no_grad():
+        net.head.weight[2, 3] = bad
+    path = tmp_path / "nan.safetensors"
+    save_checkpoint(path, net, vocab, {"domain": "names"})
+    with pytest.raises(CheckpointError, match="NaN or infinite"):
+        load_checkpoint(path)
+
+
+def _as_format_1(path):
+    """What version 1 wrote: the digest over the tensors only."""
+    from safetensors.torch import load_file
+
+    tensors = load_file(path)
+
+    def downgrade(header):
+        md = header["__metadata__"]
+        md["format_version"] = "1"
+        meta = json.loads(md["meta"])
+        meta["format_version"] = 1
+        md["meta"] = json.dumps(meta)
+        md["digest"] = C._tensor_digest(tensors)
+    _rewrite_header(path, downgrade)
+
+
+def test_format_1_files_load_with_a_warning_and_import_upgrades_them(tmp_path):
+    from studio.core.library import import_model
+
+    path = tmp_path / "old.safetensors"
+    net, vocab = _save(path)
+    _as_format_1(path)
+    ck = load_checkpoint(path)
+    assert ck.vocab == vocab and any("not covered" in w for w in ck.warnings)
+    assert read_metadata(path)["name"] == "tiny"
+    entry = import_model(path)  # the library copy is re-written in the current format
+    upgraded = load_checkpoint(entry.path)
+    assert upgraded.warnings == [] and upgraded.meta["format_version"] == C.FORMAT_VERSION
+    for k, v in net.state_dict().items():
+        assert torch.equal(upgraded.model.state_dict()[k], v), k
+    # a format-1 file whose weights changed is still refused
+    data = bytearray(path.read_bytes())
+    data[-3] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="digest"):
+        load_checkpoint(path)
