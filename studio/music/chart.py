@@ -12,6 +12,7 @@ Errors say where: "bar 3: unknown chord symbol 'Xm7'".
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .chords import Chord, parse_chord
@@ -78,7 +79,13 @@ def parse_chart(text: str) -> Chart:
 
 
 def _parse_bar(body: str, number: int, bars: list) -> tuple[tuple[int, Chord], ...]:
-    symbols = body.split()
+    symbols = [s for s in body.split() if s != "4/4"]   # a 4/4 marking changes nothing
+    metre = next((s for s in symbols if re.fullmatch(r"\d+/\d+", s)), None)
+    if metre is not None:  # 3/4 etc.: laid out as 4/4 it would be wrong without a word
+        raise ChartError(f"bar {number}: time signature {metre}: charts are 4/4 only (the jazz "
+                         "encoding is 4/4); write the tune in 4/4 bars")
+    if not symbols:
+        raise ChartError(f"bar {number}: no chord (a bar needs a chord, '%' or NC)")
     if symbols == ["%"]:
         if not bars:
             raise ChartError(f"bar {number}: '%' has no previous bar to repeat")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import mido
 
+from . import limits
 from .chord_infer import infer_chords
 from .chords import NO_CHORD, parse_chord
 from .lead_pick import LeadChoiceError, Part, choose_lead, describe_parts, pick_lead
@@ -102,10 +103,14 @@ def read_midi_solo(path, lead: str | int | None = None) -> tuple[Solo | None, Fi
     path = Path(path)
     report = FileReport(str(path.name), "ok")
     try:
+        too_big = limits.too_large(path.stat().st_size, limits.MAX_MIDI_BYTES)
+        if too_big:
+            report.status, report.message = "skipped", too_big
+            return None, report
         mid = mido.MidiFile(path, clip=True)
         parts, texts, tempo, numerator, length = _parts(mid)
     except Exception as exc:  # mido raises OSError, EOFError, ValueError, KeyError ... on junk
-        report.status, report.message = "error", f"not a readable MIDI file ({type(exc).__name__}: {exc})"
+        report.status, report.message = "error", _unreadable(exc)
         return None, report
     if mid.type == 2:
         report.status, report.message = "skipped", "type-2 MIDI (independent patterns) is not supported"
@@ -136,13 +141,20 @@ def read_midi_solo(path, lead: str | int | None = None) -> tuple[Solo | None, Fi
     def to_grid(tick: int) -> int:
         return round(tick * TICKS_PER_BEAT / mid.ticks_per_beat)
 
+    bpb = numerator or 4
+    ticks_per_bar = bpb * TICKS_PER_BEAT
+    # the take ends with its last note or its last bar line (end_of_track), whichever is later;
+    # bounded before anything is laid out bar by bar (one bad delta can mean a million bars)
+    last = max(max(e for _, e, _, _ in chosen.notes), length)
+    refused = limits.too_many_notes(len(chosen.notes)) or \
+        limits.too_many_bars(-(-to_grid(last) // ticks_per_bar))
+    if refused:
+        report.status, report.message = "skipped", refused
+        return None, report
     notes = [Note(to_grid(s), max(1, to_grid(e) - to_grid(s)), p, v) for s, e, p, v in chosen.notes]
     notes = make_monophonic(notes)
-    bpb = numerator or 4
     if numerator is None:
         report.warnings.append("no x/4 time signature: read as 4/4")
-    ticks_per_bar = bpb * TICKS_PER_BEAT
-    # the take ends with its last note or its last bar line (end_of_track), whichever is later
     last = max(max(n.end for n in notes), to_grid(length))
     end = -(-last // ticks_per_bar) * ticks_per_bar
     chords = _chords_from_texts(texts, to_grid, end)
@@ -162,9 +174,21 @@ def read_midi_solo(path, lead: str | int | None = None) -> tuple[Solo | None, Fi
                                    "chords are NC")
     if tempo is None:
         report.warnings.append("no tempo event: 120 bpm assumed")
+    tempos = {m.tempo for t in mid.tracks for m in t if m.type == "set_tempo"}
+    if len(tempos) > 1:
+        report.warnings.append(f"{len(tempos)} different tempos: read at the first, "
+                               f"{round(tempo, 1)} bpm (tempo changes are not kept)")
     solo = Solo(path.stem, notes, chords, beats_per_bar=bpb, tempo=round(tempo or 120.0, 2))
     report.notes = len(notes)
     return solo, report
+
+
+def _unreadable(exc: Exception) -> str:
+    """A sentence for a file mido could not read (its own messages can be empty or cryptic)."""
+    if isinstance(exc, EOFError):
+        return "not a readable MIDI file: it is truncated (it ends in the middle of a track)"
+    detail = str(exc).strip() or type(exc).__name__
+    return f"not a readable MIDI file ({detail})"
 
 
 def midi_files(path) -> list[Path]:

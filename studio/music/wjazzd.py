@@ -16,9 +16,11 @@ chord sounding there is carried into the first kept bar.
 from __future__ import annotations
 
 import csv
+import math
 from collections import Counter
 from pathlib import Path
 
+from . import limits
 from .chords import NO_CHORD, parse_chord
 from .report import FileReport, LoadResult
 from .types import TICKS_PER_BEAT, ChordSpan, Note, Solo, make_monophonic
@@ -29,8 +31,41 @@ class WjazzdError(ValueError):
 
 
 def _read_rows(path: Path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+    too_big = limits.too_large(path.stat().st_size, limits.MAX_CSV_BYTES)
+    if too_big:
+        raise WjazzdError(f"{path.name}: {too_big}")
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            return list(csv.DictReader(fh))
+    except csv.Error as exc:  # NUL bytes, a field past the csv module's limit ...
+        raise WjazzdError(f"{path.name}: not a readable CSV file ({exc})") from None
+
+
+def _check_rows(title: str, beats: list, melody: list) -> None:
+    """Every number a row gives within what a real solo can have (see ``limits``)."""
+    refused = limits.too_many_notes(len(melody))
+    if refused:
+        raise WjazzdError(f"{title}: {refused}")
+    for bar, beat, *_ in beats:
+        if not 1 <= beat <= limits.MAX_BEATS_PER_BAR:
+            raise WjazzdError(f"{title}: bar {bar} has beat {beat} (a bar has 1..{limits.MAX_BEATS_PER_BAR})")
+    for bar, beat, tatum, division, dur_s, beatdur, pitch in melody:
+        if not 1 <= beat <= limits.MAX_BEATS_PER_BAR:
+            raise WjazzdError(f"{title}: a note in bar {bar} is on beat {beat} (a bar has "
+                              f"1..{limits.MAX_BEATS_PER_BAR})")
+        if not (0 <= division <= limits.MAX_DIVISION and 0 <= tatum <= max(division, 1)):
+            raise WjazzdError(f"{title}: a note in bar {bar} has tatum {tatum} of division {division} "
+                              f"(division up to {limits.MAX_DIVISION}, tatum within it)")
+        if not (math.isfinite(dur_s) and 0 <= dur_s <= limits.MAX_NOTE_SECONDS
+                and math.isfinite(beatdur) and 0 <= beatdur <= 60):
+            raise WjazzdError(f"{title}: a note in bar {bar} has duration {dur_s} s / beat duration "
+                              f"{beatdur} s (notes up to {limits.MAX_NOTE_SECONDS:.0f} s)")
+        if not (math.isfinite(pitch) and 0 <= pitch <= 127):
+            raise WjazzdError(f"{title}: a note in bar {bar} has pitch {pitch} (MIDI pitches are 0..127)")
+    bars = [b[0] for b in beats] + [m[0] for m in melody]
+    refused = limits.too_many_bars(max(bars) - min(bars) + 1)
+    if refused:
+        raise WjazzdError(f"{title}: {refused}")
 
 
 def read_solo(melody_csv, beats_csv, title: str | None = None,
@@ -43,14 +78,18 @@ def read_solo(melody_csv, beats_csv, title: str | None = None,
         beats = [(int(r["bar"]), int(r["beat"]), r.get("chord", "").strip())
                  for r in _read_rows(beats_csv)]
         melody = [(int(r["bar"]), int(r["beat"]), int(r["tatum"]), int(r["division"]),
-                   float(r["duration"]), float(r["beatdur"]), int(round(float(r["pitch"]))))
+                   float(r["duration"]), float(r["beatdur"]), float(r["pitch"]))
                   for r in _read_rows(melody_csv)]
-    except (KeyError, ValueError, TypeError) as exc:
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:  # (WjazzdError passes)
+        if isinstance(exc, WjazzdError):
+            raise
         raise WjazzdError(f"{title}: unreadable row or missing column ({exc})") from None
     if not beats:
         raise WjazzdError(f"{title}: the beats file has no rows")
     if not melody:
         raise WjazzdError(f"{title}: the melody file has no notes")
+    _check_rows(title, beats, melody)
+    melody = [m[:6] + (int(round(m[6])),) for m in melody]
 
     # Bar layout: each annotated bar takes as many whole bars of the solo's metre as it needs.
     beats_in_bar: dict[int, int] = {}
@@ -113,12 +152,21 @@ def read_solo(melody_csv, beats_csv, title: str | None = None,
     return Solo(title, notes, spans, beats_per_bar=bpb, tempo=round(tempo, 2))
 
 
-def solo_files(folder: Path) -> list[tuple[str, Path, Path]]:
-    """(title, melody csv, beats csv) for every solo: from index.csv, else by file name."""
+def solo_files(folder: Path, problems: list | None = None) -> list[tuple[str, Path, Path]]:
+    """(title, melody csv, beats csv) for every solo: from index.csv, else by file name.
+    An index row without its three fields is left out; with ``problems`` given, each such
+    row adds an "error" FileReport there."""
     index = folder / "index.csv"
     if index.is_file():
-        return [(r["solo"], folder / r["melody_csv"], folder / r["beats_csv"])
-                for r in _read_rows(index)]
+        out = []
+        for no, r in enumerate(_read_rows(index), 2):  # line 1 is the header
+            fields = [r.get(k) for k in ("solo", "melody_csv", "beats_csv")]
+            if all(isinstance(f, str) and f.strip() for f in fields):
+                out.append((fields[0], folder / fields[1], folder / fields[2]))
+            elif problems is not None:
+                problems.append(FileReport(f"index.csv line {no}", "error",
+                                           message="the row lacks solo, melody_csv or beats_csv"))
+        return out
     pairs = []
     for mel in sorted((folder / "csv_melody").glob("*.csv")):
         pairs.append((mel.stem.removesuffix("_Solo"), mel, folder / "csv_beats" / mel.name))
@@ -138,7 +186,7 @@ def load_wjazzd(folder, limit: int | None = None) -> LoadResult:
     folder = Path(folder)
     solos: list[Solo] = []
     files: list[FileReport] = []
-    for title, mel, beats in solo_files(folder)[:limit]:
+    for title, mel, beats in solo_files(folder, files)[:limit]:
         rel = str(mel.relative_to(folder)) if mel.is_relative_to(folder) else str(mel)
         if not mel.is_file() or not beats.is_file():
             missing = mel if not mel.is_file() else beats
