@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 
 
 def add_device(p) -> None:
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | mps (default auto)")
+
+
+def check_seed(seed) -> None:
+    """Seeds go to torch.Generator.manual_seed, which takes 0 .. 2**63 - 1."""
+    if seed is not None and not 0 <= seed < 1 << 63:
+        raise ValueError(f"--seed must be a whole number from 0 to {(1 << 63) - 1}, not {seed}")
 
 
 def load_model(args):
@@ -22,3 +29,39 @@ def load_model(args):
     for warning in ck.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return ck
+
+
+class SignalStop(KeyboardInterrupt):
+    """Raised by ``StopSignals`` for a signal that must end the command now."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.exit_code = 128 + signum
+
+
+class StopSignals:
+    """SIGINT/SIGTERM while a command runs: before ``trainer`` is set (or at a second
+    signal) the command ends at once (``SignalStop``, exit 128 + signal); once a trainer is
+    set, it is asked to stop cleanly and ``signum`` records why. Restores the old handlers."""
+
+    def __init__(self):
+        self.trainer = None
+        self.signum: int | None = None
+        self._saved: dict = {}
+
+    def __enter__(self) -> "StopSignals":
+        for sig in (signal.SIGINT, getattr(signal, "SIGTERM", None)):
+            if sig is not None:
+                self._saved[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for sig, old in self._saved.items():
+            signal.signal(sig, old)
+
+    def _handle(self, signum, frame) -> None:
+        first = self.signum is None
+        self.signum = self.signum or signum
+        if self.trainer is None or not first:  # not training yet, or a second signal
+            raise SignalStop(signum)
+        self.trainer.request_stop()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from studio.cli.common import add_device, load_model
+from studio.cli.common import add_device, check_seed, load_model
 
 
 def add_parser(sub):
@@ -22,6 +22,11 @@ def add_parser(sub):
 def run(args) -> int:
     from studio.core.evaluate import evaluate
 
+    check_seed(args.seed)
+    if args.samples < 1 or args.choruses < 1:
+        raise ValueError("--samples and --choruses must be at least 1")
+    if not (args.temperature >= 0 and args.temperature < float("inf")):
+        raise ValueError(f"-t/--temperature must be a number >= 0, not {args.temperature}")
     ck = load_model(args)
     print(json.dumps(evaluate(ck, args.corpus, samples=args.samples, choruses=args.choruses,
                               seed=args.seed, temperature=args.temperature), indent=2))

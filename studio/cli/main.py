@@ -48,8 +48,9 @@ def main(argv=None) -> int:
     import studio.domains  # noqa: F401  (registers the built-in domains with the engine)
     try:
         return _verb_module(verb).run(args)
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl-C (or SIGTERM through StopSignals)
+        print(f"sequence-studio {verb}: stopped", file=sys.stderr)
+        return getattr(exc, "exit_code", 130)
     except Exception as exc:  # one clear line, not a traceback, for expected failures
         from studio.core.errors import user_message
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from studio.cli.common import add_device, load_model
+from studio.cli.common import add_device, check_seed, load_model
 
 
 def add_parser(sub):
@@ -41,10 +41,11 @@ def run(args) -> int:
     from studio.core.generate import generate_texts, known_items, stream_text
     from studio.core.sampler import SampleSettings
 
+    check_sample_args(args)
     ck = load_model(args)
     if ck.domain == "jazz":
         return sample_jazz(ck, args)
-    length = args.length or (40 if ck.domain == "names" else 500)
+    length = args.length if args.length is not None else (40 if ck.domain == "names" else 500)
     settings = SampleSettings(temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
                               max_length=length, count=args.count, seed=args.seed)
     if ck.domain == "text" and args.count == 1 and not args.json:
@@ -66,6 +67,20 @@ def run(args) -> int:
     return 0
 
 
+def check_sample_args(args) -> None:
+    """The numbers argparse lets through but the sampler or MIDI cannot take: one line each."""
+    if args.length is not None and not 1 <= args.length <= 1_000_000:
+        raise ValueError(f"--length must be at least 1 (and at most 1000000), not {args.length}")
+    check_seed(args.seed)
+    if not 1 <= args.count <= 10_000:
+        raise ValueError(f"-n/--count must be at least 1 (and at most 10000), not {args.count}")
+    if not 0 <= args.program <= 127:
+        raise ValueError(f"--program must be a General MIDI program number 0..127, not {args.program}")
+    for flag, pitch in (("--low", args.low), ("--high", args.high)):
+        if not 0 <= pitch <= 127:
+            raise ValueError(f"{flag} must be a MIDI pitch 0..127, not {pitch}")
+
+
 # -- jazz: a solo over a chord chart ------------------------------------------------------
 
 def sample_jazz(ck, args) -> int:
@@ -73,7 +88,7 @@ def sample_jazz(ck, args) -> int:
     from studio.music.generate import JazzSettings, generate_takes
     from studio.music.synth import render_solo, write_wav
 
-    chart = args.chart or "Bb blues"
+    chart = "Bb blues" if args.chart is None else args.chart  # "" is an empty chart, refused
     chart = PRESETS.get(chart, chart)  # a preset name or the chart text itself
     settings = JazzSettings(temperature=args.temperature, top_p=args.top_p, top_k=args.top_k,
                             seed=args.seed, choruses=args.choruses, tempo=args.tempo,
@@ -99,8 +114,10 @@ def sample_jazz(ck, args) -> int:
         return 0
     for row in outputs:
         m = row["metrics"]
+        share = m.get("chord_tone_share")  # None over a chart with no chords (| NC |)
+        share = f"{share:.2f}" if isinstance(share, (int, float)) else "- (no chords)"
         print(f"take: {row['bars']} bars, {row['notes']} notes, {row['seconds']} s at {row['tempo']} bpm, "
-              f"seed {row['seed']}; chord-tone share {m.get('chord_tone_share', float('nan')):.2f}")
+              f"seed {row['seed']}; chord-tone share {share}")
         for key in ("midi", "wav"):
             if key in row:
                 print(f"  {key}: {row[key]}")

@@ -2,15 +2,13 @@
 
 ``--jsonl`` prints one JSON object per trainer event on stdout (the GUI draws curves from
 them); otherwise a terminal gets a progress bar and readable lines. SIGINT/SIGTERM ask the
-trainer to stop cleanly: it writes a resume checkpoint first (``--resume`` continues).
+trainer to stop cleanly: it writes a resume checkpoint first (``--resume`` continues) and
+the process exits 128 + the signal number (130 for Ctrl-C) after saying "stopped".
+Before training starts (reading a corpus) a signal ends the command at once.
 """
 
 from __future__ import annotations
 
-import json
-import math
-import signal
-import sys
 from dataclasses import fields
 from pathlib import Path
 
@@ -18,6 +16,9 @@ try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
+
+from studio.cli.common import StopSignals
+from studio.cli.train_output import Terminal, jsonl
 
 FLAGS = {  # flag -> TrainConfig field (None default: the recipe or TrainConfig decides)
     "kind": str, "cell": str, "layers": int, "hidden": int, "embedding": int, "dropout": float,
@@ -38,6 +39,9 @@ def add_parser(sub):
     t.add_argument("--report", action="store_true", help="print the dataset report and exit")
     t.add_argument("--no-chords", action="store_true", help="jazz: train the chord-blind twin")
     t.add_argument("--half", action="store_true", help="store the best weights in float16")
+    t.add_argument("--force", action="store_true", help="replace an existing --out file")
+    t.add_argument("--allow-corpus-change", action="store_true",
+                   help="resume although the corpus is not the one the run started on")
     for flag, typ in FLAGS.items():
         name = "--batch" if flag == "batch_size" else "--" + flag.replace("_", "-")
         t.add_argument(name, dest=flag, type=typ, default=None)
@@ -67,11 +71,10 @@ def load_recipe(path) -> dict:
 
 
 def run(args) -> int:
-    from studio.core.checkpoint import read_metadata
+    from studio.core.checkpoint import load_checkpoint, read_metadata
     from studio.core.data import load_corpus
     from studio.core.library import find_model
     from studio.core.trainer import TrainConfig, Trainer, kind_defaults
-    from studio.paths import user_models_dir
 
     settings: dict = {}
     corpus_path, out = args.corpus, args.out
@@ -91,108 +94,68 @@ def run(args) -> int:
     if args.half:
         settings["half_weights"] = True
     known = {f.name for f in fields(TrainConfig)}
-    config = TrainConfig.from_dict({k: v for k, v in settings.items() if k in known})
+    config = TrainConfig.from_dict({k: v for k, v in settings.items() if k in known})  # checked
     if not corpus_path:
         raise ValueError("--corpus is required (a file for names/text, a folder for jazz)")
-    vocab = None
-    init_from = find_model(args.init_from) if args.init_from else None
-    if init_from or args.resume:
-        from studio.core.checkpoint import load_checkpoint
+    emit = jsonl if args.jsonl else Terminal().handle
+    with StopSignals() as stop:  # Ctrl-C while loading ends at once; while training, cleanly
+        vocab = None
+        init_from = find_model(args.init_from) if args.init_from else None
+        if init_from or args.resume:
+            vocab = load_checkpoint(args.resume or init_from).vocab
+        if not args.report:
+            out, note = _output_path(args, out, config, corpus_path)  # before the slow part
+        corpus = load_corpus(corpus_path, config.kind, val_fraction=config.val_fraction,
+                             vocab=vocab, chords=config.chords,
+                             progress=lambda message: emit({"event": "progress", "stage": "corpus",
+                                                            "message": message}))
+        if args.report:
+            emit({"event": "report", **corpus.report})
+            return 0
+        trainer = Trainer(config, corpus, out, resume=args.resume, init_from=init_from,
+                          allow_corpus_change=args.allow_corpus_change)
+        for event in Trainer.EVENTS:
+            trainer.on(event, emit)
+        if note:
+            trainer.notes.append(note)
+        stop.trainer = trainer
+        try:
+            trainer.run()
+        except Exception as exc:
+            if args.jsonl:
+                jsonl({"event": "error", "message": f"{type(exc).__name__}: {exc}"})
+            raise
+    return 128 + stop.signum if stop.signum else 0
 
-        vocab = load_checkpoint(args.resume or init_from).vocab
-    corpus = load_corpus(corpus_path, config.kind, val_fraction=config.val_fraction,
-                         vocab=vocab, chords=config.chords)
-    emit = _jsonl if args.jsonl else _Terminal().handle
-    if args.report:
-        emit({"event": "report", **corpus.report})
-        return 0
+
+def _output_path(args, out, config, corpus_path) -> tuple[Path, str | None]:
+    """Where the best model goes, and a note when the name had to change. A resumed run
+    keeps its own files; a new run never replaces a file without --force, and without
+    --out it takes a free name in the library (``name-2`` ...)."""
+    from studio.core.library import free_model_path
+    from studio.core.trainer import resume_path_for
+    from studio.paths import user_models_dir
+
     if args.resume:
-        out = out or _best_path_for(Path(args.resume))
+        return (Path(out) if out else _best_path_for(Path(args.resume))), None
+    if out:
+        out = Path(out)
+        if out.is_dir():
+            raise ValueError(f"--out {out} is a folder; give a file name, e.g. "
+                             f"{out / 'model.safetensors'}")
+        if not args.force and (out.exists() or resume_path_for(out).exists()):
+            taken = out if out.exists() else resume_path_for(out)
+            raise FileExistsError(f"{taken} already exists; add --force to replace it, or "
+                                  "choose another --out")
+        return out, None
     name = config.name or f"{Path(corpus_path).stem}-{config.cell}"
-    config.name = name
-    out = Path(out) if out else user_models_dir() / f"{name}.safetensors"
-    trainer = Trainer(config, corpus, out, resume=args.resume, init_from=init_from)
-    for event in Trainer.EVENTS:
-        trainer.on(event, emit)
-    _install_signals(trainer)
-    try:
-        trainer.run()
-    except Exception as exc:
-        if args.jsonl:
-            _jsonl({"event": "error", "message": f"{type(exc).__name__}: {exc}"})
-        raise
-    return 0
+    path = free_model_path(user_models_dir(), name)
+    config.name = path.name[: -len(".safetensors")]
+    if config.name != name:
+        return path, f"a model called {name!r} is in the library already: this one is {config.name!r}"
+    return path, None
 
 
 def _best_path_for(resume: Path) -> Path:
     name = resume.name.replace(".last.safetensors", ".safetensors")
     return resume.with_name(name)
-
-
-def _install_signals(trainer) -> None:
-    def handler(signum, frame):
-        if trainer._stop:  # a second signal: the user means it
-            raise KeyboardInterrupt
-        trainer.request_stop()
-
-    signal.signal(signal.SIGINT, handler)
-    if hasattr(signal, "SIGTERM"):
-        signal.signal(signal.SIGTERM, handler)
-
-
-def _clean(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _jsonl(event: dict) -> None:
-    sys.stdout.write(json.dumps({k: _clean(v) for k, v in event.items()}) + "\n")
-    sys.stdout.flush()
-
-
-class _Terminal:
-    """Human output: the report, a tqdm bar on stderr, eval lines and samples."""
-
-    def __init__(self):
-        self.bar = None
-
-    def handle(self, e: dict) -> None:
-        kind = e["event"]
-        if kind == "report":
-            skip = {"event", "rejected_lines", "files"}
-            print("dataset: " + ", ".join(f"{k}={v}" for k, v in e.items() if k not in skip and not isinstance(v, (list, dict))))
-            for r in e.get("rejected_lines", [])[:10]:
-                print(f"  rejected line {r['line']}: {r['reason']}: {r['text']!r}")
-        elif kind == "info":
-            print(e["message"])
-        elif kind == "step":
-            if self.bar is None:
-                from tqdm import tqdm
-
-                total = round(e["step"] / e["progress"]) if e["progress"] else None
-                self.bar = tqdm(total=total, initial=e["step"] - 1, unit="step", file=sys.stderr,
-                                dynamic_ncols=True, disable=not sys.stderr.isatty())
-            self.bar.update(1)
-            self.bar.set_postfix(loss=f"{e['loss']:.3f}", gnorm=f"{e['grad_norm']:.2f}",
-                                 tok_s=f"{e['tokens_per_s']:.0f}")
-        elif kind == "eval":
-            self._write(f"step {e['step']}: train {e['train_loss']:.4f}  val {e['val_loss']:.4f}  "
-                        f"best {e['best_val']:.4f}")
-        elif kind == "sample":
-            self._write("sample: " + e["text"][:300].replace("\n", " / "))
-        elif kind == "checkpoint":
-            self._write(f"saved best model -> {e['path']}")
-        elif kind == "stopped":
-            self._write(f"stopped at step {e['step']}; resume with --resume {e['resume_path']}")
-        elif kind == "done":
-            if self.bar:
-                self.bar.close()
-            print(f"done: best validation {e['best_val']:.4f} nats/token, {e['steps']} steps, "
-                  f"{e['seconds']} s -> {e['path']}")
-
-    def _write(self, line: str) -> None:
-        if self.bar is not None:
-            self.bar.write(line)
-        else:
-            print(line)

@@ -11,13 +11,24 @@ from studio.core import batches as B
 from studio.core.domain import get_domain
 
 
+class EvaluationStopped(Exception):
+    """``should_stop()`` said stop in the middle of a pass (Ctrl-C during validation)."""
+
+
+def _check(should_stop) -> None:
+    if should_stop is not None and should_stop():
+        raise EvaluationStopped
+
+
 @torch.no_grad()
-def nll_of_sequences(model, seqs: list[list[int]], pad_id: int = 0) -> tuple[float, int]:
+def nll_of_sequences(model, seqs: list[list[int]], pad_id: int = 0,
+                     should_stop=None) -> tuple[float, int]:
     """Mean NLL per predicted token over padded sequences (end token included)."""
     model.eval()
     device = next(model.parameters()).device
     total, count = 0.0, 0
     for i in range(0, len(seqs), 256):
+        _check(should_stop)
         b = B.pad_batch(seqs[i:i + 256], pad_id)
         logits, _ = model(b.x.to(device))
         total += float(F.cross_entropy(logits.reshape(-1, logits.size(-1)), b.y.to(device).reshape(-1),
@@ -30,8 +41,8 @@ VAL_LANES, VAL_WINDOW = 16, 256  # the trainer's validation layout, so numbers m
 
 
 @torch.no_grad()
-def token_nlls(model, ids: torch.Tensor, lanes: int = VAL_LANES,
-               window: int = VAL_WINDOW) -> tuple[torch.Tensor, torch.Tensor]:
+def token_nlls(model, ids: torch.Tensor, lanes: int = VAL_LANES, window: int = VAL_WINDOW,
+               should_stop=None) -> tuple[torch.Tensor, torch.Tensor]:
     """(NLL of each predicted token, the tokens predicted), in stream order.
 
     The stream is cut into ``lanes`` contiguous rows, each read with its state carried
@@ -40,6 +51,7 @@ def token_nlls(model, ids: torch.Tensor, lanes: int = VAL_LANES,
     device = next(model.parameters()).device
     pieces, targets, state = [], [], None
     for b in B.stream_batches(ids, lanes, window):
+        _check(should_stop)  # a window takes well under a second, so Ctrl-C is prompt
         logits, state = model(b.x.to(device), state if b.carry else None)
         nll = F.cross_entropy(logits.reshape(-1, logits.size(-1)), b.y.to(device).reshape(-1),
                               reduction="none")
@@ -50,9 +62,10 @@ def token_nlls(model, ids: torch.Tensor, lanes: int = VAL_LANES,
     return torch.cat(pieces, 1).reshape(-1), torch.cat(targets, 1).reshape(-1)
 
 
-def nll_of_stream(model, ids: torch.Tensor, lanes: int = VAL_LANES) -> tuple[float, int]:
+def nll_of_stream(model, ids: torch.Tensor, lanes: int = VAL_LANES,
+                  should_stop=None) -> tuple[float, int]:
     """Mean NLL per token of a stream (see ``token_nlls``)."""
-    nll, _ = token_nlls(model, ids, lanes)
+    nll, _ = token_nlls(model, ids, lanes, should_stop=should_stop)
     return float(nll.mean()), int(nll.numel())
 
 

@@ -10,6 +10,8 @@ apart from rhythm); the sampler knows only class ids. It is a generator: the cal
 
 from __future__ import annotations
 
+import math
+
 import contextlib
 import os
 from dataclasses import asdict, dataclass
@@ -34,8 +36,8 @@ class SampleSettings:
     class_temperatures: tuple[float, ...] = ()
 
     def __post_init__(self):
-        if self.temperature < 0:
-            raise ValueError("temperature must be >= 0 (0 means greedy)")
+        if not (math.isfinite(self.temperature) and self.temperature >= 0):
+            raise ValueError(f"temperature must be a number >= 0 (0 means greedy), not {self.temperature}")
         if self.top_k < 0:
             raise ValueError("top-k must be >= 0 (0 means off)")
         if not 0.0 < self.top_p <= 1.0:
@@ -48,7 +50,7 @@ class SampleSettings:
             if min(self.token_classes, default=0) < 0 or \
                     max(self.token_classes, default=0) >= len(self.class_temperatures):
                 raise ValueError("every token class needs a temperature")
-            if any(t <= 0 for t in self.class_temperatures):
+            if any(not (math.isfinite(t) and t > 0) for t in self.class_temperatures):
                 raise ValueError("class temperatures must be > 0")
 
     def to_json(self) -> dict:

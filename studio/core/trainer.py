@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -23,56 +23,16 @@ from studio.core import batches as B
 from studio.core.checkpoint import load_checkpoint, save_checkpoint
 from studio.core.devices import resolve_device
 from studio.core.domain import get_domain
+from studio.core.evaluate import EvaluationStopped
 from studio.core.net import NetConfig, SequenceNet, detach_state
-
-
-@dataclass
-class TrainConfig:
-    kind: str = ""              # the corpus's domain (empty: taken from the corpus)
-    cell: str = "lstm"
-    layers: int = 2
-    hidden: int = 256
-    embedding: int = 64
-    dropout: float = 0.0
-    lr: float = 2e-3
-    weight_decay: float = 0.01
-    batch_size: int = 64
-    window: int = 128
-    epochs: int = 10
-    max_steps: int = 0          # 0 = no cap beyond epochs
-    clip: float = 1.0           # 0 = off
-    schedule: str = "cosine"    # cosine | constant
-    warmup: int = 50
-    min_lr_ratio: float = 0.1
-    eval_every: int = 200
-    patience: int = 0           # evaluations without improvement before stopping; 0 = off
-    val_fraction: float = 0.1
-    seed: int = 1337
-    device: str = "auto"
-    sample_every: int = 1       # a sample at every Nth evaluation
-    half_weights: bool = False  # store the best model in float16
-    chords: bool = True         # jazz: False trains the chord-blind twin
-    name: str = ""
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "TrainConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"unknown training settings: {', '.join(sorted(unknown))}")
-        return cls(**data)
-
-
-def kind_defaults(kind: str) -> dict:
-    """Sensible starting points for a domain (its ``train_defaults``); a recipe or a flag
-    overrides each value."""
-    return dict(get_domain(kind).train_defaults)
+from studio.core.train_config import TrainConfig, kind_defaults  # noqa: F401  (re-exported)
 
 
 class Trainer:
     EVENTS = ("report", "info", "step", "eval", "sample", "checkpoint", "stopped", "done")
 
-    def __init__(self, config: TrainConfig, corpus, out_path, resume=None, init_from=None):
+    def __init__(self, config: TrainConfig, corpus, out_path, resume=None, init_from=None,
+                 allow_corpus_change: bool = False):
         self.config = config
         self.corpus = corpus
         config.kind = config.kind or corpus.kind
@@ -81,6 +41,8 @@ class Trainer:
         self.callbacks: dict[str, list] = {e: [] for e in self.EVENTS}
         self.notes: list[str] = []
         self._stop = False
+        self._stop_requested = False   # by request_stop (not early stopping)
+        self.allow_corpus_change = allow_corpus_change
         self.device, self.device_note = resolve_device(config.device)
         torch.manual_seed(config.seed)
         self.step = 0
@@ -127,8 +89,10 @@ class Trainer:
             fn(dict(event=event, **data))
 
     def request_stop(self) -> None:
-        """Checked each step: the loop writes a resume checkpoint and returns."""
+        """Checked each step and inside validation: the loop writes a resume checkpoint and
+        returns (a validation pass in flight is abandoned, not recorded)."""
         self._stop = True
+        self._stop_requested = True
 
     # -- the loop -------------------------------------------------------------------------
     def run(self) -> dict:
@@ -144,7 +108,9 @@ class Trainer:
         rate = None
         last_loss = math.nan
         while self.step < self.total_steps and not self._stop:
+            fresh_epoch = self.batch_in_epoch == 0
             for batch in self._epoch_batches(self.epoch, skip=self.batch_in_epoch):
+                fresh_epoch = False
                 t0 = time.perf_counter()
                 loss, grad_norm = self._train_step(batch)
                 self.step += 1
@@ -168,14 +134,17 @@ class Trainer:
                 if done or self._stop:
                     break
             else:
+                if fresh_epoch:  # would loop forever: say why instead
+                    raise ValueError("the training split gives no batches (is the corpus smaller "
+                                     "than one --batch x --window, or --val-fraction too large?)")
                 self.epoch += 1
                 self.batch_in_epoch = 0
                 self.carry_state = None
                 continue
             break
         self.seconds = time.perf_counter() - started
-        if not self.history or self.history[-1]["step"] != self.step:
-            self._evaluate(last_loss)
+        if not self._stop_requested and (not self.history or self.history[-1]["step"] != self.step):
+            self._evaluate(last_loss)  # a requested stop skips it: Ctrl-C must not wait a pass
         self._save_resume()
         result = {"best_val": self.best_val, "path": str(self.out_path), "steps": self.step,
                   "resume_path": str(self.resume_path), "seconds": round(self.seconds, 1)}
@@ -238,14 +207,19 @@ class Trainer:
         # one definition for the trainer and `sequence-studio eval`, so numbers match
         from studio.core.evaluate import nll_of_sequences, nll_of_stream
 
+        stop = lambda: self._stop_requested  # noqa: E731
         if self.corpus.mode == "items":
-            return nll_of_sequences(self.model, self.corpus.val_sequences(), self.corpus.vocab.end_id)[0]
-        return nll_of_stream(self.model, self.corpus.val_stream())[0]
+            return nll_of_sequences(self.model, self.corpus.val_sequences(), self.corpus.vocab.end_id,
+                                    should_stop=stop)[0]
+        return nll_of_stream(self.model, self.corpus.val_stream(), should_stop=stop)[0]
 
     # -- evaluation and checkpoints -------------------------------------------------------
     def _evaluate(self, train_loss: float) -> bool:
         cfg = self.config
-        val = self.validation_loss()
+        try:
+            val = self.validation_loss()
+        except EvaluationStopped:
+            return False  # stopped: nothing recorded; the resume file is written on the way out
         self.history.append({"step": self.step, "train_loss": round(train_loss, 4),
                              "val_loss": round(val, 4), "tokens": self.tokens_seen})
         improved = val < self.best_val
@@ -296,8 +270,15 @@ class Trainer:
         r = ck.meta.get("resume")
         if not r:
             raise ValueError(f"{ck.path.name} is not a resume checkpoint (no training state)")
-        if ck.meta.get("corpus", {}).get("sha256") != self.corpus.sha256:
-            self.notes.append("the corpus changed since this run started; resuming on the new one")
+        was = ck.meta.get("corpus", {})
+        if was.get("sha256") != self.corpus.sha256:
+            if not self.allow_corpus_change:
+                raise ValueError(f"{ck.path.name} was trained on a different corpus "
+                                 f"({was.get('name', '?')}, not {self.corpus.name} as given now): "
+                                 "resuming on it would score the run's best model on other data; "
+                                 "add --allow-corpus-change to resume anyway")
+            self.notes.append(f"the corpus changed since this run started ({was.get('name', '?')} "
+                              f"-> {self.corpus.name}); resuming on the new one as asked")
         self.step, self.epoch, self.batch_in_epoch = r["step"], r["epoch"], r["batch_in_epoch"]
         self.best_val = r["best_val"] if r["best_val"] is not None else math.inf
         self.bad_evals, self.tokens_seen, self.seconds = r["bad_evals"], r["tokens_seen"], r["seconds"]

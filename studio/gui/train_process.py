@@ -68,7 +68,10 @@ class TrainOptions:
             if f.name == "extra" or value is None or value == "" or \
                     (f.name in DEFAULT_WHEN_ZERO and not value):
                 continue
-            args += [flags[f.name], _num(value) if isinstance(value, float) else str(value)]
+            text = _num(value) if isinstance(value, float) else str(value)
+            # a value that starts with "-" (a run called "-fast", a negative number) would be
+            # read as a flag: glue it on as --flag=value
+            args += [f"{flags[f.name]}={text}"] if text.startswith("-") else [flags[f.name], text]
         return args + list(self.extra)
 
     def label(self) -> str:

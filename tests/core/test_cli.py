@@ -4,6 +4,7 @@ import json
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -88,14 +89,17 @@ def test_train_jsonl_subprocess_and_sigterm_resume(tmp_path, text_file):
         events.append(json.loads(line))
         if events[-1]["event"] == "step" and events[-1]["step"] == 5:
             proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=60) == 0
+    assert proc.wait(timeout=60) == 128 + signal.SIGTERM  # stopped, not finished
     kinds = [e["event"] for e in events]
     assert kinds[0] == "report" and "stopped" in kinds and kinds[-1] == "done"
     stopped = next(e for e in events if e["event"] == "stopped")
-    assert out.exists()
+    # a stop skips the validation pass (Ctrl-C must not wait for one): before the first
+    # evaluation there is a resume file and no best model yet
+    assert Path(stopped["resume_path"]).exists() and not out.exists()
     resumed = subprocess.run([sys.executable, "-m", "studio", "train", "--jsonl", "--resume",
                               stopped["resume_path"], "--corpus", str(text_file), "--max-steps", "12"],
                              capture_output=True, text=True, timeout=120)
     assert resumed.returncode == 0, resumed.stderr
     steps = [json.loads(l) for l in resumed.stdout.splitlines() if '"step"' in l and '"event": "step"' in l]
     assert steps[0]["step"] == stopped["step"] + 1 and steps[-1]["step"] == 12
+    assert out.exists()
