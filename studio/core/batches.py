@@ -56,8 +56,9 @@ def stream_batches(ids: torch.Tensor, batch_size: int, window: int, offset: int 
     first = True
     start = offset % window if length > 2 * window else 0
     for pos in range(start, length - 1, window):
-        x = xs[:, pos: pos + window]
-        y = ys[:, pos: pos + window]
+        # streams may be stored compactly (uint8/uint16, memory-mapped): the net takes int64
+        x = xs[:, pos: pos + window].long()
+        y = ys[:, pos: pos + window].long()
         yield Batch(x, y, carry=not first, tokens=y.numel())
         first = False
 

@@ -38,6 +38,7 @@ def nll_of_sequences(model, seqs: list[list[int]], pad_id: int = 0,
 
 
 VAL_LANES, VAL_WINDOW = 16, 256  # the trainer's validation layout, so numbers match
+FILE_CAP_TOKENS = 8_000_000  # eval's whole-file NLL reads at most this much of a big file
 
 
 @torch.no_grad()
@@ -81,7 +82,11 @@ def likelihood_figures(domain, ck, corpus_path) -> tuple:
         out["file_nll"], out["file_tokens"] = nll_of_sequences(ck.model, every)
         out["val_nll"], out["val_tokens"] = nll_of_sequences(ck.model, corpus.val_sequences())
     else:
-        whole = torch.cat([corpus.train_stream(0), corpus.val_ids])
+        train = corpus.train_stream(0)
+        whole = train[:FILE_CAP_TOKENS] if train.numel() >= FILE_CAP_TOKENS else \
+            torch.cat([train, corpus.val_ids])[:FILE_CAP_TOKENS]
+        if whole.numel() < train.numel() + corpus.val_ids.numel():
+            out["file_note"] = f"file_nll over the first {whole.numel():,} tokens (a cap)"
         out["file_nll"], out["file_tokens"] = nll_of_stream(ck.model, whole)
         out["val_nll"], out["val_tokens"] = nll_of_stream(ck.model, corpus.val_ids)
     for k in ("file_nll", "val_nll"):

@@ -142,13 +142,16 @@ def test_sigint_stops_the_trainer_with_130_and_says_stopped(tmp_path, text_file)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     lines = []
-    for line in proc.stdout:
-        lines.append(line)
-        if line.startswith("step 50:"):  # the first evaluation: training is under way
-            sent = time.monotonic()
-            proc.send_signal(signal.SIGINT)
-            break
-    rest, _ = proc.communicate(timeout=60)
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("step 50:"):  # the first evaluation: training is under way
+                sent = time.monotonic()
+                proc.send_signal(signal.SIGINT)
+                break
+        rest, _ = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
     assert proc.returncode == 130, rest
     text = "".join(lines) + rest
     assert "stopped" in rest and "done" not in rest.lower().split("stopped")[-1]
