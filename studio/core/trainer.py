@@ -38,6 +38,7 @@ class Trainer:
         config.kind = config.kind or corpus.kind
         self.out_path = Path(out_path)
         self.resume_path = resume_path_for(self.out_path)
+        _remove_stale_temps(self.out_path, self.resume_path)
         self.callbacks: dict[str, list] = {e: [] for e in self.EVENTS}
         self.notes: list[str] = []
         self._stop = False
@@ -290,6 +291,16 @@ class Trainer:
         if parts:
             self.carry_state = parts if len(parts) == 2 else parts[0]
         return ck.optimizer_state
+
+
+def _remove_stale_temps(*paths: Path) -> None:
+    """Temp files a killed run left mid-write (``save_checkpoint`` writes ``.NAME.*.tmp``
+    then renames it; the file it replaces is untouched, so the temp is only litter)."""
+    import glob
+
+    for path in paths:
+        for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+            tmp.unlink(missing_ok=True)
 
 
 def resume_path_for(out_path: Path) -> Path:
