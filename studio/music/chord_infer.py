@@ -18,6 +18,8 @@ bass 0.55 (root right 0.64). The weights were tuned on 40 solos, checked on 60 o
 
 from __future__ import annotations
 
+import heapq
+
 from .chords import NO_CHORD, QUALITIES, Chord, chord_tones, scale_for
 from .types import TICKS_PER_BEAT, ChordSpan, merge_spans
 
@@ -61,19 +63,46 @@ def infer_chords(notes: list[tuple[int, int, int]], end: int,
     notes) keeps the previous chord."""
     spans: list[ChordSpan] = []
     current = NO_CHORD
-    for lo in range(0, end, window):
+    for lo, weights, lowest in _window_profiles(notes, end, window):
         hi = min(lo + window, end)
-        weights = [0.0] * 12
-        lowest = None               # the lowest note sounding at the window's downbeat
-        for s, e, p in notes:
-            overlap = min(e, hi) - max(s, lo)
-            if overlap > 0:
-                weights[p % 12] += overlap
-                if s <= lo + TICKS_PER_BEAT // 2 and e > lo and (lowest is None or p < lowest):
-                    lowest = p
         if sum(weights) >= min_sound * (hi - lo):
             if lowest is not None:
                 weights[lowest % 12] += 0.5 * (hi - lo)      # the bass note: a likely root
             current = best_chord(weights, None if lowest is None else lowest % 12)[0]
         spans.append(ChordSpan(lo, hi, current))
     return merge_spans(spans)
+
+
+def _window_profiles(notes, end: int, window: int):
+    """Per window ``[lo, hi)``: (lo, ticks sounding per pitch class, the lowest pitch sounding
+    at its downbeat: started by half a beat in, not yet ended). One pass over the notes and
+    one over the windows (a difference array for the windows a note covers whole, a heap for
+    the lowest note), so a long file costs notes + windows, not notes x windows."""
+    count = max(0, -(-end // window))
+    part = [[0] * 12 for _ in range(count)]        # partial overlaps at a note's ends
+    whole = [[0] * 12 for _ in range(count + 1)]   # +window from first+1 up to last-1
+    for s, e, p in notes:
+        s, e = max(s, 0), min(e, end)
+        if e <= s:
+            continue
+        first, last, pc = s // window, (e - 1) // window, p % 12
+        if first == last:
+            part[first][pc] += e - s
+            continue
+        part[first][pc] += (first + 1) * window - s
+        part[last][pc] += e - last * window
+        whole[first + 1][pc] += window
+        whole[last][pc] -= window
+    by_start = sorted((s, p, e) for s, e, p in notes if e > s)
+    heap: list[tuple[int, int]] = []
+    running, i = [0] * 12, 0
+    for w in range(count):
+        lo = w * window
+        hi = min(lo + window, end)
+        running = [r + d for r, d in zip(running, whole[w])]
+        while i < len(by_start) and by_start[i][0] <= min(lo + TICKS_PER_BEAT // 2, hi - 1):
+            heapq.heappush(heap, (by_start[i][1], by_start[i][2]))
+            i += 1
+        while heap and heap[0][1] <= lo:   # ended: it never sounds at a later downbeat
+            heapq.heappop(heap)
+        yield lo, [float(a + b) for a, b in zip(part[w], running)], heap[0][0] if heap else None

@@ -24,6 +24,7 @@ One bar reads::
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 
 from .chords import NO_CHORD, QUALITIES, Chord, chord_from_token
 from .types import TICKS_PER_BEAT, ChordSpan, Note, Solo, chord_at, make_monophonic, merge_spans
@@ -78,9 +79,9 @@ def chord_events(spans: list[ChordSpan], bars: int, chords: bool = True) -> dict
     chord tokens the model saw in training.
     """
     events: dict[int, Chord] = {}
+    at = chord_lookup(spans)
     for bar in range(bars):
-        events[bar * TICKS_PER_BAR] = chord_at(spans, bar * TICKS_PER_BAR) if chords \
-            else NO_CHORD
+        events[bar * TICKS_PER_BAR] = at(bar * TICKS_PER_BAR) if chords else NO_CHORD
     if chords:
         previous = None
         for span in sorted(spans, key=lambda s: s.start):
@@ -89,6 +90,20 @@ def chord_events(spans: list[ChordSpan], bars: int, chords: bool = True) -> dict
                 events[span.start] = span.chord
             previous = span.chord
     return events
+
+
+def chord_lookup(spans: list[ChordSpan]):
+    """``chord_at(spans, tick)`` as a function, by binary search when the spans do not
+    overlap (every reader's and chart's spans): a long solo asks once per bar and note."""
+    ordered = sorted(spans, key=lambda s: s.start)
+    if any(a.end > b.start for a, b in zip(ordered, ordered[1:])):
+        return lambda tick: chord_at(spans, tick)
+    begins = [s.start for s in ordered]
+
+    def at(tick: int) -> Chord:
+        i = bisect_right(begins, tick) - 1
+        return ordered[i].chord if i >= 0 and ordered[i].end > tick else NO_CHORD
+    return at
 
 
 def encode_solo(solo: Solo, chords: bool = True) -> list[str]:
@@ -106,12 +121,15 @@ def encode_solo(solo: Solo, chords: bool = True) -> list[str]:
     starts = sorted(note_at)
     next_start = {s: (starts[i + 1] if i + 1 < len(starts) else None)
                   for i, s in enumerate(starts)}
+    by_bar: dict[int, set[int]] = {}   # ticks with an event, per bar (one pass, not bars x events)
+    for t in [*events, *starts]:
+        by_bar.setdefault(t // TICKS_PER_BAR, set()).add(t)
+    chord_under = chord_lookup(solo.chords)
     tokens: list[str] = []
     for bar in range(bars):
         lo = bar * TICKS_PER_BAR
         tokens.append(BAR)
-        ticks = sorted({t for t in events if lo <= t < lo + TICKS_PER_BAR}
-                       | {t for t in starts if lo <= t < lo + TICKS_PER_BAR})
+        ticks = sorted(by_bar.get(bar, ()))
         for tick in ticks:
             tokens.append(f"POS_{tick - lo}")
             note = note_at.get(tick)
@@ -121,7 +139,7 @@ def encode_solo(solo: Solo, chords: bool = True) -> list[str]:
                 # v2: the chord under every note, right before its pitch, so the net's input
                 # at the pitch step is the harmony itself (v1 stated it once a bar; nets
                 # trained on v1 put chance-level mass on chord tones)
-                tokens.append((chord_at(solo.chords, tick) if chords else NO_CHORD).token)
+                tokens.append((chord_under(tick) if chords else NO_CHORD).token)
             if note is not None:
                 gap = next_start[tick] - tick if next_start[tick] is not None else None
                 tokens.append(f"PITCH_{fold_pitch(note.pitch)}")

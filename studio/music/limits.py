@@ -10,7 +10,7 @@ tatum divisions go up to 14, and its largest CSV is 0.4 MB.
 
 MAX_MIDI_BYTES = 4 << 20      # a long, dense band arrangement is a few hundred KB
 MAX_CSV_BYTES = 16 << 20
-MAX_BARS = 4_000
+MAX_BARS = 2_000
 MAX_NOTES = 40_000
 MAX_BEATS_PER_BAR = 16
 MAX_DIVISION = 96             # tatums per beat
