@@ -79,7 +79,11 @@ def run(args) -> int:
     settings: dict = {}
     corpus_path, out = args.corpus, args.out
     if args.resume:
-        settings.update(read_metadata(args.resume).get("train_config", {}))
+        stored = read_metadata(args.resume).get("train_config")
+        if not isinstance(stored, dict):
+            raise ValueError(f"{Path(args.resume).name} is not a resume file of this trainer "
+                             "(no training settings in it)")
+        settings.update(stored)
     if args.recipe:
         recipe = load_recipe(args.recipe)
         settings.update(recipe["config"])

@@ -26,12 +26,13 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
-from studio.core.net import NetConfig, SequenceNet
+from studio.core.net import NetConfig, SequenceNet, parameter_count
 from studio.core.vocab import Vocab, VocabError
 
 FORMAT = "sequence-studio"
@@ -133,9 +134,13 @@ def load_checkpoint(path, device="cpu", with_optimizer: bool = False) -> Checkpo
     if config.vocab_size != len(vocab):
         raise CheckpointError(f"{path.name}: config says {config.vocab_size} tokens, "
                               f"vocabulary has {len(vocab)}")
-    model = SequenceNet(config)
     weights = {k[6:]: v.float() if v.is_floating_point() else v
                for k, v in tensors.items() if k.startswith("model.")}
+    stored = sum(v.numel() for v in weights.values())
+    if parameter_count(config) != stored:  # before building: a config may ask for 2**16 layers
+        raise CheckpointError(f"{path.name}: the weights ({stored:,} values) do not fit the "
+                              f"model config ({parameter_count(config):,} values)")
+    model = SequenceNet(config)
     expected = model.state_dict()
     missing = set(expected) - set(weights)
     extra = set(weights) - set(expected)
@@ -146,14 +151,18 @@ def load_checkpoint(path, device="cpu", with_optimizer: bool = False) -> Checkpo
         if v.shape != expected[k].shape:
             raise CheckpointError(f"{path.name}: tensor {k} has shape {tuple(v.shape)}, "
                                   f"the config needs {tuple(expected[k].shape)}")
-        if v.is_floating_point() and not bool(torch.isfinite(v).all()):
+        if v.is_floating_point() and not np.isfinite(v.numpy()).all():  # (numpy: no thread pool)
             raise CheckpointError(f"{path.name}: weights {k} hold NaN or infinite values (a "
                                   "training run that diverged, or a damaged file); refused")
     model.load_state_dict(weights, assign=True)  # adopt the loaded tensors: no copy
     model.to(device).eval()
     optimizer_state = None
     if with_optimizer and "optimizer" in meta:
-        optimizer_state = _unflatten_optimizer(tensors, meta["optimizer"])
+        try:
+            optimizer_state = _unflatten_optimizer(tensors, meta["optimizer"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise CheckpointError(f"{path.name}: the optimizer state of this resume file is "
+                                  f"malformed ({type(exc).__name__})") from exc
     extras = {k[6:]: v for k, v in tensors.items() if k.startswith("extra.")}
     return Checkpoint(model=model, vocab=vocab, meta=meta, path=path,
                       optimizer_state=optimizer_state, extras=extras or None, warnings=warnings)

@@ -28,14 +28,18 @@ class ModelEntry:
         return card if card.is_file() else None
 
     def summary(self) -> dict:
-        cfg = self.meta.get("config", {})
-        metrics = self.meta.get("metrics", {})
+        # the header is read unverified (listing must be fast): take every value as found
+        cfg, metrics, corpus = (_as_dict(self.meta.get(k)) for k in ("config", "metrics", "corpus"))
         return {
-            "name": self.name, "domain": self.meta.get("domain"), "cell": cfg.get("cell"),
+            "name": str(self.name), "domain": self.meta.get("domain"), "cell": cfg.get("cell"),
             "size": f"{cfg.get('layers')}x{cfg.get('hidden')}", "parameters": metrics.get("parameters"),
-            "val_nll": metrics.get("val_nll"), "corpus": self.meta.get("corpus", {}).get("name"),
+            "val_nll": metrics.get("val_nll"), "corpus": corpus.get("name"),
             "created": self.meta.get("created"), "shipped": self.shipped, "path": str(self.path),
         }
+
+
+def _as_dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def _entries(folder: Path, shipped: bool) -> list[ModelEntry]:

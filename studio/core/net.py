@@ -45,6 +45,17 @@ class NetConfig:
         return cls(**data)
 
 
+GATES = {"lstm": 4, "gru": 3, "rnn": 1}
+
+
+def parameter_count(config: NetConfig) -> int:
+    """How many weights ``SequenceNet(config)`` has, without building it (a checkpoint's
+    config is checked against its stored tensors before anything is allocated)."""
+    g, h, e, v = GATES[config.cell], config.hidden, config.embedding, config.vocab_size
+    rnn = g * h * (e + h + 2) + (config.layers - 1) * g * h * (2 * h + 2)
+    return v * e + rnn + v * h + v
+
+
 class SequenceNet(nn.Module):
     def __init__(self, config: NetConfig):
         super().__init__()

@@ -269,9 +269,9 @@ class Trainer:
 
     def _restore(self, ck) -> dict:
         r = ck.meta.get("resume")
-        if not r:
+        if not isinstance(r, dict) or not r:
             raise ValueError(f"{ck.path.name} is not a resume checkpoint (no training state)")
-        was = ck.meta.get("corpus", {})
+        was = ck.meta.get("corpus") if isinstance(ck.meta.get("corpus"), dict) else {}
         if was.get("sha256") != self.corpus.sha256:
             if not self.allow_corpus_change:
                 raise ValueError(f"{ck.path.name} was trained on a different corpus "
@@ -280,10 +280,14 @@ class Trainer:
                                  "add --allow-corpus-change to resume anyway")
             self.notes.append(f"the corpus changed since this run started ({was.get('name', '?')} "
                               f"-> {self.corpus.name}); resuming on the new one as asked")
-        self.step, self.epoch, self.batch_in_epoch = r["step"], r["epoch"], r["batch_in_epoch"]
-        self.best_val = r["best_val"] if r["best_val"] is not None else math.inf
-        self.bad_evals, self.tokens_seen, self.seconds = r["bad_evals"], r["tokens_seen"], r["seconds"]
-        self.history = list(ck.meta.get("history", []))
+        try:
+            self.step, self.epoch, self.batch_in_epoch = (int(r[k]) for k in ("step", "epoch", "batch_in_epoch"))
+            self.best_val = float(r["best_val"]) if r["best_val"] is not None else math.inf
+            self.bad_evals, self.tokens_seen = int(r["bad_evals"]), int(r["tokens_seen"])
+            self.seconds = float(r["seconds"])
+            self.history = list(ck.meta.get("history", []))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"{ck.path.name}: its training state is malformed ({exc!r})") from exc
         extras = ck.extras or {}
         if "torch_rng" in extras:
             torch.set_rng_state(extras["torch_rng"])

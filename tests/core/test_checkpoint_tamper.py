@@ -116,3 +116,33 @@ def test_format_1_files_load_with_a_warning_and_import_upgrades_them(tmp_path):
     path.write_bytes(bytes(data))
     with pytest.raises(CheckpointError, match="digest"):
         load_checkpoint(path)
+
+
+def test_parameter_count_matches_the_built_net():
+    import itertools
+
+    from studio.core.net import parameter_count
+
+    for cell, layers, hidden in itertools.product(("lstm", "gru", "rnn"), (1, 3), (4, 9)):
+        config = NetConfig(cell=cell, vocab_size=11, layers=layers, hidden=hidden, embedding=5)
+        assert parameter_count(config) == SequenceNet(config).num_parameters()
+
+
+@pytest.mark.timeout(30)
+def test_a_resigned_config_asking_for_a_huge_net_is_refused_without_building_it(tmp_path):
+    """A tamperer who re-signs the digest can still not make the loader allocate 2**48 weights."""
+    from safetensors.torch import load_file
+
+    path = tmp_path / "m.safetensors"
+    _save(path)
+    tensors = load_file(path)
+
+    def resign(header):
+        md = header["__metadata__"]
+        meta = json.loads(md["meta"])
+        meta["config"].update(layers=1 << 16, hidden=1 << 16)
+        md["meta"] = json.dumps(meta)
+        md["digest"] = C._digest(C.FORMAT_VERSION, md["meta"], tensors)
+    _rewrite_header(path, resign)
+    with pytest.raises(CheckpointError, match="do not fit"):
+        load_checkpoint(path)
