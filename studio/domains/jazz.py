@@ -61,7 +61,10 @@ class JazzDomain(Domain):
         if not jazz.solos:
             raise CorpusError(f"{Path(path).name}: no usable solos (see the per-file report)")
         vocab = Vocab.from_tokens(jazz_vocab_tokens(), kind="event")
-        train, val = training_streams(jazz, epoch_seed=0, val_fraction=val_fraction)
+        try:  # the split can refuse too (one solo too short to split in time, ...)
+            train, val = training_streams(jazz, epoch_seed=0, val_fraction=val_fraction)
+        except ValueError as exc:
+            raise CorpusError(str(exc)) from exc
         val_ids = join_items(vocab, val)
         report = dict(jazz.report)
         report.update(kind="jazz", vocab_size=len(vocab), chords=jazz.chords,  # all-NC: blind

@@ -51,6 +51,9 @@ class NamesDomain(Domain):
             raise CorpusError(f"{path.name}: fewer than two usable names (one per line)")
         order = sorted(names, key=lambda s: hashlib.sha256(s.encode()).hexdigest())
         n_val = max(1, round(len(names) * val_fraction))
+        if n_val >= len(names):
+            raise CorpusError(f"{path.name}: {len(names)} names and --val-fraction {val_fraction:g} "
+                              "leave none to train on")
         val = set(order[:n_val])
         vocab = vocab or Vocab.from_text(names)
         report = {

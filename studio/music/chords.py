@@ -58,6 +58,10 @@ _SCALES = {
 }
 
 
+class ChordError(ValueError):
+    """A chord symbol or token that cannot be read; the message names it."""
+
+
 @dataclass(frozen=True)
 class Chord:
     root: int                 # pitch class 0-11 (0 for NC)
@@ -135,7 +139,7 @@ def chord_from_token(token: str) -> Chord:
             raise ValueError
         return Chord(NOTE_NAMES.index(root), quality)
     except ValueError:
-        raise ValueError(f"not a chord token: {token!r}") from None
+        raise ChordError(f"not a chord token: {token!r}") from None
 
 
 # ---------------------------------------------------------------------------- parsing
@@ -172,7 +176,7 @@ def parse_chord(symbol: str) -> Chord:
         return NO_CHORD
     m = _ROOT_RE.match(text)
     if not m:
-        raise ValueError(f"unknown chord symbol {symbol!r}: no root note")
+        raise ChordError(f"unknown chord symbol {symbol!r}: no root note")
     root = _pitch_class(m.group(1), m.group(2))
     rest = text[m.end():]
     bass = bass_name = None
@@ -184,11 +188,11 @@ def parse_chord(symbol: str) -> Chord:
             bass_name = _spelling(bm.group(1), bm.group(2))
             rest = head
         elif tail != "9" or not head.endswith("6"):   # C6/9 is the one slash that is no bass
-            raise ValueError(f"unknown chord symbol {symbol!r}: bad bass note {tail!r}")
+            raise ChordError(f"unknown chord symbol {symbol!r}: bad bass note {tail!r}")
     try:
         quality = _quality(rest)
     except ValueError:
-        raise ValueError(f"unknown chord symbol {symbol!r}") from None
+        raise ChordError(f"unknown chord symbol {symbol!r}") from None
     return Chord(root, quality, bass, _spelling(m.group(1), m.group(2)), bass_name)
 
 

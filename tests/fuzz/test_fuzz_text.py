@@ -1,0 +1,73 @@
+"""Fuzz: the chord and chart parsers (typed strings) and the names/text corpus readers
+(files of random bytes: binary, broken UTF-8, BOMs, CR/LF, NULs, long lines)."""
+
+import tempfile
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+import studio.domains  # noqa: F401
+from studio.core.data import CorpusError, load_corpus
+from studio.music.chart import ChartError, parse_chart
+from studio.music.chords import ChordError, parse_chord
+
+ROOTS = st.sampled_from(["C", "D", "Eb", "F#", "Bb", "G", "A", "B", "Cb", "E#", "H", "c", ""])
+SUFFIX = st.text(alphabet="mj7-+o#b9135/()^adgsuØø°ΔMaltinsuh ", max_size=8)
+KNOWN = st.sampled_from(["", "m7", "7", "maj7", "j7", "-7", "m7b5", "ø", "o7", "°7", "dim", "+",
+                         "aug", "6", "m6", "7alt", "7#9", "79b", "sus", "sus4", "7sus", "-j7", "/E"])
+CHORDS = st.one_of(st.builds(lambda r, s: r + s, ROOTS, SUFFIX), st.builds(lambda r, s: r + s, ROOTS, KNOWN),
+                   st.text(max_size=12))
+GOOD = st.sampled_from(["Dm7", "G7", "Cmaj7", "Bb7", "F#m7b5", "NC", "C-/Bb", "Ebj7911#", "A7alt", "C6"])
+GOOD_BAR = st.lists(GOOD, min_size=1, max_size=5).map(" ".join)
+BAR = st.one_of(GOOD_BAR, GOOD_BAR, GOOD_BAR, GOOD_BAR, st.just("%"), CHORDS)
+CHART_TEXT = st.one_of(
+    st.tuples(st.lists(BAR, max_size=24), st.sampled_from(["", "", "|:", ":|"]), st.integers(0, 24))
+    .map(lambda t: "| " + " | ".join(t[0][:t[2]] + [t[1]] + t[0][t[2]:]) + " |"),
+    st.lists(GOOD_BAR, min_size=1, max_size=16).map(lambda bars: "|: " + " | ".join(bars) + " :|"),
+    st.text(alphabet="|:% \nABCDEFGb#mj7-+o/ NC3/4", max_size=120),
+    st.lists(st.one_of(CHORDS, st.sampled_from(["|", "|:", ":|", "%", "\n", "3/4", "4/4", " "])),
+             max_size=40).map(" ".join),
+    st.text(max_size=60))
+
+
+@given(CHORDS)
+def test_chord_parser(budget, symbol):
+    chord, _ = budget("chord parser", (ChordError,))(parse_chord, symbol)
+    if chord is not None:
+        assert 0 <= chord.root <= 11 and chord.token.startswith("CHORD_")
+
+
+@given(CHART_TEXT, st.integers(1, 8))
+def test_chart_parser(budget, text, choruses):
+    chart, _ = budget("chart parser", (ChartError,))(parse_chart, text)
+    if chart is not None:
+        spans = chart.to_spans(choruses)
+        assert spans and spans[-1].end == chart.bar_count * choruses * 48
+
+
+LINES = st.lists(st.one_of(st.text(max_size=80), st.sampled_from(["tyrannosaurus", "", "\t", "x" * 70])),
+                 max_size=40)
+RAW = st.one_of(
+    st.binary(max_size=2000),
+    st.text(min_size=90, max_size=3000).map(lambda t: t.encode("utf-8", "surrogatepass")),
+    LINES.map(lambda ls: "\n".join(ls).encode("utf-8", "surrogatepass")),
+    st.tuples(st.sampled_from([b"", b"\xef\xbb\xbf", b"\xff\xfe"]), LINES,
+              st.sampled_from([b"\n", b"\r\n", b"\r"]), st.binary(max_size=8))
+    .map(lambda t: t[0] + t[2].join(l.encode("utf-8", "surrogatepass") for l in t[1]) + t[3]),
+)
+
+
+@given(RAW, st.sampled_from(["names", "text"]), st.sampled_from([0.1, 0.5, 0.9]))
+def test_corpus_readers(budget, data, kind, val_fraction):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "corpus.txt"
+        path.write_bytes(data)
+        corpus, _ = budget(f"{kind} corpus reader", (CorpusError,))(load_corpus, path, kind,
+                                                                     val_fraction=val_fraction)
+    if corpus is not None:
+        assert corpus.report["items"] > 0
+        if kind == "names":
+            assert corpus.train_items and corpus.val_items
+        else:
+            assert corpus.train_ids.numel() >= 2 and corpus.val_ids.numel() >= 2
