@@ -32,7 +32,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
-from studio.core.net import NetConfig, SequenceNet, parameter_count
+from studio.core.net import NetConfig, SequenceNet, expected_shapes
 from studio.core.vocab import Vocab, VocabError
 
 FORMAT = "sequence-studio"
@@ -136,24 +136,20 @@ def load_checkpoint(path, device="cpu", with_optimizer: bool = False) -> Checkpo
                               f"vocabulary has {len(vocab)}")
     weights = {k[6:]: v.float() if v.is_floating_point() else v
                for k, v in tensors.items() if k.startswith("model.")}
-    stored = sum(v.numel() for v in weights.values())
-    if parameter_count(config) != stored:  # before building: a config may ask for 2**16 layers
-        raise CheckpointError(f"{path.name}: the weights ({stored:,} values) do not fit the "
-                              f"model config ({parameter_count(config):,} values)")
-    model = SequenceNet(config)
-    expected = model.state_dict()
+    expected = expected_shapes(config)  # checked before the net is built (allocated)
     missing = set(expected) - set(weights)
     extra = set(weights) - set(expected)
     if missing or extra:
         raise CheckpointError(f"{path.name}: weights do not fit the model "
                               f"(missing {sorted(missing)[:3]}, unexpected {sorted(extra)[:3]})")
     for k, v in weights.items():
-        if v.shape != expected[k].shape:
+        if tuple(v.shape) != expected[k]:
             raise CheckpointError(f"{path.name}: tensor {k} has shape {tuple(v.shape)}, "
-                                  f"the config needs {tuple(expected[k].shape)}")
+                                  f"the config needs {expected[k]}")
         if v.is_floating_point() and not np.isfinite(v.numpy()).all():  # (numpy: no thread pool)
             raise CheckpointError(f"{path.name}: weights {k} hold NaN or infinite values (a "
                                   "training run that diverged, or a damaged file); refused")
+    model = SequenceNet(config)
     model.load_state_dict(weights, assign=True)  # adopt the loaded tensors: no copy
     model.to(device).eval()
     optimizer_state = None

@@ -48,12 +48,17 @@ class NetConfig:
 GATES = {"lstm": 4, "gru": 3, "rnn": 1}
 
 
-def parameter_count(config: NetConfig) -> int:
-    """How many weights ``SequenceNet(config)`` has, without building it (a checkpoint's
-    config is checked against its stored tensors before anything is allocated)."""
+def expected_shapes(config: NetConfig) -> dict[str, tuple[int, ...]]:
+    """``SequenceNet(config).state_dict()``'s names and shapes, without building the net (a
+    checkpoint's config is checked against its stored tensors before anything is allocated:
+    a config may ask for 2**16 layers of 2**16)."""
     g, h, e, v = GATES[config.cell], config.hidden, config.embedding, config.vocab_size
-    rnn = g * h * (e + h + 2) + (config.layers - 1) * g * h * (2 * h + 2)
-    return v * e + rnn + v * h + v
+    shapes = {"embed.weight": (v, e)}
+    for k in range(config.layers):
+        shapes.update({f"rnn.weight_ih_l{k}": (g * h, e if k == 0 else h), f"rnn.weight_hh_l{k}": (g * h, h),
+                       f"rnn.bias_ih_l{k}": (g * h,), f"rnn.bias_hh_l{k}": (g * h,)})
+    shapes.update({"head.weight": (v, h), "head.bias": (v,)})
+    return shapes
 
 
 class SequenceNet(nn.Module):

@@ -27,7 +27,9 @@ VOCAB = Vocab.from_text("abcdef")
 def _write(path, tensors, header_meta):
     """A safetensors file with this header metadata (digest computed unless given)."""
     md = dict(header_meta)
-    md.setdefault("digest", C._digest(tensors))
+    if md.get("format_version") == str(C.FORMAT_VERSION) and isinstance(md.get("meta"), str):
+        md.setdefault("digest", C._digest(C.FORMAT_VERSION, md["meta"], tensors))  # covers the metadata
+    md.setdefault("digest", C._tensor_digest(tensors))  # format 1: the tensors only
     path.write_bytes(st_save(tensors, metadata=md))
     return path
 
@@ -37,7 +39,8 @@ def _valid_parts(model=None, **meta_overrides):
     tensors = {f"model.{k}": v.contiguous() for k, v in model.state_dict().items()}
     meta = {"domain": "names", "config": model.config.to_json(), "vocab": VOCAB.to_json()}
     meta.update(meta_overrides)
-    return tensors, {"format": "sequence-studio", "format_version": "1", "meta": json.dumps(meta)}
+    return tensors, {"format": "sequence-studio", "format_version": str(C.FORMAT_VERSION),
+                     "meta": json.dumps(meta)}
 
 
 def test_a_hand_built_valid_file_loads(tmp_path):
@@ -51,7 +54,7 @@ def test_a_hand_built_valid_file_loads(tmp_path):
 @pytest.mark.parametrize("change,message", [
     (lambda t, h: h.pop("format"), "not a Sequence Studio checkpoint"),
     (lambda t, h: h.update(format="other-app"), "not a Sequence Studio checkpoint"),
-    (lambda t, h: h.update(format_version="2"), "format version 2 is not supported"),
+    (lambda t, h: h.update(format_version="3"), "format version 3 is not supported"),
     (lambda t, h: h.update(format_version="one"), "format version one is not supported"),
     (lambda t, h: h.update(meta="{not json"), "metadata is not valid JSON"),
     (lambda t, h: h.update(meta="[1, 2]"), "metadata is not an object"),
@@ -123,7 +126,7 @@ def test_unreadable_paths(tmp_path):
 def test_metadata_is_read_without_the_weights(tmp_path):
     path = save_checkpoint(tmp_path / "m.safetensors", _model(), VOCAB, {"domain": "text", "name": "x"})
     meta = read_metadata(path)
-    assert meta["format"] == "sequence-studio" and meta["format_version"] == 1
+    assert meta["format"] == "sequence-studio" and meta["format_version"] == C.FORMAT_VERSION
     assert meta["config"] == _model().config.to_json() and meta["vocab"] == VOCAB.to_json()
     assert meta["domain"] == "text" and meta["name"] == "x"
 
@@ -172,12 +175,12 @@ def test_half_storage_keeps_integer_tensors_and_loads_as_float(tmp_path):
 
 def test_digest_covers_names_dtypes_and_shapes():
     a = {"x": torch.zeros(4)}
-    assert C._digest(a) == C._digest({"x": torch.zeros(4)})
-    assert C._digest(a) != C._digest({"y": torch.zeros(4)})
-    assert C._digest(a) != C._digest({"x": torch.zeros(4, dtype=torch.float64)})
-    assert C._digest(a) != C._digest({"x": torch.zeros(2, 2)})
-    assert C._digest(a) != C._digest({"x": torch.tensor([0.0, 0.0, 0.0, 1.0])})
-    assert C._digest({"e": torch.zeros(0)}) != C._digest({"e": torch.zeros(0, 1)})
+    assert C._tensor_digest(a) == C._tensor_digest({"x": torch.zeros(4)})
+    assert C._tensor_digest(a) != C._tensor_digest({"y": torch.zeros(4)})
+    assert C._tensor_digest(a) != C._tensor_digest({"x": torch.zeros(4, dtype=torch.float64)})
+    assert C._tensor_digest(a) != C._tensor_digest({"x": torch.zeros(2, 2)})
+    assert C._tensor_digest(a) != C._tensor_digest({"x": torch.tensor([0.0, 0.0, 0.0, 1.0])})
+    assert C._tensor_digest({"e": torch.zeros(0)}) != C._tensor_digest({"e": torch.zeros(0, 1)})
 
 
 def test_failed_write_keeps_the_old_file_and_leaves_no_temp(tmp_path, monkeypatch):
