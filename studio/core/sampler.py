@@ -37,7 +37,7 @@ class SampleSettings:
 
     def __post_init__(self):
         if not (math.isfinite(self.temperature) and self.temperature >= 0):
-            raise ValueError(f"temperature must be a number >= 0 (0 means greedy), not {self.temperature}")
+            raise ValueError(f"temperature must be >= 0 (0 means greedy), not {self.temperature}")
         if self.top_k < 0:
             raise ValueError("top-k must be >= 0 (0 means off)")
         if not 0.0 < self.top_p <= 1.0:

@@ -274,12 +274,12 @@ class Trainer:
         was = ck.meta.get("corpus") if isinstance(ck.meta.get("corpus"), dict) else {}
         if was.get("sha256") != self.corpus.sha256:
             if not self.allow_corpus_change:
-                raise ValueError(f"{ck.path.name} was trained on a different corpus "
-                                 f"({was.get('name', '?')}, not {self.corpus.name} as given now): "
+                what = (f"{self.corpus.name} has changed since" if was.get("name") == self.corpus.name
+                        else f"{was.get('name', '?')}, not {self.corpus.name} as given now")
+                raise ValueError(f"{ck.path.name} was trained on a different corpus ({what}): "
                                  "resuming on it would score the run's best model on other data; "
                                  "add --allow-corpus-change to resume anyway")
-            self.notes.append(f"the corpus changed since this run started ({was.get('name', '?')} "
-                              f"-> {self.corpus.name}); resuming on the new one as asked")
+            self.notes.append("the corpus changed since this run started; resuming on the new one")
         try:
             self.step, self.epoch, self.batch_in_epoch = (int(r[k]) for k in ("step", "epoch", "batch_in_epoch"))
             self.best_val = float(r["best_val"]) if r["best_val"] is not None else math.inf

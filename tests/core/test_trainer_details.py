@@ -173,8 +173,12 @@ def test_resume_refusals_and_notes(tmp_path, names, tmp_path_factory):
     other = tmp_path_factory.mktemp("other") / "names.txt"
     other.write_text("\n".join(names.train_items[:-5] + names.val_items) + "\n", encoding="utf-8")
     changed = load_corpus(other, "names")
+    best = (tmp_path / "m.safetensors").read_bytes()
+    with pytest.raises(ValueError, match="was trained on a different corpus .*--allow-corpus-change"):
+        Trainer(_cfg(max_steps=4), changed, tmp_path / "m.safetensors", resume=tmp_path / "m.last.safetensors")
+    assert (tmp_path / "m.safetensors").read_bytes() == best  # refused before anything is written
     trainer, events, _, _ = _run(changed, _cfg(max_steps=4), tmp_path / "m.safetensors",
-                                 resume=tmp_path / "m.last.safetensors")
+                                 resume=tmp_path / "m.last.safetensors", allow_corpus_change=True)
     assert "the corpus changed since this run started; resuming on the new one" in [e.get("message") for e in events]
     assert [e["step"] for e in events if e["event"] == "step"] == [3, 4]
     _, events, _, _ = _run(changed, _cfg(max_steps=6), tmp_path / "m.safetensors",
