@@ -147,3 +147,14 @@ def test_a_resigned_config_asking_for_a_huge_net_is_refused_without_building_it(
     _rewrite_header(path, resign)
     with pytest.raises(CheckpointError, match="do not fit the model"):
         load_checkpoint(path)
+
+
+def test_a_refused_import_names_the_users_file_and_leaves_nothing(tmp_path):
+    from studio.core.library import import_model
+    from studio.paths import user_models_dir
+
+    bad = tmp_path / "evil.safetensors"
+    bad.write_bytes(b"\x80\x04junk and more junk")
+    with pytest.raises(CheckpointError, match=r"^evil\.safetensors: this is a pickle"):
+        import_model(bad)
+    assert list(user_models_dir().iterdir()) == []
