@@ -21,6 +21,7 @@ VERBS = {  # verb -> module in studio.cli (one line registers a verb)
     "models": "models",
     "eval": "evaluate",
     "bench": "bench",
+    "live": "live",
 }
 
 

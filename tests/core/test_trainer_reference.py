@@ -111,7 +111,7 @@ def test_truncated_bptt_over_two_epochs_matches_a_bare_loop(tmp_path, text_file,
     net = SequenceNet(NetConfig(cell=cell, vocab_size=len(corpus.vocab), layers=2, hidden=16,
                                 embedding=8)).to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.99))
-    ids = corpus.train_ids.to(device)
+    ids = corpus.train_ids.long().to(device)  # stored compact (uint8/uint16); the net embeds int64
     lanes, length = 4, (ids.numel() - 1) // 4
     xs = ids[: lanes * length].view(lanes, length)
     ys = ids[1: lanes * length + 1].view(lanes, length)
