@@ -261,6 +261,10 @@ class Trainer:
                           "bad_evals": self.bad_evals, "tokens_seen": self.tokens_seen,
                           "seconds": self.seconds}
         extras = {"torch_rng": torch.get_rng_state()}
+        if self.device.type == "cuda":
+            # dropout on a GPU draws from the device's generator: without its state a resumed
+            # run masks differently from the uninterrupted one (tests/core/test_trainer.py)
+            extras["cuda_rng"] = torch.cuda.get_rng_state(self.device)
         if self.carry_state is not None:
             parts = self.carry_state if isinstance(self.carry_state, tuple) else (self.carry_state,)
             extras.update({f"carry_{i}": p for i, p in enumerate(parts)})
@@ -291,6 +295,8 @@ class Trainer:
         extras = ck.extras or {}
         if "torch_rng" in extras:
             torch.set_rng_state(extras["torch_rng"])
+        if "cuda_rng" in extras and self.device.type == "cuda":
+            torch.cuda.set_rng_state(extras["cuda_rng"].cpu(), self.device)
         parts = tuple(extras[k].to(self.device) for k in ("carry_0", "carry_1") if k in extras)
         if parts:
             self.carry_state = parts if len(parts) == 2 else parts[0]
