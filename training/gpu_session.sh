@@ -44,7 +44,7 @@ start_run gru-d45 gru 576 0.45
 
 # The suite on CUDA (the GUI and live tests need PySide6 / JACK: not on this machine).
 # shellcheck disable=SC2086
-STUDIO_TEST_DEVICE=$DEVICE timeout 280 $PY -m pytest -q -p no:cacheprovider -n 4 --dist loadfile \
+STUDIO_TEST_DEVICE=$DEVICE timeout 250 $PY -m pytest -q -p no:cacheprovider -n 4 --dist loadfile \
   $TESTS > "$WORK/pytest.txt" 2>&1
 echo "pytest exit $? after $(( $(date +%s) - T0 )) s"; tail -n 25 "$WORK/pytest.txt"
 
@@ -56,7 +56,7 @@ done < "$WORK/pids"
 wait
 echo "training done after $(( $(date +%s) - T0 )) s"
 
-timeout 150 $PY -m studio bench --device "$DEVICE" ${SMOKE:+--quick} > "$WORK/bench.json" 2> "$WORK/bench.err"
+timeout 130 $PY -m studio bench --device "$DEVICE" ${SMOKE:+--quick} > "$WORK/bench.json" 2> "$WORK/bench.err"
 echo "bench exit $?"; cat "$WORK/bench.json"; tail -n 5 "$WORK/bench.err"
 
 $PY - "$WORK" "$OUT" <<'EOF' | tee "$OUT/summary.txt"
