@@ -39,6 +39,10 @@ if TEST_DEVICE == "cuda":
         raise SystemExit("STUDIO_TEST_DEVICE=cuda, but torch sees no CUDA GPU here")
     torch.backends.cudnn.deterministic = True
     torch.backends.cudnn.benchmark = False
+    # Float32 as the CPU references compute it: cuDNN's RNNs use TF32 by default (10-bit
+    # mantissas), which moved a 14-token log P by 1e-3 against the CPU's forward
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
     torch.use_deterministic_algorithms(True, warn_only=True)
 
 import studio.domains  # noqa: E402,F401  (the built-in domains, as the CLI and the window load them)

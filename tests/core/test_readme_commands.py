@@ -133,6 +133,7 @@ def test_readme_bench_quick(run_readme):
 
 def test_no_verb_opens_the_window_and_closes(tmp_path):
     """``sequence-studio`` with no verb (as ``python -m studio`` does) opens the main window."""
+    pytest.importorskip("PySide6", reason="the window needs PySide6")
     script = textwrap.dedent("""
         import sys
         from PySide6.QtCore import QTimer

@@ -3,6 +3,7 @@ the events and their figures, step counts, the checkpoint's metadata, early stop
 fine-tuning and resume refusals. Small corpora and nets: every run here takes ~1 s."""
 
 import math
+import re
 from dataclasses import asdict
 from pathlib import Path
 
@@ -207,8 +208,9 @@ def test_a_stop_saves_where_it_stopped_without_waiting_for_a_validation_pass(tmp
     assert result["steps"] == 3 and [e["step"] for e in events if e["event"] == "eval"] == []
     assert not (tmp_path / "m.safetensors").exists()  # no evaluation, so no best model yet
     # the device note, naming the devices that are here
-    assert any(str(e.get("message")).startswith("unknown device 'tpu'; using CPU (here: cpu (")
-               for e in events)
+    # (a GPU machine lists its GPUs first: cuda:0 (...); cpu (...))
+    assert any(re.match(r"unknown device 'tpu'; using CPU \(here: (cuda:\d \(.*\); )*cpu \(",
+                        str(e.get("message"))) for e in events)
     stopped = next(e for e in events if e["event"] == "stopped")
     assert stopped == {"event": "stopped", "step": 3, "resume_path": str(tmp_path / "m.last.safetensors")}
     resume = load_checkpoint(tmp_path / "m.last.safetensors", with_optimizer=True)
