@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import time
 
 
 def add_device(p) -> None:
@@ -47,6 +48,7 @@ class StopSignals:
     def __init__(self):
         self.trainer = None
         self.signum: int | None = None
+        self._first_at = 0.0
         self._saved: dict = {}
 
     def __enter__(self) -> "StopSignals":
@@ -59,8 +61,20 @@ class StopSignals:
         for sig, old in self._saved.items():
             signal.signal(sig, old)
 
+    # Under torchrun a Ctrl-C reaches every worker twice: from the terminal (it signals the
+    # whole process group) and again when torchrun forwards the one it got. Within this many
+    # seconds the same signal again is that echo, not a second request.
+    ECHO_S = 2.0
+
     def _handle(self, signum, frame) -> None:
+        from studio.core.distributed import launched_by_torchrun
+
+        now = time.monotonic()
+        if launched_by_torchrun() and signum == self.signum and now - self._first_at < self.ECHO_S:
+            return  # torchrun forwarding the Ctrl-C this worker already had
         first = self.signum is None
+        if first:
+            self._first_at = now
         self.signum = self.signum or signum
         if self.trainer is None or not first:  # not training yet, or a second signal
             raise SignalStop(signum)

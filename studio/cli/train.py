@@ -5,6 +5,10 @@ them); otherwise a terminal gets a progress bar and readable lines. SIGINT/SIGTE
 trainer to stop cleanly: it writes a resume checkpoint first (``--resume`` continues) and
 the process exits 128 + the signal number (130 for Ctrl-C) after saying "stopped".
 Before training starts (reading a corpus) a signal ends the command at once.
+
+Under ``torchrun --nproc-per-node N -m studio train ...`` every process runs this verb:
+they join one process group (``studio.core.distributed``), each trains on its share of
+every batch, and only rank 0 prints events and writes files (docs/SCALING.md).
 """
 
 from __future__ import annotations
@@ -25,7 +29,11 @@ FLAGS = {  # flag -> TrainConfig field (None default: the recipe or TrainConfig 
     "lr": float, "weight_decay": float, "batch_size": int, "window": int, "epochs": int,
     "max_steps": int, "clip": float, "schedule": str, "warmup": int, "eval_every": int,
     "patience": int, "val_fraction": float, "seed": int, "device": str, "name": str,
+    "precision": str,
 }
+HELP = {"device": "auto | cpu | cuda | cuda:N | mps (default auto; an absent one is refused)",
+        "precision": "auto (bf16 autocast on CUDA, fp16 + grad scaler on GPUs without bf16, "
+                     "fp32 elsewhere) | fp32 | bf16 (CPU too) | fp16; weights stay float32"}
 
 
 def add_parser(sub):
@@ -44,7 +52,7 @@ def add_parser(sub):
                    help="resume although the corpus is not the one the run started on")
     for flag, typ in FLAGS.items():
         name = "--batch" if flag == "batch_size" else "--" + flag.replace("_", "-")
-        t.add_argument(name, dest=flag, type=typ, default=None)
+        t.add_argument(name, dest=flag, type=typ, default=None, help=HELP.get(flag))
     return t
 
 
@@ -71,10 +79,10 @@ def load_recipe(path) -> dict:
 
 
 def run(args) -> int:
-    from studio.core.checkpoint import load_checkpoint, read_metadata
-    from studio.core.data import load_corpus
-    from studio.core.library import find_model
-    from studio.core.trainer import TrainConfig, Trainer, kind_defaults
+    from studio.core.checkpoint import read_metadata
+    from studio.core.devices import require_device
+    from studio.core.distributed import start
+    from studio.core.trainer import TrainConfig, kind_defaults
 
     settings: dict = {}
     corpus_path, out = args.corpus, args.out
@@ -101,35 +109,52 @@ def run(args) -> int:
     config = TrainConfig.from_dict({k: v for k, v in settings.items() if k in known})  # checked
     if not corpus_path:
         raise ValueError("--corpus is required (a file for names/text, a folder for jazz)")
-    emit = jsonl if args.jsonl else Terminal().handle
+    device = require_device(config.device)  # absent: one message naming the devices here
     with StopSignals() as stop:  # Ctrl-C while loading ends at once; while training, cleanly
-        vocab = None
-        init_from = find_model(args.init_from) if args.init_from else None
-        if init_from or args.resume:
-            vocab = load_checkpoint(args.resume or init_from).vocab
-        if not args.report:
-            out, note = _output_path(args, out, config, corpus_path)  # before the slow part
-        corpus = load_corpus(corpus_path, config.kind, val_fraction=config.val_fraction,
-                             vocab=vocab, chords=config.chords,
-                             progress=lambda message: emit({"event": "progress", "stage": "corpus",
-                                                            "message": message}))
-        if args.report:
-            emit({"event": "report", **corpus.report})
-            return 0
-        trainer = Trainer(config, corpus, out, resume=args.resume, init_from=init_from,
-                          allow_corpus_change=args.allow_corpus_change)
-        for event in Trainer.EVENTS:
-            trainer.on(event, emit)
-        if note:
-            trainer.notes.append(note)
-        stop.trainer = trainer
+        ranks, device = start(device)  # under torchrun: join the others (a no-op otherwise)
         try:
-            trainer.run()
-        except Exception as exc:
-            if args.jsonl:
-                jsonl({"event": "error", "message": f"{type(exc).__name__}: {exc}"})
-            raise
-    return 128 + stop.signum if stop.signum else 0
+            return _train(args, config, corpus_path, out, stop, ranks, device)
+        finally:
+            ranks.close()
+
+
+def _train(args, config, corpus_path, out, stop, ranks, device) -> int:
+    from studio.core.checkpoint import load_checkpoint
+    from studio.core.data import load_corpus
+    from studio.core.library import find_model
+    from studio.core.trainer import Trainer
+
+    silent = lambda event: None  # noqa: E731  (ranks other than 0 say nothing)
+    emit = (jsonl if args.jsonl else Terminal().handle) if ranks.main else silent
+    vocab = None
+    init_from = find_model(args.init_from) if args.init_from else None
+    if init_from or args.resume:
+        vocab = load_checkpoint(args.resume or init_from).vocab
+    if not args.report:
+        out, note = _output_path(args, out, config, corpus_path)  # before the slow part
+    corpus = load_corpus(corpus_path, config.kind, val_fraction=config.val_fraction,
+                         vocab=vocab, chords=config.chords,
+                         progress=lambda message: emit({"event": "progress", "stage": "corpus",
+                                                        "message": message}))
+    if args.report:
+        emit({"event": "report", **corpus.report})
+        return 0
+    trainer = Trainer(config, corpus, out, resume=args.resume, init_from=init_from,
+                      allow_corpus_change=args.allow_corpus_change, ranks=ranks, device=device)
+    for event in Trainer.EVENTS:
+        trainer.on(event, emit)
+    if note:
+        trainer.notes.append(note)
+    stop.trainer = trainer
+    try:
+        trainer.run()
+    except Exception as exc:
+        if args.jsonl and ranks.main:
+            jsonl({"event": "error", "message": f"{type(exc).__name__}: {exc}"})
+        raise
+    # every rank exits as the one a signal reached (a stopped run: 128 + the signal)
+    signum = int(ranks.max([stop.signum or 0])[0])
+    return 128 + signum if signum else 0
 
 
 def _output_path(args, out, config, corpus_path) -> tuple[Path, str | None]:

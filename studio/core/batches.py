@@ -16,6 +16,8 @@ class Batch:
     y: torch.Tensor       # [B, T] targets (IGNORE where padded)
     carry: bool           # True: continue from the previous window's (detached) state
     tokens: int           # real target tokens, for tokens/s
+    total: int = 0        # the whole global batch's target tokens when this is one rank's share
+                          # (``shard``); 0: this batch is the whole batch
 
 
 def names_batches(sequences: list[list[int]], batch_size: int, seed: int, pad_id: int = 0):
@@ -67,3 +69,17 @@ def count_stream_batches(n_ids: int, batch_size: int, window: int) -> int:
     lanes = max(1, min(batch_size, (n_ids - 1) // 2))
     length = (n_ids - 1) // lanes
     return max(1, -(-(length - 1) // window))
+
+
+def shard(batch: Batch, rows: slice) -> Batch:
+    """One process's share of a global batch: the rows ``rows`` (a names batch trimmed to
+    its longest name; a stream batch's lanes keep their order, so each process carries the
+    state of its own lanes), with ``total`` the global batch's target tokens: the loss is
+    summed over the share and divided by ``total``, so N shares add up to one process's
+    mean whatever their sizes."""
+    x, y = batch.x[rows], batch.y[rows]
+    real = (y != IGNORE).any(0).nonzero()
+    width = int(real[-1]) + 1 if real.numel() else min(1, y.size(1))
+    x, y = x[:, :width], y[:, :width]
+    return Batch(x, y, carry=batch.carry, tokens=int((y != IGNORE).sum()),
+                 total=batch.total or batch.tokens)

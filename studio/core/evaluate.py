@@ -63,6 +63,28 @@ def token_nlls(model, ids: torch.Tensor, lanes: int = VAL_LANES, window: int = V
     return torch.cat(pieces, 1).reshape(-1), torch.cat(targets, 1).reshape(-1)
 
 
+@torch.no_grad()
+def nll_of_stream_rows(model, ids: torch.Tensor, rows, lanes: int = VAL_LANES, window: int = VAL_WINDOW,
+                       should_stop=None) -> tuple[float, int]:
+    """(NLL sum, tokens) over the lanes ``rows(n_lanes)`` picks of ``token_nlls``'s layout:
+    under torchrun each rank scores its share of the validation lanes and the sums add up
+    to the one-process figure."""
+    model.eval()
+    device = next(model.parameters()).device
+    total, count, state = 0.0, 0, None
+    for b in B.stream_batches(ids, lanes, window):
+        _check(should_stop)
+        share = rows(b.x.size(0))
+        x, y = b.x[share], b.y[share]
+        if not x.size(0):
+            break  # every window has the same lanes: this rank has none
+        logits, state = model(x.to(device), state if b.carry else None)
+        total += float(F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.to(device).reshape(-1),
+                                       reduction="sum"))
+        count += y.numel()
+    return total, count
+
+
 def nll_of_stream(model, ids: torch.Tensor, lanes: int = VAL_LANES,
                   should_stop=None) -> tuple[float, int]:
     """Mean NLL per token of a stream (see ``token_nlls``)."""

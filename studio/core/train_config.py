@@ -32,6 +32,7 @@ class TrainConfig:
     val_fraction: float = 0.1
     seed: int = 1337
     device: str = "auto"
+    precision: str = "auto"     # auto | fp32 | bf16 | fp16 (studio.core.precision)
     sample_every: int = 1       # a sample at every Nth evaluation
     half_weights: bool = False  # store the best model in float16
     chords: bool = True         # jazz: False trains the chord-blind twin
@@ -60,7 +61,8 @@ _FLOAT_RANGES = {  # (low, high, low inclusive, high inclusive)
     "dropout": (0.0, 1.0, True, False), "lr": (0.0, 10.0, True, True),
     "weight_decay": (0.0, 100.0, True, True), "clip": (0.0, 1e6, True, True),
     "min_lr_ratio": (0.0, 1.0, True, True), "val_fraction": (0.0, 1.0, False, False)}
-_CHOICES = {"cell": ("lstm", "gru", "rnn"), "schedule": ("cosine", "constant")}
+_CHOICES = {"cell": ("lstm", "gru", "rnn"), "schedule": ("cosine", "constant"),
+            "precision": ("auto", "fp32", "bf16", "fp16")}
 
 
 def _flag(name: str) -> str:

@@ -6,6 +6,14 @@ a deterministic validation split, best-by-validation checkpointing, early stoppi
 resume (weights, optimizer, position, carried state and RNG) and a clean stop on request.
 It knows no GUI: it reports through ``on(event, fn)`` callbacks, which the CLI prints as
 JSON lines for the GUI's QProcess, or as a terminal progress bar.
+
+The same loop runs as one process or as N under torchrun (``ranks``, see
+``studio.core.distributed``): every rank builds the same global batch and trains on its
+share of the rows through DistributedDataParallel, so the batch, the learning rate and the
+step count are the recipe's whatever N is; validation is sharded and summed; only rank 0
+reports and writes files. Every decision that steers the loop (stop, early stop, abandon
+an evaluation) is taken on values all ranks share, so no rank waits in a collective the
+others never reach. Mixed precision: ``studio.core.precision``.
 """
 
 from __future__ import annotations
@@ -22,29 +30,47 @@ import torch.nn.functional as F
 from studio.core import batches as B
 from studio.core.checkpoint import load_checkpoint, save_checkpoint
 from studio.core.devices import resolve_device
+from studio.core.distributed import SINGLE
 from studio.core.domain import get_domain
 from studio.core.evaluate import EvaluationStopped
 from studio.core.net import NetConfig, SequenceNet, detach_state
+from studio.core.precision import choose as choose_precision
 from studio.core.train_config import TrainConfig, kind_defaults  # noqa: F401  (re-exported)
+from studio.core.trainer_resume import ResumeFile, _as_float, _remove_stale_temps
+from studio.core.trainer_resume import resume_path_for  # noqa: F401  (re-exported)
 
 
-class Trainer:
+class OutOfMemory(RuntimeError):
+    """The GPU ran out of memory in a training step; the message says at which batch size
+    and what to try (the resume file from the last evaluation is untouched)."""
+
+
+class Trainer(ResumeFile):
     EVENTS = ("report", "info", "step", "eval", "sample", "checkpoint", "stopped", "done")
 
     def __init__(self, config: TrainConfig, corpus, out_path, resume=None, init_from=None,
-                 allow_corpus_change: bool = False):
+                 allow_corpus_change: bool = False, ranks=None, device=None):
+        """``ranks``/``device``: from ``distributed.start`` under torchrun (this rank's place
+        and device); by default one process on ``config.device``."""
         self.config = config
         self.corpus = corpus
         config.kind = config.kind or corpus.kind
         self.out_path = Path(out_path)
         self.resume_path = resume_path_for(self.out_path)
-        _remove_stale_temps(self.out_path, self.resume_path)
+        if not ranks or ranks.main:
+            _remove_stale_temps(self.out_path, self.resume_path)
         self.callbacks: dict[str, list] = {e: [] for e in self.EVENTS}
         self.notes: list[str] = []
         self._stop = False
         self._stop_requested = False   # by request_stop (not early stopping)
+        self._wants = [0]              # this rank's stop request, shared at each step (torchrun)
         self.allow_corpus_change = allow_corpus_change
-        self.device, self.device_note = resolve_device(config.device)
+        self.ranks = ranks or SINGLE
+        if self.ranks.active and config.batch_size < self.ranks.world:
+            raise ValueError(f"--batch {config.batch_size} cannot be shared by {self.ranks.world} "
+                             "processes: the global batch needs at least one row per process")
+        self.device, self.device_note = (device, None) if device is not None else resolve_device(config.device)
+        self.precision = choose_precision(config.precision, self.device)
         torch.manual_seed(config.seed)
         self.step = 0
         self.epoch = 0
@@ -53,6 +79,10 @@ class Trainer:
         self.bad_evals = 0
         self.history: list[dict] = []
         self.carry_state = None
+        self._saved_carry = None       # a resume file's carried state, all lanes
+        self._grad_scale = None        # a resume file's fp16 loss scale
+        self._resume_step = None       # the step the resume file on disk holds (this run's)
+        self._lanes = 0                # lanes of this epoch's stream batches (all ranks)
         self.tokens_seen = 0
         self.seconds = 0.0
         opt_state = None
@@ -73,6 +103,10 @@ class Trainer:
                                                layers=config.layers, hidden=config.hidden,
                                                embedding=config.embedding, dropout=config.dropout))
         self.model.to(self.device)
+        if self.ranks.rank:  # dropout masks differ between ranks (weights come from rank 0)
+            torch.manual_seed(config.seed + 7919 * self.ranks.rank + self.step)
+        self.net = self.ranks.wrap(self.model)  # DDP under torchrun: it averages gradients
+        self.scaler = self.precision.scaler(self._grad_scale)
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=config.lr,
                                            weight_decay=config.weight_decay, betas=(0.9, 0.99))
         if opt_state is not None:
@@ -86,14 +120,25 @@ class Trainer:
         self.callbacks[event].append(fn)
 
     def emit(self, event: str, **data) -> None:
+        if not self.ranks.main:  # one voice: rank 0 reports for the run
+            return
         for fn in self.callbacks[event]:
             fn(dict(event=event, **data))
 
     def request_stop(self) -> None:
         """Checked each step and inside validation: the loop writes a resume checkpoint and
-        returns (a validation pass in flight is abandoned, not recorded)."""
-        self._stop = True
-        self._stop_requested = True
+        returns (a validation pass in flight is abandoned, not recorded). Under torchrun a
+        request on any rank reaches all of them at the next step (an all-reduce)."""
+        self._wants[0] = 1
+        if not self.ranks.active:  # one process: at once; several: at the next shared step
+            self._share_wants(self._wants)
+
+    def _share_wants(self, wants) -> None:
+        """Adopt the stop requests of every rank (summed by an all-reduce), so every rank
+        leaves the loop, and skips the last validation, at the same step."""
+        if wants[0]:
+            self._stop = True
+            self._stop_requested = True
 
     # -- the loop -------------------------------------------------------------------------
     def run(self) -> dict:
@@ -101,8 +146,11 @@ class Trainer:
         self.emit("report", **self.corpus.report)
         for note in ([self.device_note] if self.device_note else []) + self.notes:
             self.emit("info", message=note)
+        where = f"{self.ranks.world} processes ({self.ranks.backend}), rank 0 on {self.device}" \
+            if self.ranks.active else str(self.device)
         self.emit("info", message=f"{cfg.cell.upper()} {cfg.layers}x{cfg.hidden}, "
-                  f"{self.model.num_parameters():,} parameters, on {self.device}, "
+                  f"{self.model.num_parameters():,} parameters, on {where}, "
+                  f"{'' if self.precision.name == 'fp32' else self.precision.name + ' autocast, '}"
                   f"{self.total_steps} steps")
         started = time.perf_counter() - self.seconds
         first_step, run_started = self.step, time.perf_counter()
@@ -113,12 +161,16 @@ class Trainer:
             for batch in self._epoch_batches(self.epoch, skip=self.batch_in_epoch):
                 fresh_epoch = False
                 t0 = time.perf_counter()
-                loss, grad_norm = self._train_step(batch)
+                try:
+                    loss, grad_norm = self._train_step(batch)
+                except torch.cuda.OutOfMemoryError:
+                    raise self._out_of_memory(batch) from None
                 self.step += 1
                 self.batch_in_epoch += 1
-                self.tokens_seen += batch.tokens
+                tokens = batch.total or batch.tokens  # the global batch's
+                self.tokens_seen += tokens
                 dt = time.perf_counter() - t0
-                rate = batch.tokens / dt if rate is None else 0.9 * rate + 0.1 * batch.tokens / dt
+                rate = tokens / dt if rate is None else 0.9 * rate + 0.1 * tokens / dt
                 last_loss = loss
                 elapsed = time.perf_counter() - run_started
                 eta = elapsed / max(1, self.step - first_step) * (self.total_steps - self.step)
@@ -147,6 +199,7 @@ class Trainer:
         if not self._stop_requested and (not self.history or self.history[-1]["step"] != self.step):
             self._evaluate(last_loss)  # a requested stop skips it: Ctrl-C must not wait a pass
         self._save_resume()
+        self.ranks.barrier()  # no rank leaves (and no launcher kills one) while rank 0 writes
         result = {"best_val": self.best_val, "path": str(self.out_path), "steps": self.step,
                   "resume_path": str(self.resume_path), "seconds": round(self.seconds, 1)}
         if self.step < self.total_steps:
@@ -157,23 +210,43 @@ class Trainer:
     def _train_step(self, batch) -> tuple[float, float]:
         cfg = self.config
         self.model.train()
-        x, y = batch.x.to(self.device), batch.y.to(self.device)
-        state = detach_state(self.carry_state) if batch.carry else None
         lr = self._lr()
         for group in self.optimizer.param_groups:
             group["lr"] = lr
-        logits, state = self.model(x, state)
-        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1),
-                               ignore_index=B.IGNORE)
+        with self.precision.autocast():
+            if batch.x.size(0):
+                x, y = batch.x.to(self.device), batch.y.to(self.device)
+                state = detach_state(self.carry_state) if batch.carry else None
+                logits, state = self.net(x, state)
+                loss_sum = F.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), y.reshape(-1),
+                                           ignore_index=B.IGNORE, reduction="sum")
+            else:  # a small last batch left this rank no rows: a zero-weight pass keeps DDP's
+                # gradient all-reduce in step with the other ranks
+                logits, state = self.net(torch.zeros(1, 1, dtype=torch.long, device=self.device))
+                loss_sum, state = logits.float().sum() * 0.0, self.carry_state
+        # The global batch's mean loss. DDP averages gradients over the N ranks, so each
+        # rank's sum is divided by the global token count and multiplied by N: the average
+        # is then the gradient one process computes on the whole batch, whatever the shares.
+        total = max(1, batch.total or batch.tokens)
+        loss = loss_sum / total * self.ranks.world if self.ranks.active else loss_sum / total
         self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if cfg.clip > 0:
-            norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.clip)
-        else:  # still measured: the grad-norm curve shows explosions when clipping is off
-            norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), float("inf"))
-        self.optimizer.step()
-        self.carry_state = detach_state(state) if self.corpus.mode == "stream" else None
-        return loss.item(), norm.item()
+        (self.scaler.scale(loss) if self.scaler else loss).backward()
+        if self.scaler:
+            self.scaler.unscale_(self.optimizer)  # clip (and report) the true gradient norm
+        # clip 0: still measured (the grad-norm curve shows explosions when clipping is off)
+        norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.clip if cfg.clip > 0 else float("inf"))
+        if self.scaler:
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        else:
+            self.optimizer.step()
+        if self.corpus.mode == "stream" and state is not None:  # fp32 whatever autocast used
+            self.carry_state = _as_float(detach_state(state))
+        else:
+            self.carry_state = None
+        summed, *wants = self.ranks.sum([loss_sum.item(), *self._wants])
+        self._share_wants(wants)
+        return summed / total, norm.item()
 
     def _lr(self) -> float:
         cfg = self.config
@@ -187,16 +260,20 @@ class Trainer:
 
     # -- data -----------------------------------------------------------------------------
     def _epoch_batches(self, epoch: int, skip: int = 0):
+        """The epoch's global batches from ``skip`` on, each cut to this rank's share."""
         cfg = self.config
         if self.corpus.mode == "items":
             it = B.names_batches(self.corpus.train_sequences(epoch), cfg.batch_size,
                                  seed=cfg.seed + epoch, pad_id=self.corpus.vocab.end_id)
         else:
-            it = B.stream_batches(self.corpus.train_stream(epoch), cfg.batch_size, cfg.window,
+            stream = self.corpus.train_stream(epoch)
+            self._lanes = B.stream_lanes(stream, cfg.batch_size)[1]
+            self._adopt_saved_carry()
+            it = B.stream_batches(stream, cfg.batch_size, cfg.window,
                                   offset=(epoch * 37) % cfg.window)
         for i, batch in enumerate(it):
             if i >= skip:
-                yield batch
+                yield B.shard(batch, self.ranks.rows(batch.x.size(0))) if self.ranks.active else batch
 
     def _count_steps_per_epoch(self) -> int:
         cfg = self.config
@@ -208,11 +285,37 @@ class Trainer:
         # one definition for the trainer and `sequence-studio eval`, so numbers match
         from studio.core.evaluate import nll_of_sequences, nll_of_stream
 
-        stop = lambda: self._stop_requested  # noqa: E731
-        if self.corpus.mode == "items":
-            return nll_of_sequences(self.model, self.corpus.val_sequences(), self.corpus.vocab.end_id,
-                                    should_stop=stop)[0]
-        return nll_of_stream(self.model, self.corpus.val_stream(), should_stop=stop)[0]
+        stop = lambda: self._stop_requested or bool(self._wants[0])  # noqa: E731
+        if not self.ranks.active:
+            if self.corpus.mode == "items":
+                return nll_of_sequences(self.model, self.corpus.val_sequences(), self.corpus.vocab.end_id,
+                                        should_stop=stop)[0]
+            return nll_of_stream(self.model, self.corpus.val_stream(), should_stop=stop)[0]
+        return self._shared_validation_loss(stop)
+
+    def _shared_validation_loss(self, stop) -> float:
+        """Each rank scores its share (names: a slice of the held-out items; streams: a slice
+        of the validation lanes) and the NLL sums and token counts are added up: the mean is
+        the one-process figure. A share abandoned by a stop request is shared too, so every rank agrees."""
+        from studio.core.evaluate import nll_of_sequences, nll_of_stream_rows
+
+        try:
+            if self.corpus.mode == "items":
+                seqs = self.corpus.val_sequences()
+                mean, count = nll_of_sequences(self.model, seqs[self.ranks.rows(len(seqs))],
+                                               self.corpus.vocab.end_id, should_stop=stop)
+                total = mean * count
+            else:
+                total, count = nll_of_stream_rows(self.model, self.corpus.val_stream(),
+                                                  self.ranks.rows, should_stop=stop)
+            abandoned = 0
+        except EvaluationStopped:
+            total, count, abandoned = 0.0, 0, 1
+        total, count, abandoned, *wants = self.ranks.sum([total, count, abandoned, *self._wants])
+        self._share_wants(wants)
+        if abandoned:
+            raise EvaluationStopped
+        return total / max(1.0, count)
 
     # -- evaluation and checkpoints -------------------------------------------------------
     def _evaluate(self, train_loss: float) -> bool:
@@ -230,11 +333,11 @@ class Trainer:
         else:
             self.bad_evals += 1
         self.emit("eval", step=self.step, val_loss=val, train_loss=train_loss, best_val=self.best_val)
-        if improved:
+        if improved and self.ranks.main:
             save_checkpoint(self.out_path, self.model, self.corpus.vocab, self._meta(),
                             half=cfg.half_weights)
             self.emit("checkpoint", step=self.step, path=str(self.out_path), val_loss=val, best=True)
-        if cfg.sample_every and len(self.history) % cfg.sample_every == 0:
+        if cfg.sample_every and len(self.history) % cfg.sample_every == 0 and self.ranks.main:
             self.emit("sample", step=self.step, text=self.sample_text())
         self._save_resume()
         return bool(cfg.patience) and self.bad_evals >= cfg.patience
@@ -250,70 +353,27 @@ class Trainer:
             "train_config": asdict(cfg), "history": self.history, "corpus": self.corpus.meta(),
             "metrics": {"val_nll": round(self.best_val, 4), "steps": self.step,
                         "tokens_seen": self.tokens_seen, "train_seconds": round(self.seconds, 1),
-                        "parameters": self.model.num_parameters(), "device": str(self.device)},
+                        "parameters": self.model.num_parameters(), "device": str(self.device),
+                        "processes": self.ranks.world, "precision": self.precision.name},
             "init_from": getattr(self, "init_from", None),
         }
 
-    def _save_resume(self) -> None:
-        meta = self._meta()
-        meta["resume"] = {"step": self.step, "epoch": self.epoch, "batch_in_epoch": self.batch_in_epoch,
-                          "best_val": self.best_val if math.isfinite(self.best_val) else None,
-                          "bad_evals": self.bad_evals, "tokens_seen": self.tokens_seen,
-                          "seconds": self.seconds}
-        extras = {"torch_rng": torch.get_rng_state()}
+    def _out_of_memory(self, batch) -> OutOfMemory:
+        """The message for a CUDA out-of-memory error in a step: the batch that failed,
+        what to try, and the resume file (written before this step, untouched)."""
+        cfg = self.config
         if self.device.type == "cuda":
-            # dropout on a GPU draws from the device's generator: without its state a resumed
-            # run masks differently from the uninterrupted one (tests/core/test_trainer.py)
-            extras["cuda_rng"] = torch.cuda.get_rng_state(self.device)
-        if self.carry_state is not None:
-            parts = self.carry_state if isinstance(self.carry_state, tuple) else (self.carry_state,)
-            extras.update({f"carry_{i}": p for i, p in enumerate(parts)})
-        save_checkpoint(self.resume_path, self.model, self.corpus.vocab, meta,
-                        optimizer_state=self.optimizer.state_dict(), extras=extras)
-
-    def _restore(self, ck) -> dict:
-        r = ck.meta.get("resume")
-        if not isinstance(r, dict) or not r:
-            raise ValueError(f"{ck.path.name} is not a resume checkpoint (no training state)")
-        was = ck.meta.get("corpus") if isinstance(ck.meta.get("corpus"), dict) else {}
-        if was.get("sha256") != self.corpus.sha256:
-            if not self.allow_corpus_change:
-                what = (f"{self.corpus.name} has changed since" if was.get("name") == self.corpus.name
-                        else f"{was.get('name', '?')}, not {self.corpus.name} as given now")
-                raise ValueError(f"{ck.path.name} was trained on a different corpus ({what}): "
-                                 "resuming on it would score the run's best model on other data; "
-                                 "add --allow-corpus-change to resume anyway")
-            self.notes.append("the corpus changed since this run started; resuming on the new one")
-        try:
-            self.step, self.epoch, self.batch_in_epoch = (int(r[k]) for k in ("step", "epoch", "batch_in_epoch"))
-            self.best_val = float(r["best_val"]) if r["best_val"] is not None else math.inf
-            self.bad_evals, self.tokens_seen = int(r["bad_evals"]), int(r["tokens_seen"])
-            self.seconds = float(r["seconds"])
-            self.history = list(ck.meta.get("history", []))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"{ck.path.name}: its training state is malformed ({exc!r})") from exc
-        extras = ck.extras or {}
-        if "torch_rng" in extras:
-            torch.set_rng_state(extras["torch_rng"])
-        if "cuda_rng" in extras and self.device.type == "cuda":
-            torch.cuda.set_rng_state(extras["cuda_rng"].cpu(), self.device)
-        parts = tuple(extras[k].to(self.device) for k in ("carry_0", "carry_1") if k in extras)
-        if parts:
-            self.carry_state = parts if len(parts) == 2 else parts[0]
-        return ck.optimizer_state
-
-
-def _remove_stale_temps(*paths: Path) -> None:
-    """Temp files a killed run left mid-write (``save_checkpoint`` writes ``.NAME.*.tmp``
-    then renames it; the file it replaces is untouched, so the temp is only litter)."""
-    import glob
-
-    for path in paths:
-        for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-            tmp.unlink(missing_ok=True)
-
-
-def resume_path_for(out_path: Path) -> Path:
-    name = out_path.name
-    stem = name[: -len(".safetensors")] if name.endswith(".safetensors") else out_path.stem
-    return out_path.with_name(stem + ".last.safetensors")
+            torch.cuda.empty_cache()
+        stream = self.corpus.mode == "stream"
+        shape = f"--batch {cfg.batch_size}" + (f" x --window {cfg.window}" if stream else "")
+        if self.ranks.active:
+            shape += f" ({batch.x.size(0)} rows of it on each of {self.ranks.world} processes)"
+        smaller = max(1, cfg.batch_size // 2)
+        tips = [f"--batch {smaller}"] + (["a shorter --window"] if stream else [])
+        if self.precision.name == "fp32" and self.device.type == "cuda":
+            tips.append("--precision auto (bf16/fp16 halves activations)")
+        kept = (f"the resume file {self.resume_path} (step {self._resume_step}) is intact: "
+                f"continue with --resume {self.resume_path} --batch {smaller}"
+                if self._resume_step is not None else "nothing was saved yet (no evaluation had run)")
+        return OutOfMemory(f"out of GPU memory on {self.device} at step {self.step + 1} with {shape}, "
+                           f"{self.precision.name}; try {', '.join(tips)} or a smaller model; {kept}")

@@ -1,0 +1,159 @@
+"""Training on several processes (torch.distributed, gloo on the CPU) equals one process.
+
+The reference is the one-process trainer on the same global batch: two processes must
+reach the same validation loss after the same global steps (within 1e-4; float noise is
+~1e-7), write a checkpoint the single-process app loads and samples, and leave a resume
+file a single process continues as if the run had never been split. One test launches
+through torchrun itself (``python -m torch.distributed.run``), the other sets the same
+environment torchrun gives its workers (cheaper: no launcher process)."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors import safe_open
+
+from studio.cli.main import main
+from studio.core import batches as B
+from studio.core.checkpoint import load_checkpoint
+from studio.core.distributed import Ranks
+from studio.core.generate import generate_names, generate_texts
+from studio.core.sampler import SampleSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+TOL = 1e-4
+
+
+def _env(**extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK")}
+    env.update(OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT), **extra)
+    return env
+
+
+def _events(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def _evals(events) -> dict[int, float]:
+    return {e["step"]: e["val_loss"] for e in events if e["event"] == "eval"}
+
+
+def _one_process(capsys, args) -> list[dict]:
+    capsys.readouterr()
+    assert main(["train", *args, "--jsonl"]) == 0
+    return _events(capsys.readouterr().out)
+
+
+def _torchrun(args, cwd) -> list[dict]:
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
+           "-m", "studio", "train", *args, "--jsonl"]
+    done = subprocess.run(cmd, cwd=cwd, env=_env(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return _events(done.stdout)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _two_ranks(args, cwd) -> list[dict]:
+    """The environment torchrun gives its workers (static rendezvous), without the launcher."""
+    port = str(_free_port())
+    procs = [subprocess.Popen([sys.executable, "-m", "studio", "train", *args, "--jsonl"], cwd=cwd,
+                              env=_env(RANK=str(r), LOCAL_RANK=str(r), WORLD_SIZE="2", LOCAL_WORLD_SIZE="2",
+                                       MASTER_ADDR="127.0.0.1", MASTER_PORT=port),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for r in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    for p, (_, err) in zip(procs, outs):
+        assert p.returncode == 0, err[-3000:]
+    assert outs[1][0] == ""  # only rank 0 speaks
+    return _events(outs[0][0])
+
+
+def _assert_same(two: dict, one: dict, steps) -> None:
+    for step in steps:
+        assert abs(two[step] - one[step]) <= TOL, (step, two[step], one[step])
+
+
+def _assert_same_steps(two: list[dict], one: list[dict]) -> None:
+    """Every step's global loss and gradient norm (before clipping) as one process saw them:
+    the norm catches a wrong weighting of the shares that AdamW's scale invariance hides."""
+    a = {e["step"]: e for e in two if e["event"] == "step"}
+    b = {e["step"]: e for e in one if e["event"] == "step"}
+    assert a and set(a) <= set(b)
+    for step, e in a.items():
+        assert e["loss"] == pytest.approx(b[step]["loss"], abs=TOL), step
+        assert e["grad_norm"] == pytest.approx(b[step]["grad_norm"], rel=1e-4), step
+
+
+SMALL = ["--cell", "lstm", "--embedding", "8", "--dropout", "0", "--schedule", "constant", "--warmup", "0",
+         "--lr", "0.01", "--seed", "3", "--device", "cpu", "--patience", "0", "--eval-every", "4"]
+
+
+def test_text_on_two_processes_equals_one_and_resumes_on_one(tmp_path, text_file, capsys, restore_signals):
+    """Streams: each rank trains its lanes with their carried state; the resume file holds
+    every lane, so one process continues exactly where two stopped."""
+    common = ["--corpus", str(text_file), "--kind", "text", "--layers", "2", "--hidden", "24",
+              "--batch", "4", "--window", "16", *SMALL]
+    one = _one_process(capsys, [*common, "--max-steps", "12", "--out", str(tmp_path / "one.safetensors")])
+    two = _two_ranks([*common, "--max-steps", "8", "--out", str(tmp_path / "two.safetensors")], tmp_path)
+    info = [e["message"] for e in two if e["event"] == "info"]
+    assert any("on 2 processes (gloo)" in m for m in info), info
+    _assert_same(_evals(two), _evals(one), (4, 8))
+    _assert_same_steps(two, one)
+    # the checkpoint is an ordinary one: float32 weights, loads and samples in one process
+    with safe_open(tmp_path / "two.safetensors", "pt") as f:
+        assert {f.get_tensor(k).dtype for k in f.keys()} == {torch.float32}
+    ck = load_checkpoint(tmp_path / "two.safetensors")
+    assert ck.meta["metrics"]["processes"] == 2 and ck.meta["metrics"]["steps"] == 8
+    texts = generate_texts(ck, "ROMEO:", SampleSettings(max_length=40, count=2, seed=1))
+    assert len(texts) == 2 and all(len(t) >= 40 for t in texts)
+    # resume the two-process run with one process: the same as never stopping
+    resumed = _one_process(capsys, ["--resume", str(tmp_path / "two.last.safetensors"),
+                                    "--corpus", str(text_file), "--max-steps", "12"])
+    _assert_same(_evals(resumed), _evals(one), (12,))
+
+
+def test_names_under_torchrun_equal_one_process(tmp_path, names_file, capsys, restore_signals):
+    """Names: padded batches of different lengths, split by rows; the loss of each share is
+    weighted by the global batch's token count, so the average gradient is one process's."""
+    common = ["--corpus", str(names_file), "--kind", "names", "--layers", "1", "--hidden", "24",
+              "--batch", "7", *SMALL]
+    one = _one_process(capsys, [*common, "--max-steps", "8", "--out", str(tmp_path / "one.safetensors")])
+    two = _torchrun([*common, "--max-steps", "8", "--out", str(tmp_path / "two.safetensors")], tmp_path)
+    _assert_same(_evals(two), _evals(one), (4, 8))
+    _assert_same_steps(two, one)
+    ck = load_checkpoint(tmp_path / "two.safetensors")
+    names = generate_names(ck, SampleSettings(max_length=20, count=5, seed=2))
+    assert len(names) == 5 and all(isinstance(n, str) for n in names)
+    assert (tmp_path / "two.last.safetensors").exists()
+
+
+@pytest.mark.parametrize("world", [1, 2, 3, 7])
+def test_shares_of_a_batch_add_up_to_the_global_mean(world):
+    """``Ranks.rows`` splits every row once; ``shard`` keeps the global token count, so the
+    shares' summed losses over it equal the mean loss of the whole padded batch (7 ranks
+    over 5 names: two ranks get no rows)."""
+    torch.manual_seed(0)
+    seqs = [[0, 3, 4, 5, 0], [0, 6, 0], [0, 2, 2, 2, 2, 2, 0], [0, 7, 8, 0], [0, 9, 0]]
+    batch = B.pad_batch(seqs)
+    logits = torch.randn(5, batch.x.size(1), 10)
+    whole = torch.nn.functional.cross_entropy(logits.reshape(-1, 10), batch.y.reshape(-1), ignore_index=B.IGNORE)
+    total, seen = 0.0, []
+    for rank in range(world):
+        rows = Ranks(rank=rank, world=world).rows(5)
+        seen += list(range(5))[rows]
+        share = B.shard(batch, rows)
+        assert share.total == batch.tokens
+        mine = logits[rows][:, : share.y.size(1)]
+        total += float(torch.nn.functional.cross_entropy(mine.reshape(-1, 10), share.y.reshape(-1),
+                                                         ignore_index=B.IGNORE, reduction="sum"))
+    assert seen == list(range(5))
+    assert total / batch.tokens == pytest.approx(float(whole), rel=1e-6)
