@@ -8,7 +8,19 @@ import time
 
 
 def add_device(p) -> None:
-    p.add_argument("--device", default="auto", help="auto | cpu | cuda | mps (default auto)")
+    p.add_argument("--device", default="auto", help=DEVICE_HELP)
+
+
+DEVICE_HELP = ("auto | cpu | cuda | cuda:N | mps (default auto: CUDA, then MPS, then CPU); an absent "
+               "one is refused; 'list' shows the devices here (GPU names and free memory)")
+
+
+def print_devices() -> None:
+    """``--device list``: one line per device that is here, best first."""
+    from studio.core.devices import present_devices
+
+    for line in present_devices():
+        print(line)
 
 
 def check_seed(seed) -> None:
@@ -20,12 +32,10 @@ def check_seed(seed) -> None:
 def load_model(args):
     """The checkpoint named by ``args.model`` (a path or a library name) on ``args.device``."""
     from studio.core.checkpoint import load_checkpoint
-    from studio.core.devices import resolve_device
+    from studio.core.devices import require_device
     from studio.core.library import find_model
 
-    device, note = resolve_device(getattr(args, "device", "auto"))
-    if note:
-        print(note, file=sys.stderr)
+    device = require_device(getattr(args, "device", "auto"))  # absent: refused, naming what is here
     ck = load_checkpoint(find_model(args.model), device=device)
     for warning in ck.warnings:
         print(f"warning: {warning}", file=sys.stderr)

@@ -47,6 +47,11 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     verb = args.verb or "gui"
     import studio.domains  # noqa: F401  (registers the built-in domains with the engine)
+    if getattr(args, "device", None) == "list":  # any verb's --device list: what is here
+        from studio.cli.common import print_devices
+
+        print_devices()
+        return 0
     try:
         return _verb_module(verb).run(args)
     except KeyboardInterrupt as exc:  # Ctrl-C (or SIGTERM through StopSignals)

@@ -21,7 +21,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-from studio.cli.common import StopSignals
+from studio.cli.common import DEVICE_HELP, StopSignals
 from studio.cli.train_output import Terminal, jsonl
 
 FLAGS = {  # flag -> TrainConfig field (None default: the recipe or TrainConfig decides)
@@ -31,7 +31,7 @@ FLAGS = {  # flag -> TrainConfig field (None default: the recipe or TrainConfig 
     "patience": int, "val_fraction": float, "seed": int, "device": str, "name": str,
     "precision": str,
 }
-HELP = {"device": "auto | cpu | cuda | cuda:N | mps (default auto; an absent one is refused)",
+HELP = {"device": DEVICE_HELP,
         "precision": "auto (bf16 autocast on CUDA, fp16 + grad scaler on GPUs without bf16, "
                      "fp32 elsewhere) | fp32 | bf16 (CPU too) | fp16; weights stay float32"}
 

@@ -72,3 +72,15 @@ def test_the_sampler_refuses_a_device_the_model_is_not_on():
     takes = [[s.tokens for s in sample_stream(model, [0], settings, device=d)]
              for d in (None, "cpu", torch.device("cpu"))]
     assert takes[0] == takes[1] == takes[2] and len(takes[0]) >= 1
+
+
+def test_the_cli_lists_devices_and_refuses_an_absent_one(cpu_only, capsys):
+    from studio.cli.main import main
+
+    assert main(["sample", "dinos-lstm", "--device", "list"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"cpu ({torch.get_num_threads()} torch threads, {__import__('os').cpu_count()} logical cores)"]
+    assert main(["sample", "dinos-lstm", "-n", "2", "--device", "cuda"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.startswith(
+        "sequence-studio sample: device 'cuda' is not available (") and "Devices here: cpu (" in captured.err
