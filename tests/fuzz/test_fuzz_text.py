@@ -33,14 +33,14 @@ CHART_TEXT = st.one_of(
 
 @given(CHORDS)
 def test_chord_parser(budget, symbol):
-    chord, _ = budget("chord parser", (ChordError,))(parse_chord, symbol)
+    chord, _ = budget("chord parser", (ChordError,))(parse_chord, symbol, what=repr(symbol)[:40])
     if chord is not None:
         assert 0 <= chord.root <= 11 and chord.token.startswith("CHORD_")
 
 
 @given(CHART_TEXT, st.integers(1, 8))
 def test_chart_parser(budget, text, choruses):
-    chart, _ = budget("chart parser", (ChartError,))(parse_chart, text)
+    chart, _ = budget("chart parser", (ChartError,))(parse_chart, text, what=f"{len(text)} characters")
     if chart is not None:
         spans = chart.to_spans(choruses)
         assert spans and spans[-1].end == chart.bar_count * choruses * 48
@@ -64,7 +64,8 @@ def test_corpus_readers(budget, data, kind, val_fraction):
         path = Path(tmp) / "corpus.txt"
         path.write_bytes(data)
         corpus, _ = budget(f"{kind} corpus reader", (CorpusError,))(load_corpus, path, kind,
-                                                                     val_fraction=val_fraction)
+                                                                     val_fraction=val_fraction,
+                                                                     what=f"{len(data)} bytes")
     if corpus is not None:
         assert corpus.report["items"] > 0
         if kind == "names":

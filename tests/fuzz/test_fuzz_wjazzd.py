@@ -81,5 +81,7 @@ def _write(root: Path, solos, index) -> Path:
 def test_wjazzd_reader_and_encoder(budget, spec):
     with tempfile.TemporaryDirectory() as tmp:
         folder = _write(Path(tmp), *spec)
-        budget("wjazzd reader", (WjazzdError,))(load_wjazzd, folder)
-        budget("wjazzd corpus+encoder", (CorpusError,))(load_corpus, folder, "jazz")
+        size = f"{len(spec[0])} solos, {sum(len(m) + len(b) for _, m, b in spec[0])} bytes"
+        budget("wjazzd reader", (WjazzdError,),
+               refused=lambda r: any(f.status != "ok" for f in r.files))(load_wjazzd, folder, what=size)
+        budget("wjazzd corpus+encoder", (CorpusError,))(load_corpus, folder, "jazz", what=size)
