@@ -92,3 +92,23 @@ def test_import_validates_and_changes_nothing_on_failure(tmp_path):
     _save(good)
     entry = import_model(good)
     assert entry.path in [m.path for m in list_models()] and not entry.shipped
+
+
+def test_import_copies_once_and_keeps_the_copy_it_verified(tmp_path, monkeypatch):
+    """Issue 9 item 7: import checked the user's file, then copied it again (a file changed
+    in between was kept unchecked). Now the file is read once, into the library folder,
+    and that copy is what is loaded, verified and kept."""
+    import shutil
+
+    from studio.core import library
+
+    good = tmp_path / "good.safetensors"
+    _save(good)
+    copies, loaded = [], []
+    real_copy, real_load = shutil.copyfile, library.load_checkpoint
+    monkeypatch.setattr(library.shutil, "copyfile", lambda s, d, **k: copies.append(s) or real_copy(s, d, **k))
+    monkeypatch.setattr(library, "load_checkpoint", lambda p, *a, **k: loaded.append(p) or real_load(p, *a, **k))
+    entry = import_model(good)
+    assert [str(c) for c in copies] == [str(good)]  # read once
+    assert loaded and all(p.parent == entry.path.parent and p != good for p in loaded)  # the copy is checked
+    assert entry.path.read_bytes() == good.read_bytes()  # and kept, byte for byte

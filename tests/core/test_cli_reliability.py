@@ -95,8 +95,26 @@ def test_models_are_never_overwritten_without_force(tmp_path, names_file, capsys
     assert _train(names_file, explicit, "--force") == 0
     assert load_checkpoint(explicit).domain == "names"
 
-    assert _train(names_file, tmp_path) == 2  # a folder: found out before training
-    _one_clear_line(capsys, "folder")
+
+
+@pytest.mark.timeout(60)
+def test_an_unusable_out_is_found_out_before_the_corpus_is_read(tmp_path, names_file, capsys,
+                                                                 monkeypatch, restore_signals):
+    import studio.core.data
+
+    def read(*a, **k):
+        raise AssertionError("the corpus was read (and a run trained) before --out was checked")
+
+    monkeypatch.setattr(studio.core.data, "load_corpus", read)
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    assert _train(names_file, folder) == 2
+    _one_clear_line(capsys, "folder", str(folder / "model.safetensors"))
+    taken = tmp_path / "taken.safetensors"
+    taken.write_bytes(b"precious")
+    assert _train(names_file, taken) == 2
+    _one_clear_line(capsys, "--force")
+    assert taken.read_bytes() == b"precious"
 
 
 @pytest.mark.timeout(180)
