@@ -71,9 +71,10 @@ class StopSignals:
         for sig, old in self._saved.items():
             signal.signal(sig, old)
 
-    # Under torchrun a Ctrl-C reaches every worker twice: from the terminal (it signals the
-    # whole process group) and again when torchrun forwards the one it got. Within this many
-    # seconds the same signal again is that echo, not a second request.
+    # Under a launcher that leaves its workers in the terminal's process group, a Ctrl-C
+    # reaches a worker twice: from the terminal, and again forwarded by the launcher
+    # (torchrun forwards what it gets; its own workers sit in new sessions, so they see only
+    # that). Within this many seconds the same signal again is that echo, not a second one.
     ECHO_S = 2.0
 
     def _handle(self, signum, frame) -> None:

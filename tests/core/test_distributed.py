@@ -157,3 +157,56 @@ def test_shares_of_a_batch_add_up_to_the_global_mean(world):
                                                          ignore_index=B.IGNORE, reduction="sum"))
     assert seen == list(range(5))
     assert total / batch.tokens == pytest.approx(float(whole), rel=1e-6)
+
+
+def test_a_signal_to_one_rank_stops_both_cleanly(tmp_path, text_file):
+    """SIGTERM to rank 1 only: both ranks stop at the same step (shared by the step's
+    all-reduce), rank 0 writes the resume file and says stopped/done, both exit 143."""
+    import signal
+
+    port = str(_free_port())
+    args = ["--corpus", str(text_file), "--kind", "text", "--layers", "1", "--hidden", "16", "--batch", "4",
+            "--window", "16", "--epochs", "100000", "--eval-every", "5", *SMALL[:-2],
+            "--out", str(tmp_path / "m.safetensors"), "--jsonl"]
+    procs = [subprocess.Popen([sys.executable, "-m", "studio", "train", *args], cwd=tmp_path,
+                              env=_env(RANK=str(r), LOCAL_RANK=str(r), WORLD_SIZE="2", MASTER_ADDR="127.0.0.1",
+                                       MASTER_PORT=port),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for r in range(2)]
+    lines = []
+    for line in procs[0].stdout:  # wait for the first evaluation, then signal rank 1 alone
+        lines.append(line)
+        if '"event": "eval"' in line:
+            procs[1].send_signal(signal.SIGTERM)
+            break
+    out, _ = procs[0].communicate(timeout=120)
+    procs[1].communicate(timeout=120)
+    events = _events("".join(lines) + out)
+    assert [p.returncode for p in procs] == [128 + signal.SIGTERM] * 2
+    stopped = next(e for e in events if e["event"] == "stopped")
+    assert events[-1]["event"] == "done" and events[-1]["steps"] == stopped["step"] >= 5
+    resume = load_checkpoint(tmp_path / "m.last.safetensors", with_optimizer=True)
+    assert resume.meta["resume"]["step"] == stopped["step"]
+
+
+def test_a_signal_echo_under_torchrun_counts_once(monkeypatch):
+    """A Ctrl-C that reaches a worker twice within 2 s (terminal + launcher) is one request;
+    without torchrun's environment the second signal still ends the command at once."""
+    import signal
+
+    from studio.cli.common import SignalStop, StopSignals
+
+    class Trainer:
+        asked = 0
+
+        def request_stop(self):
+            self.asked += 1
+
+    stop = StopSignals()
+    stop.trainer = Trainer()
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    stop._handle(signal.SIGINT, None)
+    stop._handle(signal.SIGINT, None)  # the echo
+    assert stop.trainer.asked == 1
+    monkeypatch.setenv("WORLD_SIZE", "1")
+    with pytest.raises(SignalStop):
+        stop._handle(signal.SIGINT, None)
