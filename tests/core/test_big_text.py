@@ -109,7 +109,7 @@ def test_ctrl_c_while_a_big_corpus_loads_stops_at_once(tmp_path):
         from studio.core import text_stream
         text_stream.PROGRESS_S = 0.2
         from studio.cli import main
-        raise SystemExit(main(sys.argv[1:]))
+        raise SystemExit(main())  # as the program: its quick exit included
     """)
     cmd = [sys.executable, "-c", driver, "train", "--corpus", str(big), "--kind", "text",
            "--out", str(tmp_path / "m.safetensors")]
@@ -120,9 +120,19 @@ def test_ctrl_c_while_a_big_corpus_loads_stops_at_once(tmp_path):
         assert "reading big.txt" in first or "encoding big.txt" in first, first
         sent = time.monotonic()
         proc.send_signal(signal.SIGINT)
-        rest = proc.communicate(timeout=60)[1]
+        rest = ""
+        while "stopped" not in rest:
+            line = proc.stderr.readline()
+            if not line:
+                break
+            rest += line
+        said = time.monotonic() - sent
+        proc.wait(timeout=60)
         took = time.monotonic() - sent
     finally:
         proc.kill()
     assert proc.returncode == 130 and "stopped" in rest, rest
+    # (wall clock on a shared machine: measured 0.01 s to "stopped" and 0.25 s to exit with
+    # 30 MB under load 5; .ci/big_corpus.py measures it for 300 MB)
+    assert said < 1.0, f"{said:.2f} s from Ctrl-C to 'stopped'"
     assert took < 2.0, f"{took:.2f} s from Ctrl-C to exit"
