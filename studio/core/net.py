@@ -25,13 +25,13 @@ class NetConfig:
     dropout: float = 0.0
 
     def __post_init__(self):
-        if self.cell not in CELLS:
+        if not isinstance(self.cell, str) or self.cell not in CELLS:  # (a list: unhashable)
             raise ValueError(f"cell must be one of {', '.join(CELLS)}, not {self.cell!r}")
         for name in ("vocab_size", "layers", "hidden", "embedding"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1 or value > 1 << 16:
                 raise ValueError(f"{name} must be a positive integer, not {value!r}")
-        if not 0.0 <= float(self.dropout) < 1.0:
+        if not isinstance(self.dropout, (int, float)) or not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), not {self.dropout!r}")
 
     def to_json(self) -> dict:

@@ -75,6 +75,9 @@ def test_refusals_name_the_reason(tmp_path, change, message):
 @pytest.mark.parametrize("meta,message", [
     (dict(config={"cell": "lstm", "vocab_size": 8, "colour": 1}), "invalid model description"),
     (dict(config={"cell": "tcn", "vocab_size": 8}), "invalid model description"),
+    # found by the fuzz harness: these said "(unhashable type: 'list')" and "float() argument ..."
+    (dict(config={"cell": ["lstm"], "vocab_size": 8}), r"cell must be one of lstm, gru, rnn, not \['lstm'\]"),
+    (dict(config={"cell": "lstm", "vocab_size": 8, "dropout": [0.1]}), r"dropout must be in \[0, 1\)"),
     (dict(vocab={"tokens": "abc"}), "invalid model description"),
     (dict(vocab=Vocab.from_text("abc").to_json()), "config says 8 tokens, vocabulary has 5"),
 ])
