@@ -147,7 +147,8 @@ def measure(corpus: Path, tmp: Path) -> dict:
         "load_s": round(loaded, 1) if loaded else None,
         "first_step_s": round(steps[0], 1) if steps else None,
         "validation_pass_s": round(evals[0] - steps[-1], 1) if evals and steps else None,
-        "tokens": rep.get("tokens"), "val_tokens": rep.get("val_tokens"),
+        "characters": rep.get("characters"), "train_tokens": rep.get("train_tokens"),
+        "val_tokens": rep.get("val_tokens"),
         "token_storage": rep.get("token_storage"), "stderr_tail": run.stderr[-300:]}
     # 2. Ctrl-C while reading (a fresh home: no token cache)
     run = Run(corpus, tmp / "home2", tmp / "b.safetensors", max_steps=10_000)
