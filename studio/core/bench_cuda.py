@@ -4,9 +4,10 @@ the same process on the same GPU.
 - sampling at batch 1 and 64, LSTM and GRU 2x512 (the shipped Shakespeare size): the
   sampler with CUDA graphs vs. the same blocks run eagerly vs. the old way (nn.LSTM/GRU
   with seq_len 1 and a host sync per step); a first take's capture cost apart;
-- the trainer vs. a bare loop (same model, batches, AdamW, clipping), 2x512;
-- the bare loop in float32 vs. bf16 autocast (the trainer has no mixed precision: this is
-  what it would gain), tokens/s and peak GPU memory of each.
+- the trainer (``--precision fp32``) vs. a bare loop (same model, batches, AdamW,
+  clipping), 2x512;
+- the bare loop in float32 vs. bf16 autocast (what the trainer's default ``--precision
+  auto`` uses on a GPU with bf16), tokens/s and peak GPU memory of each.
 The jazz path (its grammar mask each step) is measured by ``studio.music.bench_jazz``,
 which the CLI adds: the engine knows no domain.
 """
@@ -156,7 +157,8 @@ def training_figures(steps: int, rounds: int, device="cuda", hidden=512, batches
         ids, corpus = _stream_corpus(steps, batch, 128)
         cfg = TrainConfig(kind="bench", cell="lstm", layers=2, hidden=hidden, embedding=64,
                           batch_size=batch, window=128, max_steps=steps, epochs=1,
-                          eval_every=10**9, sample_every=0, device=device, warmup=1)
+                          eval_every=10**9, sample_every=0, device=device, warmup=1,
+                          precision="fp32")  # like for like with the float32 bare loop
         trainer, bare, bf16 = [], [], []
         mem = {}
         for _ in range(rounds):
