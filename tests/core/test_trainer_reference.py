@@ -22,7 +22,7 @@ def _config(clip: float, device: str = "cpu") -> TrainConfig:
     return TrainConfig(kind="names", cell="gru", layers=1, hidden=32, embedding=8, dropout=0.0,
                        batch_size=16, epochs=1, max_steps=STEPS, lr=1e-2, weight_decay=0.05,
                        warmup=0, schedule="constant", clip=clip, eval_every=10**6, sample_every=0,
-                       seed=5, device=device)
+                       seed=5, device=device, precision="fp32")  # the bare loop is float32 (auto: bf16 on CUDA)
 
 
 def _grad_norm(params) -> float:
@@ -104,7 +104,8 @@ def test_truncated_bptt_over_two_epochs_matches_a_bare_loop(tmp_path, text_file,
     corpus = load_corpus(text_file, "text")
     cfg = TrainConfig(kind="text", cell=cell, layers=2, hidden=16, embedding=8, dropout=0.0,
                       batch_size=4, window=32, epochs=2, lr=1e-2, weight_decay=0.05, warmup=3, schedule="cosine",
-                      min_lr_ratio=0.3, clip=0.5, eval_every=10**6, sample_every=0, seed=9, device=device)
+                      min_lr_ratio=0.3, clip=0.5, eval_every=10**6, sample_every=0, seed=9, device=device,
+                      precision="fp32")  # as the bare loop (the default, auto, is bf16 on CUDA)
     model, _, _ = run_trainer(corpus, cfg, tmp_path / "s.safetensors", steps=None)
 
     torch.manual_seed(cfg.seed)
