@@ -32,3 +32,24 @@ def test_shipped_model_generates(entry):
 
 # The recorded validation numbers (and every other card figure) are re-measured on the real
 # corpora by tests/test_model_cards.py.
+
+
+@pytest.mark.parametrize("name", ["shakespeare-lstm", "shakespeare-gru"])
+def test_shakespeare_models_are_float16_on_disk_and_float32_in_memory(name, tmp_path):
+    """Trained on a GPU and stored in float16 (issue 13: <= 45 MB a file); the loader
+    widens to float32 and its digest covers the float16 bytes as stored."""
+    import torch
+
+    from studio.core.checkpoint import CheckpointError, stored_dtypes
+    from studio.paths import shipped_models_dir
+
+    path = shipped_models_dir() / f"{name}.safetensors"
+    assert stored_dtypes(path) == {"F16"} and path.stat().st_size <= 45_000_000
+    ck = load_checkpoint(path)
+    assert {p.dtype for p in ck.model.parameters()} == {torch.float32}
+    data = bytearray(path.read_bytes())
+    data[-3] ^= 0x01  # one bit of the last weight's float16 bytes
+    bad = tmp_path / "flipped.safetensors"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="digest"):
+        load_checkpoint(bad)
