@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One GPU session in one go (GPU time comes in minutes): Shakespeare training runs at once
-# (RUNS: name:cell:hidden:dropout:epochs ...; the first session ran LSTM 2x512 and GRU 2x576
+# (RUNS: name:cell:hidden:dropout:epochs[:window:batch] ...; the first session ran LSTM 2x512 and GRU 2x576
 # at dropout 0.3 and 0.45 for 40 epochs, the second longer and with more dropout), the test
 # suite on CUDA beside them, then the GPU bench alone on the idle GPU (NO_BENCH=1 skips it).
 # From the repository root:
@@ -32,9 +32,10 @@ cat "$WORK/machine.txt"
 # not depend on the new graph path, which the tests below check on their own.
 COMMON=(--device "$DEVICE" --layers 2 --embedding 96 --lr 0.003 --weight-decay 0.1 --batch 128
         --window 128 --warmup 100 --eval-every 55 --clip 1.0 --seed 1337 --half)
-start_run() {  # name cell hidden dropout epochs
+start_run() {  # name cell hidden dropout epochs [window [batch]]
   STUDIO_CUDA_GRAPHS=0 $PY -m studio train --recipe "training/shakespeare-$2.toml" \
     --corpus "$CORPUS" "${COMMON[@]}" --cell "$2" --hidden "$3" --dropout "$4" --epochs "$5" \
+    --window "${6:-128}" --batch "${7:-128}" \
     "${SMOKE_FLAGS[@]}" \
     --name "shakespeare-$2" --out "$WORK/$1.safetensors" --jsonl > "$WORK/$1.jsonl" 2> "$WORK/$1.err" &
   echo "$! $1" >> "$WORK/pids"
@@ -42,8 +43,8 @@ start_run() {  # name cell hidden dropout epochs
 T0=$(date +%s)
 RUNS=${RUNS:-lstm-d30:lstm:512:0.3:40 lstm-d45:lstm:512:0.45:40 gru-d30:gru:576:0.3:40 gru-d45:gru:576:0.45:40}
 for run in $RUNS; do
-  IFS=: read -r name cell hidden dropout epochs <<< "$run"
-  start_run "$name" "$cell" "$hidden" "$dropout" "$epochs"
+  IFS=: read -r name cell hidden dropout epochs window batch <<< "$run"
+  start_run "$name" "$cell" "$hidden" "$dropout" "$epochs" "$window" "$batch"
 done
 
 # The suite on CUDA (the GUI and live tests need PySide6 / JACK: not on this machine).
