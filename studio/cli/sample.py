@@ -38,18 +38,21 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from studio.core.generate import generate_texts, known_items, stream_text
+    from studio.core.generate import generate_texts, input_note, known_items, read_input, stream_text
     from studio.core.sampler import SampleSettings
 
     check_sample_args(args)
     ck = load_model(args)
     if ck.domain == "jazz":
         return sample_jazz(ck, args)
+    note = input_note(ck, args.prime)
+    if note:  # names: the start is lowercased, as the corpus was
+        print(f"note: {note}", file=sys.stderr)
     length = args.length if args.length is not None else (40 if ck.domain == "names" else 500)
     settings = SampleSettings(temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
                               max_length=length, count=args.count, seed=args.seed)
     if ck.domain == "text" and args.count == 1 and not args.json:
-        sys.stdout.write(args.prime)
+        sys.stdout.write(read_input(ck, args.prime))
         for piece in stream_text(ck, args.prime, settings):
             sys.stdout.write(piece)
             sys.stdout.flush()

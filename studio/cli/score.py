@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 from studio.cli.common import add_device, load_model
 
@@ -21,8 +22,14 @@ def add_parser(sub):
 def run(args) -> int:
     from studio.core.scoring import score_sequence
 
+    from studio.core.generate import input_note
+
     ck = load_model(args)
-    results = [score_sequence(ck, text if ck.domain != "names" else text.lower(), top=args.top) for text in args.texts]
+    for text in args.texts:  # the domain reads the input (names: lowercased); say so
+        note = input_note(ck, text)
+        if note:
+            print(f"note: {note}", file=sys.stderr)
+    results = [score_sequence(ck, text, top=args.top) for text in args.texts]
     if args.json:
         print(json.dumps([{"text": r.text, "logprob": r.logprob, "probability": r.probability,
                            "nll_per_token": r.nll_per_token, "perplexity": r.perplexity,

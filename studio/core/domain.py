@@ -50,6 +50,18 @@ class Domain:
         """The report shown before training (a dict of JSON values)."""
         return self.load_corpus(path, **options).report
 
+    # -- user input -------------------------------------------------------------------
+    def read_input(self, text: str) -> str:
+        """What a model of this domain reads of text a person typed (a start, a line to
+        score): by default the text itself. The CLI and the window both go through this,
+        so they accept and refuse the same input."""
+        return text
+
+    def input_note(self, text: str) -> str | None:
+        """One line for the person when ``read_input`` changed their text, else None."""
+        read = self.read_input(text)
+        return None if read == text else f"{text!r} is read as {read!r}"
+
     # -- sampling ---------------------------------------------------------------------
     def prime_ids(self, vocab: "Vocab", prime: str) -> list[int]:
         """Token ids a take starts from: framed items start after <end>."""

@@ -10,6 +10,16 @@ from studio.core.domain import get_domain
 from studio.core.sampler import SampleSettings, sample, sample_stream
 
 
+def read_input(ckpt, text: str) -> str:
+    """The text as the model's domain reads it (names: lowercased); see Domain.read_input."""
+    return get_domain(ckpt.domain).read_input(text)
+
+
+def input_note(ckpt, text: str) -> str | None:
+    """What to tell the person when their text is read otherwise (None: as typed)."""
+    return get_domain(ckpt.domain).input_note(text) if text else None
+
+
 def _prime_ids(ckpt, prime: str) -> list[int]:
     # framed items (a name) start after the shared start/end token
     return get_domain(ckpt.domain).prime_ids(ckpt.vocab, prime)
@@ -25,7 +35,7 @@ def _end_rules(ckpt, settings: SampleSettings) -> tuple[SampleSettings, tuple]:
 
 def stream_text(ckpt, prime: str, settings: SampleSettings, device=None) -> Iterator[str]:
     """Pieces of row 0's text as they are sampled (the prime itself is not repeated)."""
-    vocab = ckpt.vocab
+    vocab, prime = ckpt.vocab, read_input(ckpt, prime)
     settings, ban = _end_rules(ckpt, settings)
     for step in sample_stream(ckpt.model, _prime_ids(ckpt, prime), settings,
                               device=device, end_id=vocab.end_id, ban=ban):
@@ -39,7 +49,7 @@ def stream_text(ckpt, prime: str, settings: SampleSettings, device=None) -> Iter
 def stream_rows(ckpt, prime: str, settings: SampleSettings, device=None) -> Iterator[list[str]]:
     """Every row of one batched pass, a step at a time: per row the new piece ("" when the
     row has nothing new: finished, or an end token). The same draw as ``generate_texts``."""
-    vocab = ckpt.vocab
+    vocab, prime = ckpt.vocab, read_input(ckpt, prime)
     settings, ban = _end_rules(ckpt, settings)
     for step in sample_stream(ckpt.model, _prime_ids(ckpt, prime), settings,
                               device=device, end_id=vocab.end_id, ban=ban):
@@ -47,7 +57,8 @@ def stream_rows(ckpt, prime: str, settings: SampleSettings, device=None) -> Iter
 
 
 def generate_texts(ckpt, prime: str, settings: SampleSettings, device=None) -> list[str]:
-    vocab = ckpt.vocab
+    """N samples, each starting with the prime as the model read it."""
+    vocab, prime = ckpt.vocab, read_input(ckpt, prime)
     settings, ban = _end_rules(ckpt, settings)
     rows = sample(ckpt.model, _prime_ids(ckpt, prime), settings, device=device,
                   end_id=vocab.end_id, ban=ban)

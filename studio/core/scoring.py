@@ -38,6 +38,8 @@ def score_sequence(ckpt, seq, top: int = 5, device=None) -> ScoreResult:
     the first.
     """
     vocab, model = ckpt.vocab, ckpt.model
+    if isinstance(seq, str):
+        seq = get_domain(ckpt.domain).read_input(seq)  # names: lowercased, as trained
     ids = vocab.encode(seq)
     if get_domain(ckpt.domain).framed:
         ids = [vocab.end_id] + ids + [vocab.end_id]

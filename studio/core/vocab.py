@@ -79,11 +79,28 @@ class Vocab:
                     multiline = isinstance(seq, str) and "\n" in seq
                     where = (f" (line {line}, column {col})" if multiline else
                              f" (position {col})" if self.kind == "char" else f" (position {len(ids) + 1})")
-                    raise VocabError(f"{_show(token)} is not in the model's vocabulary{where}")
+                    raise VocabError(f"{_show(token)} is not in the model's vocabulary{where}"
+                                     f"{self._suggestion(token)}")
             ids.append(i)
             if token == "\n":
                 line, col = line + 1, 0
         return ids
+
+    def _suggestion(self, token: str) -> str:
+        """A hint for a character the model lacks: its lowercase or unaccented twin when
+        the model has that, else what the model does know (when that list is short)."""
+        if self.kind != "char" or len(token) != 1:
+            return ""
+        import unicodedata
+
+        for twin in (token.lower(), token.upper(),
+                     unicodedata.normalize("NFKD", token).encode("ascii", "ignore").decode()):
+            if twin and twin != token and all(c in self.index for c in twin):
+                return f"; did you mean {twin!r}?"
+        known = "".join(t for t in self.tokens[2:] if t.isprintable() and t != " ")
+        if len(known) <= 40:
+            return f"; this model knows only {known!r}" + (", space" if " " in self.index else "")
+        return ""
 
     def decode(self, ids: Iterable[int]) -> str | list[str]:
         out = [self.tokens[int(i)] for i in ids]

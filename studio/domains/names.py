@@ -24,6 +24,17 @@ class NamesDomain(Domain):
     train_defaults = dict(layers=2, hidden=128, embedding=32, dropout=0.1, batch_size=32, epochs=40,
                           lr=3e-3, eval_every=100, patience=6)
 
+    def read_input(self, text: str) -> str:
+        """Names models saw lowercased names only: "Tyr" is read as "tyr" (so a start
+        typed with a capital, or "Tyrannosaurus" in Score, is not refused)."""
+        return text.lower()
+
+    def input_note(self, text: str) -> str | None:
+        if text == text.lower():
+            return None
+        return (f"names models read lowercase letters, as their corpus was lowercased: "
+                f"{text!r} is read as {text.lower()!r}")
+
     def load_corpus(self, path, val_fraction: float = 0.1, vocab: Vocab | None = None, **options) -> Corpus:
         path = Path(path)
         text, raw = read_text_file(path)

@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPushButton, QStackedWidget,
                                QVBoxLayout, QWidget)
 
-from studio.core.generate import generate_names, known_items, stream_rows
+from studio.core.generate import generate_names, input_note, known_items, stream_rows
 from studio.gui import model_cache, recent, take_store
 from studio.gui.errors import show_error
 from studio.gui.generate_controls import SamplingForm
@@ -161,7 +161,10 @@ class GenerateTab(QWidget):
             ckpt, note = result
             device = str(next(ckpt.model.parameters()).device)
             self.device_in_use.emit(device)
-            self.status.setText((note + "\n" if note else "") + f"Sampling on {device}…")
+            read = input_note(ckpt, take.settings.get("primer", ""))  # names: lowercased
+            take.extra["notes"] = [read] if read else []
+            notes = [n for n in (note, read) if n]
+            self.status.setText("".join(n + "\n" for n in notes) + f"Sampling on {device}…")
             self._start(domain, ckpt, settings, take, job)
 
         model_cache.load_async(str(entry.path), self.picker.device(), loaded, owner=self)
@@ -246,7 +249,8 @@ class GenerateTab(QWidget):
             self._store_takes()
             recent.add_file("model", take.model_path)
             self.take_finished.emit(take)
-            self.status.setText(("Stopped. " if take.stopped else "") + f"Take #{take.number} done.")
+            self.status.setText("".join(n[0].upper() + n[1:] + ".\n" for n in take.extra.get("notes", []))
+                                + ("Stopped. " if take.stopped else "") + f"Take #{take.number} done.")
         elif note:
             self.status.setText(note)
 

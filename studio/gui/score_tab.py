@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QScrollArea,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
+from studio.core.generate import input_note
 from studio.core.scoring import score_sequence
 from studio.gui import model_cache
 from studio.gui.char_view import CharProbView
@@ -132,8 +133,10 @@ class ScoreTab(QWidget):
         def work():
             ckpt, note = model_cache.load_now(path, device)
             event_model = ckpt.vocab.kind == "event"
-            results = []
+            results, notes = [], []
             for line in lines:
+                if not event_model and input_note(ckpt, line):
+                    notes.append(input_note(ckpt, line))
                 try:
                     results.append(score_sequence(ckpt, line.split() if event_model else line))
                 except ValueError as exc:  # VocabError etc.: this line only, the rest still count
@@ -141,7 +144,9 @@ class ScoreTab(QWidget):
                     # would point at the wrong line of the box
                     message = re.sub(r"\(line 1, column (\d+)\)", r"(column \1)", str(exc))
                     results.append(Unscorable(line, message))
-            return results, note, str(next(ckpt.model.parameters()).device)
+            if len(notes) > 1:  # one line is enough to say what happens to every line
+                notes = [notes[0] + f" (and {len(notes) - 1} more line(s) alike)"]
+            return results, [n for n in [note] + notes if n], str(next(ckpt.model.parameters()).device)
 
         def done(result, error):
             if job != self._job:
@@ -151,7 +156,7 @@ class ScoreTab(QWidget):
                 show_error(self, "Score", error)
                 self.status.setText("Scoring failed.")
                 return
-            results, note, used = result
+            results, notes, used = result
             self.device_in_use.emit(used)
             self.show_results(results)
             scored = [i for i, r in enumerate(results) if not isinstance(r, Unscorable)]
@@ -160,7 +165,7 @@ class ScoreTab(QWidget):
             failed = len(results) - len(scored)
             if failed:
                 summary += f" {failed} line(s) use tokens this model does not know."
-            self.status.setText((note + "\n" if note else "") + summary)
+            self.status.setText("".join(n[0].upper() + n[1:] + ".\n" for n in notes) + summary)
 
         run_task(work, done, owner=self)
 
