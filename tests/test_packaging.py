@@ -20,6 +20,11 @@ def test_wheel_ships_models_and_assets(tmp_path):
                     "-w", str(tmp_path / "dist"), str(ROOT)], check=True, cwd=tmp_path)
     (wheel,) = (tmp_path / "dist").glob("sequence_studio-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
+    # both launchers: the console command and the windowed one the desktop entry runs
+    (points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+    entry_points = zipfile.ZipFile(wheel).read(points).decode()
+    assert "[console_scripts]\nsequence-studio = studio.cli:main" in entry_points
+    assert "[gui_scripts]\nsequence-studio-gui = studio.gui.app:main" in entry_points
     for folder in ("models", "assets"):
         for f in (ROOT / folder).rglob("*"):
             if f.is_file() and not f.name.startswith("."):

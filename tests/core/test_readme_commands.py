@@ -38,7 +38,8 @@ def readme_commands() -> list[str]:
 
 def test_the_readme_lists_the_commands_tested_here():
     verbs = [shlex.split(c)[1] for c in readme_commands()]
-    assert sorted(set(verbs)) == ["bench", "eval", "models", "sample", "score", "train"]
+    assert sorted(set(verbs)) == ["--install-desktop", "bench", "eval", "models", "sample",
+                                  "score", "train"]
     assert "`python -m studio` is the same as `sequence-studio`; with no verb it opens the window" in README
 
 
@@ -66,6 +67,14 @@ def run_readme(tmp_path, names_file, restore_signals, monkeypatch, capsys):
 def _command(verb_and_start: str) -> str:
     (cmd,) = [c for c in readme_commands() if c.startswith("sequence-studio " + verb_and_start)]
     return cmd
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a Linux menu entry")
+def test_readme_install_desktop(run_readme, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    out = run_readme(_command("--install-desktop"))
+    entry = tmp_path / "data" / "applications" / "sequence-studio.desktop"
+    assert str(entry) in out and entry.is_file()
 
 
 def test_readme_sample_names_marks_new_and_known(run_readme):
