@@ -1,32 +1,30 @@
-"""The jazz side of the Generate tab: chart, tempo, instrument, piano roll, transport.
+"""The jazz side of the Generate tab: chart, tempo, band, piano roll, transport.
 
 Generation is ``studio.music.generate.generate_solo`` (the CLI's ``sample`` for jazz
 models) run by a ``CallbackWorker``: its ``on_step`` feeds a live piano roll and its
-``should_stop`` poll is the Stop button. Export uses ``studio.music.midi_out`` and
-``studio.music.synth``; playback ``studio.music.playback`` (see ``jazz_audio``).
+``should_stop`` poll is the Stop button. The chart editor is ``jazz_chart``, the pitch
+range, primer and feel ``jazz_options``, the take's files (MIDI, WAV, lead sheet, drag
+out) ``jazz_export``, playback ``jazz_audio``.
 """
 
 from __future__ import annotations
 
 import logging
 import tempfile
-from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDrag
-from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel,
+                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from studio.gui import recent
 from studio.gui.errors import show_error
-from studio.gui.jazz_audio import (AudioTransport, write_leadsheet_file, write_midi_file,
-                                   write_wav_file)
+from studio.gui.jazz_audio import AudioTransport
+from studio.gui.jazz_chart import ChartEditor
+from studio.gui.jazz_export import DragHandle, TakeExports
 from studio.gui.jazz_options import DEFAULT_HIGH, DEFAULT_LOW, JazzOptions
 from studio.gui.piano_roll import PianoRoll
 from studio.gui.settings import Group
-from studio.gui.workers import CallbackWorker, WorkerSet, run_task
-from studio.music.chart import PRESETS, ChartError, parse_chart
+from studio.gui.workers import CallbackWorker, WorkerSet
+from studio.music.chart import parse_chart
 
 log = logging.getLogger(__name__)
 
@@ -34,74 +32,19 @@ log = logging.getLogger(__name__)
 INSTRUMENTS = [("Tenor sax", 66), ("Alto sax", 65), ("Trumpet", 56), ("Trombone", 57),
                ("Vibraphone", 11), ("Jazz guitar", 26), ("Acoustic piano", 0),
                ("Flute", 73), ("Clarinet", 71)]
-CUSTOM = "Custom"
 CHORD_BLIND = ("This model is chord-blind: it was trained without chords, so it plays over "
                "the chart's bars but cannot follow its harmony.")
 
 
-class DragHandle(QLabel):
-    """Drag this out of the window to drop the take's MIDI file into a DAW or folder."""
-
-    def __init__(self, make_file, parent: QWidget | None = None):
-        super().__init__("⇱ Drag MIDI", parent)
-        self.make_file = make_file    # () -> Path | None
-        self.setToolTip("Drag into your DAW or a folder to drop the take as a MIDI file")
-        self.setFrameShape(QLabel.Shape.StyledPanel)
-        self.setStyleSheet("padding: 3px 8px; background: #eef3fa; border-radius: 3px")
-        self.setCursor(Qt.CursorShape.OpenHandCursor)
-        self._press: QPoint | None = None
-        self.last_drag: QDrag | None = None
-
-    def mousePressEvent(self, event) -> None:
-        if event.button() == Qt.MouseButton.LeftButton:
-            self._press = event.position().toPoint()
-
-    def mouseMoveEvent(self, event) -> None:
-        if self._press is None:
-            return
-        if (event.position().toPoint() - self._press).manhattanLength() < \
-                QApplication.startDragDistance():
-            return
-        self._press = None
-        self.start_drag()
-
-    def mouseReleaseEvent(self, event) -> None:
-        self._press = None
-
-    def drag_data(self) -> QMimeData | None:
-        path = self.make_file()
-        if path is None:
-            return None
-        data = QMimeData()
-        data.setUrls([QUrl.fromLocalFile(str(path))])
-        return data
-
-    def start_drag(self) -> None:
-        data = self.drag_data()
-        if data is None:
-            return
-        drag = QDrag(self)
-        drag.setMimeData(data)
-        self.last_drag = drag
-        drag.exec(Qt.DropAction.CopyAction)
-
-
-class JazzPanel(QWidget):
+class JazzPanel(TakeExports, QWidget):
     message = Signal(str)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.preset = QComboBox()
-        self.preset.addItem(CUSTOM)
-        for name in PRESETS:
-            self.preset.addItem(name)
-        self.chart = QPlainTextEdit()
-        self.chart.setPlaceholderText("| Dm7 | G7 | Cmaj7 | % |")
-        self.chart.setMaximumHeight(64)
-        self.chart.setToolTip("Bars between |, % repeats a bar, two chords share a bar, "
-                              "|: ... :| repeats")
-        self.chart_status = QLabel()
-        self.chart_status.setStyleSheet("color: #a00")
+        self.chart_editor = ChartEditor(self)
+        self.preset = self.chart_editor.preset
+        self.chart = self.chart_editor.chart
+        self.chart_status = self.chart_editor.status
         self.tempo = QSpinBox()
         self.tempo.setRange(40, 360)
         self.tempo.setValue(160)
@@ -118,13 +61,6 @@ class JazzPanel(QWidget):
         self.scale_mask.setToolTip("Allow only pitches of each chord's scale")
         # pitch range and primer: the Generate tab shows them under the form's "More"
         self.options = JazzOptions()
-        self.chart.setPlainText(PRESETS.get("Bb blues", ""))
-        self.preset.setCurrentText("Bb blues" if "Bb blues" in PRESETS else CUSTOM)
-        self.preset.currentTextChanged.connect(self._preset_chosen)
-        self._check_timer = QTimer(self, singleShot=True, interval=300)
-        self._check_timer.timeout.connect(self._chart_edited)
-        self.chart.textChanged.connect(self._check_timer.start)
-
         # Rows short enough for a 1000x700 window: chart and tempo; the chart; the band.
         top = QFormLayout()
         top.setContentsMargins(0, 0, 0, 0)
@@ -195,55 +131,23 @@ class JazzPanel(QWidget):
         self._threads = WorkerSet()   # every worker thread still running
         self._temp_dir = tempfile.TemporaryDirectory(prefix="sequence-studio-")
         self._update_buttons()
-        self._chart_edited()
         self.audio.check()
 
-    # -- chart -----------------------------------------------------------------
-    def _preset_chosen(self, name: str) -> None:
-        if name in PRESETS:
-            self.set_chart_text(PRESETS[name])
-
-    def set_chart_text(self, text: str) -> None:
-        """Replace the chart as one edit: Undo (Ctrl+Z, Edit > Undo) brings the old one back
-        (``setPlainText`` would wipe the editor's undo history)."""
-        if text == self.chart.toPlainText():
-            return
-        cursor = self.chart.textCursor()
-        cursor.beginEditBlock()
-        cursor.select(cursor.SelectionType.Document)
-        cursor.insertText(text)
-        cursor.endEditBlock()
-
-    def _chart_edited(self) -> None:
-        text = self.chart.toPlainText()
-        if PRESETS.get(self.preset.currentText()) != text:
-            self.preset.blockSignals(True)
-            self.preset.setCurrentText(next((k for k, v in PRESETS.items() if v == text), CUSTOM))
-            self.preset.blockSignals(False)
-        try:
-            chart = parse_chart(text)
-        except (ChartError, ValueError) as exc:
-            self.chart_status.setText(str(exc))
-            return
-        self.chart_status.setText("" if chart.bar_count else "The chart has no bars.")
-
+    # -- values ----------------------------------------------------------------
     def check(self) -> None:
         """Raise ValueError (ChartError) when the chart or the options cannot be played."""
-        chart = parse_chart(self.chart.toPlainText())
-        if not chart.bar_count:
-            raise ValueError("The chart has no bars: type bars like | Dm7 | G7 | Cmaj7 |")
+        self.chart_editor.check()
         self.options.check()
 
     def values(self) -> dict:
-        self._chart_edited()  # the preset name must match the text even mid-debounce
-        return {"chart": self.chart.toPlainText(), "chart_name": self.preset.currentText(),
+        return {"chart": self.chart_editor.text(), "chart_name": self.chart_editor.name(),
                 "tempo": self.tempo.value(), "program": self.instrument.currentData(),
                 "comping": self.comping.isChecked(), "bass": self.bass.isChecked(),
                 "scale_mask": self.scale_mask.isChecked(), **self.options.values()}
 
     def apply(self, values: dict) -> None:
         if values.get("chart"):
-            self.set_chart_text(values["chart"])
+            self.chart_editor.set_text(values["chart"])
         if values.get("tempo"):
             self.tempo.setValue(int(float(values["tempo"])))
         index = self.instrument.findData(int(values.get("program", -1) or -1))
@@ -339,89 +243,6 @@ class JazzPanel(QWidget):
         self.audio.play(solo, self.midi_options(),
                         on_error=lambda exc: show_error(self, "Playback", exc))
         self._update_buttons()
-
-    def temp_midi(self) -> Path | None:
-        """A MIDI file of the shown take in a temp folder (for drag and drop)."""
-        solo = self.solo()
-        if solo is None:
-            return None
-        name = f"take-{self.take.number:03d}.mid"
-        path = Path(self._temp_dir.name) / name
-        write_midi_file(solo, path, self.midi_options())
-        return path
-
-    def export_midi(self, path: str | None = None) -> Path | None:
-        solo = self.solo()
-        if solo is None:
-            self.message.emit("Generate a jazz take first.")
-            return None
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Export MIDI", str(Path(recent.folder("export")) / f"take-{self.take.number:03d}.mid"),
-                "MIDI files (*.mid)")
-            if not path:
-                return None
-            recent.remember_folder("export", path)
-        try:
-            out = write_midi_file(solo, Path(path), self.midi_options())
-        except Exception as exc:
-            show_error(self, "Export MIDI", exc)
-            return None
-        self.message.emit(f"Saved {out}")
-        return out
-
-    def export_wav(self, path: str | None = None, done=None) -> None:
-        """Render with the built-in synth in a worker (seconds for a long take), then save."""
-        solo = self.solo()
-        if solo is None:
-            self.message.emit("Generate a jazz take first.")
-            return
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Export WAV", str(Path(recent.folder("export")) / f"take-{self.take.number:03d}.wav"),
-                "WAV audio (*.wav)")
-            if not path:
-                return
-            recent.remember_folder("export", path)
-        options = self.midi_options()
-        self.message.emit("Rendering audio…")
-
-        def finished(out, error):
-            if error is not None:
-                show_error(self, "Export WAV", error)
-            else:
-                self.message.emit(f"Saved {out}")
-            if done is not None:
-                done(out, error)
-
-        run_task(lambda: write_wav_file(solo, Path(path), options), finished, owner=self)
-
-    def export_leadsheet(self, path: str | None = None, done=None) -> None:
-        """MusicXML in a worker (music21 takes a moment to load), then save."""
-        solo = self.solo()
-        if solo is None:
-            self.message.emit("Generate a jazz take first.")
-            return
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Export lead sheet",
-                str(Path(recent.folder("export")) / f"take-{self.take.number:03d}.musicxml"),
-                "MusicXML (*.musicxml *.xml)")
-            if not path:
-                return
-            recent.remember_folder("export", path)
-        options = self.midi_options()
-        self.message.emit("Writing the lead sheet…")
-
-        def finished(out, error):
-            if error is not None:
-                show_error(self, "Export lead sheet", error)
-            else:
-                self.message.emit(f"Saved {out}")
-            if done is not None:
-                done(out, error)
-
-        run_task(lambda: write_leadsheet_file(solo, Path(path), options), finished, owner=self)
 
     # -- settings --------------------------------------------------------------
     def save_settings(self) -> None:
