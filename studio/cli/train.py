@@ -9,6 +9,8 @@ Before training starts (reading a corpus) a signal ends the command at once.
 Under ``torchrun --nproc-per-node N -m studio train ...`` every process runs this verb:
 they join one process group (``studio.core.distributed``), each trains on its share of
 every batch, and only rank 0 prints events and writes files (docs/SCALING.md).
+``--control stdin`` (the window) also takes a ``stop`` line on stdin, or its end, as that
+signal (``train_control``): Pause and Stop need no SIGTERM, so they work on Windows.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
+from studio.cli import train_control
 from studio.cli.common import DEVICE_HELP, StopSignals
 from studio.cli.train_output import Terminal, jsonl
 
@@ -50,6 +53,7 @@ def add_parser(sub):
     t.add_argument("--force", action="store_true", help="replace an existing --out file")
     t.add_argument("--allow-corpus-change", action="store_true",
                    help="resume although the corpus is not the one the run started on")
+    train_control.add_argument(t)
     for flag, typ in FLAGS.items():
         name = "--batch" if flag == "batch_size" else "--" + flag.replace("_", "-")
         t.add_argument(name, dest=flag, type=typ, default=None, help=HELP.get(flag))
@@ -112,6 +116,8 @@ def run(args) -> int:
     device = require_device(config.device)  # absent: one message naming the devices here
     with StopSignals() as stop:  # Ctrl-C while loading ends at once; while training, cleanly
         ranks, device = start(device)  # under torchrun: join the others (a no-op otherwise)
+        if args.control == "stdin" and ranks.main:  # the window's Pause/Stop on every OS;
+            train_control.watch_stdin()  # rank 0's stop reaches the others at the next step
         try:
             return _train(args, config, corpus_path, out, stop, ranks, device)
         finally:

@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signa
 
 log = logging.getLogger(__name__)
 
-# Seconds the trainer gets after SIGTERM to write its resume checkpoint before a kill.
+# Seconds the trainer gets after a stop request to write its resume checkpoint before a kill.
 STOP_GRACE_S = 30
 
 
@@ -115,8 +115,9 @@ def parse_line(line: str) -> dict:
 
 
 def train_command(args: list[str]) -> tuple[str, list[str]]:
-    """Program and arguments: the same ``train`` verb the CLI user types."""
-    return sys.executable, ["-m", "studio", "train", "--jsonl", *args]
+    """Program and arguments: the same ``train`` verb the CLI user types, asked to take
+    its stop request as a line on stdin (Pause works where there is no SIGTERM)."""
+    return sys.executable, ["-m", "studio", "train", "--jsonl", "--control", "stdin", *args]
 
 
 class TrainProcess(QObject):
@@ -153,11 +154,15 @@ class TrainProcess(QObject):
         return self.proc.state() != QProcess.ProcessState.NotRunning
 
     def request_stop(self) -> None:
-        """SIGTERM: the trainer writes a resume checkpoint and reports ``stopped``."""
-        if not self.running():
+        """A ``stop`` line on the trainer's stdin (``train --control stdin``): it finishes
+        its step, writes a resume checkpoint and reports ``stopped``. No signal, so the
+        same on Windows; a trainer that does not stop within STOP_GRACE_S is killed."""
+        if not self.running() or self.stopping:
             return
         self.stopping = True
-        self.proc.terminate()
+        if self.proc.write(b"stop\n") < 0:  # the pipe is gone (never on a live child): a signal
+            log.warning("could not write to the trainer's stdin; sending it a signal")
+            self.proc.terminate()
         self._kill_timer.start(STOP_GRACE_S * 1000)
 
     def kill(self) -> None:

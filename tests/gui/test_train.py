@@ -338,3 +338,21 @@ def test_the_window_stays_responsive_while_a_run_streams_events(qtbot, window, t
           f"Wall gap: max {max(wall) * ms:.1f} ms, p99 {p99(wall) * ms:.1f} ms")
     assert max(cpu) * ms <= 50, f"the window worked {max(cpu) * ms:.0f} ms without a break"
     assert p99(cpu) * ms <= 16, f"p99 of the window's work per gap {p99(cpu) * ms:.1f} ms"
+
+
+def test_pause_needs_no_signal(qtbot, window, tmp_path, names, click, monkeypatch):
+    """Windows has no SIGTERM for a console child: Pause must reach the trainer another
+    way (a 'stop' line on its stdin). Here any signal the window tried to send is caught."""
+    from PySide6.QtCore import QProcess
+
+    sent = []
+    monkeypatch.setattr(QProcess, "terminate", lambda self: sent.append("terminate"))
+    tab = window.train_tab
+    setup_form(qtbot, tab, corpus_file(tmp_path, names), max_steps=100000, eval_every=5)
+    click(qtbot, tab.start_button)
+    qtbot.waitUntil(lambda: tab.plots.point_count() >= 4, timeout=60000)
+    click(qtbot, tab.pause_button)
+    qtbot.waitUntil(lambda: tab.state == "paused", timeout=20000)  # the kill comes at 30 s
+    assert sent == [] and leftover_resume_files()
+    click(qtbot, tab.stop_button)
+    assert tab.state == "finished"
