@@ -49,6 +49,10 @@ def add_parser(sub):
     t.add_argument("--jsonl", action="store_true", help="one JSON object per event on stdout")
     t.add_argument("--report", action="store_true", help="print the dataset report and exit")
     t.add_argument("--no-chords", action="store_true", help="jazz: train the chord-blind twin")
+    t.add_argument("--lead", metavar="NAME|NUMBER|auto",
+                   help="jazz, your own MIDI files: the part to learn as the melody, by (part of) "
+                        "its track name or its number in the report; auto (the default) picks it "
+                        "by track name, General MIDI program and range")
     t.add_argument("--half", action="store_true", help="store the best weights in float16")
     t.add_argument("--force", action="store_true", help="replace an existing --out file")
     t.add_argument("--allow-corpus-change", action="store_true",
@@ -71,7 +75,7 @@ def load_recipe(path) -> dict:
     output = data.get("output", {})
     if "kind" in corpus:
         flat["kind"] = corpus["kind"]
-    for key in ("chords", "val_fraction"):
+    for key in ("chords", "val_fraction", "lead"):
         if key in corpus:
             flat[key] = corpus[key]
     if "name" in output:
@@ -107,12 +111,20 @@ def run(args) -> int:
         settings = {**kind_defaults(settings["kind"]), **settings}
     if args.no_chords:
         settings["chords"] = False
+    if args.lead is not None:
+        lead = lead_choice(args.lead)
+        if args.resume and lead != settings.get("lead", ""):
+            raise ValueError(f"{Path(args.resume).name} learns lead "
+                             f"{settings.get('lead') or 'auto'!r}: a resumed run keeps its lead "
+                             "(start a new run for another part)")
+        settings["lead"] = lead
     if args.half:
         settings["half_weights"] = True
     known = {f.name for f in fields(TrainConfig)}
     config = TrainConfig.from_dict({k: v for k, v in settings.items() if k in known})  # checked
     if not corpus_path:
         raise ValueError("--corpus is required (a file for names/text, a folder for jazz)")
+    check_lead(config.kind, config.lead, corpus_path)
     device = require_device(config.device)  # absent: one message naming the devices here
     with StopSignals() as stop:  # Ctrl-C while loading ends at once; while training, cleanly
         ranks, device = start(device)  # under torchrun: join the others (a no-op otherwise)
@@ -139,7 +151,7 @@ def _train(args, config, corpus_path, out, stop, ranks, device) -> int:
     if not args.report:
         out, note = _output_path(args, out, config, corpus_path)  # before the slow part
     corpus = load_corpus(corpus_path, config.kind, val_fraction=config.val_fraction,
-                         vocab=vocab, chords=config.chords,
+                         vocab=vocab, chords=config.chords, lead=config.lead or None,
                          progress=lambda message: emit({"event": "progress", "stage": "corpus",
                                                         "message": message}))
     if args.report:
@@ -189,6 +201,27 @@ def _output_path(args, out, config, corpus_path) -> tuple[Path, str | None]:
     if config.name != name:
         return path, f"a model called {name!r} is in the library already: this one is {config.name!r}"
     return path, None
+
+
+def lead_choice(text: str) -> str:
+    """``--lead``: "auto" (any case) or empty is "" (picked); a name or number as given."""
+    text = text.strip()
+    return "" if text.lower() == "auto" else text
+
+
+def check_lead(kind: str, lead: str, corpus_path) -> None:
+    """A lead choice only means something for MIDI files: say so instead of ignoring it
+    (the window's Train tab asks this too, before its dataset report)."""
+    if not lead:
+        return
+    if kind != "jazz":
+        raise ValueError(f"--lead picks the melody part of MIDI files (--kind jazz); a {kind} "
+                         "corpus has no parts")
+    from studio.music.jazz_data import is_wjazzd_folder
+
+    if is_wjazzd_folder(Path(corpus_path).expanduser()):
+        raise ValueError("--lead is for your own MIDI files: the Weimar Jazz Database folder "
+                         "already holds each solo's line (leave --lead out)")
 
 
 def _best_path_for(resume: Path) -> Path:

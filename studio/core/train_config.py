@@ -36,6 +36,8 @@ class TrainConfig:
     sample_every: int = 1       # a sample at every Nth evaluation
     half_weights: bool = False  # store the best model in float16
     chords: bool = True         # jazz: False trains the chord-blind twin
+    lead: str = ""              # jazz, MIDI files: the lead part (a name or 1-based number as
+                                #   the report lists parts); "" = picked by name, program, range
     name: str = ""
 
     def __post_init__(self):
@@ -83,6 +85,8 @@ def check_train_config(cfg) -> None:
         if not ok:
             span = f"{'[' if low_in else '('}{low:g}, {high:g}{']' if high_in else ')'}"
             raise ValueError(f"{_flag(name)} must be a number in {span}, not {value!r}")
+    if not isinstance(cfg.lead, str):
+        raise ValueError(f"--lead must be a part's name or number, or auto, not {cfg.lead!r}")
     for name, choices in _CHOICES.items():
         if getattr(cfg, name) not in choices:
             raise ValueError(f"{_flag(name)} must be one of {', '.join(choices)}, "

@@ -67,11 +67,21 @@ class TrainForm(QWidget):
         for domain in domains():  # every registered domain, in registration order
             self.kind.addItem(domain.label, domain.name)
         self.kind.currentIndexChanged.connect(self._kind_changed)
+        # jazz, own MIDI files: which part is the melody (the report names the part taken)
+        self.lead = QLineEdit()
+        self.lead.setPlaceholderText("auto")
+        self.lead.setToolTip("The part of each MIDI file to learn as the melody: (part of) its "
+                             "track name, or its number as the dataset report lists the parts. "
+                             "Empty or auto: picked by track name, instrument and range.")
+        self.lead.editingFinished.connect(self._lead_edited)
+        self._lead_seen = ""
         corpus_box = QGroupBox("Corpus")
-        corpus_form = QFormLayout(corpus_box)
-        corpus_form.addRow(self.corpus)
-        corpus_form.addRow(pick)
-        corpus_form.addRow("&Kind", self.kind)
+        self.corpus_form = QFormLayout(corpus_box)
+        self.corpus_form.addRow(self.corpus)
+        self.corpus_form.addRow(pick)
+        self.corpus_form.addRow("&Kind", self.kind)
+        self.corpus_form.addRow("Le&ad", self.lead)
+        self.corpus_form.setRowVisible(self.lead, self.kind.currentData() == "jazz")
 
         # -- start point
         self.init_from = QComboBox()
@@ -173,8 +183,25 @@ class TrainForm(QWidget):
             self.corpus_changed.emit()
 
     def _kind_changed(self) -> None:
+        self.corpus_form.setRowVisible(self.lead, self.kind.currentData() == "jazz")
         self._fill_init_from()
         self.corpus_changed.emit()
+
+    def lead_choice(self) -> str:
+        """The Lead field as the train verb's ``--lead`` ("" = auto; jazz only)."""
+        if self.kind.currentData() != "jazz":
+            return ""
+        text = self.lead.text().strip()
+        return "" if text.lower() == "auto" else text
+
+    def _lead_edited(self) -> None:
+        if self.lead_choice() != self._lead_seen:  # another part: the report is due again
+            self._lead_seen = self.lead_choice()
+            self.corpus_changed.emit()
+
+    def report_options(self) -> dict:
+        """Corpus options the dataset report must read the corpus with (as the run will)."""
+        return {"lead": self.lead_choice()} if self.lead_choice() else {}
 
     # -- fine-tuning -----------------------------------------------------------
     def set_models(self, entries: list) -> None:
@@ -210,7 +237,7 @@ class TrainForm(QWidget):
             device=self.device.currentData() or "auto", out=out,
             init_from=self.init_from.currentData() or "", seed=self.seed.value(),
             eval_every=self.eval_every.value(), patience=self.patience.value(),
-            name=self.model_name())
+            name=self.model_name(), lead=self.lead_choice())
 
     def model_name(self) -> str:
         name = self.name.text().strip()
@@ -227,6 +254,7 @@ class TrainForm(QWidget):
         group.set("kind", self.kind.currentData())
         group.set("cell", self.cell.currentData())
         group.set("device", self.device.currentData())
+        group.set("lead", self.lead.text())
         for name in self.FIELDS:
             group.set(name, getattr(self, name).value())
 
@@ -240,6 +268,8 @@ class TrainForm(QWidget):
             index = combo.findData(group.get(key))
             if index >= 0 and combo.model().item(index).isEnabled():
                 combo.setCurrentIndex(index)
+        self.lead.setText(group.get("lead") or "")
+        self._lead_seen = self.lead_choice()
         corpus = group.get("corpus")
         if corpus:
             self.corpus.setText(corpus)

@@ -43,7 +43,22 @@ def report_html(report: dict) -> str:
                 else ", ".join(map(str, value))
         rows.append(f"<tr><td><b>{html.escape(str(key).replace('_', ' '))}</b></td>"
                     f"<td>{html.escape(str(value))}</td></tr>")
-    return "<table cellspacing=2>" + "".join(rows) + "</table>"
+    return "<table cellspacing=2>" + "".join(rows) + "</table>" + _files_html(report.get("files"))
+
+
+FILES_SHOWN = 30  # per-file lines in the report view (a WJazzD folder has hundreds)
+
+
+def _files_html(files) -> str:
+    """Files with something to say (the part taken as the lead, why one was skipped)."""
+    if not isinstance(files, list):
+        return ""
+    said = [f for f in files if isinstance(f, dict) and f.get("message")]
+    items = [f"<li><b>{html.escape(str(f.get('path', '?')))}</b> ({html.escape(str(f.get('status', '')))}, "
+             f"{f.get('notes', 0)} notes): {html.escape(str(f['message'])[:400])}</li>"
+             for f in said[:FILES_SHOWN]]
+    more = f"<p>… and {len(said) - FILES_SHOWN} more</p>" if len(said) > FILES_SHOWN else ""
+    return f"<p><b>Per file</b></p><ul>{''.join(items)}</ul>{more}" if items else ""
 
 
 def capped_text_view(placeholder: str = "") -> QPlainTextEdit:

@@ -57,6 +57,7 @@ class TrainOptions:
     eval_every: int = 0         # 0 = the trainer's default
     patience: int = 0           # 0 = off (no early stop)
     name: str = ""
+    lead: str = ""              # jazz, MIDI files: the lead part; "" = auto
     extra: list[str] = field(default_factory=list)
 
     def to_args(self) -> list[str]:

@@ -116,6 +116,7 @@ class TrainTab(QWidget):
     # -- dataset report --------------------------------------------------------
     def request_report(self) -> None:
         path, kind = self.form.corpus.text().strip(), self.form.kind.currentData()
+        options = self.form.report_options()  # e.g. jazz's lead part, as the run reads it
         self.report, self.report_error = None, None
         self._report_job += 1
         job = self._report_job
@@ -141,7 +142,10 @@ class TrainTab(QWidget):
 
         def work():
             train_flags()  # imports and builds the CLI's parser here, not on Start's click
-            return dataset_report(path, kind)
+            from studio.cli.train import check_lead
+
+            check_lead(kind, options.get("lead", ""), path)  # the CLI's own refusal
+            return dataset_report(path, kind, **options)
 
         run_task(work, done, owner=self)
 

@@ -97,8 +97,9 @@ def load_jazz_corpus(path, chords: bool = True, limit: int | None = None,
         report["chords_note"] = _chords_note(report["chord_sources"], blind)
     if blind:
         report["chord_blind"] = True
-    if not kept:
-        raise ValueError(f"no usable solos in {path}: {summary}")
+    if not kept:  # name the first file's reason: often every file failed the same way
+        why = next((f"{Path(f.path).name}: {f.message}" for f in files if f.message), "")
+        raise ValueError(f"no usable solos in {path}: {summary}" + (f"; {why}" if why else ""))
     return JazzCorpus(kept, report, _sha256(list(used), root), chords=chords,
                       name=path.name, files=files)
 
