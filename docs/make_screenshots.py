@@ -90,6 +90,7 @@ def main() -> int:
     corpora = Path(args.corpora)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    import studio.domains  # noqa: F401  (registers the built-in domains, as app.main does)
     from studio.core.library import import_model
 
     for path in args.imports:

@@ -217,3 +217,32 @@ def test_dropping_a_model_imports_it_and_a_corpus_opens_training(qtbot, window, 
     junk.write_bytes(b"%PDF")
     drop(window, [junk])
     assert "notes.pdf" in window.statusBar().currentMessage()
+
+
+def test_open_recent_brings_back_a_model_used_and_a_corpus_opened(qtbot, window, tiny_models,
+                                                                  choose_model, click, tmp_path,
+                                                                  names):
+    """File > Open Recent as a user meets it: a model a take came from, then a corpus."""
+    gen = window.generate_tab
+    choose_model(gen, tiny_models["names"])
+    click(qtbot, gen.generate_button)
+    qtbot.waitUntil(lambda: len(gen.history.takes) == 1, timeout=20000)
+    choose_model(gen, tiny_models["text"])  # the user moves on to another model
+    corpus = tmp_path / "my-names.txt"
+    corpus.write_text("\n".join(names) + "\n", encoding="utf-8")
+    assert window.open_corpus(str(corpus))
+    window.train_tab.form.set_corpus(str(tmp_path / "missing.txt"))  # and to another corpus
+    window.tabs.setCurrentWidget(window.models_tab)
+
+    window.recent_menu.aboutToShow.emit()
+    actions = {a.text(): a for a in window.recent_menu.actions() if a.text()}
+    assert f"Model: {tiny_models['names'].stem}" in actions and f"Corpus: {corpus.name}" in actions
+    assert f"Model: {tiny_models['text'].stem}" not in actions  # no take came from it
+    actions[f"Model: {tiny_models['names'].stem}"].trigger()
+    assert window.tabs.currentWidget() is gen
+    assert gen.picker.current_path() == str(tiny_models["names"])
+    actions[f"Corpus: {corpus.name}"].trigger()
+    assert window.tabs.currentWidget() is window.train_tab
+    assert window.train_tab.form.corpus.text() == str(corpus)
+    qtbot.waitUntil(lambda: window.train_tab.report is not None, timeout=15000)
+    assert window.train_tab.report["items"] == len(names)
