@@ -115,6 +115,10 @@ def read_midi_solo(path, lead: str | int | None = None) -> tuple[Solo | None, Fi
     if mid.type == 2:
         report.status, report.message = "skipped", "type-2 MIDI (independent patterns) is not supported"
         return None, report
+    if mid.ticks_per_beat <= 0:  # the header's division with its top bit set: SMPTE frames
+        report.status, report.message = "skipped", ("timed in SMPTE frames per second, not in "
+                                                    "beats (not supported)")
+        return None, report
     pitched = [p for p in parts if p.channel != DRUM_CHANNEL and p.notes]
     if not parts:
         report.status, report.message = "skipped", "empty file: no notes"
@@ -142,6 +146,11 @@ def read_midi_solo(path, lead: str | int | None = None) -> tuple[Solo | None, Fi
         return round(tick * TICKS_PER_BEAT / mid.ticks_per_beat)
 
     bpb = numerator or 4
+    if bpb > limits.MAX_BEATS_PER_BAR:  # 2,000 bars of 244/4 are 488,000 beats to lay out
+        report.status, report.message = "skipped", (f"time signature {bpb}/4: more than "
+                                                    f"{limits.MAX_BEATS_PER_BAR} beats a bar is "
+                                                    "taken for a damaged file")
+        return None, report
     ticks_per_bar = bpb * TICKS_PER_BEAT
     # the take ends with its last note or its last bar line (end_of_track), whichever is later;
     # bounded before anything is laid out bar by bar (one bad delta can mean a million bars)

@@ -91,7 +91,9 @@ class Budget:
                                               "slowest_input": "", "most_blocked_s": 0.0,
                                               "peak_growth_mb": 0.0})
 
-    def __call__(self, fn, *args, what: str = "", **kwargs):
+    def __call__(self, fn, *args, what: str = "", raw: bytes | None = None, **kwargs):
+        """``what`` describes the input in the figures; ``raw`` (its bytes) is kept, as hex in
+        the JSON report, for the slowest input, so it can be replayed."""
         result, error = None, None
         gc.disable()
         sched, cpu, wall = _sched_s(), time.process_time(), time.perf_counter()
@@ -111,6 +113,8 @@ class Budget:
         f["wall_s"] += wall
         if cpu > f["slowest_cpu_s"]:
             f["slowest_cpu_s"], f["slowest_input"] = cpu, what
+            if raw is not None:
+                f["slowest_hex"] = raw.hex()
         f["slowest_wall_s"] = max(f["slowest_wall_s"], wall)
         f["most_blocked_s"] = max(f["most_blocked_s"], blocked or 0.0)
         f["refused"] += error is not None or bool(self.refused and self.refused(result))

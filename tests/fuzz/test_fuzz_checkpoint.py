@@ -147,7 +147,7 @@ def test_checkpoint_loader(budget, data):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "fuzz.safetensors"
         path.write_bytes(data)
-        ck, _ = budget("checkpoint loader", (CheckpointError,))(_load_both, path, what=f"{len(data)} bytes")
+        ck, _ = budget("checkpoint loader", (CheckpointError,))(_load_both, path, what=f"{len(data)} bytes", raw=data)
     if ck is None:
         return
     # what loads is a whole, usable model: its config, vocabulary and weights agree

@@ -87,4 +87,4 @@ def test_midi_reader_and_encoder(budget, data):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "fuzz.mid"
         path.write_bytes(data)
-        run(_read_and_encode, path, what=f"{len(data)} bytes")
+        run(_read_and_encode, path, what=f"{len(data)} bytes", raw=data)

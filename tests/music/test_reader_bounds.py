@@ -68,6 +68,34 @@ def test_a_corpus_with_one_bad_file_still_loads_the_others(tmp_path):
     assert bad["status"] != "ok" and bad["message"]
 
 
+def test_an_smpte_timed_file_is_skipped_with_its_reason(tmp_path):
+    """Found by the long fuzz profile: a header division with its top bit set (SMPTE frames,
+    read by mido as ticks_per_beat -32767) put every note before bar 1 and raised
+    ValueError ('max() arg is an empty sequence') out of a reader that must never raise."""
+    path = tmp_path / "smpte.mid"
+    path.write_bytes(b"MThd\x00\x00\x00\x06\x00\x00\x00\x01\x80\x01MTrk\x00\x00\x00\x0c"
+                     b"\x00\x90\x00\x00\x8aV\x00\x01\x00\xff/\x00")
+    solo, report = read_midi_solo(path)
+    assert solo is None and report.status == "skipped" and "SMPTE" in report.message
+
+
+def test_a_huge_metre_is_skipped_before_chords_are_inferred_over_it(tmp_path):
+    """Found by the long fuzz profile: 3 notes in 244/4 with a long end-of-track passed the
+    2,000-bar bound but made chord inference lay out 136,000 half-bar windows (0.9 s of CPU
+    for a 202-byte file; 16/4 bars at the same bound cost ~0.1 s)."""
+    mid = mido.MidiFile(type=1, ticks_per_beat=1)
+    lead, band = mido.MidiTrack(), mido.MidiTrack()
+    lead.append(mido.MetaMessage("time_signature", numerator=244, denominator=4, time=0))
+    lead += [mido.Message("note_on", note=72, velocity=80, time=0), mido.Message("note_off", note=72, time=1)]
+    lead.append(mido.MetaMessage("end_of_track", time=244 * 1990))
+    band += [mido.Message("note_on", channel=1, note=48, velocity=80, time=0),
+             mido.Message("note_off", channel=1, note=48, time=244 * 1990)]
+    mid.tracks += [lead, band]
+    mid.save(tmp_path / "huge.mid")
+    solo, report = _timed(read_midi_solo, tmp_path / "huge.mid")
+    assert solo is None and report.status == "skipped" and "244/4" in report.message
+
+
 def test_truncated_midi_gets_a_sentence_not_an_empty_eoferror(tmp_path):
     path = _melody(tmp_path / "t.mid")
     cut = tmp_path / "cut.mid"
