@@ -52,7 +52,8 @@ def main(argv=None) -> int:
         argv = ["gui"] + argv
     args = build_parser().parse_args(argv)
     verb = args.verb or "gui"
-    import studio.domains  # noqa: F401  (registers the built-in domains with the engine)
+    if verb != "gui":  # the window imports them (and torch) after its first frame
+        import studio.domains  # noqa: F401  (registers the built-in domains with the engine)
     if getattr(args, "device", None) == "list":  # any verb's --device list: what is here
         from studio.cli.common import print_devices
 

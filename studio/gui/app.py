@@ -1,4 +1,5 @@
-"""Entry point of the desktop app: logging, an excepthook, QApplication, MainWindow.
+"""Entry point of the desktop app: logging, an excepthook, QApplication, MainWindow
+(shown before the engine is imported: see ``MainWindow(defer_engine=True)``).
 
 ``sequence-studio`` with no verb (or ``sequence-studio gui``) ends up in ``main``.
 """
@@ -69,7 +70,6 @@ def main(argv: list[str] | None = None) -> int:
     verbose = "--verbose" in argv
     log_path = setup_logging(verbose)
     install_excepthook()
-    import studio.domains  # noqa: F401  (registers the built-in domains with the engine)
     log.info("Sequence Studio %s starting (log: %s)", __version__, log_path)
 
     from PySide6.QtCore import Qt
@@ -89,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
 
     app.setWindowIcon(app_icon())
     app.setDesktopFileName("sequence-studio")  # Wayland/X11 match the window to its .desktop entry
-    window = MainWindow(log_path=log_path)
+    # The frame is painted first; the engine (torch: most of the start-up time) is
+    # imported on a worker thread after that, then the tabs are built (MainWindow).
+    window = MainWindow(log_path=log_path, defer_engine=True)
     window.show()
     code = app.exec()
     log.info("Sequence Studio exiting (%s)", code)

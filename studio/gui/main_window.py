@@ -1,5 +1,9 @@
 """The main window: four tabs, menus and shortcuts (``main_menus``), remembered geometry,
-About and Preferences, files dropped on it (``drops``)."""
+About and Preferences, files dropped on it (``drops``).
+
+The app shows the window before the engine is loaded (``defer_engine=True``): this
+module and the ones it imports at the top must not import torch (a test checks it).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,9 @@ import sys
 
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QUrl
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QTabWidget
 
 from studio import __version__
 from studio.gui import drops, preferences, workers
@@ -23,6 +27,15 @@ from studio.gui.workers import run_task
 log = logging.getLogger(__name__)
 
 SETTINGS_VERSION = 1
+# A deferred start loads the engine after the first frame, or after this long if no
+# frame comes (a window started minimized or on a display that never exposes it).
+LOAD_ANYWAY_MS = 3000
+
+
+def import_engine() -> None:
+    """The engine and its domains, torch with them: most of the start-up time (3.5 s of
+    3.9-4.8 s on a loaded 2-core machine), so the app runs it on a worker thread."""
+    import studio.domains  # noqa: F401  (registers the built-in domains with the engine)
 
 
 def app_icon():
@@ -34,18 +47,72 @@ def app_icon():
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, log_path: str | None = None, restore: bool = True):
+    """``defer_engine=False`` (tests, scripts) builds everything in the constructor.
+
+    ``defer_engine=True`` (the app) builds the frame only (title, icon, remembered
+    geometry, a "Loading the engine" line); once that has painted, ``import_engine``
+    runs on a worker thread (the window keeps its event loop), then the tabs and menus
+    are built on the UI thread, settings restored and ``engine_ready`` emitted.
+    """
+
+    engine_ready = Signal()
+
+    def __init__(self, log_path: str | None = None, restore: bool = True,
+                 defer_engine: bool = False):
         super().__init__()
-        # Imported here so ``studio.gui.app`` can set up logging before torch loads.
+        self.log_path = log_path
+        self.device_in_use = "not used yet"
+        self.engine_loaded = False
+        self._restore = restore
+        self._closing = False
+        self._engine_started = False
+        self.setWindowTitle("Sequence Studio")
+        self.setWindowIcon(app_icon())
+        # Fits a 1280x800 laptop screen with room for the panel/dock.
+        self.resize(1240, 740)
+        self.setMinimumSize(QSize(900, 600))
+        if not defer_engine:
+            import_engine()
+            self._build()
+            return
+        if restore:  # before show, so the frame appears where it was left
+            self._restore_geometry()
+        self._loading = QLabel("Loading the engine (PyTorch)…")
+        self._loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._loading.installEventFilter(self)
+        self.setCentralWidget(self._loading)
+        self.statusBar().showMessage("Loading the engine…")
+        QTimer.singleShot(LOAD_ANYWAY_MS, self._load_engine)
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.Paint and obj is getattr(self, "_loading", None):
+            obj.removeEventFilter(self)
+            QTimer.singleShot(0, self._load_engine)  # once this frame is on screen
+        return super().eventFilter(obj, event)
+
+    def _load_engine(self) -> None:
+        if self._engine_started or self._closing:
+            return
+        self._engine_started = True
+        run_task(import_engine, self._engine_imported, owner=self)
+
+    def _engine_imported(self, _result, error) -> None:
+        if self._closing:
+            return
+        if error is not None:
+            self._loading.setText("The engine could not be loaded (details in the log: "
+                                  f"{self.log_path or 'stderr'}).")
+            show_error(self, "Loading the engine", error)
+            return
+        self._build(restore_geometry=False)  # the user may have moved the frame since
+
+    def _build(self, restore_geometry: bool = True) -> None:
+        """The tabs, menus and drops (their modules import the engine), then settings."""
         from studio.gui.generate_tab import GenerateTab
         from studio.gui.models_tab import ModelsTab
         from studio.gui.score_tab import ScoreTab
         from studio.gui.train_tab import TrainTab
 
-        self.log_path = log_path
-        self.device_in_use = "not used yet"
-        self.setWindowTitle("Sequence Studio")
-        self.setWindowIcon(app_icon())
         self.generate_tab = GenerateTab()
         self.train_tab = TrainTab()
         self.models_tab = ModelsTab()
@@ -56,7 +123,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.train_tab, "&Train")
         self.tabs.addTab(self.models_tab, "&Models")
         self.tabs.addTab(self.score_tab, "&Score")
-        self.setCentralWidget(self.tabs)
+        self.setCentralWidget(self.tabs)  # deletes the "Loading" label, if any
+        self._loading = None
         self.statusBar().showMessage("Ready", 3000)
 
         self.generate_tab.device_in_use.connect(self._device_used)
@@ -68,12 +136,11 @@ class MainWindow(QMainWindow):
         self.models_tab.use_model.connect(self.use_model)
         build_menus(self)
         self.setAcceptDrops(True)
-        # Fits a 1280x800 laptop screen with room for the panel/dock.
-        self.resize(1240, 740)
-        self.setMinimumSize(QSize(900, 600))
-        if restore:
-            self.restore_settings()
+        self.engine_loaded = True
+        if self._restore:
+            self.restore_settings(geometry=restore_geometry)
         self.refresh_models()
+        self.engine_ready.emit()
 
     # -- actions ---------------------------------------------------------------
     def run_primary(self) -> None:
@@ -225,11 +292,16 @@ class MainWindow(QMainWindow):
         self._select_after_refresh = path
 
     # -- settings --------------------------------------------------------------
-    def restore_settings(self) -> None:
+    def _restore_geometry(self) -> None:
         with Group("window", version=SETTINGS_VERSION) as g:
             geometry = g.get("geometry")
             if geometry is not None:
                 self.restoreGeometry(geometry)
+
+    def restore_settings(self, geometry: bool = True) -> None:
+        if geometry:
+            self._restore_geometry()
+        with Group("window", version=SETTINGS_VERSION) as g:
             state = g.get("state")
             if state is not None:
                 self.restoreState(state)
@@ -252,6 +324,13 @@ class MainWindow(QMainWindow):
         return (self.generate_tab, self.train_tab, self.models_tab, self.score_tab)
 
     def closeEvent(self, event) -> None:
+        if not self.engine_loaded:  # closed while loading: nothing to save yet
+            self._closing = True
+            self.hide()
+            # The interpreter must not exit under a thread that is importing torch.
+            workers.wait_for_tasks(30000)
+            super().closeEvent(event)
+            return
         if self.train_tab.is_running():
             answer = QMessageBox.question(
                 self, "Training is running",

@@ -20,7 +20,6 @@ from pathlib import Path
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QSpinBox, QToolButton, QWidget)
 
-from studio.core.devices import device_choices
 from studio.gui.settings import Group
 
 VERSION = 1
@@ -64,6 +63,10 @@ class PreferencesDialog(QDialog):
 
     def __init__(self, prefs: Preferences, parent: QWidget | None = None):
         super().__init__(parent)
+        # Here, not at the top: the main window imports this module before it first
+        # paints, and studio.core.devices imports torch (3.5 s on a loaded 2-core box).
+        from studio.core.devices import device_choices
+
         self.setWindowTitle("Preferences")
         self.device = QComboBox()
         for name, available, reason in device_choices():
