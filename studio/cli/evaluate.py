@@ -15,6 +15,12 @@ def add_parser(sub):
     e.add_argument("--choruses", type=int, default=20, help="jazz: choruses sampled")
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("-t", "--temperature", type=float, default=1.0, help="jazz: sampling temperature of the takes")
+    e.add_argument("--pitch-temperature", type=float, default=None, help="jazz: pitch temperature, times -t")
+    e.add_argument("--rhythm-temperature", type=float, default=None, help="jazz: rhythm temperature, times -t")
+    e.add_argument("--held-out", choices=("auto", "all", "split"), default="auto",
+                   help="jazz: which solos are scored: the whole folder (all), the training "
+                        "split's validation solos (split), or auto: the whole folder unless it "
+                        "is the model's training corpus")
     add_device(e)
     return e
 
@@ -28,6 +34,9 @@ def run(args) -> int:
     if not (args.temperature >= 0 and args.temperature < float("inf")):
         raise ValueError(f"-t/--temperature must be a number >= 0, not {args.temperature}")
     ck = load_model(args)
+    held_out = {"auto": None, "all": True, "split": False}[args.held_out]
     print(json.dumps(evaluate(ck, args.corpus, samples=args.samples, choruses=args.choruses,
-                              seed=args.seed, temperature=args.temperature), indent=2))
+                              seed=args.seed, temperature=args.temperature, held_out=held_out,
+                              pitch_temperature=args.pitch_temperature,
+                              rhythm_temperature=args.rhythm_temperature), indent=2))
     return 0

@@ -20,6 +20,7 @@ VERBS = {  # verb -> module in studio.cli (one line registers a verb)
     "score": "score",
     "models": "models",
     "eval": "evaluate",
+    "jazz-report": "jazz_report",
     "bench": "bench",
     "live": "live",
 }

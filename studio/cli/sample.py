@@ -22,6 +22,10 @@ def add_parser(sub):
     jazz = s.add_argument_group("jazz")
     jazz.add_argument("--chart", help="chord chart, e.g. '| Dm7 | G7 | Cmaj7 | %% |', or a preset name")
     jazz.add_argument("--tempo", type=float, default=160)
+    jazz.add_argument("--pitch-temperature", type=float, default=None,
+                      help="temperature of the pitch choices, times -t (default: the tuned one)")
+    jazz.add_argument("--rhythm-temperature", type=float, default=None,
+                      help="temperature of onsets, durations and rests, times -t (default: the tuned one)")
     jazz.add_argument("--choruses", type=int, default=1)
     jazz.add_argument("--low", type=int, default=48, help="lowest MIDI pitch")
     jazz.add_argument("--high", type=int, default=84, help="highest MIDI pitch")
@@ -96,7 +100,8 @@ def sample_jazz(ck, args) -> int:
     settings = JazzSettings(temperature=args.temperature, top_p=args.top_p, top_k=args.top_k,
                             seed=args.seed, choruses=args.choruses, tempo=args.tempo,
                             pitch_low=args.low, pitch_high=args.high, scale_mask=args.scale_mask,
-                            primer=args.primer, primer_bars=args.primer_bars, count=args.count)
+                            primer=args.primer, primer_bars=args.primer_bars, count=args.count,
+                            **class_temperatures(args))
     takes = generate_takes(ck, chart, settings)
     outputs = []
     for i, take in enumerate(takes):
@@ -127,6 +132,13 @@ def sample_jazz(ck, args) -> int:
     if not (args.out or args.wav):
         print("(use --out solo.mid and/or --wav solo.wav to keep the take)", file=sys.stderr)
     return 0
+
+
+def class_temperatures(args) -> dict:
+    """The jazz pitch/rhythm temperature flags that were given (the rest keep JazzSettings'
+    tuned defaults)."""
+    return {k: getattr(args, k) for k in ("pitch_temperature", "rhythm_temperature")
+            if getattr(args, k, None) is not None}
 
 
 def _numbered(path: str, suffix: str) -> str:

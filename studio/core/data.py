@@ -42,6 +42,9 @@ class Corpus:
     # a stream that differs per epoch (called with the epoch number); None: train_ids
     epoch_stream: Callable[[int], torch.Tensor] | None = field(default=None, repr=False)
     meta_extra: dict = field(default_factory=dict)   # domain additions to the corpus meta
+    # tensors a domain keeps in every checkpoint beside the weights (``extra.<name>``), e.g.
+    # jazz's fingerprint of its training solos for the copy and idiom figures
+    extras: dict = field(default_factory=dict, repr=False)
 
     def train_sequences(self, epoch: int) -> list[list[int]]:
         return [self._ids(s) for s in self.train_items]

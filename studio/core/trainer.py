@@ -335,7 +335,7 @@ class Trainer(ResumeFile):
         self.emit("eval", step=self.step, val_loss=val, train_loss=train_loss, best_val=self.best_val)
         if improved and self.ranks.main:
             save_checkpoint(self.out_path, self.model, self.corpus.vocab, self._meta(),
-                            half=cfg.half_weights)
+                            half=cfg.half_weights, extras=self.corpus.extras or None)
             self.emit("checkpoint", step=self.step, path=str(self.out_path), val_loss=val, best=True)
         if cfg.sample_every and len(self.history) % cfg.sample_every == 0 and self.ranks.main:
             self.emit("sample", step=self.step, text=self.sample_text())

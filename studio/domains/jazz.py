@@ -52,7 +52,9 @@ class JazzDomain(Domain):
         the melody (see ``studio.music.midi_corpus``). ``vocab`` is ignored: the event
         vocabulary is fixed by the encoding."""
         from studio.music.encoding import jazz_vocab_tokens
+        from studio.music.fingerprint import Fingerprint
         from studio.music.jazz_data import load_jazz_corpus, training_streams
+        from studio.music.splits import holdout
 
         try:
             jazz = load_jazz_corpus(path, chords=chords, lead=lead)
@@ -70,15 +72,31 @@ class JazzDomain(Domain):
         report.update(kind="jazz", vocab_size=len(vocab), chords=jazz.chords,  # all-NC: blind
                       train_tokens=sum(map(len, train)), val_tokens=int(val_ids.numel()))
         streams = _EpochStreams(jazz, vocab, val_fraction, first=(0, join_items(vocab, train)))
+        # hashed 8-note patterns of the training solos (no notes): eval and jazz-report
+        # measure idioms and copies against them on any folder
+        fingerprint = Fingerprint.from_solos(holdout(jazz.solos, val_fraction).train)
         return Corpus(kind=self.name, vocab=vocab, report=report, name=Path(path).name,
                       sha256=jazz.sha256, mode="stream", encoding=report.get("encoding", self.encoding),
-                      val_ids=val_ids, epoch_stream=streams)
+                      val_ids=val_ids, epoch_stream=streams,
+                      meta_extra={"fingerprint": fingerprint.meta()}, extras=fingerprint.to_tensors())
 
     def evaluate(self, ckpt, corpus_path, choruses: int = 20, seed: int = 0,
-                 temperature: float = 1.0, **_options) -> dict:
+                 temperature: float = 1.0, held_out: bool | None = None,
+                 pitch_temperature: float | None = None, rhythm_temperature: float | None = None,
+                 **_options) -> dict:
+        """``held_out``: None scores the whole folder unless it is the training corpus (then
+        its validation split), True the whole folder, False the split. The temperatures
+        shape the takes (None: ``JazzSettings``' defaults)."""
         from studio.music.evaluate import evaluate_jazz
+        from studio.music.generate import JazzSettings
 
-        return evaluate_jazz(ckpt, corpus_path, choruses=choruses, seed=seed, temperature=temperature)
+        settings = JazzSettings(temperature=temperature)
+        if pitch_temperature is not None:
+            settings.pitch_temperature = pitch_temperature
+        if rhythm_temperature is not None:
+            settings.rhythm_temperature = rhythm_temperature
+        return evaluate_jazz(ckpt, corpus_path, choruses=choruses, seed=seed, temperature=temperature,
+                             held_out=held_out, settings=settings)
 
     def describe(self, ckpt, sample) -> dict:
         """``sample`` is a ``studio.music.generate.Take``."""

@@ -163,7 +163,7 @@ class JazzPanel(TakeExports, QWidget):
     def start_take(self, ckpt, settings, take, done) -> None:
         """Generate over the chart; ``done(take, error)`` when finished or stopped."""
         from studio.music.encoding import decode_tokens
-        from studio.music.generate import JazzSettings, generate_solo
+        from studio.music.generate import PITCH_TEMPERATURE, RHYTHM_TEMPERATURE, JazzSettings, generate_solo
 
         values = take.settings
         jazz = JazzSettings(temperature=settings.temperature, top_p=settings.top_p,
@@ -173,7 +173,9 @@ class JazzPanel(TakeExports, QWidget):
                             pitch_low=int(values.get("pitch_low", DEFAULT_LOW)),
                             pitch_high=int(values.get("pitch_high", DEFAULT_HIGH)),
                             primer=values.get("primer_midi") or None,
-                            primer_bars=int(values.get("primer_bars", 4)))
+                            primer_bars=int(values.get("primer_bars", 4)),
+                            pitch_temperature=float(values.get("pitch_temperature", PITCH_TEMPERATURE)),
+                            rhythm_temperature=float(values.get("rhythm_temperature", RHYTHM_TEMPERATURE)))
         chart_text = values["chart"]
         spans = parse_chart(chart_text).to_spans(jazz.choruses)
         self.audio.stop()

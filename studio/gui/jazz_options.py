@@ -5,7 +5,9 @@
 ``--high`` and ``--primer`` for jazz models; the CLI always primes with 4 bars). The
 note boxes show names beside the numbers (C4 = MIDI 60). Swing and humanize make the
 ``studio.music.feel.Feel`` that the MIDI/WAV export and playback perform the take with
-(the CLI's ``--swing`` and ``--humanize``).
+(the CLI's ``--swing`` and ``--humanize``). Pitch and rhythm temperature are
+``JazzSettings.pitch_temperature``/``rhythm_temperature`` (``--pitch-temperature``,
+``--rhythm-temperature``): the form's Temperature multiplies both.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from studio.gui import recent
 from studio.gui.piano_roll import pitch_name
 from studio.music.encoding import PITCH_HIGH, PITCH_LOW
 from studio.music.feel import Feel
+from studio.music.generate import PITCH_TEMPERATURE, RHYTHM_TEMPERATURE
 
 SWING_CHOICES = [("By tempo (WJazzD)", "auto"), ("Straight", "straight"),
                  ("Light (1.5 : 1)", "1.5"), ("Triplet (2 : 1)", "2.0"), ("Hard (2.5 : 1)", "2.5")]
@@ -93,6 +96,12 @@ class JazzOptions(QWidget):
         self.humanize.setSingleStep(0.25)
         self.humanize.setValue(1.0)
         self.humanize.setToolTip("Human timing and dynamics scatter: 0 = exact, 1 = natural")
+        self.pitch_temperature = self._temperature_box(
+            PITCH_TEMPERATURE, "Temperature of the pitch choices (times the Temperature above): "
+            "lower plays safer, more idiomatic lines")
+        self.rhythm_temperature = self._temperature_box(
+            RHYTHM_TEMPERATURE, "Temperature of onsets, durations and rests (times the "
+            "Temperature above): lower plays steadier rhythms")
         primer_row = QHBoxLayout()
         primer_row.setContentsMargins(0, 0, 0, 0)
         primer_row.addWidget(self.primer, 1)
@@ -106,8 +115,19 @@ class JazzOptions(QWidget):
         primer_label.setBuddy(self.primer)
         form.addRow(primer_label, primer_row)
         form.addRow("Primer bars", self.primer_bars)
+        form.addRow("&Pitch temperature", self.pitch_temperature)
+        form.addRow("&Rhythm temperature", self.rhythm_temperature)
         form.addRow("S&wing", self.swing)
         form.addRow("H&umanize", self.humanize)
+
+    @staticmethod
+    def _temperature_box(value: float, tip: str) -> QDoubleSpinBox:
+        box = QDoubleSpinBox()
+        box.setRange(0.05, 3.0)
+        box.setSingleStep(0.05)
+        box.setValue(value)
+        box.setToolTip(tip)
+        return box
 
     def feel(self) -> Feel:
         """The performance feel for export and playback."""
@@ -131,14 +151,18 @@ class JazzOptions(QWidget):
         """The ``JazzSettings`` fields these boxes set."""
         path = self.primer.text().strip()
         return {"pitch_low": self.pitch_low.value(), "pitch_high": self.pitch_high.value(),
-                "primer": path or None, "primer_bars": self.primer_bars.value()}
+                "primer": path or None, "primer_bars": self.primer_bars.value(),
+                "pitch_temperature": self.pitch_temperature.value(),
+                "rhythm_temperature": self.rhythm_temperature.value()}
 
     def values(self) -> dict:
         """What a take records and the settings keep (``primer_midi``: the form has a primer)."""
         return {"pitch_low": self.pitch_low.value(), "pitch_high": self.pitch_high.value(),
                 "primer_midi": self.primer.text().strip(),
                 "primer_bars": self.primer_bars.value(),
-                "swing": self.swing.currentData(), "humanize": self.humanize.value()}
+                "swing": self.swing.currentData(), "humanize": self.humanize.value(),
+                "pitch_temperature": self.pitch_temperature.value(),
+                "rhythm_temperature": self.rhythm_temperature.value()}
 
     def apply(self, values: dict) -> None:
         low, high = values.get("pitch_low"), values.get("pitch_high")
@@ -159,3 +183,6 @@ class JazzOptions(QWidget):
             self.swing.setCurrentIndex(index)
         if values.get("humanize") not in (None, ""):
             self.humanize.setValue(float(values["humanize"]))
+        for key in ("pitch_temperature", "rhythm_temperature"):
+            if values.get(key) not in (None, ""):
+                getattr(self, key).setValue(float(values[key]))

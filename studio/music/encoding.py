@@ -1,20 +1,26 @@
-"""REMI-like event encoding of a solo over its chords ("jazz-remi-v2").
+"""REMI-like event encoding of a solo over its chords, with its context ("jazz-remi-v3").
 
 One bar reads::
 
-    BAR POS_0 CHORD_Bb_dom7 [PITCH_p DUR_d]  POS_k CHORD_Bb_dom7 PITCH_p DUR_d  ...
+    BAR TEMPO_170 FORM_4 POS_0 TO_4 NEXT_Eb_dom7 CHORD_Bb_dom7 [PITCH_p DUR_d]
+        POS_k TO_2 NEXT_Eb_dom7 CHORD_Bb_dom7 PITCH_p DUR_d  ...
 
 * ``BAR`` opens every bar, empty ones too; a solo is a run of bars (the engine puts
   ``<end>`` between solos, so ``<end>`` also means "no more bars").
+* ``TEMPO_b`` (v3): the tempo bucket, and ``FORM_k``: the bar of the chorus (``form.py``),
+  after every ``BAR``. Without them the v2 nets played 240 bpm note for note like 120 bpm
+  (humans play ~8.9 notes a bar below 140 bpm, ~5.1 at 200 and up) and had no idea where
+  a phrase of the form starts or ends.
 * ``POS_k``: k = tick in the bar, 12 ticks per beat, 0..47. Positions strictly increase
-  inside a bar. A position carries a chord change, a note, or both (chord first).
-* ``CHORD_<root>_<quality>`` states the current chord at position 0 of every bar, marks
-  every change inside a bar, and (v2) is restated right before every note's pitch. The
-  restatement costs a token per note but puts the harmony into the net's input at the
-  very step that picks the pitch: nets trained on v1 (chord once a bar) put only
-  chance-level probability on chord tones (0.33 vs. the corpus's 0.46).
-  ``chords=False`` writes ``CHORD_NC`` in every one of those places: the "chord-blind
-  twin", same grammar and length, no harmony.
+  inside a bar. A position carries a chord change, a note, or both.
+* Every position is written with its harmony, ``TO_b NEXT_<chord> CHORD_<chord>``: beats to
+  the next chord change, the next chord (look-ahead harmony, as in BebopNet) and the
+  sounding chord, last so that the net's input at the step that picks the pitch is the
+  harmony itself (v1 stated the chord once a bar and its nets put chance-level mass on
+  chord tones). The chord is written at position 0 of every bar and at every change inside
+  a bar, even where no note starts (``encoding.chord_events``, shared with the grammar).
+  ``chords=False`` writes ``TO_8 NEXT_NC CHORD_NC`` in all those places: the
+  "chord-blind twin", same grammar and length, no harmony.
 * ``PITCH_p`` (36..96) then ``DUR_d`` (ticks from DURATIONS). Notes outside the pitch
   range are moved by whole octaves into it (the pitch class survives). Durations snap to
   the nearest allowed value, then shrink, if needed, so a note ends before the next
@@ -27,9 +33,12 @@ import hashlib
 from bisect import bisect_right
 
 from .chords import NO_CHORD, QUALITIES, Chord, chord_from_token
+from .form import FORM_TOKENS, TEMPO_TOKENS, TO_TOKENS, Harmony, bar_forms, next_token, tempo_token
 from .types import TICKS_PER_BEAT, ChordSpan, Note, Solo, chord_at, make_monophonic, merge_spans
 
-ENCODING = "jazz-remi-v2"
+ENCODING = "jazz-remi-v3"
+# Context tokens the decoder reads past (they describe the chart, not the line).
+CONTEXT_PREFIXES = ("TEMPO_", "FORM_", "TO_", "NEXT_")
 BEATS_PER_BAR = 4
 TICKS_PER_BAR = BEATS_PER_BAR * TICKS_PER_BEAT
 PITCH_LOW, PITCH_HIGH = 36, 96
@@ -43,8 +52,10 @@ BAR = "BAR"
 
 def jazz_vocab_tokens() -> list[str]:
     """The full, fixed event vocabulary, in a fixed order (without ``<end>``/``<unk>``)."""
-    chords = ["CHORD_NC"] + [Chord(root, q).token for root in range(12) for q in QUALITIES]
-    return ([BAR] + [f"POS_{k}" for k in range(TICKS_PER_BAR)] + chords
+    chords = [NO_CHORD] + [Chord(root, q) for root in range(12) for q in QUALITIES]
+    return ([BAR] + list(TEMPO_TOKENS) + list(FORM_TOKENS)
+            + [f"POS_{k}" for k in range(TICKS_PER_BAR)] + list(TO_TOKENS)
+            + [c.token for c in chords] + [next_token(c) for c in chords]
             + [f"PITCH_{p}" for p in range(PITCH_LOW, PITCH_HIGH + 1)]
             + [f"DUR_{d}" for d in DURATIONS])
 
@@ -106,44 +117,44 @@ def chord_lookup(spans: list[ChordSpan]):
     return at
 
 
-def encode_solo(solo: Solo, chords: bool = True) -> list[str]:
-    """Tokens for a solo (no ``<end>``). ValueError for a metre longer than 4 beats."""
+def encode_solo(solo: Solo, chords: bool = True, bars: int | None = None) -> list[str]:
+    """Tokens for a solo (no ``<end>``). ValueError for a metre longer than 4 beats.
+
+    ``bars`` cuts or pads the solo to that many bars; chord spans past the end still count
+    as look-ahead (a primer sees the chart's first chord coming)."""
     if solo.ticks_per_beat != TICKS_PER_BEAT:
         raise ValueError(f"{solo.title}: expected {TICKS_PER_BEAT} ticks per beat")
     if solo.beats_per_bar > BEATS_PER_BAR:
         raise ValueError(f"{solo.title}: {solo.beats_per_bar}/4 does not fit the 4/4 encoding")
     # A shorter metre (3/4) is written into 4/4 bars tick for tick; callers that train
     # on a corpus keep 4/4 solos only (see jazz_data), so bar lines stay musical.
-    notes = make_monophonic(solo.notes)
-    bars = max(1, -(-max(solo.end_tick, 1) // TICKS_PER_BAR))
+    if bars is None:
+        bars = max(1, -(-max(solo.end_tick, 1) // TICKS_PER_BAR))
+    end = bars * TICKS_PER_BAR
+    notes = [n for n in make_monophonic(solo.notes) if n.start < end]
     events = chord_events(solo.chords, bars, chords)
+    harmony = Harmony(solo.chords, max([end] + [s.end for s in solo.chords]))
+    forms = bar_forms(solo.chorus_starts, bars)
+    tempo = tempo_token(solo.tempo)
     note_at = {n.start: n for n in notes}
     starts = sorted(note_at)
-    next_start = {s: (starts[i + 1] if i + 1 < len(starts) else None)
+    next_start = {s: (starts[i + 1] if i + 1 < len(starts) else end)
                   for i, s in enumerate(starts)}
     by_bar: dict[int, set[int]] = {}   # ticks with an event, per bar (one pass, not bars x events)
     for t in [*events, *starts]:
         by_bar.setdefault(t // TICKS_PER_BAR, set()).add(t)
-    chord_under = chord_lookup(solo.chords)
     tokens: list[str] = []
     for bar in range(bars):
         lo = bar * TICKS_PER_BAR
-        tokens.append(BAR)
+        tokens += [BAR, tempo, FORM_TOKENS[forms[bar]]]
         ticks = sorted(by_bar.get(bar, ()))
         for tick in ticks:
             tokens.append(f"POS_{tick - lo}")
+            tokens += harmony.tokens(tick, chords)
             note = note_at.get(tick)
-            if tick in events:
-                tokens.append(events[tick].token)
-            elif note is not None:
-                # v2: the chord under every note, right before its pitch, so the net's input
-                # at the pitch step is the harmony itself (v1 stated it once a bar; nets
-                # trained on v1 put chance-level mass on chord tones)
-                tokens.append((chord_under(tick) if chords else NO_CHORD).token)
             if note is not None:
-                gap = next_start[tick] - tick if next_start[tick] is not None else None
                 tokens.append(f"PITCH_{fold_pitch(note.pitch)}")
-                tokens.append(f"DUR_{quantize_duration(note.duration, gap)}")
+                tokens.append(f"DUR_{quantize_duration(note.duration, next_start[tick] - tick)}")
     return tokens
 
 
@@ -156,6 +167,7 @@ def decode_tokens(tokens, tempo: float = 120.0, title: str = "take",
     pitch = None
     notes: list[Note] = []
     changes: list[tuple[int, Chord]] = []
+    chorus_starts: list[int] = []
     for tok in tokens:
         if tok == "<end>":
             if bar >= 0:
@@ -164,6 +176,10 @@ def decode_tokens(tokens, tempo: float = 120.0, title: str = "take",
         if tok == BAR:
             bar, pos, pitch = bar + 1, 0, None
         elif bar < 0:
+            continue
+        elif tok == "FORM_0":
+            chorus_starts.append(bar)     # a chorus starts here (tempo is a bucket: not read)
+        elif tok.startswith(CONTEXT_PREFIXES):
             continue
         elif tok.startswith("POS_"):
             pos, pitch = int(tok[4:]), None
@@ -180,7 +196,8 @@ def decode_tokens(tokens, tempo: float = 120.0, title: str = "take",
         stop = changes[i + 1][0] if i + 1 < len(changes) else end
         if stop > start:
             spans.append(ChordSpan(start, stop, chord))
-    return Solo(title, notes, merge_spans(spans), beats_per_bar=BEATS_PER_BAR, tempo=tempo)
+    return Solo(title, notes, merge_spans(spans), beats_per_bar=BEATS_PER_BAR, tempo=tempo,
+                chorus_starts=chorus_starts)
 
 
 def transpose_solo(solo: Solo, semitones: int) -> Solo:

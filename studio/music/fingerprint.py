@@ -1,6 +1,7 @@
 """A compact fingerprint of a training corpus's lines: hashed interval n-grams, no notes.
 
-Stored in a jazz checkpoint (``extra.fingerprint_*`` tensors) so that ``eval`` and
+Stored in a jazz checkpoint (``extra.fingerprint_*`` tensors; ``meta["corpus"]["fingerprint"]``
+holds the window and the player names) so that ``eval`` and
 ``jazz-report`` can say, for any folder of takes or held-out solos, how much of a line is
 shared vocabulary of the training players and how long the longest stretch copied from
 them is, without the training corpus at hand and without shipping copies of it.
@@ -88,7 +89,7 @@ class Fingerprint:
     def from_checkpoint(cls, ck) -> "Fingerprint | None":
         """The fingerprint a jazz checkpoint carries, or None (older or foreign files)."""
         extras = getattr(ck, "extras", None) or {}
-        info = (ck.meta or {}).get("fingerprint") or {}
+        info = ((ck.meta or {}).get("corpus") or {}).get("fingerprint") or {}
         if PREFIX + "hashes" not in extras or info.get("window") != WINDOW:
             return None
         return cls(extras[PREFIX + "hashes"].cpu().numpy(), extras[PREFIX + "solos"].cpu().numpy(),

@@ -18,13 +18,23 @@ from typing import Callable
 from .chart import as_chart
 from .encoding import (BEATS_PER_BAR, ENCODING, PITCH_HIGH, PITCH_LOW, TICKS_PER_BAR, decode_tokens,
                        encode_solo)
+from .form import chart_chorus_starts
 from .grammar import ChartGrammar, GrammarError
 from .types import ChordSpan, Note, Solo
 
 
+# Tuned defaults of the line's two temperatures (docs/ARCHITECTURE.md, "Tuning").
+PITCH_TEMPERATURE = 1.0
+RHYTHM_TEMPERATURE = 1.0
+
+
 @dataclass
 class JazzSettings:
-    temperature: float = 1.0
+    temperature: float = 1.0      # the master knob: multiplies both temperatures below
+    # The line's two temperatures: which pitch (PITCH_ tokens) and when (onsets, durations,
+    # rests, bar lines). In effect: ``temperature`` x each (``temperatures()``).
+    pitch_temperature: float = PITCH_TEMPERATURE
+    rhythm_temperature: float = RHYTHM_TEMPERATURE
     top_p: float = 1.0
     top_k: int = 0
     seed: int | None = None
@@ -48,6 +58,13 @@ class JazzSettings:
             raise ValueError(f"the pitch range must overlap {PITCH_LOW}..{PITCH_HIGH}")
         if self.primer_bars < 0:
             raise ValueError("primer bars must be >= 0")
+        for name in ("temperature", "pitch_temperature", "rhythm_temperature"):
+            if not 0 <= getattr(self, name) <= 5:
+                raise ValueError(f"{name.replace('_', ' ')} must be between 0 and 5")
+
+    def temperatures(self) -> tuple[float, float]:
+        """(pitch, rhythm) temperatures in effect: the master times each."""
+        return self.temperature * self.pitch_temperature, self.temperature * self.rhythm_temperature
 
     def to_json(self) -> dict:
         d = asdict(self) if not isinstance(self.primer, Solo) else {
@@ -96,8 +113,11 @@ class Take:
                 "settings": self.settings.to_json(), "chart": self.chart, **self.info}
 
 
-def _primer_tokens(primer, bars: int) -> list[str]:
-    """Tokens of the first ``bars`` bars of a MIDI file or a Solo (a 4/4 melody)."""
+def _primer_tokens(primer, bars: int, tempo: float, chart_spans: list[ChordSpan],
+                   chart_bars: int) -> list[str]:
+    """Tokens of the first ``bars`` bars of a MIDI file or a Solo (a 4/4 melody), played
+    as the bars just before the take: the take's tempo, the last bars of a chorus (FORM),
+    and the chart's first chord as the look-ahead at the primer's end."""
     if primer is None or bars == 0:
         return []
     if isinstance(primer, Solo):
@@ -115,7 +135,12 @@ def _primer_tokens(primer, bars: int) -> list[str]:
     spans = [ChordSpan(s.start, min(s.end, end), s.chord) for s in solo.chords if s.start < end]
     if not spans:
         spans = [ChordSpan(0, end, solo.chord_at(0))]
-    return encode_solo(solo.copy(notes=notes, chords=spans))
+    if chart_spans:   # what comes next: the chart's first chord, right after the primer
+        first = chart_spans[0]
+        spans.append(ChordSpan(end, end + first.end - first.start, first.chord))
+    context = solo.copy(notes=notes, chords=spans, tempo=tempo,
+                        chorus_starts=[bars, bars + chart_bars])
+    return encode_solo(context, bars=bars)
 
 
 def _model_plays_chords(meta: dict) -> bool:
@@ -126,6 +151,18 @@ def _model_plays_chords(meta: dict) -> bool:
     return True
 
 
+def token_classes(tokens: list[str]) -> tuple[int, ...]:
+    """Class of each vocabulary entry for the sampler: 0 context (forced by the chart),
+    1 pitch, 2 rhythm (onsets, durations, bar lines, the end: when notes sound)."""
+    def kind(t: str) -> int:
+        if t.startswith("PITCH_"):
+            return 1
+        if t.startswith(("POS_", "DUR_")) or t in ("BAR", "<end>"):
+            return 2
+        return 0
+    return tuple(kind(t) for t in tokens)
+
+
 def generate_takes(ckpt, chart_text: str, settings: JazzSettings,
                    should_stop: Callable[[], bool] | None = None,
                    on_step: Callable[[int, list[str]], None] | None = None) -> list[Take]:
@@ -134,12 +171,31 @@ def generate_takes(ckpt, chart_text: str, settings: JazzSettings,
     ``on_step(index, tokens)`` gets row 0's new token list after each step (for a live
     view); ``should_stop()`` is polled each step and ends the takes where they are.
     """
-    from studio.core.sampler import SampleSettings, sample_stream
-
     settings.validate()
     chart = as_chart(chart_text)
     spans = chart.to_spans(settings.choruses)
     bars = chart.bar_count * settings.choruses
+    starts = chart_chorus_starts(chart.bar_count, settings.choruses)
+    return _sample_takes(ckpt, spans, bars, starts, settings, chart.text, chart.bar_count,
+                         should_stop, on_step)
+
+
+def generate_over(ckpt, solo: Solo, settings: JazzSettings) -> list[Take]:
+    """Takes over the changes, form, tempo and length of an existing solo (a corpus solo
+    held out from training): the fairest comparison with what the human played there.
+    ``settings.tempo`` and ``choruses`` are ignored; the take's chart text is empty."""
+    settings = replace(settings, tempo=min(400.0, max(20.0, solo.tempo)), choruses=1)
+    settings.validate()
+    bars = max(1, solo.bar_count)
+    spans = [ChordSpan(s.start, min(s.end, bars * TICKS_PER_BAR), s.chord)
+             for s in solo.chords if s.start < bars * TICKS_PER_BAR]
+    return _sample_takes(ckpt, spans, bars, solo.chorus_starts or [0], settings, "", bars)
+
+
+def _sample_takes(ckpt, spans, bars, chorus_starts, settings, chart_text, chart_bars,
+                  should_stop=None, on_step=None) -> list[Take]:
+    from studio.core.sampler import SampleSettings, sample_stream
+
     vocab = ckpt.vocab
     encoding = (ckpt.meta or {}).get("encoding")
     if encoding and encoding.startswith("jazz-") and encoding != ENCODING:
@@ -149,12 +205,20 @@ def generate_takes(ckpt, chart_text: str, settings: JazzSettings,
     grammar = ChartGrammar(vocab.tokens, spans, bars, count=settings.count,
                            pitch_low=settings.pitch_low, pitch_high=settings.pitch_high,
                            scale_mask=settings.scale_mask, chords=chords,
-                           end_token=vocab.tokens[vocab.end_id])
+                           end_token=vocab.tokens[vocab.end_id], tempo=settings.tempo,
+                           chorus_starts=chorus_starts)
     seed = settings.seed if settings.seed is not None else random.randrange(2 ** 31)
-    prime = [vocab.end_id] + vocab.encode(_primer_tokens(settings.primer, settings.primer_bars))
-    sample_settings = SampleSettings(temperature=settings.temperature, top_k=settings.top_k,
-                                     top_p=settings.top_p, max_length=grammar.max_tokens(),
-                                     count=settings.count, seed=seed, stop_at_end=True)
+    primer = _primer_tokens(settings.primer, settings.primer_bars, settings.tempo, spans, chart_bars)
+    prime = [vocab.end_id] + vocab.encode(primer)
+    pitch_t, rhythm_t = settings.temperatures()
+    tempered = settings.temperature > 0 and pitch_t != rhythm_t
+    sample_settings = SampleSettings(
+        # the choice between a note now and a later onset is a rhythm choice
+        temperature=max(rhythm_t, 1e-3) if tempered else rhythm_t,
+        top_k=settings.top_k, top_p=settings.top_p, max_length=grammar.max_tokens(),
+        count=settings.count, seed=seed, stop_at_end=True,
+        token_classes=token_classes(vocab.tokens) if tempered else None,
+        class_temperatures=(rhythm_t, max(pitch_t, 1e-3), max(rhythm_t, 1e-3)) if tempered else ())
     rows: list[list[str]] = [[] for _ in range(settings.count)]
     stopped = False
     stream = sample_stream(ckpt.model, prime, sample_settings, constraint=grammar,
@@ -179,8 +243,9 @@ def generate_takes(ckpt, chart_text: str, settings: JazzSettings,
         played = max(1, solo.bar_count) if stopped else bars
         end = played * TICKS_PER_BAR
         solo.chords = [ChordSpan(s.start, min(s.end, end), s.chord) for s in spans if s.start < end]
-        takes.append(Take(solo, chart.text, settings, model_name, tokens, seed=seed,
-                          stopped=stopped, info={"chord_aware": chords}))
+        solo.chorus_starts = list(chorus_starts)
+        takes.append(Take(solo, chart_text, settings, model_name, tokens, seed=seed,
+                          stopped=stopped, info={"chord_aware": chords, "bars_planned": bars}))
     return takes
 
 
@@ -196,7 +261,8 @@ def take_is_well_formed(take: Take) -> list[str]:
     """Problems with a take (empty list = well-formed); used by tests and the CLI."""
     problems = []
     solo = take.solo
-    total = as_chart(take.chart).bar_count * take.settings.choruses * TICKS_PER_BAR
+    bars = take.info.get("bars_planned") or as_chart(take.chart).bar_count * take.settings.choruses
+    total = bars * TICKS_PER_BAR
     notes = sorted(solo.notes)
     for a, b in zip(notes, notes[1:]):
         if b.start < a.end:

@@ -1,15 +1,15 @@
 """The jazz grammar as a sampler Constraint: the chart decides structure, the model plays.
 
 Implements ``studio.core.sampler.Constraint`` (``mask(step)``, ``advance(tokens)``) for
-N rows at once. Each row walks the encoding of ``encoding.py``:
+N rows at once. Each row walks the encoding of ``encoding.py`` (jazz-remi-v3):
 
-    BAR -> POS_0 -> CHORD (forced) -> [PITCH -> DUR] -> POS_k -> CHORD (forced) -> PITCH -> DUR
-        ... -> BAR ... -> <end>
+    BAR TEMPO FORM POS_0 <harmony> [PITCH DUR] POS_k <harmony> PITCH DUR ... BAR ... <end>
 
-Forced (a one-token mask): ``BAR`` at each bar, ``POS_c`` + ``CHORD`` at each chart change
-(the same events ``encoding.chord_events`` writes), the sounding chord again after any
-other onset the model picks (so the pitch step always sees the harmony as its input),
-``<end>`` after the last bar.
+where ``<harmony>`` = ``TO_b NEXT_<chord> CHORD_<chord>`` of that tick (``form.Harmony``).
+Forced (a one-token mask, queued per row): ``BAR`` at each bar, its ``TEMPO`` (the
+take's tempo) and ``FORM`` (the bar of the chorus), ``POS_c`` + harmony at each chart
+change (the same events ``encoding.chord_events`` writes), the harmony after every other
+onset the model picks, ``<end>`` after the last bar.
 Chosen by the model, within masks:
   * onsets: ``POS_k`` strictly increasing in the bar, never before the sounding note ends
     (monophonic), never past the next pending chord change;
@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import torch
 
-from .chords import NO_CHORD, Chord, scale_for
+from .chords import Chord, scale_for
 from .encoding import BAR, DURATIONS, PITCH_HIGH, PITCH_LOW, TICKS_PER_BAR, chord_events
+from .form import FORM_TOKENS, Harmony, bar_forms, tempo_token
 from .types import ChordSpan, chord_at
 
-_START, _OPEN, _AT_POS, _AFTER_CHORD, _AFTER_PITCH, _FREE, _DONE, _NEED_PITCH = range(8)
+_START, _QUEUE, _AFTER_CHORD, _AFTER_PITCH, _FREE, _DONE, _NEED_PITCH = range(7)
 
 
 class GrammarError(ValueError):
@@ -35,7 +36,7 @@ class GrammarError(ValueError):
 
 
 class _Row:
-    __slots__ = ("state", "bar", "pos", "note_end", "onset", "pending")
+    __slots__ = ("state", "bar", "pos", "note_end", "onset", "pending", "queue", "then")
 
     def __init__(self):
         self.state = _START
@@ -44,12 +45,15 @@ class _Row:
         self.note_end = 0          # absolute tick where the last note ends
         self.onset = 0             # absolute tick of the note being written
         self.pending: list[tuple[int, Chord]] = []   # chart events left in this bar
+        self.queue: list[int] = []  # forced tokens still to come (state _QUEUE)
+        self.then = _FREE           # the state after the queue
 
 
 class ChartGrammar:
     def __init__(self, vocab_tokens: list[str], spans: list[ChordSpan], bars: int, count: int = 1,
                  pitch_low: int = PITCH_LOW, pitch_high: int = PITCH_HIGH,
-                 scale_mask: bool = False, chords: bool = True, end_token: str = "<end>"):
+                 scale_mask: bool = False, chords: bool = True, end_token: str = "<end>",
+                 tempo: float = 120.0, chorus_starts: list[int] | None = None):
         index = {t: i for i, t in enumerate(vocab_tokens)}
         self.size = len(vocab_tokens)
         self.bars = bars
@@ -67,10 +71,14 @@ class ChartGrammar:
                 raise GrammarError(f"the model's vocabulary has no {token!r}: not a jazz event model")
             return index[token]
 
+        self._need = need
         self.end_id = need(end_token)
         self.bar_id = need(BAR)
+        self.tempo_id = need(tempo_token(tempo))
+        self.form_ids = [need(FORM_TOKENS[k]) for k in bar_forms(chorus_starts or [0], bars)]
         self.pos_ids = torch.tensor([need(f"POS_{k}") for k in range(TICKS_PER_BAR)])
-        self.chord_id = {chord: need(chord.token) for _, chord in events.items()}
+        self.harmony = Harmony(spans, self.total)
+        self._heads: dict[int, list[int]] = {}
         self.dur_ids = [(d, need(f"DUR_{d}")) for d in DURATIONS]
         low, high = max(pitch_low, PITCH_LOW), min(pitch_high, PITCH_HIGH)
         if low > high:
@@ -79,17 +87,23 @@ class ChartGrammar:
         self.pitches = [(p, need(f"PITCH_{p}")) for p in range(low, high + 1)]
         self._pitch_mask_cache: dict[Chord, torch.Tensor] = {}
         self._dur_mask_cache: dict[int, torch.Tensor] = {}
-        # id -> (kind, value) for advance()
+        # id -> (kind, value) for advance(); forced context tokens are "other"
         self.kind: dict[int, tuple[str, int]] = {self.bar_id: ("bar", 0), self.end_id: ("end", 0)}
         for k, i in enumerate(self.pos_ids.tolist()):
             self.kind[i] = ("pos", k)
-        for chord, i in self.chord_id.items():
-            self.kind[i] = ("chord", 0)
         for d, i in self.dur_ids:
             self.kind[i] = ("dur", d)
         for p, i in self.pitches:
             self.kind[i] = ("pitch", p)
         self.rows = [_Row() for _ in range(count)]
+
+    def _head(self, tick: int) -> list[int]:
+        """Ids of the harmony written at ``tick``: TO, NEXT, CHORD (blind: TO_8 NEXT_NC CHORD_NC)."""
+        head = self._heads.get(tick)
+        if head is None:
+            head = [self._need(t) for t in self.harmony.tokens(tick, self.chords)]
+            self._heads[tick] = head
+        return head
 
     # ------------------------------------------------------------------ masks
     def _pitch_mask(self, chord: Chord) -> torch.Tensor:
@@ -115,14 +129,9 @@ class ChartGrammar:
             return self._only(self.bar_id)
         if row.state == _DONE:
             return self._only(self.end_id)
-        if row.state == _OPEN:
-            return self._only(int(self.pos_ids[0]))
+        if row.state == _QUEUE:
+            return self._only(row.queue[0])
         bar_start = row.bar * TICKS_PER_BAR
-        if row.state == _AT_POS:
-            if row.pending and row.pending[0][0] == row.pos:
-                return self._only(self.chord_id[row.pending[0][1]])
-            # jazz-remi-v2: a note's chord is restated right before its pitch
-            return self._only(self.chord_id[self._written_chord(bar_start + row.pos)])
         if row.state == _NEED_PITCH:
             return self._pitch_mask(chord_at(self.spans, bar_start + row.pos)).clone()
         if row.state == _AFTER_PITCH:
@@ -143,10 +152,6 @@ class ChartGrammar:
             mask[self.bar_id if row.bar < self.bars - 1 else self.end_id] = True
         return mask
 
-    def _written_chord(self, tick: int) -> Chord:
-        """The chord token the encoder writes at ``tick``: the sounding one, or NC (blind)."""
-        return chord_at(self.spans, tick) if self.chords else NO_CHORD
-
     def _only(self, token_id: int) -> torch.Tensor:
         mask = torch.zeros(self.size, dtype=torch.bool)
         mask[token_id] = True
@@ -156,27 +161,41 @@ class ChartGrammar:
         return torch.stack([self._row_mask(row) for row in self.rows])
 
     # ------------------------------------------------------------------ state
+    def _force(self, row: _Row, tokens: list[int], then: int) -> None:
+        row.queue, row.then, row.state = list(tokens), then, _QUEUE
+
     def advance(self, tokens: torch.Tensor) -> None:
         for row, tok in zip(self.rows, tokens.tolist()):
             if row.state == _DONE or tok < 0:
+                continue
+            if row.state == _QUEUE:
+                row.queue.pop(0)   # the mask allowed only the queued token
+                if not row.queue:
+                    row.state = row.then
                 continue
             kind, value = self.kind.get(tok, ("other", 0))
             if kind == "end":
                 row.state = _DONE
             elif kind == "bar":
                 row.bar += 1
-                row.pos = -1
+                row.pos = 0
                 row.pending = list(self.events_by_bar[row.bar]) if row.bar < self.bars else []
-                row.state = _OPEN
+                if row.bar >= self.bars:
+                    row.state = _DONE
+                    continue
+                # every bar opens with a chart event at position 0 (encoding.chord_events)
+                row.pending.pop(0)
+                tick = row.bar * TICKS_PER_BAR
+                self._force(row, [self.tempo_id, self.form_ids[row.bar], int(self.pos_ids[0])]
+                            + self._head(tick), _AFTER_CHORD)
             elif kind == "pos":
                 row.pos = value
-                row.state = _AT_POS
-            elif kind == "chord":
-                if row.pending and row.pending[0][0] == row.pos:
+                tick = row.bar * TICKS_PER_BAR + value
+                if row.pending and row.pending[0][0] == value:
                     row.pending.pop(0)
-                    row.state = _AFTER_CHORD  # a chart change: a note here is optional
+                    self._force(row, self._head(tick), _AFTER_CHORD)  # a note here is optional
                 else:
-                    row.state = _NEED_PITCH   # a restated chord always introduces a note
+                    self._force(row, self._head(tick), _NEED_PITCH)   # the model chose an onset
             elif kind == "pitch":
                 row.onset = row.bar * TICKS_PER_BAR + row.pos
                 row.state = _AFTER_PITCH
@@ -191,5 +210,4 @@ class ChartGrammar:
     def max_tokens(self) -> int:
         """An upper bound on a take's length: every tick a note, plus all chord events."""
         events = sum(len(b) for b in self.events_by_bar)
-        return self.bars * (1 + TICKS_PER_BAR * 4) + events * 2 + 1
-
+        return self.bars * (3 + TICKS_PER_BAR * 6) + events * 4 + 1

@@ -103,8 +103,9 @@ def report_figures(solos: Sequence[Solo], fingerprint=None, performers: Sequence
 
     ``fingerprint``: the training corpus's (``fingerprint.Fingerprint``) for idiom share and
     the longest copy; ``performers``: each solo's player (human solos; None for takes);
-    ``swing``: a function Solo -> swing ratio or None (the rendering's, or the corpus's
-    measured timing), pooled as a median.
+    ``swing``: a function Solo -> played positions of its offbeat eighths (fractions of the
+    beat: the rendering's, or the corpus's measured timing), pooled per tempo band into a
+    swing ratio as ``swing.swing_ratio`` defines it.
     """
     out: dict = {"solos": len(solos), "bars": sum(s.bar_count for s in solos),
                  "notes": sum(len(s.notes) for s in solos)}
@@ -122,7 +123,13 @@ def report_figures(solos: Sequence[Solo], fingerprint=None, performers: Sequence
         total = sum(t for _, t in counts)
         out[key] = round(sum(h for h, _ in counts) / total, 4) if total else None
     if swing is not None:
-        out["swing_ratio_median"] = _median([swing(s) for s in solos])
+        from .swing import swing_ratio
+
+        pooled_positions: dict[str, list[float]] = {band: [] for band in TEMPO_BANDS}
+        for s in solos:
+            pooled_positions[tempo_band(s.tempo)].extend(swing(s) or [])
+        out["swing_ratio"] = {band: (round(r, 3) if (r := swing_ratio(v)) is not None else None)
+                              for band, v in pooled_positions.items()}
     if fingerprint is not None:
         players = list(performers) if performers is not None else [None] * len(solos)
         shares = [fingerprint.idiom_share(s, p) for s, p in zip(solos, players)]

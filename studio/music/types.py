@@ -42,6 +42,9 @@ class Solo:
     beats_per_bar: int = 4
     tempo: float = 120.0            # beats per minute
     ticks_per_beat: int = TICKS_PER_BEAT
+    # bar indices where choruses begin (WJazzD's chorus_id; a chart's repeats); empty when
+    # unknown (the solo is read as one chorus). The encoder's FORM_k tokens come from it.
+    chorus_starts: list[int] = field(default_factory=list)
 
     @property
     def ticks_per_bar(self) -> int:

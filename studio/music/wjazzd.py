@@ -75,8 +75,9 @@ def read_solo(melody_csv, beats_csv, title: str | None = None,
     warnings = warnings if warnings is not None else []
     title = title or melody_csv.stem.removesuffix("_Solo")
     try:
-        beats = [(int(r["bar"]), int(r["beat"]), r.get("chord", "").strip())
-                 for r in _read_rows(beats_csv)]
+        beat_rows = _read_rows(beats_csv)
+        beats = [(int(r["bar"]), int(r["beat"]), r.get("chord", "").strip()) for r in beat_rows]
+        chorus_of = {int(r["bar"]): int(r.get("chorus_id") or 0) for r in beat_rows}
         melody = [(int(r["bar"]), int(r["beat"]), int(r["tatum"]), int(r["division"]),
                    float(r["duration"]), float(r["beatdur"]), float(r["pitch"]))
                   for r in _read_rows(melody_csv)]
@@ -149,7 +150,14 @@ def read_solo(melody_csv, beats_csv, title: str | None = None,
 
     beatdurs = sorted(m[5] for m in melody if m[5] > 0)
     tempo = 60.0 / beatdurs[len(beatdurs) // 2] if beatdurs else 120.0
-    return Solo(title, notes, spans, beats_per_bar=bpb, tempo=round(tempo, 2))
+    # choruses (chorus_id; 0 = intro or pickup): the bar where each one starts
+    chorus_starts, previous = [], 0
+    for bar in sorted(b for b in chorus_of if b in bar_start):
+        if chorus_of[bar] > previous:
+            chorus_starts.append(bar_start[bar] // ticks_per_bar)
+        previous = max(previous, chorus_of[bar])
+    return Solo(title, notes, spans, beats_per_bar=bpb, tempo=round(tempo, 2),
+                chorus_starts=chorus_starts)
 
 
 def solo_files(folder: Path, problems: list | None = None) -> list[tuple[str, Path, Path]]:

@@ -21,23 +21,36 @@ def test_vocab_is_fixed_and_unique():
     assert vocab == jazz_vocab_tokens()
     assert len(vocab) == len(set(vocab))
     assert "<end>" not in vocab and "<unk>" not in vocab
-    assert vocab[0] == "BAR" and "POS_47" in vocab and "CHORD_NC" in vocab
-    assert len(vocab) == 1 + 48 + 1 + 12 * len(QUALITIES) + (PITCH_HIGH - PITCH_LOW + 1) + len(DURATIONS)
+    assert vocab[0] == "BAR" and "POS_47" in vocab and "CHORD_NC" in vocab and "NEXT_NC" in vocab
+    # BAR, 7 tempo buckets, 32 form bars, 48 positions, 8 TO, chords and next chords, pitches, durations
+    assert len(vocab) == (1 + 7 + 32 + 48 + 8 + 2 * (1 + 12 * len(QUALITIES))
+                          + (PITCH_HIGH - PITCH_LOW + 1) + len(DURATIONS))
 
 
 def test_encode_known_solo():
     tokens = encode_solo(blues_solo())
-    # v2: the sounding chord is restated before every note's pitch
-    assert tokens[:10] == ["BAR", "POS_0", "CHORD_Bb_dom7", "PITCH_70", "DUR_8",
-                           "POS_8", "CHORD_Bb_dom7", "PITCH_72", "DUR_4", "POS_16"]
-    for i, t in enumerate(tokens):
-        if t.startswith("PITCH_"):
-            assert tokens[i - 1].startswith("CHORD_") and tokens[i - 2].startswith("POS_")
-    assert tokens.count("BAR") == 2
-    # the mid-bar change in bar 2 is at tick 24 of that bar
-    i = tokens.index("CHORD_E_dim7")
-    assert tokens[i - 1] == "POS_24"
+    # v3: tempo bucket and bar of chorus after BAR; every position carries TO NEXT CHORD
+    assert tokens == [
+        "BAR", "TEMPO_100", "FORM_0",
+        "POS_0", "TO_4", "NEXT_Eb_dom7", "CHORD_Bb_dom7", "PITCH_70", "DUR_8",
+        "POS_8", "TO_4", "NEXT_Eb_dom7", "CHORD_Bb_dom7", "PITCH_72", "DUR_4",
+        "POS_16", "TO_3", "NEXT_Eb_dom7", "CHORD_Bb_dom7", "PITCH_74", "DUR_12",
+        "BAR", "TEMPO_100", "FORM_1",
+        "POS_0", "TO_2", "NEXT_E_dim7", "CHORD_Eb_dom7",            # a change, no note
+        "POS_4", "TO_2", "NEXT_E_dim7", "CHORD_Eb_dom7", "PITCH_77", "DUR_6",
+        "POS_12", "TO_1", "NEXT_E_dim7", "CHORD_Eb_dom7", "PITCH_73", "DUR_36",
+        "POS_24", "TO_2", "NEXT_NC", "CHORD_E_dim7",                 # the change under the note
+    ]
     assert set(tokens) <= set(jazz_vocab_tokens())
+
+
+def test_tempo_and_form_tokens_follow_the_solo():
+    solo = blues_solo().copy(tempo=230, chorus_starts=[1])
+    bars = encode_solo(solo, bars=3)
+    assert [t for t in bars if t.startswith("TEMPO_")] == ["TEMPO_200"] * 3
+    # bar 0 is a pickup before the chorus (one start known: a 32-bar chorus assumed)
+    assert [t for t in bars if t.startswith("FORM_")] == ["FORM_31", "FORM_0", "FORM_1"]
+    assert decode_tokens(bars).chorus_starts == [1]
 
 
 def test_round_trip_known_solo():
@@ -49,10 +62,11 @@ def test_round_trip_known_solo():
 
 def test_chord_blind_twin():
     tokens = encode_solo(blues_solo(), chords=False)
-    chords = [t for t in tokens if t.startswith("CHORD_")]
-    assert set(chords) == {"CHORD_NC"}
-    # the same layout as the chord-aware encoding: a (blind) chord before every pitch
-    assert all(tokens[i - 1] == "CHORD_NC" for i, t in enumerate(tokens) if t.startswith("PITCH_"))
+    chords = [t for t in tokens if t.startswith(("CHORD_", "NEXT_", "TO_"))]
+    assert set(chords) == {"CHORD_NC", "NEXT_NC", "TO_8"}
+    # the same layout as the chord-aware encoding: a (blind) harmony before every pitch
+    assert all(tokens[i - 3:i] == ["TO_8", "NEXT_NC", "CHORD_NC"]
+               for i, t in enumerate(tokens) if t.startswith("PITCH_"))
     assert decode_tokens(tokens).notes == blues_solo().notes
 
 

@@ -7,7 +7,7 @@ from studio.core.vocab import Vocab
 from studio.music.chart import PRESETS, chart_to_spans
 from studio.music.chords import scale_for
 from studio.music.encoding import decode_tokens, encode_solo, jazz_vocab_tokens
-from studio.music.generate import JazzSettings, generate_solo, generate_takes, take_is_well_formed
+from studio.music.generate import JazzSettings, _primer_tokens, generate_solo, generate_takes, take_is_well_formed
 from studio.music.grammar import ChartGrammar, GrammarError
 from studio.music.types import Note, Solo, chord_at
 
@@ -27,8 +27,9 @@ def check_take(take, chart, choruses):
     assert bars * 48 == spans[-1].end
     assert take.solo.chords == spans
     # the chord tokens in the stream are exactly the chart's, at the chart's ticks
-    back = decode_tokens(take.tokens)
+    back = decode_tokens(take.tokens, tempo=take.solo.tempo)
     assert back.chords == spans
+    assert back.chorus_starts == take.solo.chorus_starts
     assert back.notes == take.solo.notes
     # re-encoding the decoded take gives the same tokens (the grammar = the encoding)
     assert encode_solo(back) + ["<end>"] == take.tokens
@@ -97,6 +98,11 @@ def test_primer_from_solo():
                   chart_to_spans("| Dm7 |"))
     take = generate_solo(ckpt, "| G7 | Cmaj7 |", JazzSettings(seed=4, primer=primer, primer_bars=1))
     check_take(take, "| G7 | Cmaj7 |", 1)
+    # the primer is played as the bar before the chart: the take's tempo, the last bar of
+    # a (2-bar) chorus, and the chart's first chord as what comes next
+    tokens = _primer_tokens(primer, 1, 230, chart_to_spans("| G7 | Cmaj7 |"), 2)
+    assert tokens[:3] == ["BAR", "TEMPO_200", "FORM_1"]
+    assert tokens[-6:] == ["POS_12", "TO_3", "NEXT_G_dom7", "CHORD_D_min7", "PITCH_69", "DUR_24"]
 
 
 def test_wrong_vocabulary_is_refused():
@@ -122,3 +128,35 @@ def test_take_helpers(tmp_path):
     d = take.describe()
     assert json.loads(json.dumps(d))["seed"] == 8 and d["bars"] == 4
     assert abs(take.seconds - 16 * 60 / 180) < 1e-9
+
+
+def test_pitch_temperature_shapes_pitches_only():
+    ckpt = tiny_ckpt(seed=3)
+    with torch.no_grad():   # a random net's logits are nearly flat: spread them
+        ckpt.model.head.weight.mul_(30)
+    vocab = ckpt.vocab
+    settings = JazzSettings(seed=6, pitch_temperature=0.0, rhythm_temperature=1.5,
+                            pitch_low=55, pitch_high=79)
+    assert settings.temperatures() == (0.0, 1.5)
+    take = generate_solo(ckpt, PRESETS["ii-V-I cycle"], settings)
+    assert take_is_well_formed(take) == []
+    ids = [vocab.end_id] + [vocab.tokens.index(t) for t in take.tokens]
+    with torch.no_grad():
+        logits, _ = ckpt.model(torch.tensor([ids[:-1]]))
+    pitch_ids = [vocab.tokens.index(f"PITCH_{p}") for p in range(55, 80)]
+    pitches = rhythm_misses = 0
+    for step, tok in enumerate(ids[1:]):
+        name = vocab.tokens[tok]
+        if name.startswith("PITCH_"):
+            # a near-zero pitch temperature: the net's favourite pitch in range, every time
+            best = max(pitch_ids, key=lambda i: float(logits[0, step, i]))
+            assert tok == best
+            pitches += 1
+        elif name.startswith("DUR_"):
+            row = logits[0, step]
+            rhythm_misses += tok != int(max((i for i, t in enumerate(vocab.tokens) if t.startswith("DUR_")),
+                                            key=lambda i: float(row[i])))
+    # rhythm stays hot: durations are not all the favourite one
+    assert pitches > 10 and rhythm_misses > 0
+    # the master temperature multiplies both
+    assert JazzSettings(temperature=0.5, pitch_temperature=0.8).temperatures() == (0.4, 0.5)

@@ -67,7 +67,7 @@ def test_fingerprint_survives_a_checkpoint(tmp_path):
     fp = Fingerprint.from_solos([a])
     vocab = Vocab.from_tokens(["a", "b"], kind="event")
     net = SequenceNet(NetConfig(cell="gru", vocab_size=len(vocab), layers=1, hidden=4, embedding=2))
-    save_checkpoint(tmp_path / "m.safetensors", net, vocab, {"domain": "jazz", "fingerprint": fp.meta()},
+    save_checkpoint(tmp_path / "m.safetensors", net, vocab, {"domain": "jazz", "corpus": {"fingerprint": fp.meta()}},
                     extras=fp.to_tensors())
     back = Fingerprint.from_checkpoint(load_checkpoint(tmp_path / "m.safetensors"))
     assert back is not None and back.names == ["Bird"]

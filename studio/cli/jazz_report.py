@@ -1,0 +1,50 @@
+"""``sequence-studio jazz-report``: a jazz model's (or a folder of takes') phrasing beside
+human solos: density by tempo, swing, rests, repetition, idioms, copies, chord tones."""
+
+from __future__ import annotations
+
+import json
+
+from studio.cli.common import add_device
+
+
+def add_parser(sub):
+    r = sub.add_parser("jazz-report", help="a jazz model's phrasing beside human solos (table or JSON)")
+    r.add_argument("model", nargs="?", help="jazz checkpoint or library name: it plays one take per "
+                                            "human solo, over that solo's changes, form, tempo and length")
+    r.add_argument("--human", required=True,
+                   help="folder of human solos (WJazzD or MIDI); the model's training corpus gives "
+                        "its validation solos, any other folder counts whole")
+    r.add_argument("--takes", help="a folder of takes (MIDI) instead of a model")
+    r.add_argument("--train-corpus", help="the training corpus, for idioms and copies (default: "
+                                          "the fingerprint the checkpoint carries)")
+    r.add_argument("--held-out", choices=("auto", "all", "split"), default="auto",
+                   help="which human solos: as for eval")
+    r.add_argument("--seed", type=int, default=0, help="take i is drawn with seed + i")
+    r.add_argument("--limit", type=int, default=None, help="only the first N human solos")
+    r.add_argument("-t", "--temperature", type=float, default=1.0, help="master temperature")
+    r.add_argument("--pitch-temperature", type=float, default=None)
+    r.add_argument("--rhythm-temperature", type=float, default=None)
+    r.add_argument("--json", action="store_true", help="print the figures as JSON")
+    add_device(r)
+    return r
+
+
+def run(args) -> int:
+    from studio.cli.common import load_model
+    from studio.cli.sample import class_temperatures
+    from studio.music.generate import JazzSettings
+    from studio.music.jazz_report import format_report, jazz_report
+
+    if not args.model and not args.takes:
+        raise ValueError("give a jazz model or --takes FOLDER")
+    ck = load_model(args) if args.model else None
+    if ck is not None and ck.domain != "jazz":
+        raise ValueError(f"{ck.name} is a {ck.domain} model; jazz-report needs a jazz model")
+    settings = JazzSettings(temperature=args.temperature, **class_temperatures(args))
+    report = jazz_report(args.human, ck=ck, takes_folder=None if ck else args.takes,
+                         settings=settings, train_corpus=args.train_corpus,
+                         held_out={"auto": None, "all": True, "split": False}[args.held_out],
+                         seed=args.seed, limit=args.limit)
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return 0

@@ -1,0 +1,67 @@
+import json
+
+import pytest
+import torch
+
+from studio.music.chart import chart_to_spans
+from studio.music.encoding import jazz_vocab_tokens
+from studio.music.generate import JazzSettings, generate_over, take_is_well_formed
+from studio.music.jazz_data import load_jazz_corpus
+from studio.music.jazz_report import format_report, held_out_solos, jazz_report
+from studio.music.types import Note, Solo
+
+pytest.importorskip("studio.core.checkpoint", reason="engine (studio.core) not present yet")
+from studio.core.checkpoint import Checkpoint  # noqa: E402
+from studio.core.net import NetConfig, SequenceNet  # noqa: E402
+from studio.core.vocab import Vocab  # noqa: E402
+
+
+def tiny(meta=None):
+    torch.manual_seed(0)
+    vocab = Vocab.from_tokens(jazz_vocab_tokens(), kind="event")
+    net = SequenceNet(NetConfig(cell="gru", vocab_size=len(vocab), layers=1, hidden=16, embedding=8))
+    return Checkpoint(model=net, vocab=vocab, meta=meta or {"domain": "jazz", "name": "tiny"})
+
+
+def folder(tmp_path, make_midi, n=4, shift=0):
+    tmp_path.mkdir(exist_ok=True)
+    for i in range(n):
+        make_midi(tmp_path / f"Player{i % 2}_tune{i}.mid",
+                  [{"notes": [(b / 2, 0.5, 60 + (b * 5 + i + shift) % 14) for b in range(32)],
+                    "texts": [(0, "C7"), (8, "F7")]}], tempo_bpm=100 + 60 * i)
+    return tmp_path
+
+
+def test_take_over_a_solo_follows_its_changes_tempo_and_form():
+    spans = chart_to_spans("| Dm7 | G7 | Cmaj7 | A7 | Dm7 G7 | C6 |")
+    solo = Solo("Human_x", [Note(0, 12, 62)], spans, tempo=230, chorus_starts=[0, 3])
+    take = generate_over(tiny(), solo, JazzSettings(seed=2))[0]
+    assert take_is_well_formed(take) == []
+    assert take.bars == 6 and take.solo.chords == spans
+    assert [t for t in take.tokens if t.startswith("TEMPO_")] == ["TEMPO_200"] * 6
+    assert [t for t in take.tokens if t.startswith("FORM_")] == ["FORM_0", "FORM_1", "FORM_2"] * 2
+
+
+def test_report_holds_out_a_foreign_folder_whole(tmp_path, make_midi):
+    human_dir = folder(tmp_path / "human", make_midi)
+    train_dir = folder(tmp_path / "train", make_midi, n=6, shift=3)
+    ck = tiny({"domain": "jazz", "name": "tiny", "corpus": {"sha256": "another corpus"},
+               "train_config": {"val_fraction": 0.1}})
+    report = jazz_report(human_dir, ck=ck, train_corpus=train_dir, seed=1)
+    json.dumps(report)
+    assert report["human_held_out"] == "whole folder" and report["human_solos"] == 4
+    model, human = report["model_side"], report["human_side"]
+    # one take per human solo, over the same bars
+    assert model["solos"] == human["solos"] == 4 and model["bars"] == human["bars"]
+    assert set(human["notes_per_bar"]) == {"< 140 bpm", "140-199 bpm", ">= 200 bpm"}
+    assert human["notes_per_bar"]["< 140 bpm"] == pytest.approx(8.0)     # 32 eighths in 2 bars
+    assert human["idiom_share"] is not None and "longest_copy_max" in model
+    text = format_report(report)
+    assert "notes per bar, >= 200 bpm" in text and "idiom share" in text
+
+
+def test_the_training_corpus_gives_its_validation_split(tmp_path, make_midi):
+    corpus = load_jazz_corpus(folder(tmp_path, make_midi, n=6))
+    solos, whole = held_out_solos(corpus, corpus.sha256, 0.1)
+    assert not whole and 1 <= len(solos) < 6
+    assert held_out_solos(corpus, corpus.sha256, 0.1, held_out=True) == (corpus.solos, True)
