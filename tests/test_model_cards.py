@@ -60,9 +60,9 @@ def _same(card, now, path=""):
             assert value == now[key], (where, value, now[key])
 
 
-# A text model's whole-file NLL is a 1.1M-token forward (~2 CPU minutes per model): CI
-# re-measures the held-out figures of text models; `python training/model_card.py --check`
-# re-measures everything.
+# A text model's whole-file NLL is a 1.1M-token forward (~2 CPU minutes per model), a jazz
+# model's phrasing report a take per validation solo (as long): CI re-measures the rest;
+# `python training/model_card.py --check` re-measures everything.
 TEXT_FILE_FIGURES = {"file_nll", "file_tokens", "file_perplexity"}
 
 
@@ -94,7 +94,10 @@ def test_card_figures_match_what_eval_gives_now(name):
         card = {"ev": {k: v for k, v in card["ev"].items() if k not in TEXT_FILE_FIGURES}}
         now = {"ev": held_out_eval(ck, corpus)}
     else:
-        now = model_card.card_evals(ck, corpus)
+        # jazz: the phrasing report (a take per validation solo, 2-3 CPU minutes per model)
+        # is re-measured by `model_card.py --check`, as a text model's whole-file figures
+        card.pop("report", None)
+        now = model_card.card_evals(ck, corpus, report=False)
     assert now["ev"]["same_corpus_as_training"]
     for key in card:
         _same(card[key], now[key], f"{key}.")

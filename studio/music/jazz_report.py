@@ -150,11 +150,12 @@ def _cell(side: dict, path) -> str:
 
 def format_report(report: dict) -> str:
     """The report as a plain-text table (model side | human side)."""
-    left, right = report["model"], f"human ({report['human_held_out']})"
+    held = "validation split" if report["human_held_out"].startswith("validation") else "whole folder"
+    left, right = report["model"], f"human ({held})"
     width = max(len(label) for label, _ in ROWS)
-    lines = [f"{'':<{width}}  {left[:28]:>28}  {right[:44]:<44}"]
+    lines = [f"{'':<{width}}  {left[:28]:>18}  {right}"]
     for label, path in ROWS:
-        lines.append(f"{label:<{width}}  {_cell(report['model_side'], path):>28}  "
-                     f"{_cell(report['human_side'], path):<44}")
+        lines.append(f"{label:<{width}}  {_cell(report['model_side'], path):>18}  "
+                     f"{_cell(report['human_side'], path)}")
     lines.append(f"reference for idioms and copies: {report['reference']}")
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)

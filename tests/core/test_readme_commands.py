@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 # extra flags that keep a README command short (it still goes through the same verb)
 SHORTEN = {"train": ["--max-steps", "2", "--eval-every", "1", "--device", "cpu"],
-           "bench": ["--quick"], "eval": ["--samples", "20"]}
+           "bench": ["--quick"], "eval": ["--samples", "20"], "jazz-report": ["--limit", "2", "--json"]}
 
 
 def readme_commands() -> list[str]:
@@ -38,8 +38,8 @@ def readme_commands() -> list[str]:
 
 def test_the_readme_lists_the_commands_tested_here():
     verbs = [shlex.split(c)[1] for c in readme_commands()]
-    assert sorted(set(verbs)) == ["--install-desktop", "bench", "eval", "models", "sample",
-                                  "score", "train"]
+    assert sorted(set(verbs)) == ["--install-desktop", "bench", "eval", "jazz-report", "models",
+                                  "sample", "score", "train"]
     assert "`python -m studio` is the same as `sequence-studio`; with no verb it opens the window" in README
 
 
@@ -47,9 +47,13 @@ def test_the_readme_lists_the_commands_tested_here():
 def run_readme(tmp_path, names_file, restore_signals, monkeypatch, capsys):
     """Run one README command (as written, files swapped for test files) through main()."""
     monkeypatch.chdir(tmp_path)
+    solos = tmp_path / "solos"      # two human solos as MIDI, for the WJazzD folder
+    solos.mkdir()
+    for i in range(2):
+        _solo_midi(solos / f"Player{i}_Tune.mid", i)
     swap = {"names.txt": str(names_file), "../shared/corpora/dinos.txt": str(names_file),
             "PATH": str(names_file), "MODEL": str(ROOT / "models" / "dinos-lstm.safetensors"),
-            "FILE": str(ROOT / "models" / "dinos-gru.safetensors")}
+            "FILE": str(ROOT / "models" / "dinos-gru.safetensors"), "../shared/corpora/jazz": str(solos)}
 
     def run(command: str):
         argv = [swap.get(a, str(ROOT / a) if a.startswith(("models/", "training/")) else a)
@@ -62,6 +66,17 @@ def run_readme(tmp_path, names_file, restore_signals, monkeypatch, capsys):
         return out.out
 
     return run
+
+
+def _solo_midi(path, i):
+    mid = mido.MidiFile(type=1, ticks_per_beat=480)
+    track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(120 + 100 * i)),
+                            mido.MetaMessage("marker", text="Dm7")])
+    for b in range(64):   # 8 bars of eighths
+        track += [mido.Message("note_on", note=60 + (b * 5 + i) % 12, velocity=80, time=0),
+                  mido.Message("note_off", note=60 + (b * 5 + i) % 12, velocity=0, time=240)]
+    mid.tracks.append(track)
+    mid.save(path)
 
 
 def _command(verb_and_start: str) -> str:
@@ -124,6 +139,15 @@ def test_readme_score_models_eval(run_readme):
     assert imported.startswith("imported dinos-gru")
     ev = json.loads(run_readme(_command("eval")))
     assert ev["model"] == "dinos-lstm" and ev["same_corpus_as_training"] is False and ev["val_nll"] > 0
+
+
+def test_readme_jazz_report(run_readme):
+    report = json.loads(run_readme(_command("jazz-report")))
+    assert report["model"] == "jazz-gru" and report["human_solos"] == 2
+    assert report["human_held_out"] == "whole folder"   # not the training corpus
+    assert report["reference"] == "the checkpoint's training fingerprint"
+    assert report["model_side"]["bars"] == report["human_side"]["bars"] == 16
+    assert report["human_side"]["notes_per_bar"] == {"< 140 bpm": 8.0, "140-199 bpm": None, ">= 200 bpm": 8.0}
 
 
 def test_readme_bench_quick(run_readme):
