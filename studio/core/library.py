@@ -133,7 +133,8 @@ def import_model(src, name: str | None = None) -> ModelEntry:
         else:
             meta = {k: v for k, v in ck.meta.items() if k not in ("format", "format_version")}
             meta["name"] = name
-            save_checkpoint(dest, ck.model, ck.vocab, meta, half=_stored_half(tmp))
+            # extras too: a jazz model's training fingerprint (eval's copy figure) travels with it
+            save_checkpoint(dest, ck.model, ck.vocab, meta, half=_stored_half(tmp), extras=ck.extras)
     finally:
         tmp.unlink(missing_ok=True)
     return ModelEntry(dest, name, False, read_metadata(dest))
@@ -164,7 +165,7 @@ def rename_model(entry: ModelEntry, new_name: str) -> ModelEntry:
     ck = load_checkpoint(entry.path)
     ck.meta["name"] = new_name
     save_checkpoint(dest, ck.model, ck.vocab, ck.meta,
-                    half=bool(ck.meta.get("train_config", {}).get("half_weights")))
+                    half=bool(ck.meta.get("train_config", {}).get("half_weights")), extras=ck.extras)
     if dest != entry.path:
         entry.path.unlink()
         if entry.card:

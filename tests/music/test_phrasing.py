@@ -73,6 +73,13 @@ def test_fingerprint_survives_a_checkpoint(tmp_path):
     assert back is not None and back.names == ["Bird"]
     assert torch.equal(torch.from_numpy(back.hashes), torch.from_numpy(fp.hashes))
     assert back.longest_copy(line(list(range(40, 55)))) == 14
+    # the library's re-saves keep it: an import under another name, a rename
+    from studio.core.library import import_model, rename_model
+
+    entry = import_model(tmp_path / "m.safetensors", name="other name")
+    assert Fingerprint.from_checkpoint(load_checkpoint(entry.path)) is not None
+    entry = rename_model(entry, "third name")
+    assert Fingerprint.from_checkpoint(load_checkpoint(entry.path)).names == ["Bird"]
 
 
 def test_report_figures_pools_by_tempo_band():
