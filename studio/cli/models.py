@@ -19,7 +19,10 @@ def run(args) -> int:
         entry = import_model(args.import_path)
         print(f"imported {entry.name} -> {entry.path}")
         return 0
-    rows = [m.summary() for m in list_models()]
+    entries = list_models()
+    rows = [m.summary() for m in entries]
+    for row, entry in zip(rows, entries):
+        row["notes"] = model_notes(entry.meta)
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -28,6 +31,18 @@ def run(args) -> int:
     for r in rows:
         where = "shipped" if r["shipped"] else "user"
         val = f"{r['val_nll']:.3f}" if isinstance(r["val_nll"], (int, float)) else "-"
+        notes = "".join(f"  ({n})" for n in r["notes"])
         print(f"{r['name']:<28} {r['domain'] or '?':<6} {r['cell'] or '?':<5} {r['size']:<8} "
-              f"val {val:<6} {where:<7} {r['path']}")
+              f"val {val:<6} {where:<7} {r['path']}{notes}")
     return 0
+
+
+def model_notes(meta: dict) -> list[str]:
+    """What a user must know before sampling a model: a jazz model trained without chords
+    (a chord-blind twin, or a corpus that had none) plays without hearing the chart."""
+    if meta.get("domain") == "jazz":
+        from studio.music.generate import model_plays_chords
+
+        if not model_plays_chords(meta):
+            return ["chord-blind: trained without chords"]
+    return []

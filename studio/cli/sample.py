@@ -32,11 +32,22 @@ def add_parser(sub):
     jazz.add_argument("--scale-mask", action="store_true", help="only chord-scale pitches")
     jazz.add_argument("--primer", help="MIDI file whose opening the solo continues")
     jazz.add_argument("--primer-bars", type=int, default=4, help="bars of the primer to use")
+    jazz.add_argument("--lead", help="the primer's part to continue: a part number or part of a "
+                                     "track name (default: the lead part by name, program, range)")
     jazz.add_argument("--program", type=int, default=66, help="GM program of the solo (66 tenor sax)")
     jazz.add_argument("--no-comping", action="store_true")
     jazz.add_argument("--no-bass", action="store_true")
+    jazz.add_argument("--swing", default="auto",
+                      help="offbeat eighths: 'auto' (as WJazzD's players at the tempo), 'straight', "
+                           "or a ratio such as 1.6 (1.0-3.0)")
+    jazz.add_argument("--humanize", type=float, default=1.0,
+                      help="timing and dynamics scatter: 0 exact, 1 natural (default), up to 3")
+    jazz.add_argument("--feel-seed", type=int, default=None,
+                      help="seed of the human scatter (default: drawn from the take, so a take "
+                           "always plays the same)")
     jazz.add_argument("--out", help="write the solo as MIDI")
     jazz.add_argument("--wav", help="render the take to WAV")
+    jazz.add_argument("--xml", help="write a lead sheet (MusicXML: chord symbols, key, swing marking)")
     add_device(s)
     return s
 
@@ -86,13 +97,16 @@ def check_sample_args(args) -> None:
     for flag, pitch in (("--low", args.low), ("--high", args.high)):
         if not 0 <= pitch <= 127:
             raise ValueError(f"{flag} must be a MIDI pitch 0..127, not {pitch}")
+    if args.feel_seed is not None and not 0 <= args.feel_seed < 1 << 63:
+        raise ValueError(f"--feel-seed must be a whole number from 0 to {(1 << 63) - 1}, not {args.feel_seed}")
 
 
 # -- jazz: a solo over a chord chart ------------------------------------------------------
 
 def sample_jazz(ck, args) -> int:
     from studio.music.chart import PRESETS
-    from studio.music.generate import JazzSettings, generate_takes
+    from studio.music.feel import Feel
+    from studio.music.generate import JazzSettings, generate_takes, model_plays_chords
     from studio.music.synth import render_solo, write_wav
 
     chart = "Bb blues" if args.chart is None else args.chart  # "" is an empty chart, refused
@@ -101,36 +115,51 @@ def sample_jazz(ck, args) -> int:
                             seed=args.seed, choruses=args.choruses, tempo=args.tempo,
                             pitch_low=args.low, pitch_high=args.high, scale_mask=args.scale_mask,
                             primer=args.primer, primer_bars=args.primer_bars, count=args.count,
-                            **class_temperatures(args))
+                            primer_lead=args.lead, **class_temperatures(args))
+    if args.lead is not None and not args.primer:
+        raise ValueError("--lead picks a part of the --primer MIDI file; give --primer too")
+    feel = Feel.parse(args.swing, args.humanize, args.feel_seed)  # refused before sampling
     takes = generate_takes(ck, chart, settings)
     outputs = []
     for i, take in enumerate(takes):
         suffix = "" if len(takes) == 1 else f"-{i + 1}"
         row = take.describe()
         row["metrics"] = take.metrics()
+        row["feel"] = feel.to_json()
         if args.out:
             path = _numbered(args.out, suffix)
-            take.to_midi(path, program=args.program, comping=not args.no_comping, bass=not args.no_bass)
+            take.to_midi(path, program=args.program, comping=not args.no_comping, bass=not args.no_bass,
+                         feel=feel)
             row["midi"] = path
         if args.wav:
             path = _numbered(args.wav, suffix)
-            write_wav(path, render_solo(take.solo, comping=not args.no_comping, bass=not args.no_bass))
+            write_wav(path, render_solo(take, comping=not args.no_comping, bass=not args.no_bass, feel=feel))
             row["wav"] = path
+        if args.xml:
+            from studio.music.leadsheet import write_musicxml
+
+            row["musicxml"] = str(write_musicxml(take, _numbered(args.xml, suffix), feel=feel,
+                                                 bass=not args.no_bass))
         outputs.append(row)
+    blind = not model_plays_chords(ck.meta or {})
     if args.json:
         print(json.dumps(outputs, indent=2, default=str))
         return 0
+    if blind:
+        print(f"{ck.name} is chord-blind (trained without chords): it plays over the chart "
+              "without hearing it", file=sys.stderr)
     for row in outputs:
         m = row["metrics"]
         share = m.get("chord_tone_share")  # None over a chart with no chords (| NC |)
         share = f"{share:.2f}" if isinstance(share, (int, float)) else "- (no chords)"
         print(f"take: {row['bars']} bars, {row['notes']} notes, {row['seconds']} s at {row['tempo']} bpm, "
               f"seed {row['seed']}; chord-tone share {share}")
-        for key in ("midi", "wav"):
+        for key in ("midi", "wav", "musicxml"):
             if key in row:
                 print(f"  {key}: {row[key]}")
-    if not (args.out or args.wav):
-        print("(use --out solo.mid and/or --wav solo.wav to keep the take)", file=sys.stderr)
+    if not (args.out or args.wav or args.xml):
+        print("(use --out solo.mid, --wav solo.wav and/or --xml solo.musicxml to keep the take)",
+              file=sys.stderr)
     return 0
 
 

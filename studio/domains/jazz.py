@@ -78,7 +78,11 @@ class JazzDomain(Domain):
         return Corpus(kind=self.name, vocab=vocab, report=report, name=Path(path).name,
                       sha256=jazz.sha256, mode="stream", encoding=report.get("encoding", self.encoding),
                       val_ids=val_ids, epoch_stream=streams,
-                      meta_extra={"fingerprint": fingerprint.meta()}, extras=fingerprint.to_tensors())
+                      # chords False: a twin trained without chords, or a corpus that had none
+                      # (all NC): the checkpoint says the model is chord-blind, and generation,
+                      # `sample`, `models` and the window say so and feed it NC
+                      meta_extra={"fingerprint": fingerprint.meta(), "chords": jazz.chords},
+                      extras=fingerprint.to_tensors())
 
     def evaluate(self, ckpt, corpus_path, choruses: int = 20, seed: int = 0,
                  temperature: float = 1.0, held_out: bool | None = None,

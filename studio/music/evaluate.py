@@ -20,7 +20,7 @@ from dataclasses import replace
 from .chart import PRESETS, parse_chart
 from .encoding import encode_solo
 from .fingerprint import Fingerprint
-from .generate import JazzSettings, _model_plays_chords, generate_solo, take_is_well_formed
+from .generate import JazzSettings, generate_solo, model_plays_chords, take_is_well_formed
 from .jazz_data import load_jazz_corpus
 from .jazz_report import held_out_solos
 from .metrics import NgramIndex, chord_tone_share, corpus_metrics, longest_shared_ngram, scale_conformance
@@ -49,7 +49,7 @@ def evaluate_jazz(ck, corpus_path, choruses: int = 20, seed: int = 0,
 
     from studio.core.evaluate import token_nlls
 
-    chords = _model_plays_chords(ck.meta or {})
+    chords = model_plays_chords(ck.meta or {})
     corpus = load_jazz_corpus(corpus_path, chords=chords)
     meta = ck.meta or {}
     train_sha = (meta.get("corpus") or {}).get("sha256")

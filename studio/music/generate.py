@@ -49,6 +49,9 @@ class JazzSettings:
     scale_mask: bool = False
     primer: str | Path | Solo | None = None   # a MIDI file or a (corpus) Solo: its first bars prime the net
     primer_bars: int = 4
+    # the primer file's part to take as the line (a 1-based part number or part of a track
+    # name, as midi_corpus reports them); None picks the lead part (``lead_pick``)
+    primer_lead: str | None = None
     count: int = 1                            # takes drawn in one batch (generate_takes)
 
     def validate(self) -> None:
@@ -118,7 +121,7 @@ class Take:
 
 
 def _primer_tokens(primer, bars: int, tempo: float, chart_spans: list[ChordSpan],
-                   chart_bars: int) -> list[str]:
+                   chart_bars: int, lead: str | None = None) -> list[str]:
     """Tokens of the first ``bars`` bars of a MIDI file or a Solo (a 4/4 melody), played
     as the bars just before the take: the take's tempo, the last bars of a chorus (FORM),
     and the chart's first chord as the look-ahead at the primer's end."""
@@ -128,7 +131,7 @@ def _primer_tokens(primer, bars: int, tempo: float, chart_spans: list[ChordSpan]
         solo = primer
     else:
         from .midi_corpus import read_midi_solo
-        solo, report = read_midi_solo(Path(primer))
+        solo, report = read_midi_solo(Path(primer), lead)
         if solo is None:
             raise ValueError(f"primer {Path(primer).name}: {report.message}")
     if solo.beats_per_bar != BEATS_PER_BAR:
@@ -147,8 +150,10 @@ def _primer_tokens(primer, bars: int, tempo: float, chart_spans: list[ChordSpan]
     return encode_solo(context, bars=bars)
 
 
-def _model_plays_chords(meta: dict) -> bool:
-    """False for a chord-blind twin: it saw CHORD_NC only, so it must be fed CHORD_NC."""
+def model_plays_chords(meta: dict) -> bool:
+    """False for a chord-blind model (a twin trained with ``chords = false``, or a corpus
+    with no chords at all, which the jazz domain records as ``corpus.chords: false``): it
+    saw CHORD_NC only, so it must be fed CHORD_NC."""
     for source in (meta, meta.get("train_config") or {}, meta.get("corpus") or {}):
         if isinstance(source, dict) and source.get("chords") is False:
             return False
@@ -205,14 +210,15 @@ def _sample_takes(ckpt, spans, bars, chorus_starts, settings, chart_text, chart_
     if encoding and encoding.startswith("jazz-") and encoding != ENCODING:
         raise GrammarError(f"{ckpt.name} was trained on the {encoding} encoding; this version "
                            f"plays {ENCODING}: retrain it (its recipe reproduces it)")
-    chords = _model_plays_chords(ckpt.meta or {})
+    chords = model_plays_chords(ckpt.meta or {})
     grammar = ChartGrammar(vocab.tokens, spans, bars, count=settings.count,
                            pitch_low=settings.pitch_low, pitch_high=settings.pitch_high,
                            scale_mask=settings.scale_mask, chords=chords,
                            end_token=vocab.tokens[vocab.end_id], tempo=settings.tempo,
                            chorus_starts=chorus_starts)
     seed = settings.seed if settings.seed is not None else random.randrange(2 ** 31)
-    primer = _primer_tokens(settings.primer, settings.primer_bars, settings.tempo, spans, chart_bars)
+    primer = _primer_tokens(settings.primer, settings.primer_bars, settings.tempo, spans, chart_bars,
+                            settings.primer_lead)
     prime = [vocab.end_id] + vocab.encode(primer)
     pitch_t, rhythm_t = settings.temperatures()
     tempered = settings.temperature > 0 and pitch_t != rhythm_t

@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .fingerprint import Fingerprint, performer_of
-from .generate import JazzSettings, _model_plays_chords, generate_over
+from .generate import JazzSettings, generate_over, model_plays_chords
 from .jazz_data import load_jazz_corpus
 from .phrasing import TEMPO_BANDS, report_figures
 from .splits import holdout
@@ -96,7 +96,7 @@ def jazz_report(human_folder, ck=None, takes_folder=None, settings: JazzSettings
     """Figures for the model side and the human side (a dict, JSON-ready)."""
     if ck is None and takes_folder is None:
         raise ValueError("give a model or a folder of takes")
-    chords = _model_plays_chords(ck.meta or {}) if ck is not None else True
+    chords = model_plays_chords(ck.meta or {}) if ck is not None else True
     human = load_jazz_corpus(human_folder)
     fingerprint, source, train_sha = training_fingerprint(ck, train_corpus)
     solos, whole = held_out_solos(human, train_sha, _training_identity(ck)[1], held_out)
