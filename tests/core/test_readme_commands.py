@@ -9,6 +9,7 @@ the corpora are replaced by small files made here, so this runs from a fresh clo
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 import os
 import re
 import shlex
@@ -105,6 +106,8 @@ def test_readme_sample_text_and_jazz(run_readme, tmp_path):
     text = run_readme(_command("sample models/shakespeare-lstm"))
     assert text.startswith("ROMEO:") and len(text) == len("ROMEO:") + 500 + 1  # + newline
     run_readme(_command("sample models/jazz-lstm"))
+    run_readme(_command("sample models/jazz-gru"))     # feel flags and the lead sheet
+    assert ET.parse(tmp_path / "sheet.musicxml").getroot().find("part/measure/harmony") is not None
     midi = mido.MidiFile(tmp_path / "solo.mid")
     markers = [m.text for m in midi.tracks[0] if m.type == "marker"]
     assert markers[:3] == ["Dm7", "G7", "Cmaj7"] and (tmp_path / "solo.wav").stat().st_size > 44
