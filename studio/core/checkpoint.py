@@ -136,6 +136,10 @@ def load_checkpoint(path, device="cpu", with_optimizer: bool = False) -> Checkpo
                               f"vocabulary has {len(vocab)}")
     weights = {k[6:]: v.float() if v.is_floating_point() else v
                for k, v in tensors.items() if k.startswith("model.")}
+    stored_layers = sum(1 for k in weights if k.startswith("rnn.weight_ih_l"))
+    if stored_layers != config.layers:  # before listing 4 x 65,536 names a config may ask for
+        raise CheckpointError(f"{path.name}: the config says {config.layers} layers, the "
+                              f"weights hold {stored_layers}")
     expected = expected_shapes(config)  # checked before the net is built (allocated)
     missing = set(expected) - set(weights)
     extra = set(weights) - set(expected)
