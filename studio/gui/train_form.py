@@ -7,6 +7,7 @@ process that runs them.
 from __future__ import annotations
 
 import math
+import os
 import re
 import time
 from pathlib import Path
@@ -15,7 +16,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
                                QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from studio.core.devices import device_choices
+from studio.core.devices import device_choices, present_devices
 from studio.core.domain import DomainError, domains
 from studio.core.trainer import kind_defaults
 from studio.gui import recent
@@ -122,6 +123,10 @@ class TrainForm(QWidget):
         self.patience = _spin(0, 1000, 0, tip="Early stop after N evaluations without improvement")
         self.patience.setSpecialValueText("off")
         self.seed = _spin(0, 2**31 - 1, 1337, tip="Random seed of the run")
+        gpus = sum(line.startswith("cuda:") for line in present_devices())
+        self.processes = _spin(1, max(1, os.cpu_count() or 1, gpus), 1, tip=(
+            "Train on N local processes (torchrun, DistributedDataParallel): each takes its share "
+            "of every batch, so the run equals one process's; one per GPU, or per few CPU cores"))
         self.device = QComboBox()
         for name, available, reason in device_choices():
             self.device.addItem(name.upper() if name != "auto" else "Auto", name)
@@ -141,6 +146,7 @@ class TrainForm(QWidget):
         opt.addRow("Pa&tience", self.patience)
         opt.addRow("&Seed", self.seed)
         opt.addRow("De&vice", self.device)
+        opt.addRow("Pro&cesses", self.processes)
 
         start_box = QGroupBox("Start from")
         start = QFormLayout(start_box)
@@ -237,7 +243,7 @@ class TrainForm(QWidget):
             device=self.device.currentData() or "auto", out=out,
             init_from=self.init_from.currentData() or "", seed=self.seed.value(),
             eval_every=self.eval_every.value(), patience=self.patience.value(),
-            name=self.model_name(), lead=self.lead_choice())
+            name=self.model_name(), lead=self.lead_choice(), processes=self.processes.value())
 
     def model_name(self) -> str:
         name = self.name.text().strip()
@@ -247,7 +253,7 @@ class TrainForm(QWidget):
         return f"{stem}-{self.cell.currentData()}-{time.strftime('%Y%m%d-%H%M')}"
 
     FIELDS = ("layers", "hidden", "embedding", "dropout", "lr", "batch", "window", "epochs",
-              "max_steps", "clip", "eval_every", "patience", "seed")
+              "max_steps", "clip", "eval_every", "patience", "seed", "processes")
 
     def save_to(self, group) -> None:
         group.set("corpus", self.corpus.text())

@@ -59,6 +59,7 @@ class TrainOptions:
     name: str = ""
     lead: str = ""              # jazz, MIDI files: the lead part; "" = auto
     extra: list[str] = field(default_factory=list)
+    processes: int = 1          # local processes (torchrun): the launcher's, not a train flag
 
     def to_args(self) -> list[str]:
         """Every set field as its flag, spelled by the CLI's own train parser."""
@@ -66,7 +67,7 @@ class TrainOptions:
         args = []
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name == "extra" or value is None or value == "" or \
+            if f.name in ("extra", "processes") or value is None or value == "" or \
                     (f.name in DEFAULT_WHEN_ZERO and not value):
                 continue
             text = _num(value) if isinstance(value, float) else str(value)
@@ -115,10 +116,16 @@ def parse_line(line: str) -> dict:
     return event
 
 
-def train_command(args: list[str]) -> tuple[str, list[str]]:
+def train_command(args: list[str], processes: int = 1) -> tuple[str, list[str]]:
     """Program and arguments: the same ``train`` verb the CLI user types, asked to take
-    its stop request as a line on stdin (Pause works where there is no SIGTERM)."""
-    return sys.executable, ["-m", "studio", "train", "--jsonl", "--control", "stdin", *args]
+    its stop request as a line on stdin (Pause works where there is no SIGTERM). With
+    ``processes`` > 1 the verb runs under torchrun: its workers share its stdin, and a
+    stop read by any one of them stops all (docs/SCALING.md)."""
+    verb = ["-m", "studio", "train", "--jsonl", "--control", "stdin", *args]
+    if processes > 1:
+        return sys.executable, ["-m", "torch.distributed.run", "--standalone",
+                                "--nproc-per-node", str(processes), *verb]
+    return sys.executable, verb
 
 
 class TrainProcess(QObject):
@@ -145,8 +152,10 @@ class TrainProcess(QObject):
         self._kill_timer.timeout.connect(self._kill)
 
     # -- control ---------------------------------------------------------------
-    def start(self, args: list[str]) -> None:
-        program, argv = train_command(args)
+    def start(self, args: list[str], processes: int = 1) -> None:
+        """``processes`` > 1: under torchrun; each process gets its share of the threads."""
+        self.proc.setProcessEnvironment(_child_environment(processes))
+        program, argv = train_command(args, processes)
         log.info("train: %s %s", program, " ".join(argv))
         self.stopping = False
         self.proc.start(program, argv)
@@ -217,7 +226,7 @@ class TrainProcess(QObject):
         self.kill()
 
 
-def _child_environment() -> QProcessEnvironment:
+def _child_environment(processes: int = 1) -> QProcessEnvironment:
     from studio.gui import preferences
 
     env = QProcessEnvironment.systemEnvironment()
@@ -225,7 +234,7 @@ def _child_environment() -> QProcessEnvironment:
     env.insert("PYTHONIOENCODING", "utf-8")
     # torch's intra-op threads (Preferences; auto = all cores but one, so the window
     # keeps a core while the trainer runs)
-    threads = str(preferences.load().train_threads())
+    threads = str(max(1, preferences.load().train_threads() // max(1, processes)))
     env.insert("OMP_NUM_THREADS", threads)
     env.insert("MKL_NUM_THREADS", threads)
     # Run from a source checkout too: make this very ``studio`` package importable.

@@ -216,8 +216,11 @@ class TrainTab(QWidget):
     def _start_process(self, process: TrainProcess, args: list[str]) -> None:
         if process is not self.process or self.state != S.RUNNING:
             return  # stopped before it started
-        self.live.log("$ sequence-studio train --jsonl " + " ".join(args))
-        process.start(args)
+        processes = self.options.processes if self.options else 1
+        launcher = f"torchrun --standalone --nproc-per-node {processes} -m studio train" \
+            if processes > 1 else "sequence-studio train"
+        self.live.log(f"$ {launcher} --jsonl " + " ".join(args))
+        process.start(args, processes)
         self.timer.start()
 
     def resume(self) -> None:

@@ -94,6 +94,24 @@ def test_a_run_to_its_end_is_saved_and_chosen_in_generate(qtbot, window, tmp_pat
     assert gen.history.takes[0].model_path == str(saved)
 
 
+def test_two_processes_from_the_window_draw_the_same_curves(qtbot, window, tmp_path, names, click):
+    """Processes: 2 runs the train verb under torchrun (gloo on the CPU): the tab draws its
+    steps, validations and samples as for one process, and Stop ends both processes."""
+    tab = window.train_tab
+    setup_form(qtbot, tab, corpus_file(tmp_path, names), max_steps=100000, eval_every=5)
+    tab.form.processes.setValue(2)
+    click(qtbot, tab.start_button)
+    assert tab.options.processes == 2
+    qtbot.waitUntil(lambda: len(tab.plots.current.val) >= 2, timeout=120000)
+    assert "torchrun --standalone --nproc-per-node 2 -m studio train --jsonl" in tab.log_view.toPlainText()
+    assert "on 2 processes (gloo)" in tab.log_view.toPlainText()
+    click(qtbot, tab.stop_button)
+    qtbot.waitUntil(lambda: tab.state == "finished", timeout=60000)
+    run = tab.plots.current
+    assert run.last_step >= 10 and run.val_steps[:2] == [5, 10]
+    assert tab.result is not None and Path(tab.result["path"]).is_file()
+
+
 def test_stop_midway_ends_the_run_where_it_stopped(qtbot, window, tmp_path, names, click):
     tab = window.train_tab
     setup_form(qtbot, tab, corpus_file(tmp_path, names), max_steps=5000, eval_every=10)
@@ -248,7 +266,7 @@ def test_train_command_is_the_cli_verb():
     add_train_parser(sub)
     parsed = vars(sub.choices["train"].parse_args(options.to_args()))
     for f in fields(options):
-        if f.name != "extra":
+        if f.name not in ("extra", "processes"):  # processes: torchrun's, not the verb's
             expected = getattr(options, f.name)
             default_zero = f.name == "eval_every" and expected == 0
             assert parsed[f.name] == (None if expected == "" or default_zero else expected), f.name
