@@ -88,3 +88,15 @@ def test_the_performances_resolution_is_the_files():
     perf, score = hand_built()
     perf.ppq = 960
     assert performance_to_midi(perf, score).ticks_per_beat == 960
+
+
+def test_each_track_opens_in_the_documented_order():
+    # the module's contract (its docstring): the conductor track is the song's name, tempo,
+    # time signature, key signature, then the chord markers; a part track is its name, then
+    # its program. Readers that take a track's first event as its name rely on it.
+    perf, score = hand_built()
+    mid = performance_to_midi(perf, score, key="Bb")
+    at_zero = [m.type for tick, m in timed(mid.tracks[0]) if tick == 0]
+    assert at_zero == ["track_name", "set_tempo", "time_signature", "key_signature", "marker"]
+    for track in mid.tracks[1:]:
+        assert [m.type for m in track][:2] == ["track_name", "program_change"]
