@@ -37,6 +37,21 @@ def test_half_precision_storage_loads_as_float(tmp_path):
     assert torch.allclose(w, net.head.weight.detach(), atol=1e-2)
 
 
+def test_stored_dtypes_reads_the_header_as_safetensors_wrote_it(tmp_path):
+    # the library's "half" column comes from stored_dtypes; the reference is safetensors'
+    # own reader (its dtype names the header uses)
+    from safetensors import safe_open
+
+    from studio.core.checkpoint import stored_dtypes
+
+    for half, want in ((False, {"F32"}), (True, {"F16"})):
+        path = tmp_path / f"m{half}.safetensors"
+        _save(path, half=half)
+        with safe_open(path, "pt") as f:
+            model_dtypes = {str(f.get_slice(k).get_dtype()) for k in f.keys() if k.startswith("model.")}
+        assert stored_dtypes(path) == model_dtypes == want
+
+
 def test_pickle_is_refused_and_never_unpickled(tmp_path):
     marker = tmp_path / "pwned"
 

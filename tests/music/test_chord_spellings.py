@@ -115,3 +115,13 @@ def test_bad_chord_tokens_are_named(token):
     with pytest.raises(ValueError) as err:
         chords.chord_from_token(token)
     assert str(err.value) == f"not a chord token: {token!r}"
+
+
+@pytest.mark.parametrize("symbol,name,root_name,bass_name", [
+    ("F♯7", "F#7", "F#", None), ("B♭maj7", "Bbmaj7", "Bb", None), ("C7/B♭", "C7/Bb", "C", "Bb"),
+    ("E♭-7/C♯", "Ebm7/C#", "Eb", "C#")])
+def test_unicode_accidentals_are_spelled_in_ascii(symbol, name, root_name, bass_name):
+    # the user's spelling is kept (F# stays F#, Gb stays Gb) but written with # and b, as the
+    # MIDI markers and lead sheets show it
+    chord = chords.parse_chord(symbol)
+    assert (chord.name, chord.root_name, chord.bass_name) == (name, root_name, bass_name)
