@@ -182,3 +182,16 @@ def test_class_temperatures_are_validated():
         SampleSettings(token_classes=(0, 1), class_temperatures=(1.0,))
     with pytest.raises(ValueError):
         SampleSettings(token_classes=(0, 0), class_temperatures=(0.0,))
+
+
+def test_small_cpu_batches_step_through_the_torchscript_stack(monkeypatch):
+    # measured (docs/BENCH.md): on CPU the TorchScript cell stack is faster up to batch 8,
+    # the fused nn module above; the choice is invisible in the tokens, so it is checked here
+    net = _net()
+    used = []
+    real = SequenceNet.stepper
+    monkeypatch.setattr(SequenceNet, "stepper", lambda self: used.append(1) or real(self))
+    for count, scripted in ((1, True), (8, True), (9, False), (64, False)):
+        used.clear()
+        sample(net, [0], SampleSettings(max_length=3, count=count, seed=1, stop_at_end=False))
+        assert bool(used) == scripted, count

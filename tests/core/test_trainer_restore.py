@@ -167,3 +167,22 @@ def test_an_empty_training_split_is_one_clear_error_not_an_endless_loop(tmp_path
         trainer.run()
     assert str(info.value) == ("the training split gives no batches (is the corpus smaller than one "
                                "--batch x --window, or --val-fraction too large?)")
+
+
+def test_a_new_run_clears_what_a_killed_run_left_mid_write(tmp_path, names):
+    # save_checkpoint writes .NAME.*.tmp and renames it; a run killed in between leaves the
+    # temp. The next run on that output clears its own two (model and resume file) and
+    # nothing else
+    litter = [tmp_path / ".m.safetensors.x1.tmp", tmp_path / ".m.last.safetensors.x2.tmp"]
+    kept = [tmp_path / ".other.safetensors.x3.tmp", tmp_path / "m.safetensors.notes"]
+    for p in litter + kept:
+        p.write_bytes(b"partial")
+    Trainer(_cfg(), names, tmp_path / "m.safetensors")
+    assert [p.exists() for p in litter] == [False, False]
+    assert [p.exists() for p in kept] == [True, True]
+
+
+def test_the_checkpoint_takes_the_encoding_from_the_report_when_the_corpus_has_none(tmp_path, names):
+    corpus = dataclasses.replace(names, encoding="", report={**names.report, "encoding": "word-v9"})
+    Trainer(_cfg(max_steps=1), corpus, tmp_path / "m.safetensors").run()
+    assert read_metadata(tmp_path / "m.safetensors")["encoding"] == "word-v9"
