@@ -211,3 +211,23 @@ def test_optimizer_state_keeps_plain_values(tmp_path):
     loaded = load_checkpoint(path, with_optimizer=True).optimizer_state
     assert loaded["state"][0]["step"] == 3 and torch.equal(loaded["state"][0]["exp_avg"], torch.ones(2))
     assert loaded["param_groups"] == [{"lr": 0.1, "params": [0]}]
+
+
+def test_digest_and_non_finite_refusals_word_for_word(tmp_path):
+    damaged = "(the file was changed or damaged after it was written)"
+    tensors, header = _valid_parts()
+    path = _write(tmp_path / "v2.safetensors", tensors, {**header, "digest": "0" * 64})
+    with pytest.raises(CheckpointError) as err:
+        load_checkpoint(path)
+    assert str(err.value) == f"v2.safetensors: the weights or metadata do not match their recorded digest {damaged}"
+    path = _write(tmp_path / "v1.safetensors", tensors, {**header, "format_version": "1", "digest": "0" * 64})
+    with pytest.raises(CheckpointError) as err:
+        load_checkpoint(path)
+    assert str(err.value) == f"v1.safetensors: the weights do not match their recorded digest {damaged}"
+    tensors["model.head.bias"] = tensors["model.head.bias"].clone()
+    tensors["model.head.bias"][0] = float("nan")
+    path = _write(tmp_path / "nan.safetensors", tensors, header)  # a valid digest over the NaN
+    with pytest.raises(CheckpointError) as err:
+        load_checkpoint(path)
+    assert str(err.value) == ("nan.safetensors: weights head.bias hold NaN or infinite values (a training "
+                              "run that diverged, or a damaged file); refused")
