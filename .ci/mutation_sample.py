@@ -9,7 +9,7 @@ changed function's old verdicts are dropped exactly as `mutmut run` drops them),
 the chosen names, one a line, and records them in mutants/sample.json (the score table tells
 sampled verdicts from the rest by it).
 
-    python .ci/mutation_sample.py N [--seed S]
+    python .ci/mutation_sample.py N [--seed S] [--only MODULE,...]   # --only: those modules
     python .ci/mutation_sample.py --record     # after the run: keep each sampled mutant's
                                                # first verdict (see below)
 
@@ -73,9 +73,13 @@ def main() -> int:
         i = args.index("--seed")
         seed = int(args[i + 1])
         del args[i : i + 2]
+    only = None
+    if "--only" in args:
+        i = args.index("--only")
+        only = tuple(args[i + 1].split(","))
+        del args[i : i + 2]
     if len(args) != 1 or not args[0].isdigit() or int(args[0]) < 1:
-        print("usage: python .ci/mutation_sample.py N [--seed S]   (N mutants per module, N >= 1)",
-              file=sys.stderr)
+        print("usage: python .ci/mutation_sample.py N [--seed S] [--only MODULE,...]", file=sys.stderr)
         return 2
     n = int(args[0])
     stdout = sys.stdout
@@ -84,6 +88,8 @@ def main() -> int:
     sys.stdout = stdout
     chosen = []
     for module, names in not_run_by_module().items():
+        if only and module not in only:
+            continue
         # one generator per module and seed: a module's sample does not shift when another changes
         rng = random.Random(f"{seed}:{module}")
         chosen += rng.sample(names, min(n, len(names)))
