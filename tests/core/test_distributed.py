@@ -27,6 +27,12 @@ from studio.core.sampler import SampleSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 TOL = 1e-4
+# Under mutation testing (bash .ci/mutation) the worker processes would import mutmut's
+# instrumented copy of the package without mutmut's setup, and fail; they cannot see a
+# mutant anyway. (Listing this file under --ignore in pyproject.toml would do the same but
+# make mutmut drop every cached verdict.)
+SUBPROCESSES = pytest.mark.skipif("MUTANT_UNDER_TEST" in os.environ,
+                                  reason="mutation testing: worker processes cannot load mutmut's copy")
 
 
 def _env(**extra) -> dict:
@@ -97,6 +103,7 @@ SMALL = ["--cell", "lstm", "--embedding", "8", "--dropout", "0", "--schedule", "
          "--lr", "0.01", "--seed", "3", "--device", "cpu", "--patience", "0", "--eval-every", "4"]
 
 
+@SUBPROCESSES
 def test_text_on_two_processes_equals_one_and_resumes_on_one(tmp_path, text_file, capsys, restore_signals):
     """Streams: each rank trains its lanes with their carried state; the resume file holds
     every lane, so one process continues exactly where two stopped."""
@@ -121,6 +128,7 @@ def test_text_on_two_processes_equals_one_and_resumes_on_one(tmp_path, text_file
     _assert_same(_evals(resumed), _evals(one), (12,))
 
 
+@SUBPROCESSES
 def test_names_under_torchrun_equal_one_process(tmp_path, names_file, capsys, restore_signals):
     """Names: padded batches of different lengths, split by rows; the loss of each share is
     weighted by the global batch's token count, so the average gradient is one process's."""
@@ -159,6 +167,7 @@ def test_shares_of_a_batch_add_up_to_the_global_mean(world):
     assert total / batch.tokens == pytest.approx(float(whole), rel=1e-6)
 
 
+@SUBPROCESSES
 def test_a_signal_to_one_rank_stops_both_cleanly(tmp_path, text_file):
     """SIGTERM to rank 1 only: both ranks stop at the same step (shared by the step's
     all-reduce), rank 0 writes the resume file and says stopped/done, both exit 143."""
