@@ -191,3 +191,32 @@ def test_the_checkpoint_takes_the_encoding_from_the_report_when_the_corpus_has_n
     corpus = dataclasses.replace(names, encoding="", report={**names.report, "encoding": "word-v9"})
     Trainer(_cfg(max_steps=1), corpus, tmp_path / "m.safetensors").run()
     assert read_metadata(tmp_path / "m.safetensors")["encoding"] == "word-v9"
+
+
+def test_a_resume_with_another_batch_says_its_carried_state_starts_from_zeros(tmp_path, text_file):
+    corpus = load_corpus(text_file, "text")
+    first = Trainer(_stream_cfg("gru"), corpus, tmp_path / "m.safetensors")
+    _stop_at(first, 5)
+    first.run()
+    second = Trainer(_stream_cfg("gru", batch_size=8), corpus, tmp_path / "m.safetensors",
+                     resume=tmp_path / "m.last.safetensors")
+    info, fed = [], []
+    second.on("info", info.append)
+    net = second.net
+    second.net = lambda x, state=None: (fed.append(state), net(x, state))[1]
+    _stop_at(second, 6)
+    second.run()
+    assert ("the resume file carries state for 4 lanes and this run has 8 (another --batch): "
+            "they start from zeros") in [e["message"] for e in info]
+    assert fed[0] is None  # the first step starts from zeros, not from 4 lanes of another run
+
+
+def test_a_stop_abandons_a_text_runs_validation_pass(tmp_path, text_file):
+    # the stop is requested at step 8, where a validation pass is due: it is not run (the
+    # names counterpart is in test_trainer_details)
+    trainer = Trainer(_stream_cfg("lstm", eval_every=8), load_corpus(text_file, "text"), tmp_path / "m.safetensors")
+    evals = []
+    trainer.on("eval", evals.append)
+    _stop_at(trainer, 8)
+    result = trainer.run()
+    assert result["steps"] == 8 and evals == [] and trainer.history == []
