@@ -94,7 +94,13 @@ def main() -> int:
         rng = random.Random(f"{seed}:{module}")
         chosen += rng.sample(names, min(n, len(names)))
     recorded = json.loads(SAMPLE_FILE.read_text()) if SAMPLE_FILE.exists() else {"sampled": []}
-    recorded["sampled"] = sorted(set(recorded["sampled"]) | set(chosen))
+    # a sampled mutant whose function changed since has lost its verdict, and its name may
+    # now stand for another mutation: it leaves the sample (a new draw may pick it again)
+    verdict = {name: code for meta in sorted((ROOT / "mutants").rglob("*.py.meta"))
+               for name, code in json.loads(meta.read_text())["exit_code_by_key"].items()}
+    kept = {name for name in recorded["sampled"] if verdict.get(name) is not None}
+    recorded["first"] = {k: v for k, v in recorded.get("first", {}).items() if k in kept}
+    recorded["sampled"] = sorted(kept | set(chosen))
     SAMPLE_FILE.write_text(json.dumps(recorded, indent=1))
     print("\n".join(chosen))
     return 0

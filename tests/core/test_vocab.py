@@ -21,14 +21,15 @@ def test_event_vocab_keeps_order_and_drops_given_specials():
 
 @pytest.mark.parametrize("tokens,kind,message", [
     ([END, UNK, "a"], "word", "unknown vocabulary kind 'word'"),
-    (["a", END, UNK], "char", "must start with <end> and <unk>"),
-    ([END, "a", UNK], "char", "must start with <end> and <unk>"),
-    ([END, UNK, "a", "a"], "char", "must not repeat a token"),
-    ([END, UNK, "ab"], "char", "single characters only"),
+    (["a", END, UNK], "char", "a vocabulary must start with <end> and <unk>"),
+    ([END, "a", UNK], "char", "a vocabulary must start with <end> and <unk>"),
+    ([END, UNK, "a", "a"], "char", "a vocabulary must not repeat a token"),
+    ([END, UNK, "ab"], "char", "a char vocabulary holds single characters only"),
 ])
 def test_bad_vocabularies_are_refused(tokens, kind, message):
-    with pytest.raises(VocabError, match=message):
+    with pytest.raises(VocabError) as err:
         Vocab(tokens, kind=kind)
+    assert str(err.value) == message  # word for word: the message is all the user sees
 
 
 def test_event_tokens_may_be_long():
