@@ -21,8 +21,8 @@ def _net(seed=0, cell="lstm"):
 
 
 @pytest.mark.parametrize("kwargs,message", [
-    (dict(temperature=-0.1), "temperature must be >= 0"),
-    (dict(top_k=-1), "top-k must be >= 0"),
+    (dict(temperature=-0.1), r"temperature must be >= 0 \(0 means greedy\), not -0.1"),
+    (dict(top_k=-1), r"top-k must be >= 0 \(0 means off\)"),
     (dict(top_p=0.0), r"top-p must be in \(0, 1\]"),
     (dict(top_p=1.01), r"top-p must be in \(0, 1\]"),
     (dict(max_length=-1), "length must be >= 0 and count >= 1"),
@@ -30,9 +30,10 @@ def _net(seed=0, cell="lstm"):
     (dict(token_classes=(0, 2), class_temperatures=(1.0, 1.0)), "every token class needs a temperature"),
     (dict(token_classes=(-1, 0), class_temperatures=(1.0,)), "every token class needs a temperature"),
     (dict(token_classes=(0, 1), class_temperatures=(1.0, 0.0)), "class temperatures must be > 0"),
+    (dict(token_classes=(), class_temperatures=()), "every token class needs a temperature"),
 ])
 def test_settings_are_validated(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=f"^{message}$"):  # the whole message, nothing else
         SampleSettings(**kwargs)
 
 

@@ -32,6 +32,10 @@ def test_bad_vocabularies_are_refused(tokens, kind, message):
     assert str(err.value) == message  # word for word: the message is all the user sees
 
 
+def test_a_vocabulary_is_a_char_one_unless_told():
+    assert Vocab([END, UNK, "a"]).kind == "char"
+
+
 def test_event_tokens_may_be_long():
     assert Vocab([END, UNK, "PITCH_60"], kind="event").index["PITCH_60"] == 2
 
