@@ -9,6 +9,10 @@ import pytest
 
 TEMPO = 240
 
+# A real JACK server on a shared 2-core machine: see tests/live/conftest.py for why a
+# message lost under load gets a rerun (a real defect fails every rerun).
+pytestmark = pytest.mark.flaky(reruns=2, reruns_delay=1)
+
 
 @pytest.fixture
 def live_window(jack, qtbot, window, tiny_models, choose_model):

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from studio.paths import user_models_dir
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -303,6 +305,9 @@ def test_fine_tune_offers_models_of_the_corpus_kind(window, tiny_models):
     assert args[args.index("--init-from") + 1] == str(tiny_models["names"])
 
 
+# Timing on a shared machine: a loaded 2-core box (or JACK's real-time thread losing the CPU)
+# has made this fail once in a full run and pass alone; a real defect fails every rerun.
+@pytest.mark.flaky(reruns=2, reruns_delay=1)
 def test_the_window_stays_responsive_while_a_run_streams_events(qtbot, window, tmp_path, names,
                                                                 click):
     """Issue 10: the longest event-loop stall while training <= 50 ms, p99 <= 16 ms.
