@@ -211,10 +211,12 @@ def test_a_resume_with_another_batch_says_its_carried_state_starts_from_zeros(tm
     assert fed[0] is None  # the first step starts from zeros, not from 4 lanes of another run
 
 
-def test_a_stop_abandons_a_text_runs_validation_pass(tmp_path, text_file):
-    # the stop is requested at step 8, where a validation pass is due: it is not run (the
-    # names counterpart is in test_trainer_details)
-    trainer = Trainer(_stream_cfg("lstm", eval_every=8), load_corpus(text_file, "text"), tmp_path / "m.safetensors")
+@pytest.mark.parametrize("kind", ["text", "names"])  # the two branches of validation_loss
+def test_a_stop_abandons_the_validation_pass_it_falls_on(tmp_path, text_file, names_file, kind):
+    # the stop is requested at step 8, where a validation pass is due: it is not run
+    cfg = _stream_cfg("lstm", eval_every=8) if kind == "text" else _cfg(eval_every=8)
+    corpus = load_corpus(text_file if kind == "text" else names_file, kind)
+    trainer = Trainer(cfg, corpus, tmp_path / "m.safetensors")
     evals = []
     trainer.on("eval", evals.append)
     _stop_at(trainer, 8)
