@@ -14,16 +14,18 @@ settings give the same take as ``sample`` (the same function, on the CPU).
 
 The child is ``python -m studio.music.live_worker MODEL DEVICE`` (a fresh interpreter,
 so nothing of the parent's threads, Qt or main module is copied or re-imported).
-Requests and takes travel as pickles over its stdin/stdout, between two processes of the
-app (no file is ever unpickled). The child exits when its stdin closes, so a killed app
-leaves no worker behind.
+Requests and takes travel as JSON lines over its stdin/stdout: dataclasses from a fixed
+list (takes, solos, notes, chords, charts, settings) are rebuilt by name, nothing else, so nothing
+read from the pipe can run code (the house rule: never unpickle). The child exits when its
+stdin closes, so a killed app leaves no worker behind.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import json
 import os
-import pickle
 import subprocess
 import sys
 import threading
@@ -38,20 +40,72 @@ class WorkerError(RuntimeError):
     """The generation process failed to start or died; the message says why."""
 
 
+def _message_types() -> dict:
+    from studio.music.chart import Chart
+    from studio.music.chords import Chord
+    from studio.music.generate import JazzSettings, Take
+    from studio.music.types import ChordSpan, Note, Solo
+
+    return {cls.__name__: cls for cls in (Take, Solo, Note, ChordSpan, Chord, JazzSettings, Chart)}
+
+
+def _encode(obj):
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {"__dataclass__": type(obj).__name__,
+                **{f.name: _encode(getattr(obj, f.name)) for f in dataclasses.fields(obj)}}
+    if isinstance(obj, Path):
+        return {"__path__": str(obj)}
+    if isinstance(obj, (list, tuple)):
+        return [_encode(x) for x in obj]
+    if isinstance(obj, dict):
+        return {k: _encode(v) for k, v in obj.items()}
+    return obj
+
+
+def _decode(obj, types: dict):
+    if isinstance(obj, list):
+        return [_decode(x, types) for x in obj]
+    if isinstance(obj, dict):
+        if "__path__" in obj:
+            return Path(obj["__path__"])
+        fields = {k: _decode(v, types) for k, v in obj.items() if k != "__dataclass__"}
+        if "__dataclass__" in obj:
+            cls = types[obj["__dataclass__"]]                 # KeyError: not a message type
+            if cls.__dataclass_params__.frozen:               # frozen ones hold tuples (Chart.bars)
+                fields = {k: _tuples(v) for k, v in fields.items()}
+            return cls(**fields)
+        return fields
+    return obj
+
+
+def _tuples(obj):
+    return tuple(_tuples(x) for x in obj) if isinstance(obj, list) else obj
+
+
 class _Channel:
-    """Pickled objects over a pair of binary streams (one object per message)."""
+    """One JSON line per message over a pair of binary streams (see the module doc)."""
 
     def __init__(self, reader, writer):
         self.reader, self.writer = reader, writer
         self._lock = threading.Lock()
+        self._types: dict | None = None
 
     def send(self, obj) -> None:
+        line = json.dumps(_encode(obj), separators=(",", ":")).encode() + b"\n"
         with self._lock:
-            pickle.dump(obj, self.writer, protocol=pickle.HIGHEST_PROTOCOL)
+            self.writer.write(line)
             self.writer.flush()
 
     def recv(self):
-        return pickle.load(self.reader)      # EOFError when the other side is gone
+        line = self.reader.readline()
+        if not line:
+            raise EOFError("the other side is gone")
+        if self._types is None:
+            self._types = _message_types()
+        try:
+            return _decode(json.loads(line), self._types)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise EOFError(f"unreadable message ({exc})") from exc
 
 
 def _serve(model_path: str, device: str) -> None:
@@ -78,7 +132,7 @@ def _serve(model_path: str, device: str) -> None:
     while True:
         try:
             request = conn.recv()
-        except (EOFError, OSError, pickle.UnpicklingError):
+        except (EOFError, OSError):
             return
         if request is None:
             return
@@ -160,7 +214,7 @@ class GenerationWorker:
     def _read_ready(self) -> None:
         try:
             self._ready = self._conn.recv()
-        except (EOFError, OSError, pickle.UnpicklingError):
+        except (EOFError, OSError):
             self._ready = ("failed", None, "it died while loading the model")
 
     def submit(self, chart, settings, candidates: int = 1, deadline: float | None = None) -> Future:
@@ -184,7 +238,7 @@ class GenerationWorker:
         while True:
             try:
                 rid, takes, extra = self._conn.recv()
-            except (EOFError, OSError, pickle.UnpicklingError):
+            except (EOFError, OSError):
                 break
             with self._lock:
                 future = self._futures.pop(rid, None)
