@@ -69,13 +69,19 @@ class Corpus:
                 "items": self.report.get("items"), **self.meta_extra}
 
 
-def read_text_file(path) -> tuple[str, bytes]:
-    """The file's text and raw bytes; CorpusError for missing, empty, binary or non-UTF-8."""
+def require_text_file(path) -> Path:
+    """The path, or CorpusError when it is missing or a folder (one message for both readers)."""
     path = Path(path)
     if not path.exists():
         raise CorpusError(f"{path}: no such file")
     if path.is_dir():
         raise CorpusError(f"{path}: is a folder; this kind needs one text file")
+    return path
+
+
+def read_text_file(path) -> tuple[str, bytes]:
+    """The file's text and raw bytes; CorpusError for missing, empty, binary or non-UTF-8."""
+    path = require_text_file(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:

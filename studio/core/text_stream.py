@@ -27,7 +27,7 @@ from typing import Callable
 
 import numpy as np
 
-from studio.core.data import CorpusError
+from studio.core.data import CorpusError, require_text_file
 from studio.core.vocab import SPECIALS, Vocab
 
 CHUNK = 8 << 20
@@ -99,11 +99,7 @@ class _DecodeError(Exception):
 
 def scan_text(path, progress: Callable[[str], None] | None = None) -> TextScan:
     """Pass 1: CorpusError for missing, folder, empty, binary or non-UTF-8 files."""
-    path = Path(path)
-    if not path.exists():
-        raise CorpusError(f"{path}: no such file")
-    if path.is_dir():
-        raise CorpusError(f"{path}: is a folder; this kind needs one text file")
+    path = require_text_file(path)
     try:
         size = path.stat().st_size
         digest = hashlib.sha256()
