@@ -69,14 +69,17 @@ def rendered_offbeats(solo) -> list[float]:
 
 
 def measured_offbeats(folder):
-    """Title -> played positions of a WJazzD folder's offbeat eighths; None for MIDI
-    folders (their timing was quantised on reading)."""
+    """Title -> played positions of a folder's offbeat eighths, as they were played: WJazzD's
+    annotated onsets against the band's beats, or a MIDI file's own ticks before they are
+    snapped to the grid (``midi_corpus.midi_offbeat_positions``)."""
+    from .midi_corpus import midi_files, midi_offbeat_positions
     from .swing import load_corpus_timing
     from .wjazzd import is_wjazzd_folder
 
-    if not is_wjazzd_folder(folder):
-        return None
-    timing = {t.title: t.offbeat_eighths() for t in load_corpus_timing(folder)}
+    if is_wjazzd_folder(folder):
+        timing = {t.title: t.offbeat_eighths() for t in load_corpus_timing(folder)}
+    else:
+        timing = {path.stem: midi_offbeat_positions(path) for path in midi_files(folder)}
     return lambda solo: timing.get(solo.title)
 
 
@@ -112,7 +115,10 @@ def jazz_report(human_folder, ck=None, takes_folder=None, settings: JazzSettings
     else:
         takes = load_jazz_corpus(takes_folder).solos
         out["model"] = f"takes in {Path(takes_folder).name}"
-    out["model_side"] = report_figures(takes, fingerprint, None, rendered_offbeats if swing else None)
+    # a model's takes are heard as the renderer plays them; a folder of takes as its files
+    # play (re-rendering the notes read back would measure the renderer, not the files)
+    take_swing = rendered_offbeats if ck is not None else measured_offbeats(takes_folder)
+    out["model_side"] = report_figures(takes, fingerprint, None, take_swing if swing else None)
     out["human_side"] = report_figures(solos, fingerprint, [performer_of(s.title) for s in solos],
                                        measured_offbeats(human_folder) if swing else None)
     return out

@@ -25,6 +25,7 @@ from .chord_infer import infer_chords
 from .chords import NO_CHORD, parse_chord
 from .lead_pick import LeadChoiceError, Part, choose_lead, describe_parts, pick_lead
 from .report import FileReport, LoadResult
+from .swing import lone_offbeat_positions
 from .types import TICKS_PER_BEAT, ChordSpan, Note, Solo, make_monophonic, merge_spans
 
 MIDI_SUFFIXES = (".mid", ".midi", ".kar")
@@ -191,6 +192,29 @@ def read_midi_solo(path, lead: str | int | None = None) -> tuple[Solo | None, Fi
     report.notes = len(notes)
     return solo, report
 
+
+
+def midi_offbeat_positions(path, lead: str | int | None = None) -> list[float] | None:
+    """Played positions of the lead part's offbeat eighths, from the file's own ticks (before
+    ``read_midi_solo`` snaps them to the grid): the swing a MIDI take or a player's file
+    really has (``swing.lone_offbeat_positions``). None for a file ``read_midi_solo`` refuses."""
+    path = Path(path)
+    try:
+        if limits.too_large(path.stat().st_size, limits.MAX_MIDI_BYTES):
+            return None
+        mid = mido.MidiFile(path, clip=True)
+        parts = _parts(mid)[0]
+    except Exception:  # the same junk read_midi_solo reports; a measurement just skips it
+        return None
+    pitched = [p for p in parts if p.channel != DRUM_CHANNEL and p.notes]
+    if mid.type == 2 or mid.ticks_per_beat <= 0 or not pitched:
+        return None
+    try:
+        chosen = choose_lead(pitched, lead) if lead is not None else pick_lead(pitched)[0]
+    except LeadChoiceError:
+        return None
+    starts = sorted({start for start, _, _, _ in chosen.notes})
+    return lone_offbeat_positions(start / mid.ticks_per_beat for start in starts)
 
 def _unreadable(exc: Exception) -> str:
     """A sentence for a file mido could not read (its own messages can be empty or cryptic)."""

@@ -48,3 +48,18 @@ def test_rendered_solos_swing_like_the_corpus_by_tempo_bucket(folder):
     for label, row in rendered.items():
         assert row["offbeats"] == corpus[label]["offbeats"]      # the same notes found on the grid
         assert row["ratio"] == pytest.approx(corpus[label]["ratio"], abs=0.1), label
+
+
+def test_offbeats_found_without_the_annotation_swing_as_the_annotated_ones(folder):
+    # what jazz-report does to MIDI files (no division/tatum to read), run on WJazzD's own
+    # played onsets with the annotation hidden, against the annotated offbeat eighths
+    from studio.music.swing import lone_offbeat_positions
+    timings = load_corpus_timing(folder)
+    annotated = swing_by_tempo((t.tempo, t.offbeat_eighths()) for t in timings)
+    found = swing_by_tempo((t.tempo, lone_offbeat_positions(n.beat + n.position for n in t.notes))
+                           for t in timings)
+    assert sum(row["offbeats"] for row in found.values()) > 0.8 * sum(
+        row["offbeats"] for row in annotated.values())
+    for label, row in found.items():
+        bound = 0.15 if label == ">=280" else 0.06
+        assert row["ratio"] == pytest.approx(annotated[label]["ratio"], abs=bound), label

@@ -65,3 +65,21 @@ def test_the_training_corpus_gives_its_validation_split(tmp_path, make_midi):
     solos, whole = held_out_solos(corpus, corpus.sha256, 0.1)
     assert not whole and 1 <= len(solos) < 6
     assert held_out_solos(corpus, corpus.sha256, 0.1, held_out=True) == (corpus.solos, True)
+
+
+def test_a_folder_of_takes_is_measured_as_its_files_play(tmp_path, make_midi):
+    from studio.music.feel import Feel
+    from studio.music.midi_out import write_midi
+    human_dir = folder(tmp_path / "human", make_midi)    # straight eighths at 100 ... 280 bpm
+    takes = tmp_path / "takes"
+    for i, (tempo, ratio) in enumerate([(120, 1.6), (130, 1.6), (230, 1.2)]):
+        line = [Note(t, 6, 60 + (t // 6) % 7) for t in range(0, 8 * 48 - 12, 6)]
+        solo = Solo(f"take{i}", line, chart_to_spans("| C7 | F7 |" * 4), tempo=tempo)
+        write_midi(solo, takes / f"take{i}.mid", feel=Feel(ratio, humanize=0))
+    report = jazz_report(human_dir, takes_folder=takes, train_corpus=human_dir, held_out=True)
+    swing = report["model_side"]["swing_ratio"]
+    # the ratios the files were written with, not the renderer's for the tempo
+    assert swing["< 140 bpm"] == pytest.approx(1.6, abs=0.02)
+    assert swing[">= 200 bpm"] == pytest.approx(1.2, abs=0.02)
+    assert swing["140-199 bpm"] is None
+    assert report["human_side"]["swing_ratio"]["< 140 bpm"] == pytest.approx(1.0, abs=0.01)

@@ -103,3 +103,27 @@ def test_feel_table_from_timings():
     assert centres == (150.0, 250.0)
     assert table[(2, 2)] == (0.6, 0.55)
     assert table[(3, 3)] == (None, None)          # too few notes to trust
+
+
+# ------------------------------------------------- offbeat eighths found without annotation
+def test_lone_offbeats_are_found_and_triplets_and_sixteenths_are_not():
+    from studio.music.swing import lone_offbeat_positions
+    onsets = [0.0, 0.6,                 # a swung pair: 0.6
+              1.58,                     # a rest on the beat, then an offbeat: 0.58
+              1.97, 2.5,                # played early on beat 3 (counts as its downbeat): 0.5
+              3.0, 3.333, 3.667,        # a triplet: three onsets, none counted
+              4.0, 4.25, 4.5, 4.75,     # sixteenths: none counted
+              5.0, 5.75,                # an onset at 3/4 of the beat: outside the window
+              6.3]                      # a quarter-ish late: neither downbeat nor offbeat
+    assert lone_offbeat_positions(onsets) == pytest.approx([0.6, 0.58, 0.5 + 0.0])
+
+
+@pytest.mark.parametrize("ratio", [1.0, 1.6, 2.0])
+def test_a_midi_takes_swing_is_read_from_its_own_ticks(tmp_path, ratio):
+    from studio.music.midi_corpus import midi_offbeat_positions
+    from studio.music.midi_out import write_midi
+    solo = eighths_solo(120, bars=8)
+    path = write_midi(solo, tmp_path / "take.mid", feel=Feel(ratio, humanize=0))
+    positions = midi_offbeat_positions(path)
+    assert len(positions) == 8 * 4 - 1                      # every offbeat of the eighth line
+    assert swing_ratio(positions) == pytest.approx(ratio, abs=0.02)
