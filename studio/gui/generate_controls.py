@@ -18,12 +18,16 @@ from studio.core.sampler import SampleSettings
 
 # Sensible starting points per domain: names are short and come in batches, text is
 # one long stream, a jazz take's length is in chorus bars (the chart decides the rest).
+# Temperature too: 0.8 keeps names and text readable; jazz starts at 1.0 because its pitch
+# and rhythm temperatures (0.65 / 1.0, multiplied by this one) are already the tuned
+# defaults the model cards' figures were measured at.
 DEFAULTS = {
-    "names": {"length": 24, "count": 12, "primer": ""},
-    "text": {"length": 600, "count": 1, "primer": "ROMEO:"},
-    "jazz": {"length": 1, "count": 1, "primer": ""},
+    "names": {"length": 24, "count": 12, "primer": "", "temperature": 0.8},
+    "text": {"length": 600, "count": 1, "primer": "ROMEO:", "temperature": 0.8},
+    "jazz": {"length": 1, "count": 1, "primer": "", "temperature": 1.0},
 }
 SEED_MAX = 2**31 - 1
+PER_DOMAIN = ("length", "count", "primer", "temperature")
 
 
 class SamplingForm(QWidget):
@@ -129,13 +133,14 @@ class SamplingForm(QWidget):
         self.more_button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
 
     def set_domain(self, domain: str) -> None:
-        """Swap the per-domain fields (length, count, primer) and their labels."""
+        """Swap the per-domain fields (length, count, primer, temperature) and their labels."""
         if domain not in DEFAULTS:
             domain = "text"
         if self._shown:  # file the visible values under the domain they belong to
             self._per_domain[self.domain] = {"length": self.length.value(),
                                              "count": self.count.value(),
-                                             "primer": self.primer.text()}
+                                             "primer": self.primer.text(),
+                                             "temperature": self.temperature.value() / 100}
         self._shown = True
         self.domain = domain
         jazz = domain == "jazz"
@@ -144,6 +149,7 @@ class SamplingForm(QWidget):
         self.length.setValue(values["length"])
         self.count.setValue(values["count"])
         self.primer.setText(values["primer"])
+        self.temperature.setValue(round(float(values["temperature"]) * 100))
         self.primer.setVisible(not jazz)
         self.primer_label.setVisible(not jazz)
         self.count.setVisible(not jazz)
@@ -175,10 +181,11 @@ class SamplingForm(QWidget):
                 "more": self.more_button.isChecked()}
 
     def save_to(self, group) -> None:
-        """Into a settings ``Group``: shared values plus each domain's length/count/start."""
+        """Into a settings ``Group``: shared values plus each domain's length, count, start
+        and temperature."""
         self.set_domain(self.domain)  # file the visible per-domain values first
         for key, value in self.values().items():
-            if key not in ("length", "count", "primer"):
+            if key not in PER_DOMAIN:
                 group.set(f"form/{key}", value)
         group.set("form/per_domain", json.dumps(self._per_domain))
 
@@ -190,12 +197,21 @@ class SamplingForm(QWidget):
         for domain, values in stored.items():
             if domain in self._per_domain and isinstance(values, dict):
                 self._per_domain[domain].update(values)
+        # settings saved before temperature was kept per domain hold one shared value: it
+        # was chosen for names and text; jazz keeps its tuned 1.0
+        shared_temperature = group.get("form/temperature")
+        for domain in ("names", "text"):
+            if shared_temperature is not None and "temperature" not in stored.get(domain, {}):
+                self._per_domain[domain]["temperature"] = shared_temperature
+        for domain, values in self._per_domain.items():
+            values["temperature"] = _temperature(values.get("temperature"),
+                                                 DEFAULTS[domain]["temperature"])
         values = self._per_domain[self.domain]
         self.length.setValue(int(values["length"]))
         self.count.setValue(int(values["count"]))
         self.primer.setText(str(values["primer"]))
-        shared = {k: group.get(f"form/{k}") for k in
-                  ("temperature", "top_k", "top_p", "seed", "lock", "more")}
+        self.temperature.setValue(round(values["temperature"] * 100))
+        shared = {k: group.get(f"form/{k}") for k in ("top_k", "top_p", "seed", "lock", "more")}
         self.apply({k: v for k, v in shared.items() if v is not None})
 
     def apply(self, values: dict) -> None:
@@ -224,3 +240,12 @@ class SamplingForm(QWidget):
 def _bool(value) -> bool:
     # QSettings INI files give booleans back as "true"/"false" strings.
     return value.lower() == "true" if isinstance(value, str) else bool(value)
+
+
+def _temperature(value, default: float) -> float:
+    """A stored temperature as a number in the slider's range (settings files can be edited)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return default
+    return min(2.0, max(0.0, number)) if number == number else default

@@ -166,3 +166,45 @@ def test_unavailable_devices_are_disabled_with_a_reason(window):
         assert combo.itemData(index) == name
         assert model.item(index).isEnabled() == available
         assert model.item(index).toolTip() == reason
+
+
+def test_each_domain_keeps_its_own_temperature(qtbot, window, tiny_models, choose_model):
+    from studio.gui.main_window import MainWindow
+
+    gen = window.generate_tab
+    choose_model(gen, tiny_models["jazz"])
+    assert gen.form.temperature.value() == 100      # jazz: the tuned pitch/rhythm defaults as they are
+    choose_model(gen, tiny_models["names"])
+    assert gen.form.temperature.value() == 80
+    gen.form.temperature.setValue(55)
+    choose_model(gen, tiny_models["jazz"])
+    assert gen.form.temperature.value() == 100
+    gen.form.temperature.setValue(120)
+    choose_model(gen, tiny_models["names"])
+    assert gen.form.temperature.value() == 55
+    window.save_settings()
+    again = MainWindow(restore=True)
+    qtbot.addWidget(again)
+    qtbot.waitUntil(lambda: len(again.generate_tab.picker.entries) >= 3, timeout=10000)
+    assert again.generate_tab.form.temperature.value() == 55
+    choose_model(again.generate_tab, tiny_models["jazz"])
+    assert again.generate_tab.form.temperature.value() == 120
+
+
+def test_settings_from_before_per_domain_temperature_keep_names_and_text_value(qtbot, window):
+    from studio.gui.generate_controls import SamplingForm
+    from studio.gui.settings import Group
+
+    with Group("old-generate", version=1) as g:          # as saved by the earlier window
+        g.set("form/temperature", 0.6)
+        g.set("form/per_domain", '{"names": {"length": 20, "count": 5, "primer": ""}, '
+                                 '"jazz": {"length": 2, "count": 1, "primer": "", "temperature": "hot"}}')
+    form = SamplingForm()
+    qtbot.addWidget(form)
+    with Group("old-generate", version=1) as g:
+        form.restore_from(g)
+    assert form.temperature.value() == 60 and form.length.value() == 20
+    form.set_domain("text")
+    assert form.temperature.value() == 60
+    form.set_domain("jazz")                               # a value that is no number: the default
+    assert form.temperature.value() == 100 and form.length.value() == 2
