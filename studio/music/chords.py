@@ -134,8 +134,8 @@ def chord_from_token(token: str) -> Chord:
     if token == "CHORD_NC":
         return NO_CHORD
     try:
-        _, root, quality = token.split("_", 2)
-        if quality not in QUALITIES:
+        kind, root, quality = token.split("_", 2)
+        if kind != "CHORD" or quality not in QUALITIES:   # NOTE_C_dom7 is no chord
             raise ValueError
         return Chord(NOTE_NAMES.index(root), quality)
     except ValueError:

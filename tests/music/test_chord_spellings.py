@@ -110,7 +110,8 @@ def test_every_quality_prefix_and_rewrite_is_covered():
 
 # "X_CHORD_C_dom7": the kind is everything after the second "_" (a split from the right
 # would read it as C7)
-@pytest.mark.parametrize("token", ["CHORD_H_dom7", "CHORD_C_dominant", "PITCH_60", "CHORD", "X_CHORD_C_dom7"])
+@pytest.mark.parametrize("token", ["CHORD_H_dom7", "CHORD_C_dominant", "PITCH_60", "CHORD", "X_CHORD_C_dom7",
+                                   "NOTE_C_dom7", "chord_C_maj7"])
 def test_bad_chord_tokens_are_named(token):
     with pytest.raises(ValueError) as err:
         chords.chord_from_token(token)
