@@ -65,7 +65,14 @@ class MainWindow(QMainWindow):
         self.engine_loaded = False
         self._restore = restore
         self._closing = False
+        self._shut_down = False
         self._engine_started = False
+        # Any quit that does not close this window first (app.quit(), the desktop session
+        # ending) must still stop the worker threads: the interpreter exiting under a
+        # running QThread makes Qt abort the process.
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shut_down)
         self.setWindowTitle("Sequence Studio")
         self.setWindowIcon(app_icon())
         # Fits a 1280x800 laptop screen with room for the panel/dock.
@@ -325,10 +332,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         if not self.engine_loaded:  # closed while loading: nothing to save yet
-            self._closing = True
             self.hide()
-            # The interpreter must not exit under a thread that is importing torch.
-            workers.wait_for_tasks(30000)
+            self.shut_down()
             super().closeEvent(event)
             return
         if self.train_tab.is_running():
@@ -338,6 +343,19 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()
                 return
+        self.shut_down()
+        super().closeEvent(event)
+
+    def shut_down(self) -> None:
+        """Save the settings, stop every tab's work and wait for the background tasks; once
+        (on close, or on a quit that comes without one)."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        if not self.engine_loaded:
+            self._closing = True
+            workers.wait_for_tasks(30000)   # not under a thread that is importing torch
+            return
         # An exception escaping closeEvent would reach shiboken mid-close (and can crash
         # it): log it, and close anyway.
         try:
@@ -350,4 +368,3 @@ class MainWindow(QMainWindow):
             except Exception:
                 log.exception("shutting down %s", type(tab).__name__)
         workers.wait_for_tasks(5000)
-        super().closeEvent(event)

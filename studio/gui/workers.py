@@ -68,9 +68,15 @@ class _Task(QRunnable):
             result = self.func()
         except BaseException as exc:  # the callback decides; never kill the pool thread
             log.debug("task failed", exc_info=True)
-            self.relay.done.emit(None, TaskError(exc, traceback.format_exc()))
+            self._deliver(None, TaskError(exc, traceback.format_exc()))
         else:
-            self.relay.done.emit(result, None)
+            self._deliver(result, None)
+
+    def _deliver(self, result, error) -> None:
+        try:
+            self.relay.done.emit(result, error)
+        except RuntimeError:  # the application is gone (the relay with it): no one to tell
+            log.debug("a task ended after the application quit; its result is dropped")
 
 
 def run_task(func: Callable[[], Any], callback: Callable[[Any, BaseException | None], None],
