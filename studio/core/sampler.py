@@ -5,7 +5,10 @@ carrying the recurrent state (never re-running the prefix). Per step: an optiona
 constraint masks logits (the jazz grammar forces chart tokens with it), then temperature
 (0 = greedy), top-k and top-p shape the distribution and a seeded torch.Generator draws.
 A domain may split its vocabulary into token classes with a temperature each (jazz: pitch
-apart from rhythm); the sampler knows only class ids. It is a generator: the caller sees each step as it comes and stops by not asking for more.
+apart from rhythm); the sampler knows only class ids. A domain may also add a per-step
+logit bias (``LogitBias``: jazz boosts the notes that continue a shared lick), computed on
+the host from the tokens emitted so far. It is a generator: the caller sees each step as
+it comes and stops by not asking for more.
 """
 
 from __future__ import annotations
@@ -65,6 +68,20 @@ class Constraint(Protocol):
         """The tokens [N] just emitted (rows already finished carry their last token)."""
 
 
+class LogitBias(Protocol):
+    """A per-step bias a domain adds to the tempered logits (an n-gram or kNN-LM style
+    expert multiplied into the net's distribution). It sees the tokens as they are emitted
+    (``advance``) and keeps whatever history it needs, so the prefix is never re-run."""
+
+    def bias(self, step: int) -> torch.Tensor | None:
+        """Float [N, V] (finite) added to each row's tempered logits; None adds nothing.
+        Under token classes it reshapes the choice inside each class and never moves mass
+        between classes (see ``shape_logits``)."""
+
+    def advance(self, tokens: torch.Tensor) -> None:
+        """The tokens [N] just emitted (rows already finished carry their last token)."""
+
+
 @dataclass
 class SampleStep:
     index: int
@@ -73,7 +90,8 @@ class SampleStep:
     logprobs: list[float]
 
 
-def _class_tempered(logits: torch.Tensor, settings: SampleSettings) -> torch.Tensor:
+def _class_tempered(logits: torch.Tensor, settings: SampleSettings,
+                    bias: torch.Tensor | None = None) -> torch.Tensor:
     """Logits [N, V] tempered per token class.
 
     Inside class c the choice is tempered by T_c; the mass of class c as a whole is the
@@ -81,7 +99,9 @@ def _class_tempered(logits: torch.Tensor, settings: SampleSettings) -> torch.Ten
     ``z/T_c - LSE_c(z/T_c) + LSE_c(z/T)``: with every T_c == T this is exactly ``z/T``,
     and unlike a plain per-token divisor it does not depend on the logits' offset (the
     net's logits are defined up to a constant, so a per-token divisor would move mass
-    between classes arbitrarily).
+    between classes arbitrarily). A bias b joins the inside term, ``z/T_c + b``: it
+    multiplies a token's odds against the others of its class by exp(b) and leaves the
+    class's mass alone (jazz: a lick changes which note, not whether a note comes now).
     """
     classes = torch.as_tensor(settings.token_classes, device=logits.device)
     overall = logits / settings.temperature
@@ -91,7 +111,7 @@ def _class_tempered(logits: torch.Tensor, settings: SampleSettings) -> torch.Ten
         if not bool(member.any()):
             continue
         z = logits[:, member]
-        inside = z / temp
+        inside = z / temp if bias is None else z / temp + bias[:, member]
         shaped = inside - torch.logsumexp(inside, -1, keepdim=True) \
             + torch.logsumexp(overall[:, member], -1, keepdim=True)
         # a class with no allowed token in a row stays -inf (no NaN from -inf - -inf)
@@ -99,13 +119,17 @@ def _class_tempered(logits: torch.Tensor, settings: SampleSettings) -> torch.Ten
     return out
 
 
-def shape_logits(logits: torch.Tensor, settings: SampleSettings) -> torch.Tensor:
-    """Temperature (per token class, when set), top-k and top-p applied to logits [N, V]
-    (masked entries are -inf)."""
+def shape_logits(logits: torch.Tensor, settings: SampleSettings,
+                 bias: torch.Tensor | None = None) -> torch.Tensor:
+    """Temperature (per token class, when set), a domain's bias [N, V] (``LogitBias``: added
+    after the temperature, so exp(b) is the factor on a token's odds whatever the
+    temperature), top-k and top-p applied to logits [N, V] (masked entries are -inf)."""
     if settings.token_classes is not None:
-        logits = _class_tempered(logits, settings)
+        logits = _class_tempered(logits, settings, bias)
     else:
         logits = logits / settings.temperature
+        if bias is not None:
+            logits = logits + bias
     if settings.top_k and settings.top_k < logits.size(-1):
         kth = torch.topk(logits, settings.top_k, dim=-1).values[:, -1:]
         logits = logits.masked_fill(logits < kth, float("-inf"))
@@ -155,12 +179,13 @@ def same_device(model, device=None) -> torch.device:
 
 def sample_stream(model, prime, settings: SampleSettings, constraint: Constraint | None = None,
                   stop_tokens=(), device=None, end_id: int = 0, ban=(),
-                  cuda_graph: bool | None = None) -> Iterator[SampleStep]:
+                  cuda_graph: bool | None = None, bias: LogitBias | None = None) -> Iterator[SampleStep]:
     """Yield one SampleStep per generated position for ``settings.count`` rows.
 
     ``prime`` is one id list shared by every row, or one list per row (same length).
     Rows stop at ``end_id`` (when ``settings.stop_at_end``) or any of ``stop_tokens``.
-    ``ban`` lists ids never to emit (``<unk>``, id 1, is always banned).
+    ``ban`` lists ids never to emit (``<unk>``, id 1, is always banned). ``bias``: a
+    domain's per-step logit bias (``LogitBias``), after masks and temperature.
     On CUDA the steps run in blocks on the device (``device_sampler``), captured in a CUDA
     graph unless ``cuda_graph`` is False (or STUDIO_CUDA_GRAPHS=0): the same take either way.
     """
@@ -185,7 +210,11 @@ def sample_stream(model, prime, settings: SampleSettings, constraint: Constraint
                 _, state = model(prime_t[:, :-1])
             else:
                 state = model.initial_state(n, device)
-            if device.type == "cuda":
+            # A bias is computed on the host from each emitted token, so on CUDA it would
+            # cost the block/graph path its point (a block of one step, a host round trip
+            # per step, as under a constraint, plus a bias upload): such takes run the same
+            # eager per-step loop as the CPU, on the device.
+            if device.type == "cuda" and bias is None:
                 from studio.core.device_sampler import device_steps
 
                 graph = cuda_graph if cuda_graph is not None else graphs_enabled()
@@ -193,7 +222,7 @@ def sample_stream(model, prime, settings: SampleSettings, constraint: Constraint
                                      constraint, graph=graph)
             else:
                 steps = _host_steps(model, prime_t[:, -1], state, settings, seed, ban_ids,
-                                    constraint, device)
+                                    constraint, device, bias)
             done = [False] * n
             for index, (out, logprobs) in enumerate(steps):
                 # bookkeeping of finished rows in Python: cheaper than tensor ops at small N
@@ -216,7 +245,7 @@ def graphs_enabled() -> bool:
     return os.environ.get("STUDIO_CUDA_GRAPHS", "1") != "0"
 
 
-def _host_steps(model, last, state, settings, seed, ban_ids, constraint, device):
+def _host_steps(model, last, state, settings, seed, ban_ids, constraint, device, bias=None):
     """Per step, every row's token and log-probability, one step at a time (CPU, MPS)."""
     ban_bias = torch.zeros(model.config.vocab_size, device=device)
     ban_bias[list(ban_ids)] = float("-inf")
@@ -232,15 +261,20 @@ def _host_steps(model, last, state, settings, seed, ban_ids, constraint, device)
                 allowed = allowed.to(device)
                 allowed = allowed | ~allowed.any(1, keepdim=True)  # never an empty row
                 logits = logits.masked_fill(~allowed, float("-inf"))
+        extra = bias.bias(index) if bias is not None else None
+        if extra is not None:
+            extra = extra.to(device)
         if settings.temperature == 0:
-            tok = torch.argmax(logits, dim=-1)
+            tok = torch.argmax(logits if extra is None else logits + extra, dim=-1)
         else:
-            probs = torch.softmax(shape_logits(logits, settings), dim=-1)
+            probs = torch.softmax(shape_logits(logits, settings, extra), dim=-1)
             tok = torch.multinomial(probs, 1, generator=gen).view(-1)
         # the model's own log-probability of the token (T = 1, after the masks)
         chosen = logits.gather(1, tok.view(-1, 1)).view(-1) - torch.logsumexp(logits, -1)
         if constraint is not None:
             constraint.advance(tok)  # finished rows: a constraint ignores them
+        if bias is not None:
+            bias.advance(tok)
         last = tok
         yield tok.tolist(), chosen.tolist()
 
