@@ -17,6 +17,7 @@ def add_parser(sub):
     e.add_argument("-t", "--temperature", type=float, default=1.0, help="jazz: sampling temperature of the takes")
     e.add_argument("--pitch-temperature", type=float, default=None, help="jazz: pitch temperature, times -t")
     e.add_argument("--rhythm-temperature", type=float, default=None, help="jazz: rhythm temperature, times -t")
+    e.add_argument("--licks", type=float, default=None, help="jazz: lean toward shared licks, 0..1 (0 = off)")
     e.add_argument("--held-out", choices=("auto", "all", "split"), default="auto",
                    help="jazz: which solos are scored: the whole folder (all), the training "
                         "split's validation solos (split), or auto: the whole folder unless it "
@@ -38,5 +39,5 @@ def run(args) -> int:
     print(json.dumps(evaluate(ck, args.corpus, samples=args.samples, choruses=args.choruses,
                               seed=args.seed, temperature=args.temperature, held_out=held_out,
                               pitch_temperature=args.pitch_temperature,
-                              rhythm_temperature=args.rhythm_temperature), indent=2))
+                              rhythm_temperature=args.rhythm_temperature, licks=args.licks), indent=2))
     return 0

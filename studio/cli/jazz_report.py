@@ -25,6 +25,8 @@ def add_parser(sub):
     r.add_argument("-t", "--temperature", type=float, default=1.0, help="master temperature")
     r.add_argument("--pitch-temperature", type=float, default=None)
     r.add_argument("--rhythm-temperature", type=float, default=None)
+    r.add_argument("--licks", type=float, default=None,
+                   help="0..1: lean toward the training players' shared licks (0 = off)")
     r.add_argument("--json", action="store_true", help="print the figures as JSON")
     add_device(r)
     return r
@@ -32,7 +34,7 @@ def add_parser(sub):
 
 def run(args) -> int:
     from studio.cli.common import load_model
-    from studio.cli.sample import class_temperatures
+    from studio.cli.sample import line_settings
     from studio.music.generate import JazzSettings
     from studio.music.jazz_report import format_report, jazz_report
 
@@ -41,7 +43,7 @@ def run(args) -> int:
     ck = load_model(args) if args.model else None
     if ck is not None and ck.domain != "jazz":
         raise ValueError(f"{ck.name} is a {ck.domain} model; jazz-report needs a jazz model")
-    settings = JazzSettings(temperature=args.temperature, **class_temperatures(args))
+    settings = JazzSettings(temperature=args.temperature, **line_settings(args))
     report = jazz_report(args.human, ck=ck, takes_folder=None if ck else args.takes,
                          settings=settings, train_corpus=args.train_corpus,
                          held_out={"auto": None, "all": True, "split": False}[args.held_out],

@@ -26,6 +26,9 @@ def add_parser(sub):
                       help="temperature of the pitch choices, times -t (default: the tuned one)")
     jazz.add_argument("--rhythm-temperature", type=float, default=None,
                       help="temperature of onsets, durations and rests, times -t (default: the tuned one)")
+    jazz.add_argument("--licks", type=float, default=None,
+                      help="0..1: how strongly the line leans toward licks the training players "
+                           "share (0 = off; default: the tuned one)")
     jazz.add_argument("--choruses", type=int, default=1)
     jazz.add_argument("--low", type=int, default=48, help="lowest MIDI pitch")
     jazz.add_argument("--high", type=int, default=84, help="highest MIDI pitch")
@@ -115,7 +118,7 @@ def sample_jazz(ck, args) -> int:
                             seed=args.seed, choruses=args.choruses, tempo=args.tempo,
                             pitch_low=args.low, pitch_high=args.high, scale_mask=args.scale_mask,
                             primer=args.primer, primer_bars=args.primer_bars, count=args.count,
-                            primer_lead=args.lead, **class_temperatures(args))
+                            primer_lead=args.lead, **line_settings(args))
     if args.lead is not None and not args.primer:
         raise ValueError("--lead picks a part of the --primer MIDI file; give --primer too")
     feel = Feel.parse(args.swing, args.humanize, args.feel_seed)  # refused before sampling
@@ -148,6 +151,9 @@ def sample_jazz(ck, args) -> int:
     if blind:
         print(f"{ck.name} is chord-blind (trained without chords): it plays over the chart "
               "without hearing it", file=sys.stderr)
+    licks = takes[0].info.get("licks", "") if takes else ""
+    if args.licks and licks.startswith("off: "):   # asked for, but this model has none
+        print(f"{ck.name}: licks {licks}", file=sys.stderr)
     for row in outputs:
         m = row["metrics"]
         share = m.get("chord_tone_share")  # None over a chart with no chords (| NC |)
@@ -163,10 +169,10 @@ def sample_jazz(ck, args) -> int:
     return 0
 
 
-def class_temperatures(args) -> dict:
-    """The jazz pitch/rhythm temperature flags that were given (the rest keep JazzSettings'
-    tuned defaults)."""
-    return {k: getattr(args, k) for k in ("pitch_temperature", "rhythm_temperature")
+def line_settings(args) -> dict:
+    """The jazz line flags that were given: pitch/rhythm temperature, licks (the rest keep
+    JazzSettings' tuned defaults)."""
+    return {k: getattr(args, k) for k in ("pitch_temperature", "rhythm_temperature", "licks")
             if getattr(args, k, None) is not None}
 
 

@@ -54,6 +54,7 @@ class JazzDomain(Domain):
         from studio.music.encoding import jazz_vocab_tokens
         from studio.music.fingerprint import Fingerprint
         from studio.music.jazz_data import load_jazz_corpus, training_streams
+        from studio.music.licks import LickVocabulary
         from studio.music.splits import holdout
 
         try:
@@ -74,23 +75,28 @@ class JazzDomain(Domain):
         streams = _EpochStreams(jazz, vocab, val_fraction, first=(0, join_items(vocab, train)))
         # hashed 8-note patterns of the training solos (no notes): eval and jazz-report
         # measure idioms and copies against them on any folder
-        fingerprint = Fingerprint.from_solos(holdout(jazz.solos, val_fraction).train)
+        train_solos = holdout(jazz.solos, val_fraction).train
+        fingerprint = Fingerprint.from_solos(train_solos)
+        # the licks several training players share (no notes, no solos): sampling leans on
+        # them (studio.music.lick_bias); stored beside the fingerprint in the checkpoint
+        licks = LickVocabulary.mine(train_solos, corpus_sha256=jazz.sha256, val_fraction=val_fraction)
         return Corpus(kind=self.name, vocab=vocab, report=report, name=Path(path).name,
                       sha256=jazz.sha256, mode="stream", encoding=report.get("encoding", self.encoding),
                       val_ids=val_ids, epoch_stream=streams,
                       # chords False: a twin trained without chords, or a corpus that had none
                       # (all NC): the checkpoint says the model is chord-blind, and generation,
                       # `sample`, `models` and the window say so and feed it NC
-                      meta_extra={"fingerprint": fingerprint.meta(), "chords": jazz.chords},
-                      extras=fingerprint.to_tensors())
+                      meta_extra={"fingerprint": fingerprint.meta(), "licks": licks.meta(),
+                                  "chords": jazz.chords},
+                      extras={**fingerprint.to_tensors(), **licks.to_tensors()})
 
     def evaluate(self, ckpt, corpus_path, choruses: int = 20, seed: int = 0,
                  temperature: float = 1.0, held_out: bool | None = None,
                  pitch_temperature: float | None = None, rhythm_temperature: float | None = None,
-                 **_options) -> dict:
+                 licks: float | None = None, **_options) -> dict:
         """``held_out``: None scores the whole folder unless it is the training corpus (then
         its validation split), True the whole folder, False the split. The temperatures
-        shape the takes (None: ``JazzSettings``' defaults)."""
+        and ``licks`` shape the takes (None: ``JazzSettings``' defaults)."""
         from studio.music.evaluate import evaluate_jazz
         from studio.music.generate import JazzSettings
 
@@ -99,6 +105,8 @@ class JazzDomain(Domain):
             settings.pitch_temperature = pitch_temperature
         if rhythm_temperature is not None:
             settings.rhythm_temperature = rhythm_temperature
+        if licks is not None:
+            settings.licks = licks
         return evaluate_jazz(ckpt, corpus_path, choruses=choruses, seed=seed, temperature=temperature,
                              held_out=held_out, settings=settings)
 

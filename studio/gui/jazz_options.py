@@ -7,7 +7,9 @@ note boxes show names beside the numbers (C4 = MIDI 60). Swing and humanize make
 ``studio.music.feel.Feel`` that the MIDI/WAV export and playback perform the take with
 (the CLI's ``--swing`` and ``--humanize``). Pitch and rhythm temperature are
 ``JazzSettings.pitch_temperature``/``rhythm_temperature`` (``--pitch-temperature``,
-``--rhythm-temperature``): the form's Temperature multiplies both.
+``--rhythm-temperature``): the form's Temperature multiplies both. Licks is
+``JazzSettings.licks`` (``--licks``): how strongly the line leans toward the licks the
+model's training players share (0 = off).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from studio.gui import recent
 from studio.gui.piano_roll import pitch_name
 from studio.music.encoding import PITCH_HIGH, PITCH_LOW
 from studio.music.feel import Feel
-from studio.music.generate import PITCH_TEMPERATURE, RHYTHM_TEMPERATURE
+from studio.music.generate import LICKS, PITCH_TEMPERATURE, RHYTHM_TEMPERATURE
 
 SWING_CHOICES = [("By tempo (WJazzD)", "auto"), ("Straight", "straight"),
                  ("Light (1.5 : 1)", "1.5"), ("Triplet (2 : 1)", "2.0"), ("Hard (2.5 : 1)", "2.5")]
@@ -102,6 +104,14 @@ class JazzOptions(QWidget):
         self.rhythm_temperature = self._temperature_box(
             RHYTHM_TEMPERATURE, "Temperature of onsets, durations and rests (times the "
             "Temperature above): lower plays steadier rhythms")
+        self.licks = QDoubleSpinBox()
+        self.licks.setRange(0.0, 1.0)
+        self.licks.setSingleStep(0.05)
+        self.licks.setValue(LICKS)
+        self.licks.setSpecialValueText("off")
+        self.licks.setToolTip("How strongly the line leans toward licks that several of the "
+                              "training players share (0 = off): more quotes the jazz "
+                              "vocabulary, never a long stretch of one solo")
         primer_row = QHBoxLayout()
         primer_row.setContentsMargins(0, 0, 0, 0)
         primer_row.addWidget(self.primer, 1)
@@ -117,6 +127,7 @@ class JazzOptions(QWidget):
         form.addRow("Primer bars", self.primer_bars)
         form.addRow("&Pitch temperature", self.pitch_temperature)
         form.addRow("&Rhythm temperature", self.rhythm_temperature)
+        form.addRow("Lic&ks", self.licks)
         form.addRow("S&wing", self.swing)
         form.addRow("H&umanize", self.humanize)
 
@@ -153,7 +164,7 @@ class JazzOptions(QWidget):
         return {"pitch_low": self.pitch_low.value(), "pitch_high": self.pitch_high.value(),
                 "primer": path or None, "primer_bars": self.primer_bars.value(),
                 "pitch_temperature": self.pitch_temperature.value(),
-                "rhythm_temperature": self.rhythm_temperature.value()}
+                "rhythm_temperature": self.rhythm_temperature.value(), "licks": self.licks.value()}
 
     def values(self) -> dict:
         """What a take records and the settings keep (``primer_midi``: the form has a primer)."""
@@ -162,7 +173,7 @@ class JazzOptions(QWidget):
                 "primer_bars": self.primer_bars.value(),
                 "swing": self.swing.currentData(), "humanize": self.humanize.value(),
                 "pitch_temperature": self.pitch_temperature.value(),
-                "rhythm_temperature": self.rhythm_temperature.value()}
+                "rhythm_temperature": self.rhythm_temperature.value(), "licks": self.licks.value()}
 
     def apply(self, values: dict) -> None:
         low, high = values.get("pitch_low"), values.get("pitch_high")
@@ -183,6 +194,6 @@ class JazzOptions(QWidget):
             self.swing.setCurrentIndex(index)
         if values.get("humanize") not in (None, ""):
             self.humanize.setValue(float(values["humanize"]))
-        for key in ("pitch_temperature", "rhythm_temperature"):
+        for key in ("pitch_temperature", "rhythm_temperature", "licks"):
             if values.get(key) not in (None, ""):
                 getattr(self, key).setValue(float(values[key]))

@@ -32,10 +32,11 @@ def jazz_figures(device: str = "cpu", model: str = "jazz-lstm", choruses: int = 
     from studio.paths import shipped_models_dir
 
     ckpt = load_checkpoint(shipped_models_dir() / f"{model}.safetensors", device=device)
-    # one temperature for pitch and rhythm, so the graph mode really captures a graph
-    # (device_sampler.graph_capable refuses token classes; the tuned default uses them)
+    # one temperature for pitch and rhythm and no licks, so the graph mode really captures a
+    # graph (device_sampler.graph_capable refuses token classes, sample_stream a per-step
+    # bias; the tuned default uses both)
     settings = JazzSettings(seed=1, choruses=choruses, tempo=160, pitch_temperature=1.0,
-                            rhythm_temperature=1.0)
+                            rhythm_temperature=1.0, licks=0.0)
     modes = {"graph": "1", "eager": "0"} if device.startswith("cuda") else {"host": None}
     out = {"model": model, "chart": f"Bb blues x {choruses}", "device": device}
     before = os.environ.get("STUDIO_CUDA_GRAPHS")

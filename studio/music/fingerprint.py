@@ -116,14 +116,22 @@ class Fingerprint:
                 shared += 1
         return shared / len(hashes)
 
+    def extend_runs(self, runs: dict[int, int], window: Sequence[int]) -> dict[int, int]:
+        """One step of the copy bookkeeping: ``runs`` (training solo -> consecutive windows
+        shared with it so far) after the next window of ``WINDOW`` intervals. A line is in a
+        verbatim run of ``max(runs.values()) + WINDOW - 1`` intervals."""
+        return self._extend(runs, _hash(window))
+
+    def _extend(self, runs: dict[int, int], h: int) -> dict[int, int]:
+        return {s: runs.get(s, 0) + 1 for s in set(self._solos_with(h).tolist())}
+
     def longest_copy(self, solo: Solo) -> int:
         """Longest run of intervals whose windows all occur in one training solo (0 when no
         window of the solo occurs at all)."""
         runs: dict[int, int] = {}
         best = 0
         for h in window_hashes(intervals(solo)):
-            found = set(self._solos_with(h).tolist())
-            runs = {s: runs.get(s, 0) + 1 for s in found}
+            runs = self._extend(runs, h)
             if runs:
                 best = max(best, max(runs.values()))
         return best + WINDOW - 1 if best else 0

@@ -20,6 +20,7 @@ from .encoding import (BEATS_PER_BAR, ENCODING, PITCH_HIGH, PITCH_LOW, TICKS_PER
                        encode_solo)
 from .form import chart_chorus_starts
 from .grammar import ChartGrammar, GrammarError
+from .lick_bias import lick_bias_for
 from .types import ChordSpan, Note, Solo
 
 
@@ -30,6 +31,9 @@ from .types import ChordSpan, Note, Solo
 # tempo and the rests already sit near the players' there.
 PITCH_TEMPERATURE = 0.65
 RHYTHM_TEMPERATURE = 1.0
+# How strongly the line leans toward the licks its training players share (``lick_bias``:
+# 0 off, 1 = a continuation every sharing player agrees on gets 20x its odds).
+LICKS = 0.0
 
 
 @dataclass
@@ -39,6 +43,8 @@ class JazzSettings:
     # rests, bar lines). In effect: ``temperature`` x each (``temperatures()``).
     pitch_temperature: float = PITCH_TEMPERATURE
     rhythm_temperature: float = RHYTHM_TEMPERATURE
+    # weight of the lick vocabulary against the net's pitch choice (0..1; 0 = off)
+    licks: float = LICKS
     top_p: float = 1.0
     top_k: int = 0
     seed: int | None = None
@@ -68,6 +74,8 @@ class JazzSettings:
         for name in ("temperature", "pitch_temperature", "rhythm_temperature"):
             if not 0 <= getattr(self, name) <= 5:
                 raise ValueError(f"{name.replace('_', ' ')} must be between 0 and 5")
+        if not 0 <= self.licks <= 1:
+            raise ValueError(f"licks must be between 0 (off) and 1, not {self.licks}")
 
     def temperatures(self) -> tuple[float, float]:
         """(pitch, rhythm) temperatures in effect: the master times each."""
@@ -220,8 +228,10 @@ def _sample_takes(ckpt, spans, bars, chorus_starts, settings, chart_text, chart_
     primer = _primer_tokens(settings.primer, settings.primer_bars, settings.tempo, spans, chart_bars,
                             settings.primer_lead)
     prime = [vocab.end_id] + vocab.encode(primer)
+    bias, licks_note = lick_bias_for(ckpt, settings.licks, settings.count, primer)
     pitch_t, rhythm_t = settings.temperatures()
-    tempered = settings.temperature > 0 and pitch_t != rhythm_t
+    # token classes also keep a lick bias inside the pitch class (which note, not whether one)
+    tempered = settings.temperature > 0 and (pitch_t != rhythm_t or bias is not None)
     sample_settings = SampleSettings(
         # the choice between a note now and a later onset is a rhythm choice
         temperature=max(rhythm_t, 1e-3) if tempered else rhythm_t,
@@ -232,7 +242,7 @@ def _sample_takes(ckpt, spans, bars, chorus_starts, settings, chart_text, chart_
     rows: list[list[str]] = [[] for _ in range(settings.count)]
     stopped = False
     stream = sample_stream(ckpt.model, prime, sample_settings, constraint=grammar,
-                           end_id=vocab.end_id)
+                           end_id=vocab.end_id, bias=bias)
     try:
         for step in stream:
             for row, tok in zip(rows, step.tokens):
@@ -255,7 +265,8 @@ def _sample_takes(ckpt, spans, bars, chorus_starts, settings, chart_text, chart_
         solo.chords = [ChordSpan(s.start, min(s.end, end), s.chord) for s in spans if s.start < end]
         solo.chorus_starts = list(chorus_starts)
         takes.append(Take(solo, chart_text, settings, model_name, tokens, seed=seed,
-                          stopped=stopped, info={"chord_aware": chords, "bars_planned": bars}))
+                          stopped=stopped, info={"chord_aware": chords, "bars_planned": bars,
+                                "licks": licks_note}))
     return takes
 
 

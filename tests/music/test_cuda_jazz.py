@@ -16,10 +16,11 @@ pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a C
 @pytest.mark.parametrize("model", ["jazz-lstm", "jazz-gru"])
 def test_graph_takes_equal_eager_takes_and_are_well_formed(model, monkeypatch):
     ckpt = load_checkpoint(shipped_models_dir() / f"{model}.safetensors", device="cuda")
-    # one temperature for the whole line: a CUDA graph takes no token classes
-    # (device_sampler.graph_capable); the tuned default (pitch 0.65, rhythm 1.0) runs eagerly
+    # one temperature for the whole line and no licks: a CUDA graph takes no token classes
+    # (device_sampler.graph_capable) and no per-step bias (sampler.sample_stream); the tuned
+    # default (pitch 0.65, rhythm 1.0, licks) runs eagerly
     settings = JazzSettings(seed=5, choruses=2, count=3, top_p=0.95, pitch_temperature=1.0,
-                            rhythm_temperature=1.0)
+                            rhythm_temperature=1.0, licks=0.0)
     monkeypatch.setenv("STUDIO_CUDA_GRAPHS", "1")
     graph = generate_takes(ckpt, PRESETS["Bb blues"], settings)
     assert ckpt.model.__dict__["_block_runner"][1].graph is not None  # it was captured

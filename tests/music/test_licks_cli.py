@@ -1,0 +1,64 @@
+"""Licks end to end: a trained jazz model carries its corpus's lick vocabulary, `sample
+--licks` uses it (and refuses a bad value in one line), the shipped models find the
+shipped vocabulary, which is what mining WJazzD's training split gives (corpus test)."""
+
+import json
+
+import pytest
+
+from studio.cli import main
+from studio.core.checkpoint import load_checkpoint
+from studio.music.licks import LickVocabulary, licks_for
+from studio.paths import corpora_dir, shipped_models_dir
+
+CHART = "| Dm7 | G7 | Cmaj7 | % |"
+
+
+@pytest.fixture
+def model(tmp_path, make_midi, capsys, restore_signals):
+    corpus = tmp_path / "players"
+    corpus.mkdir()
+    for i in range(6):   # six players, one tune each, the same figure in six keys
+        notes = [(b / 2, 0.5, 60 + (b * 5 + i) % 12) for b in range(64)]
+        make_midi(corpus / f"Player{i}_tune.mid", [{"notes": notes, "texts": [(0, "Dm7"), (4, "G7")]}])
+    out = tmp_path / "m.safetensors"
+    assert main(["train", "--corpus", str(corpus), "--kind", "jazz", "--max-steps", "2", "--hidden", "16",
+                 "--layers", "1", "--batch", "4", "--window", "64", "--out", str(out), "--jsonl"]) == 0
+    capsys.readouterr()
+    return out, corpus
+
+
+def test_a_trained_model_carries_its_training_players_licks(model, capsys):
+    path, corpus = model
+    ck = load_checkpoint(path)
+    carried = LickVocabulary.from_checkpoint(ck)
+    mined = LickVocabulary.mine_corpus(corpus, val_fraction=0.1)
+    assert carried is not None and carried.patterns == mined.patterns and carried.patterns
+    assert carried.corpus_sha256 == ck.meta["corpus"]["sha256"] == mined.corpus_sha256
+    assert licks_for(ck).patterns == mined.patterns
+
+    assert main(["sample", str(path), "--chart", CHART, "--seed", "1", "--licks", "0.6", "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)[0]
+    assert row["settings"]["licks"] == 0.6 and row["licks"] == f"0.6 ({len(mined.patterns)} shared patterns)"
+    assert main(["sample", str(path), "--chart", CHART, "--licks", "1.5"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("licks must be between 0 (off) and 1, not 1.5") and "\n" not in err
+
+
+@pytest.mark.parametrize("name", ["jazz-gru", "jazz-lstm"])
+def test_the_shipped_models_find_the_shipped_vocabulary(name):
+    ck = load_checkpoint(shipped_models_dir() / f"{name}.safetensors")
+    vocab = licks_for(ck)
+    assert vocab is not None and vocab.matches(ck.meta["corpus"]["sha256"], 0.1)
+    assert len(vocab.patterns) > 10_000 and vocab.min_players == 3
+
+
+@pytest.mark.corpus
+def test_the_shipped_vocabulary_is_what_mining_the_training_split_gives():
+    root = corpora_dir()
+    if root is None:
+        pytest.skip("../shared/corpora is not here (set SEQUENCE_STUDIO_CORPORA to run this)")
+    shipped = LickVocabulary.load(shipped_models_dir() / "jazz-licks.json")
+    mined = LickVocabulary.mine_corpus(root / "jazz", val_fraction=0.1)
+    assert shipped.patterns == mined.patterns and shipped.corpus_sha256 == mined.corpus_sha256
+    assert (shipped.solos, shipped.players) == (364, 74)
