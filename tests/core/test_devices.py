@@ -65,9 +65,14 @@ def test_the_sampler_refuses_a_device_the_model_is_not_on():
     model = SequenceNet(NetConfig(cell="lstm", vocab_size=12, layers=1, hidden=8, embedding=4))
     settings = SampleSettings(max_length=5, seed=1)
     # before the fix this died inside F.embedding ("Expected all tensors to be on the same device")
-    with pytest.raises(ValueError, match=r"the model is on cpu but sampling was asked to run on "
-                                         r"cuda: load the model on cuda"):
-        next(sample_stream(model, [0], settings, device="cuda"))
+    for asked, spelled in (("cuda", "cuda"), ("cuda:1", "cuda:1"), (torch.device("meta"), "meta")):
+        with pytest.raises(ValueError) as info:
+            next(sample_stream(model, [0], settings, device=asked))
+        # the whole message: the hint must name the device asked for, as load_checkpoint takes it
+        assert str(info.value) == (
+            f"the model is on cpu but sampling was asked to run on {spelled}: load the model on "
+            f"{spelled} (load_checkpoint(path, device='{spelled}')), or leave the device out to "
+            "sample where the model is")
     # the model's own device, spelled either way, samples the same take as no device at all
     takes = [[s.tokens for s in sample_stream(model, [0], settings, device=d)]
              for d in (None, "cpu", torch.device("cpu"))]
