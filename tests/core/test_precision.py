@@ -106,6 +106,17 @@ def test_out_of_memory_names_the_batch_and_keeps_the_resume_file(tmp_path, text_
     assert before.meta["resume"]["step"] == 3 and before.optimizer_state is not None
 
 
+def test_out_of_memory_on_names_says_no_window(tmp_path, names_file, monkeypatch):
+    """Names batches have no --window: the message and its tips leave it out."""
+    _out_of_memory_at(2, monkeypatch)
+    trainer = Trainer(_cfg(kind="names", batch_size=10), load_corpus(names_file, "names"),
+                      tmp_path / "m.safetensors")
+    with pytest.raises(OutOfMemory) as err:
+        trainer.run()
+    assert str(err.value) == ("out of GPU memory on cpu at step 2 with --batch 10, fp32; try --batch 5 "
+                              "or a smaller model; nothing was saved yet (no evaluation had run)")
+
+
 def test_out_of_memory_from_the_cli_is_one_line(tmp_path, text_file, monkeypatch, capsys, restore_signals):
     _out_of_memory_at(2, monkeypatch)  # before any evaluation: nothing saved yet
     code = main(["train", "--corpus", str(text_file), "--kind", "text", "--hidden", "16",
