@@ -44,6 +44,7 @@ WORK=$(mktemp -d)
 export PYTHONUNBUFFERED=1 PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}   # the GPU does the work; leave cores to the others
 mkdir -p "$OUT"
+exec > >(tee "$WORK/session.log") 2>&1   # this output goes into logs.tgz too
 
 if ! $PY -c "import mido, platformdirs" 2>/dev/null; then
   [ -d .whl ] || { echo "mido/platformdirs missing and no .whl/ to install them from"; exit 2; }
@@ -96,14 +97,18 @@ while read -r pid name; do  # the training budget: stop what still runs, cleanly
   if [ "$left" -gt 0 ]; then timeout "$left" tail --pid="$pid" -f /dev/null; fi
   kill -TERM "$pid" 2>/dev/null && echo "stopped $name at the budget"
 done < "$WORK/pids"
-wait
+# the runs only: a plain `wait` would also wait for the tee above, which never ends
+wait $(cut -d' ' -f1 "$WORK/pids")
 echo "training done after $(( $(date +%s) - T0 )) s"
 for f in "$WORK"/*.err; do [ -s "$f" ] && { echo "== $(basename "$f")"; tail -n 3 "$f"; }; done
 
-timeout 120 $PY training/gpu_jazz_summary.py "$WORK" "$OUT" "$CORPUS" --keep "$KEEP" --device "$DEVICE" \
-  2> "$WORK/summary.err" || { echo "summary failed (models kept unranked):"; tail -n 20 "$WORK/summary.err"
+# ~20 s on the GPU machine (the corpus read once, ten models scored); minutes on a loaded CPU
+timeout "${SUMMARY_SECONDS:-300}" $PY training/gpu_jazz_summary.py "$WORK" "$OUT" "$CORPUS" --keep "$KEEP" \
+  --device "$DEVICE" 2> "$WORK/summary.err" \
+  || { echo "summary failed (exit $?; models kept unranked):"; tail -n 20 "$WORK/summary.err"
   find "$WORK" -maxdepth 1 -name '*.safetensors' ! -name '*.last.safetensors' | sort | head -n "$KEEP" \
     | xargs -r cp -t "$OUT"; }
 tar czf "$OUT/logs.tgz" -C "$WORK" --exclude='*.safetensors' --exclude=corpus .
 echo "all done after $(( $(date +%s) - T0 )) s"
 ls -la "$OUT"
+rm -rf "$WORK"
