@@ -29,7 +29,9 @@
 # packaging, pytest, hypothesis ...; see /work/.library/device/KINDS.md): `studio train` on
 # a jazz corpus imports mido and platformdirs. They travel as wheels in .whl/ (ignored;
 # with mutmut 3.8.1 and what it needs there: libcst, setproctitle, textual, click,
-# mdit-py-plugins, linkify-it-py, rich, markdown-it-py); if mido or platformdirs cannot be
+# mdit-py-plugins, linkify-it-py, rich, markdown-it-py; and for the mutation tests'
+# collection pretty_midi 0.2.11.post0, repacked without its 6 MB soundfont, which only its
+# fluidsynth synthesis reads, and importlib_resources); if mido or platformdirs cannot be
 # imported, this script installs .whl/*.whl into /tmp/site itself.
 set -u
 OUT=${1:?usage: gpu_jazz_session.sh OUT CORPUS [TRAIN_SECONDS]}
