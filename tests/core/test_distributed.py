@@ -33,6 +33,10 @@ TOL = 1e-4
 # make mutmut drop every cached verdict.)
 SUBPROCESSES = pytest.mark.skipif("MUTANT_UNDER_TEST" in os.environ,
                                   reason="mutation testing: worker processes cannot load mutmut's copy")
+# Two worker processes starting torch and meeting in gloo's rendezvous: on a machine loaded
+# by other work a worker has aborted once in a full-suite run and passed alone. Two reruns,
+# as for the tests over the JACK server (docs/TESTING.md): a real defect fails all three.
+RERUN = pytest.mark.flaky(reruns=2, reruns_delay=1)
 
 
 def _env(**extra) -> dict:
@@ -104,6 +108,7 @@ SMALL = ["--cell", "lstm", "--embedding", "8", "--dropout", "0", "--schedule", "
 
 
 @SUBPROCESSES
+@RERUN
 def test_text_on_two_processes_equals_one_and_resumes_on_one(tmp_path, text_file, capsys, restore_signals):
     """Streams: each rank trains its lanes with their carried state; the resume file holds
     every lane, so one process continues exactly where two stopped."""
@@ -129,6 +134,7 @@ def test_text_on_two_processes_equals_one_and_resumes_on_one(tmp_path, text_file
 
 
 @SUBPROCESSES
+@RERUN
 def test_names_under_torchrun_equal_one_process(tmp_path, names_file, capsys, restore_signals):
     """Names: padded batches of different lengths, split by rows; the loss of each share is
     weighted by the global batch's token count, so the average gradient is one process's."""
@@ -168,6 +174,7 @@ def test_shares_of_a_batch_add_up_to_the_global_mean(world):
 
 
 @SUBPROCESSES
+@RERUN
 def test_a_signal_to_one_rank_stops_both_cleanly(tmp_path, text_file):
     """SIGTERM to rank 1 only: both ranks stop at the same step (shared by the step's
     all-reduce), rank 0 writes the resume file and says stopped/done, both exit 143."""
