@@ -2,6 +2,7 @@
 
     python training/lick_sweep.py                         # both shipped jazz models, the default sweep
     python training/lick_sweep.py --models jazz-gru --licks 0 0.3 0.4 --pitch-temperature 0.65
+    python training/lick_sweep.py --store jazz-gru=0.35 jazz-lstm=0.7   # the tuned strengths
 
 One take per validation solo of the model's training corpus, over that solo's changes,
 form, tempo and length (seed 0 + i), exactly as `sequence-studio jazz-report` and the
@@ -9,8 +10,14 @@ model cards draw them (``jazz_report.model_takes`` + ``phrasing.report_figures``
 out: licks do not touch the rhythm's rendering). Prints a markdown table with the human
 (held-out) row first and issue 11's bounds checked per row; `--json` adds one JSON line
 per run. The lick vocabulary depends on the corpus only, so rerun this after retraining
-the weights to see whether `generate.LICKS` still fits. Heavy: run it under `nice` or
+the weights to see which strength fits them. Heavy: run it under `nice` or
 `flock /work/locks/heavy` (34 takes per row, 2-5 CPU minutes).
+
+`--store NAME=VALUE` writes the chosen strength into the checkpoint (``meta["sampling"]
+["licks"]``, what ``generate.tuned_licks`` reads when `--licks` is not given): the strength
+belongs to the weights, so new weights start without one (``generate.LICKS`` then) until
+it is stored again. The file is re-saved as it was stored (float16 stays float16, extras
+kept); then regenerate the cards (`python training/model_card.py --all --only NAME`).
 """
 
 from __future__ import annotations
@@ -67,6 +74,21 @@ def row(name: str, licks, pitch_t, fig: dict, human: dict | None) -> str:
             f"{met(fig, human) if human else ''} |")
 
 
+def store(name: str, value: float) -> Path:
+    """Write ``value`` as the checkpoint's tuned lick strength (in place, atomically)."""
+    from studio.core.checkpoint import save_checkpoint, stored_dtypes
+    from studio.paths import shipped_models_dir
+
+    if not 0 <= value <= 1:
+        raise SystemExit(f"{name}: a lick strength is 0..1, not {value}")
+    path = Path(name) if name.endswith(".safetensors") else shipped_models_dir() / f"{name}.safetensors"
+    ck = load_checkpoint(path)
+    meta = {k: v for k, v in ck.meta.items() if k not in ("format", "format_version")}
+    meta["sampling"] = {**(meta.get("sampling") or {}), "licks": value}
+    save_checkpoint(path, ck.model, ck.vocab, meta, half="F16" in stored_dtypes(path), extras=ck.extras)
+    return path
+
+
 def main(argv=None) -> int:
     from studio.paths import corpora_dir, shipped_models_dir
 
@@ -78,12 +100,20 @@ def main(argv=None) -> int:
     ap.add_argument("--corpus", type=Path, help="the models' training corpus (default ../shared/corpora/jazz)")
     ap.add_argument("--stride", type=int, default=1, help="every n-th validation solo (a quick look)")
     ap.add_argument("--json", action="store_true", help="also print one JSON line per run")
+    ap.add_argument("--store", nargs="+", metavar="NAME=VALUE",
+                    help="write these tuned strengths into the checkpoints and stop")
     args = ap.parse_args(argv)
+    if args.store:
+        for item in args.store:
+            name, _, value = item.partition("=")
+            print(f"{store(name, float(value))}: licks {float(value):g}")
+        return 0
     corpus_path = args.corpus or ((corpora_dir() or Path("missing")) / "jazz")
     if not corpus_path.is_dir():
         raise SystemExit(f"no jazz corpus at {corpus_path}: pass --corpus")
     corpus = load_jazz_corpus(corpus_path)
-    print(f"default licks {LICKS}, pitch temperature {PITCH_TEMPERATURE}\n\n{HEADER}\n" + "|---" * 10 + "|")
+    print(f"licks when a model has none stored {LICKS}, pitch temperature {PITCH_TEMPERATURE}\n\n"
+          f"{HEADER}\n" + "|---" * 10 + "|")
     human = None
     for name in args.models:
         path = Path(name) if name.endswith(".safetensors") else shipped_models_dir() / f"{name}.safetensors"

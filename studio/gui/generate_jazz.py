@@ -163,8 +163,7 @@ class JazzPanel(TakeExports, QWidget):
     def start_take(self, ckpt, settings, take, done) -> None:
         """Generate over the chart; ``done(take, error)`` when finished or stopped."""
         from studio.music.encoding import decode_tokens
-        from studio.music.generate import (LICKS, PITCH_TEMPERATURE, RHYTHM_TEMPERATURE, JazzSettings,
-                                           generate_solo)
+        from studio.music.generate import PITCH_TEMPERATURE, RHYTHM_TEMPERATURE, JazzSettings, generate_solo
 
         values = take.settings
         jazz = JazzSettings(temperature=settings.temperature, top_p=settings.top_p,
@@ -177,7 +176,7 @@ class JazzPanel(TakeExports, QWidget):
                             primer_bars=int(values.get("primer_bars", 4)),
                             pitch_temperature=float(values.get("pitch_temperature", PITCH_TEMPERATURE)),
                             rhythm_temperature=float(values.get("rhythm_temperature", RHYTHM_TEMPERATURE)),
-                            licks=float(values.get("licks", LICKS)))
+                            licks=None if values.get("licks") in (None, "") else float(values["licks"]))
         chart_text = values["chart"]
         spans = parse_chart(chart_text).to_spans(jazz.choruses)
         self.audio.stop()

@@ -9,7 +9,8 @@ note boxes show names beside the numbers (C4 = MIDI 60). Swing and humanize make
 ``JazzSettings.pitch_temperature``/``rhythm_temperature`` (``--pitch-temperature``,
 ``--rhythm-temperature``): the form's Temperature multiplies both. Licks is
 ``JazzSettings.licks`` (``--licks``): how strongly the line leans toward the licks the
-model's training players share (0 = off).
+model's training players share (0 = off); its lowest step, "tuned", is None: the strength
+tuned for the model (``generate.tuned_licks``).
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from studio.gui import recent
 from studio.gui.piano_roll import pitch_name
 from studio.music.encoding import PITCH_HIGH, PITCH_LOW
 from studio.music.feel import Feel
-from studio.music.generate import LICKS, PITCH_TEMPERATURE, RHYTHM_TEMPERATURE
+from studio.music.generate import PITCH_TEMPERATURE, RHYTHM_TEMPERATURE
 
+LICKS_TUNED = -0.05                  # the Licks box's lowest step, shown "tuned": licks=None
 SWING_CHOICES = [("By tempo (WJazzD)", "auto"), ("Straight", "straight"),
                  ("Light (1.5 : 1)", "1.5"), ("Triplet (2 : 1)", "2.0"), ("Hard (2.5 : 1)", "2.5")]
 
@@ -105,13 +107,14 @@ class JazzOptions(QWidget):
             RHYTHM_TEMPERATURE, "Temperature of onsets, durations and rests (times the "
             "Temperature above): lower plays steadier rhythms")
         self.licks = QDoubleSpinBox()
-        self.licks.setRange(0.0, 1.0)
+        self.licks.setRange(LICKS_TUNED, 1.0)
         self.licks.setSingleStep(0.05)
-        self.licks.setValue(LICKS)
-        self.licks.setSpecialValueText("off")
+        self.licks.setValue(LICKS_TUNED)
+        self.licks.setSpecialValueText("tuned")
         self.licks.setToolTip("How strongly the line leans toward licks that several of the "
-                              "training players share (0 = off): more quotes the jazz "
-                              "vocabulary, never a long stretch of one solo")
+                              "training players share: tuned = the strength tuned for this "
+                              "model, 0 = off, 1 = strongest. More quotes the jazz vocabulary, "
+                              "never a long stretch of one solo")
         primer_row = QHBoxLayout()
         primer_row.setContentsMargins(0, 0, 0, 0)
         primer_row.addWidget(self.primer, 1)
@@ -140,6 +143,11 @@ class JazzOptions(QWidget):
         box.setToolTip(tip)
         return box
 
+    def licks_value(self) -> float | None:
+        """``JazzSettings.licks``: None for "tuned"."""
+        value = self.licks.value()
+        return None if value < 0 else round(value, 2)
+
     def feel(self) -> Feel:
         """The performance feel for export and playback."""
         return Feel.parse(self.swing.currentData(), self.humanize.value())
@@ -164,7 +172,7 @@ class JazzOptions(QWidget):
         return {"pitch_low": self.pitch_low.value(), "pitch_high": self.pitch_high.value(),
                 "primer": path or None, "primer_bars": self.primer_bars.value(),
                 "pitch_temperature": self.pitch_temperature.value(),
-                "rhythm_temperature": self.rhythm_temperature.value(), "licks": self.licks.value()}
+                "rhythm_temperature": self.rhythm_temperature.value(), "licks": self.licks_value()}
 
     def values(self) -> dict:
         """What a take records and the settings keep (``primer_midi``: the form has a primer)."""
@@ -173,7 +181,7 @@ class JazzOptions(QWidget):
                 "primer_bars": self.primer_bars.value(),
                 "swing": self.swing.currentData(), "humanize": self.humanize.value(),
                 "pitch_temperature": self.pitch_temperature.value(),
-                "rhythm_temperature": self.rhythm_temperature.value(), "licks": self.licks.value()}
+                "rhythm_temperature": self.rhythm_temperature.value(), "licks": self.licks_value()}
 
     def apply(self, values: dict) -> None:
         low, high = values.get("pitch_low"), values.get("pitch_high")
@@ -194,6 +202,9 @@ class JazzOptions(QWidget):
             self.swing.setCurrentIndex(index)
         if values.get("humanize") not in (None, ""):
             self.humanize.setValue(float(values["humanize"]))
-        for key in ("pitch_temperature", "rhythm_temperature", "licks"):
+        if "licks" in values:   # None: tuned (a take from before licks has no key: box kept)
+            licks = values["licks"]
+            self.licks.setValue(LICKS_TUNED if licks in (None, "") else float(licks))
+        for key in ("pitch_temperature", "rhythm_temperature"):
             if values.get(key) not in (None, ""):
                 getattr(self, key).setValue(float(values[key]))

@@ -32,7 +32,11 @@ from .types import ChordSpan, Note, Solo
 PITCH_TEMPERATURE = 0.65
 RHYTHM_TEMPERATURE = 1.0
 # How strongly the line leans toward the licks its training players share (``lick_bias``:
-# 0 off, 1 = a continuation every sharing player agrees on gets 20x its odds).
+# 0 off, 1 = a continuation every sharing player agrees on gets 20x its odds). The strength
+# that reaches the players' vocabulary depends on the weights (the shipped LSTM follows a
+# boost less readily than the GRU), so a checkpoint may carry its own tuned value
+# (``meta["sampling"]["licks"]``, written by ``training/lick_sweep.py --store``); LICKS is
+# the strength for one that does not (docs/ARCHITECTURE.md, "Tuning").
 LICKS = 0.0
 
 
@@ -43,8 +47,9 @@ class JazzSettings:
     # rests, bar lines). In effect: ``temperature`` x each (``temperatures()``).
     pitch_temperature: float = PITCH_TEMPERATURE
     rhythm_temperature: float = RHYTHM_TEMPERATURE
-    # weight of the lick vocabulary against the net's pitch choice (0..1; 0 = off)
-    licks: float = LICKS
+    # weight of the lick vocabulary against the net's pitch choice (0..1; 0 = off); None:
+    # the strength tuned for the model (``tuned_licks``), filled in when it plays
+    licks: float | None = None
     top_p: float = 1.0
     top_k: int = 0
     seed: int | None = None
@@ -74,7 +79,7 @@ class JazzSettings:
         for name in ("temperature", "pitch_temperature", "rhythm_temperature"):
             if not 0 <= getattr(self, name) <= 5:
                 raise ValueError(f"{name.replace('_', ' ')} must be between 0 and 5")
-        if not 0 <= self.licks <= 1:
+        if self.licks is not None and not 0 <= self.licks <= 1:
             raise ValueError(f"licks must be between 0 (off) and 1, not {self.licks}")
 
     def temperatures(self) -> tuple[float, float]:
@@ -158,6 +163,21 @@ def _primer_tokens(primer, bars: int, tempo: float, chart_spans: list[ChordSpan]
     return encode_solo(context, bars=bars)
 
 
+def tuned_licks(meta: dict | None) -> float:
+    """The lick strength tuned for a checkpoint's weights (``meta["sampling"]["licks"]``),
+    else ``LICKS``."""
+    value = ((meta or {}).get("sampling") or {}).get("licks")
+    return float(value) if isinstance(value, (int, float)) and 0 <= value <= 1 else LICKS
+
+
+def for_model(settings: JazzSettings, ckpt) -> JazzSettings:
+    """``settings`` with what they leave to the model filled in (licks None: its tuned
+    strength), so a take records the strength it was played with."""
+    if settings.licks is not None:
+        return settings
+    return replace(settings, licks=tuned_licks(getattr(ckpt, "meta", None)))
+
+
 def model_plays_chords(meta: dict) -> bool:
     """False for a chord-blind model (a twin trained with ``chords = false``, or a corpus
     with no chords at all, which the jazz domain records as ``corpus.chords: false``): it
@@ -213,6 +233,7 @@ def _sample_takes(ckpt, spans, bars, chorus_starts, settings, chart_text, chart_
                   should_stop=None, on_step=None) -> list[Take]:
     from studio.core.sampler import SampleSettings, sample_stream
 
+    settings = for_model(settings, ckpt)
     vocab = ckpt.vocab
     encoding = (ckpt.meta or {}).get("encoding")
     if encoding and encoding.startswith("jazz-") and encoding != ENCODING:

@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .fingerprint import Fingerprint, performer_of
-from .generate import JazzSettings, generate_over, model_plays_chords
+from .generate import JazzSettings, for_model, generate_over, model_plays_chords
 from .jazz_data import load_jazz_corpus
 from .phrasing import TEMPO_BANDS, report_figures
 from .splits import holdout
@@ -110,7 +110,7 @@ def jazz_report(human_folder, ck=None, takes_folder=None, settings: JazzSettings
     if ck is not None:
         takes = model_takes(ck, solos, settings, seed)
         out["model"] = ck.name
-        out["settings"] = (settings or JazzSettings()).to_json()
+        out["settings"] = for_model(settings or JazzSettings(), ck).to_json()
         out["chord_aware"] = chords
     else:
         takes = load_jazz_corpus(takes_folder).solos

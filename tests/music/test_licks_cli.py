@@ -62,3 +62,27 @@ def test_the_shipped_vocabulary_is_what_mining_the_training_split_gives():
     mined = LickVocabulary.mine_corpus(root / "jazz", val_fraction=0.1)
     assert shipped.patterns == mined.patterns and shipped.corpus_sha256 == mined.corpus_sha256
     assert (shipped.solos, shipped.players) == (364, 74)
+
+
+def test_lick_sweep_stores_a_tuned_strength_and_keeps_the_rest_of_the_checkpoint(model):
+    import importlib.util
+
+    import torch
+
+    from studio.paths import shipped_models_dir  # noqa: F401 (the script resolves names there)
+
+    root = __import__("pathlib").Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("lick_sweep", root / "training" / "lick_sweep.py")
+    sweep = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sweep)
+    path, _ = model
+    before = load_checkpoint(path)
+    assert sweep.main(["--store", f"{path}=0.45"]) == 0
+    after = load_checkpoint(path)
+    assert after.meta["sampling"] == {"licks": 0.45}
+    assert {k: v for k, v in after.meta.items() if k != "sampling"} == before.meta
+    assert set(after.extras) == set(before.extras)
+    for a, b in zip(after.model.parameters(), before.model.parameters()):
+        assert torch.equal(a, b)
+    with pytest.raises(SystemExit, match="0..1"):
+        sweep.main(["--store", f"{path}=1.5"])
