@@ -11,7 +11,7 @@ import torch
 from studio.core.cell_stack import CellStack
 from studio.core.device_sampler import device_steps
 from studio.core.net import NetConfig, SequenceNet
-from studio.core.sampler import SampleSettings, _host_steps, sample, sample_stream
+from studio.core.sampler import SampleSettings, _host_steps, graphs_enabled, sample, sample_stream
 
 CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
@@ -109,6 +109,17 @@ def test_cuda_graph_request_on_cpu_falls_back_to_the_same_take():
     s = SampleSettings(max_length=40, count=2, seed=3, top_k=5)
     assert sample(net, [0, 2], s, cuda_graph=True) == sample(net, [0, 2], s, cuda_graph=False) \
         == sample(net, [0, 2], s)
+
+
+@pytest.mark.parametrize("value,on", [(None, True), ("1", True), ("0", False), ("", True)])
+def test_cuda_graphs_are_on_unless_the_escape_hatch_says_0(monkeypatch, value, on):
+    """STUDIO_CUDA_GRAPHS=0 turns graph capture off (docs: an escape hatch); anything else,
+    or nothing, leaves it on."""
+    if value is None:
+        monkeypatch.delenv("STUDIO_CUDA_GRAPHS", raising=False)
+    else:
+        monkeypatch.setenv("STUDIO_CUDA_GRAPHS", value)
+    assert graphs_enabled() is on
 
 
 def test_early_close_and_all_done_stop_the_block_stream():

@@ -222,3 +222,43 @@ def test_a_stop_abandons_the_validation_pass_it_falls_on(tmp_path, text_file, na
     _stop_at(trainer, 8)
     result = trainer.run()
     assert result["steps"] == 8 and evals == [] and trainer.history == []
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_a_resumed_run_stopped_before_a_step_passes_its_carried_state_on(tmp_path, text_file, cell):
+    """Stopped at once after a resume (Ctrl-C while it starts): the resume file it writes on
+    the way out still carries every part of the state it was given, unchanged."""
+    corpus = load_corpus(text_file, "text")
+    first = Trainer(_stream_cfg(cell), corpus, tmp_path / "m.safetensors")
+    _stop_at(first, 5)
+    first.run()
+    given = load_checkpoint(tmp_path / "m.last.safetensors").extras
+    second = Trainer(_stream_cfg(cell), corpus, tmp_path / "m.safetensors", resume=tmp_path / "m.last.safetensors")
+    second.request_stop()
+    second.run()
+    assert second.step == 5
+    kept = load_checkpoint(tmp_path / "m.last.safetensors").extras
+    keys = ["carry_0", "carry_1"] if cell == "lstm" else ["carry_0"]
+    assert sorted(k for k in kept if k.startswith("carry")) == keys
+    for key in keys:
+        assert torch.equal(kept[key], given[key])
+
+
+def test_the_fp16_loss_scale_is_saved_and_restored(tmp_path, names, monkeypatch):
+    """fp16 runs carry their GradScaler's scale across a resume (a fresh scaler would start
+    at 65536 and skip steps until it found the run's scale again). fp16 is a CUDA precision;
+    the scale's bookkeeping is the same on the CPU, where torch's GradScaler runs too."""
+    import studio.core.trainer as trainer_module
+    from studio.core.precision import Precision
+
+    monkeypatch.setattr(trainer_module, "choose_precision", lambda requested, device: Precision("fp16", "cpu"))
+    first = Trainer(_cfg(), names, tmp_path / "m.safetensors")
+    _stop_at(first, 3)
+    first.run()
+    saved = read_metadata(tmp_path / "m.last.safetensors")["resume"]["grad_scale"]
+    assert saved == first.scaler.get_scale() == 65536.0  # torch's initial scale, no overflow yet
+    # a scale the run had lowered after overflows: the resumed scaler starts from it
+    _rewrite_resume(tmp_path / "m.last.safetensors", tmp_path / "lowered.last.safetensors",
+                    lambda meta: meta["resume"].update(grad_scale=1024.0))
+    second = Trainer(_cfg(), names, tmp_path / "m.safetensors", resume=tmp_path / "lowered.last.safetensors")
+    assert second.scaler.get_scale() == 1024.0
