@@ -50,6 +50,11 @@ def test_the_sweep_settings_go_into_the_recipe_and_nothing_else_changes():
     assert "dropout = 0.3   # kept comment" in text and "# WJazzD" in text
     assert "dropout: 0.2 -> 0.3" in changes and "warmup: (recipe default) -> 100" in changes
     assert jazz_pick.update_recipe(text, tc) == (text, [])   # a second pass changes nothing
+    # ... and the written recipe gives every setting, the default left out included
+    assert jazz_pick.settings_not_given(text, tc) == {}
+    assert jazz_pick.settings_not_given(RECIPE, tc) == {"dropout": 0.2, "lr": 0.003, "batch_size": 32,
+                                                        "epochs": 12, "warmup": 50, "precision": "auto",
+                                                        "half_weights": False}
 
 
 def test_a_model_of_another_size_is_not_shipped():

@@ -54,15 +54,19 @@ def toml_value(value) -> str:
     return repr(value)
 
 
-def update_recipe(text: str, train_config: dict) -> tuple[str, list[str]]:
-    """The recipe with the sweep's settings written in (existing lines keep their comments;
-    a key the recipe lacks is added at the end of its table unless the value is
-    TrainConfig's default); and what changed."""
+def train_config_defaults() -> dict:
     from dataclasses import fields
 
     from studio.core.train_config import TrainConfig
 
-    defaults = {f.name: f.default for f in fields(TrainConfig)}
+    return {f.name: f.default for f in fields(TrainConfig)}
+
+
+def update_recipe(text: str, train_config: dict) -> tuple[str, list[str]]:
+    """The recipe with the sweep's settings written in (existing lines keep their comments;
+    a key the recipe lacks is added at the end of its table unless the value is
+    TrainConfig's default); and what changed."""
+    defaults = train_config_defaults()
     changes = []
     for key, table in RECIPE_KEYS.items():
         if key not in train_config:
@@ -87,6 +91,14 @@ def update_recipe(text: str, train_config: dict) -> tuple[str, list[str]]:
         text = block + ("\n" + text[end:] if after else "")
         changes.append(f"{key}: (recipe default) -> {value}")
     return text, changes
+
+
+def settings_not_given(recipe_text: str, train_config: dict) -> dict:
+    """{key: what the recipe gives} for each swept setting it does not give as the model had
+    it; a key the recipe leaves out gives TrainConfig's default."""
+    written, defaults = tomllib.loads(recipe_text), train_config_defaults()
+    given = {k: written.get(t, {}).get(k, defaults.get(k)) for k, t in RECIPE_KEYS.items()}
+    return {k: given[k] for k in RECIPE_KEYS if k in train_config and given[k] != train_config[k]}
 
 
 def check_size(recipe_text: str, train_config: dict) -> None:
@@ -119,9 +131,7 @@ def main(argv=None) -> int:
         text = recipe.read_text()
         check_size(text, tc)
         text, changes = update_recipe(text, tc)
-        written = tomllib.loads(text)  # the recipe must now give the model's settings
-        wrong = {k: written[t].get(k) for k, t in RECIPE_KEYS.items()
-                 if k in tc and written.get(t, {}).get(k) != tc[k]}
+        wrong = settings_not_given(text, tc)   # the recipe must now give the model's settings
         if wrong:
             raise SystemExit(f"{recipe.name} would not give the model's settings: {wrong}")
         recipe.write_text(text)
