@@ -19,7 +19,7 @@ from studio.core.sampler import SampleSettings
 # Sensible starting points per domain: names are short and come in batches, text is
 # one long stream, a jazz take's length is in chorus bars (the chart decides the rest).
 # Temperature too: 0.8 keeps names and text readable; jazz starts at 1.0 because its pitch
-# and rhythm temperatures (0.65 / 1.0, multiplied by this one) are already the tuned
+# and rhythm temperatures (0.8 / 1.0, multiplied by this one) are already the tuned
 # defaults the model cards' figures were measured at.
 DEFAULTS = {
     "names": {"length": 24, "count": 12, "primer": "", "temperature": 0.8},

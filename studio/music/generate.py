@@ -25,11 +25,12 @@ from .types import ChordSpan, Note, Solo
 
 
 # Tuned defaults of the line's two temperatures (docs/ARCHITECTURE.md, "Tuning"): over the
-# changes of WJazzD's validation solos, pitches at 0.65 repeat figures of 6 notes (median;
-# 5 at 1.0) and keep the chord-tone share within 2-3 points of the players'; 0.5 repeats
-# more but overshoots the chord tones by 6-7 points. Rhythm stays at 1.0: the density by
-# tempo and the rests already sit near the players' there.
-PITCH_TEMPERATURE = 0.65
+# changes of WJazzD's validation solos, the GPU-trained v3 models (val NLL 1.64 / 1.63 per
+# note event) at pitch T 0.65 overshoot the players' chord-tone share by 7-9 points; 0.8
+# keeps it within 3-5 points and strong beats above the players', and the licks
+# (below) bring back the repetition and shared idioms a lower temperature bought. Rhythm
+# stays at 1.0: the density by tempo and the rests already sit near the players' there.
+PITCH_TEMPERATURE = 0.8
 RHYTHM_TEMPERATURE = 1.0
 # How strongly the line leans toward the licks its training players share (``lick_bias``:
 # 0 off, 1 = a continuation every sharing player agrees on gets 20x its odds). The strength
