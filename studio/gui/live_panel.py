@@ -324,7 +324,7 @@ class LiveWindow(QDialog):
 def request_from_tab(tab) -> LiveRequest:
     """The Generate tab's jazz model, chart and settings (ValueError if there is none)."""
     from studio.gui.jazz_options import DEFAULT_HIGH, DEFAULT_LOW
-    from studio.music.generate import JazzSettings
+    from studio.music.generate import PITCH_TEMPERATURE, RHYTHM_TEMPERATURE, JazzSettings
 
     entry = tab.picker.current_entry()
     if entry is None or tab.picker.current_domain() != "jazz":
@@ -336,7 +336,11 @@ def request_from_tab(tab) -> LiveRequest:
                             seed=form.seed, choruses=max(1, int(tab.form.length.value())),
                             tempo=float(values["tempo"]), scale_mask=bool(values.get("scale_mask")),
                             pitch_low=int(values.get("pitch_low", DEFAULT_LOW)),
-                            pitch_high=int(values.get("pitch_high", DEFAULT_HIGH)))
+                            pitch_high=int(values.get("pitch_high", DEFAULT_HIGH)),
+                            # the line's own temperatures and licks, as Generate plays them
+                            pitch_temperature=float(values.get("pitch_temperature", PITCH_TEMPERATURE)),
+                            rhythm_temperature=float(values.get("rhythm_temperature", RHYTHM_TEMPERATURE)),
+                            licks=None if values.get("licks") in (None, "") else float(values["licks"]))
     return LiveRequest(str(entry.path), entry.name, values["chart"], settings,
                        tab.jazz.midi_options())
 
