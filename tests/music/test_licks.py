@@ -255,3 +255,21 @@ def test_a_model_plays_its_own_tuned_strength_unless_told_otherwise(monkeypatch)
         assert tuned_licks(ck.meta) == LICKS
     with pytest.raises(ValueError, match="licks must be between 0"):
         JazzSettings(licks=1.5).validate()
+
+
+def test_a_checkpoints_vocabulary_is_read_once(monkeypatch):
+    # a live answer has a beat to be ready: the carried table is read and its sampling table
+    # built on the first take only, not on every one
+    ck = tiny_ckpt()
+    vocab = random_vocabulary()
+    ck.extras = vocab.to_tensors()
+    ck.meta["corpus"] = {"sha256": "x", "licks": vocab.meta()}
+    reads = []
+    original = LickVocabulary.from_checkpoint.__func__
+    monkeypatch.setattr(LickVocabulary, "from_checkpoint",
+                        classmethod(lambda cls, c: reads.append(c) or original(cls, c)))
+    first = licks.licks_for(ck)
+    assert first is not None and first.patterns == vocab.patterns
+    assert first._table is not None                       # built with the vocabulary
+    assert licks.licks_for(ck) is first and len(reads) == 1
+    assert licks.licks_for(tiny_ckpt()) is None           # another checkpoint: its own answer
