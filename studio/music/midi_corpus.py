@@ -97,6 +97,46 @@ def _chords_from_texts(texts, to_grid, end: int) -> list[ChordSpan]:
     return merge_spans(spans)
 
 
+class _Refused(Exception):
+    """A file read_midi_solo reports instead of reading: (status, message)."""
+
+    def __init__(self, status: str, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def _open_lead(path: Path, lead: str | int | None):
+    """(mid, parts, texts, tempo, numerator, length, pitched parts, the lead part, why it)
+    of a MIDI file, or ``_Refused`` saying why not (never another exception for a bad file)."""
+    try:
+        too_big = limits.too_large(path.stat().st_size, limits.MAX_MIDI_BYTES)
+        if too_big:
+            raise _Refused("skipped", too_big)
+        mid = mido.MidiFile(path, clip=True)
+        parts, texts, tempo, numerator, length = _parts(mid)
+    except _Refused:
+        raise
+    except Exception as exc:  # mido raises OSError, EOFError, ValueError, KeyError ... on junk
+        raise _Refused("error", _unreadable(exc)) from None
+    if mid.type == 2:
+        raise _Refused("skipped", "type-2 MIDI (independent patterns) is not supported")
+    if mid.ticks_per_beat <= 0:  # the header's division with its top bit set: SMPTE frames
+        raise _Refused("skipped", "timed in SMPTE frames per second, not in beats (not supported)")
+    pitched = [p for p in parts if p.channel != DRUM_CHANNEL and p.notes]
+    if not parts:
+        raise _Refused("skipped", "empty file: no notes")
+    if not pitched:
+        raise _Refused("skipped", "drum-only file: no melody to learn")
+    if lead is not None:
+        try:
+            chosen, why = choose_lead(pitched, lead), "your choice"
+        except LeadChoiceError as exc:
+            raise _Refused("skipped", str(exc)) from None
+    else:
+        chosen, why = pick_lead(pitched)
+    return mid, parts, texts, tempo, numerator, length, pitched, chosen, why
+
+
 def read_midi_solo(path, lead: str | int | None = None) -> tuple[Solo | None, FileReport]:
     """One file -> (Solo or None, report entry). Never raises for a bad file.
     ``lead``: the part to take as the melody (1-based number as the report lists the
@@ -104,37 +144,10 @@ def read_midi_solo(path, lead: str | int | None = None) -> tuple[Solo | None, Fi
     path = Path(path)
     report = FileReport(str(path.name), "ok")
     try:
-        too_big = limits.too_large(path.stat().st_size, limits.MAX_MIDI_BYTES)
-        if too_big:
-            report.status, report.message = "skipped", too_big
-            return None, report
-        mid = mido.MidiFile(path, clip=True)
-        parts, texts, tempo, numerator, length = _parts(mid)
-    except Exception as exc:  # mido raises OSError, EOFError, ValueError, KeyError ... on junk
-        report.status, report.message = "error", _unreadable(exc)
+        mid, parts, texts, tempo, numerator, length, pitched, chosen, why = _open_lead(path, lead)
+    except _Refused as refused:
+        report.status, report.message = refused.status, refused.message
         return None, report
-    if mid.type == 2:
-        report.status, report.message = "skipped", "type-2 MIDI (independent patterns) is not supported"
-        return None, report
-    if mid.ticks_per_beat <= 0:  # the header's division with its top bit set: SMPTE frames
-        report.status, report.message = "skipped", ("timed in SMPTE frames per second, not in "
-                                                    "beats (not supported)")
-        return None, report
-    pitched = [p for p in parts if p.channel != DRUM_CHANNEL and p.notes]
-    if not parts:
-        report.status, report.message = "skipped", "empty file: no notes"
-        return None, report
-    if not pitched:
-        report.status, report.message = "skipped", "drum-only file: no melody to learn"
-        return None, report
-    if lead is not None:
-        try:
-            chosen, why = choose_lead(pitched, lead), "your choice"
-        except LeadChoiceError as exc:
-            report.status, report.message = "skipped", str(exc)
-            return None, report
-    else:
-        chosen, why = pick_lead(pitched)
     how = "one note at a time" if chosen.is_monophonic() else "its top line"
     if len(pitched) > 1:
         report.message = (f"{len(pitched)} parts: took {chosen.label()} channel {chosen.channel + 1} "
@@ -198,23 +211,13 @@ def midi_offbeat_positions(path, lead: str | int | None = None) -> list[float] |
     """Played positions of the lead part's offbeat eighths, from the file's own ticks (before
     ``read_midi_solo`` snaps them to the grid): the swing a MIDI take or a player's file
     really has (``swing.lone_offbeat_positions``). None for a file ``read_midi_solo`` refuses."""
-    path = Path(path)
     try:
-        if limits.too_large(path.stat().st_size, limits.MAX_MIDI_BYTES):
-            return None
-        mid = mido.MidiFile(path, clip=True)
-        parts = _parts(mid)[0]
-    except Exception:  # the same junk read_midi_solo reports; a measurement just skips it
-        return None
-    pitched = [p for p in parts if p.channel != DRUM_CHANNEL and p.notes]
-    if mid.type == 2 or mid.ticks_per_beat <= 0 or not pitched:
-        return None
-    try:
-        chosen = choose_lead(pitched, lead) if lead is not None else pick_lead(pitched)[0]
-    except LeadChoiceError:
+        mid, *_, chosen, _why = _open_lead(Path(path), lead)
+    except _Refused:
         return None
     starts = sorted({start for start, _, _, _ in chosen.notes})
     return lone_offbeat_positions(start / mid.ticks_per_beat for start in starts)
+
 
 def _unreadable(exc: Exception) -> str:
     """A sentence for a file mido could not read (its own messages can be empty or cryptic)."""
