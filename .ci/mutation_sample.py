@@ -12,6 +12,8 @@ sampled verdicts from the rest by it).
     python .ci/mutation_sample.py N [--seed S] [--only MODULE,...]   # --only: those modules
     python .ci/mutation_sample.py --record     # after the run: keep each sampled mutant's
                                                # first verdict (see below)
+    python .ci/mutation_sample.py --not-run MODULE,...   # every not-yet-run mutant of those
+                                               # modules (not a sample: nothing is recorded)
 
 The first verdict of each sampled mutant is kept in sample.json ("first"): the estimate for
 the mutants nobody looked at comes from those, because killing the sample's survivors with
@@ -68,6 +70,21 @@ def main() -> int:
     args = sys.argv[1:]
     if args == ["--record"]:
         return record_first_verdicts()
+    if len(args) == 2 and args[0] == "--not-run":
+        # the rest of a module, for a full run that does not re-test what already ran
+        # (`mutmut run MODULE.*` re-runs every mutant it is named, cached verdicts included)
+        stdout = sys.stdout
+        sys.stdout = sys.stderr
+        generate_mutants()
+        sys.stdout = stdout
+        modules = args[1].split(",")
+        pending = not_run_by_module()
+        unknown = [m for m in modules if m not in pending]
+        if unknown:
+            print(f"no such mutated module: {', '.join(unknown)}", file=sys.stderr)
+            return 2
+        print("\n".join(name for m in modules for name in pending[m]))
+        return 0
     seed = 15
     if "--seed" in args:
         i = args.index("--seed")
