@@ -258,7 +258,7 @@ class GenerateTab(QWidget):
     def _store_takes(self) -> None:
         """Keep the history for the next session (written off the UI thread)."""
         takes = list(self.history.takes)
-        run_task(lambda: take_store.save(takes),
+        run_task(take_store.saver(takes),
                  lambda _r, error: error and log.warning("take history not saved: %s", error),
                  owner=self)
 

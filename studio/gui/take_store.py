@@ -9,9 +9,13 @@ take; the MIDI and WAV are renderings of it). A damaged file is logged and skipp
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
+import tempfile
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from studio.gui.takes import Take
@@ -20,6 +24,11 @@ from studio.paths import user_data_dir
 log = logging.getLogger(__name__)
 LIMIT = 50
 FORMAT = 1
+# Saves run on pool threads, possibly two at once and out of order: one lock, and each
+# save's place in line (taken on the UI thread) so an older list never replaces a newer one.
+_write_lock = threading.Lock()
+_order = itertools.count(1)
+_newest_written: dict[Path, int] = {}
 
 
 def store_path() -> Path:
@@ -82,18 +91,46 @@ def jazz_take(record: dict):
                      seed=record.get("seed"), stopped=bool(record.get("jazz_stopped")))
 
 
-def save(takes: list[Take]) -> None:
-    """Write the newest ``LIMIT`` takes atomically (a crash never leaves half a file)."""
+def saver(takes: list[Take]) -> Callable[[], None]:
+    """A save of ``takes`` to run later (on a pool thread).
+
+    The file and the save's place in line are fixed now, on the calling thread: a save
+    that runs late must not follow a changed ``SEQUENCE_STUDIO_HOME`` into another
+    folder (seen in tests: one test's takes appeared in the next one's history), nor
+    overwrite a newer save that ran first.
+    """
     records = []
     for take in takes[-LIMIT:]:
         try:
             records.append(to_record(take))
         except Exception:  # one odd take must not cost the others
             log.exception("take #%s cannot be stored", take.number)
-    path = store_path()
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"format": FORMAT, "takes": records}), encoding="utf-8")
-    os.replace(tmp, path)
+    path, place = store_path(), next(_order)
+
+    def write() -> None:
+        with _write_lock:
+            if _newest_written.get(path, 0) > place:
+                return
+            _write_atomically(path, json.dumps({"format": FORMAT, "takes": records}))
+            _newest_written[path] = place
+    return write
+
+
+def save(takes: list[Take]) -> None:
+    """Write the newest ``LIMIT`` takes now."""
+    saver(takes)()
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """A crash or a full disk never leaves half a file (a temporary file, then a rename)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".takes-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def load() -> list[Take]:

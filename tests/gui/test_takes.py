@@ -114,3 +114,30 @@ def test_the_history_keeps_only_the_newest_takes(studio_home):
     assert [t.number for t in kept] == [t.number for t in takes[-take_store.LIMIT:]]
     take_store.store_path().write_text("{not json", encoding="utf-8")
     assert take_store.load() == []  # a damaged file is skipped, not fatal
+
+
+def test_a_late_save_keeps_its_folder_and_never_replaces_a_newer_one(studio_home, tmp_path,
+                                                                      monkeypatch):
+    """Saves run on pool threads: one that runs after SEQUENCE_STUDIO_HOME changed (the
+    next test's home) still writes where it was asked, and one that runs after a newer
+    save loses nothing of the newer list."""
+    from studio.gui import take_store
+    from studio.gui.takes import Take
+
+    def take(n):
+        return Take(n, "names", "m", "/x.safetensors", "cpu", {"seed": n}, result=[f"n{n}"])
+
+    first_home = take_store.store_path()
+    late = take_store.saver([take(1)])
+    monkeypatch.setenv("SEQUENCE_STUDIO_HOME", str(tmp_path / "elsewhere"))
+    late()
+    assert not (tmp_path / "elsewhere" / "takes.json").exists()
+    assert first_home.is_file()
+    monkeypatch.setenv("SEQUENCE_STUDIO_HOME", str(first_home.parent))
+
+    older = take_store.saver([take(1), take(2)])
+    newer = take_store.saver([take(1), take(2), take(3)])
+    newer()
+    older()  # ran last, but was asked first
+    assert [t.number for t in take_store.load()] == [1, 2, 3]
+    assert sorted(p.name for p in first_home.parent.iterdir() if "takes" in p.name) == ["takes.json"]
