@@ -1,22 +1,27 @@
-"""Tune the jazz lick strength: `jazz-report`'s figures for a sweep of `--licks` values.
+"""Tune the jazz line: `jazz-report`'s figures for a sweep of lick strengths and pitch and
+rhythm temperatures.
 
     python training/lick_sweep.py                         # both shipped jazz models, the default sweep
-    python training/lick_sweep.py --models jazz-gru --licks 0 0.3 0.4 --pitch-temperature 0.65
+    python training/lick_sweep.py --models jazz-gru --licks 0 0.3 0.4 --pitch-temperature 0.65 0.8 \
+        --rhythm-temperature 1.0 1.1                      # every combination, one row each
     python training/lick_sweep.py --store jazz-gru=0.35 jazz-lstm=0.7   # the tuned strengths
+    python training/lick_sweep.py --store jazz-lstm:rhythm_temperature=1.1 jazz-lstm:pitch_temperature=0.75
 
 One take per validation solo of the model's training corpus, over that solo's changes,
 form, tempo and length (seed 0 + i), exactly as `sequence-studio jazz-report` and the
 model cards draw them (``jazz_report.model_takes`` + ``phrasing.report_figures``, swing left
-out: licks do not touch the rhythm's rendering). Prints a markdown table with the human
+out: the rendering's swing is the feel's, not the model's). Prints a markdown table with the human
 (held-out) row first and issue 11's bounds checked per row; `--json` adds one JSON line
 per run. The lick vocabulary depends on the corpus only, so rerun this after retraining
 the weights to see which strength fits them. Heavy: run it under `nice` or
 `flock /work/locks/heavy` (34 takes per row, 2-5 CPU minutes).
 
 `--store NAME=VALUE` writes the chosen strength into the checkpoint (``meta["sampling"]
-["licks"]``, what ``generate.tuned_licks`` reads when `--licks` is not given): the strength
-belongs to the weights, so new weights start without one (``generate.LICKS`` then) until
-it is stored again. The file is re-saved as it was stored (float16 stays float16, extras
+["licks"]``), `--store NAME:KEY=VALUE` a tuned pitch_temperature or rhythm_temperature
+(``meta["sampling"][KEY]``): what ``generate.for_model`` reads when `--licks`,
+`--pitch-temperature`, `--rhythm-temperature` (or the window's box) are not given. They
+belong to the weights, so new weights start without them (``generate.LICKS``,
+``PITCH_TEMPERATURE``, ``RHYTHM_TEMPERATURE`` then) until they are stored again. The file is re-saved as it was stored (float16 stays float16, extras
 kept); then regenerate the cards (`python training/model_card.py --all --only NAME`).
 """
 
@@ -26,6 +31,7 @@ import argparse
 import json
 import sys
 import time
+from itertools import product
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,13 +40,13 @@ sys.path.insert(0, str(ROOT))
 import studio.domains  # noqa: E402,F401  (registers the domains)
 from studio.core.checkpoint import load_checkpoint  # noqa: E402
 from studio.music.fingerprint import performer_of  # noqa: E402
-from studio.music.generate import LICKS, PITCH_TEMPERATURE, JazzSettings  # noqa: E402
+from studio.music.generate import LICKS, PITCH_TEMPERATURE, RHYTHM_TEMPERATURE, TUNABLE, JazzSettings  # noqa: E402
 from studio.music.jazz_data import load_jazz_corpus  # noqa: E402
 from studio.music.jazz_report import held_out_solos, model_takes, training_fingerprint  # noqa: E402
 from studio.music.phrasing import TEMPO_BANDS, report_figures  # noqa: E402
 
 SWEEP = (0.0, 0.2, 0.3, 0.4, 0.5)
-HEADER = ("| model | licks | pitch T | notes/bar < 140 / 140-199 / >= 200 | rests / 8 bars | "
+HEADER = ("| model | licks | pitch T | rhythm T | notes/bar < 140 / 140-199 / >= 200 | rests / 8 bars | "
           "repeated figure | idiom share | longest copy (median / max) | chord tones strong / all | met |")
 
 
@@ -64,27 +70,32 @@ def met(fig: dict, human: dict) -> str:
     return "all" if not missed else "not " + ", ".join(missed)
 
 
-def row(name: str, licks, pitch_t, fig: dict, human: dict | None) -> str:
+def row(name: str, licks, pitch_t, rhythm_t, fig: dict, human: dict | None) -> str:
     density = " / ".join("n/a" if fig["notes_per_bar"][b] is None else f"{fig['notes_per_bar'][b]:.2f}"
                          for b in TEMPO_BANDS)
-    return (f"| {name} | {licks} | {pitch_t} | {density} | {fig['rests_per_8_bars']:.2f} | "
+    return (f"| {name} | {licks} | {pitch_t} | {rhythm_t} | {density} | {fig['rests_per_8_bars']:.2f} | "
             f"{fig['longest_repeated_figure_median']:g} | {fig['idiom_share']:.3f} | "
             f"{fig['longest_copy_median']:g} / {fig['longest_copy_max']} | "
             f"{fig['chord_tone_share_strong_beats']:.3f} / {fig['chord_tone_share']:.3f} | "
             f"{met(fig, human) if human else ''} |")
 
 
-def store(name: str, value: float) -> Path:
-    """Write ``value`` as the checkpoint's tuned lick strength (in place, atomically)."""
+def store(name: str, value: float, key: str = "licks") -> Path:
+    """Write ``value`` as the checkpoint's tuned ``key`` (``generate.TUNABLE``: licks, pitch
+    or rhythm temperature) in place, atomically."""
     from studio.core.checkpoint import save_checkpoint, stored_dtypes
     from studio.paths import shipped_models_dir
 
-    if not 0 <= value <= 1:
-        raise SystemExit(f"{name}: a lick strength is 0..1, not {value}")
+    if key not in TUNABLE:
+        raise SystemExit(f"{name}: {key} is not tuned per model (one of {', '.join(TUNABLE)})")
+    _, low, high = TUNABLE[key]
+    if not low <= value <= high:
+        what = "a lick strength" if key == "licks" else f"a {key.replace('_', ' ')}"
+        raise SystemExit(f"{name}: {what} is {low:g}..{high:g}, not {value:g}")
     path = Path(name) if name.endswith(".safetensors") else shipped_models_dir() / f"{name}.safetensors"
     ck = load_checkpoint(path)
     meta = {k: v for k, v in ck.meta.items() if k not in ("format", "format_version")}
-    meta["sampling"] = {**(meta.get("sampling") or {}), "licks": value}
+    meta["sampling"] = {**(meta.get("sampling") or {}), key: value}
     save_checkpoint(path, ck.model, ck.vocab, meta, half="F16" in stored_dtypes(path), extras=ck.extras)
     return path
 
@@ -97,23 +108,33 @@ def main(argv=None) -> int:
                     help="shipped model names or checkpoint paths")
     ap.add_argument("--licks", nargs="+", type=float, default=list(SWEEP))
     ap.add_argument("--pitch-temperature", nargs="+", type=float, default=[PITCH_TEMPERATURE])
+    ap.add_argument("--rhythm-temperature", nargs="+", type=float, default=[RHYTHM_TEMPERATURE])
     ap.add_argument("--corpus", type=Path, help="the models' training corpus (default ../shared/corpora/jazz)")
     ap.add_argument("--stride", type=int, default=1, help="every n-th validation solo (a quick look)")
     ap.add_argument("--json", action="store_true", help="also print one JSON line per run")
     ap.add_argument("--store", nargs="+", metavar="NAME=VALUE",
-                    help="write these tuned strengths into the checkpoints and stop")
+                    help="write these tuned values into the checkpoints and stop (NAME=VALUE: "
+                         "the lick strength; NAME:pitch_temperature=VALUE, NAME:rhythm_temperature=VALUE)")
     args = ap.parse_args(argv)
     if args.store:
         for item in args.store:
-            name, _, value = item.partition("=")
-            print(f"{store(name, float(value))}: licks {float(value):g}")
+            target, _, value = item.rpartition("=")
+            name, sep, key = target.rpartition(":")
+            if not (sep and key.isidentifier()):   # NAME=VALUE (a path may hold a ':')
+                name, key = target, "licks"
+            try:
+                number = float(value)
+            except ValueError:
+                raise SystemExit(f"{item}: give NAME=VALUE or NAME:KEY=VALUE with a number") from None
+            print(f"{store(name, number, key)}: {key} {number:g}")
         return 0
     corpus_path = args.corpus or ((corpora_dir() or Path("missing")) / "jazz")
     if not corpus_path.is_dir():
         raise SystemExit(f"no jazz corpus at {corpus_path}: pass --corpus")
     corpus = load_jazz_corpus(corpus_path)
-    print(f"licks when a model has none stored {LICKS}, pitch temperature {PITCH_TEMPERATURE}\n\n"
-          f"{HEADER}\n" + "|---" * 10 + "|")
+    print(f"when a model has none stored: licks {LICKS}, pitch temperature {PITCH_TEMPERATURE}, "
+          f"rhythm temperature {RHYTHM_TEMPERATURE}\n\n"
+          f"{HEADER}\n" + "|---" * 11 + "|")
     human = None
     for name in args.models:
         path = Path(name) if name.endswith(".safetensors") else shipped_models_dir() / f"{name}.safetensors"
@@ -123,16 +144,17 @@ def main(argv=None) -> int:
         solos = solos[::args.stride]
         if human is None:
             human = report_figures(solos, fingerprint, [performer_of(s.title) for s in solos])
-            print(row(f"humans, {len(solos)}", "", "", human, None), flush=True)
-        for pitch_t in args.pitch_temperature:
-            for licks in args.licks:
-                start = time.time()
-                takes = model_takes(ck, solos, JazzSettings(licks=licks, pitch_temperature=pitch_t))
-                fig = report_figures(takes, fingerprint)
-                print(row(f"{ck.name}, {len(solos)}", licks, pitch_t, fig, human), flush=True)
-                if args.json:
-                    print(json.dumps({"model": ck.name, "licks": licks, "pitch_temperature": pitch_t,
-                                      "seconds": round(time.time() - start), **fig}), flush=True)
+            print(row(f"humans, {len(solos)}", "", "", "", human, None), flush=True)
+        for pitch_t, rhythm_t, licks in product(args.pitch_temperature, args.rhythm_temperature, args.licks):
+            start = time.time()
+            takes = model_takes(ck, solos, JazzSettings(licks=licks, pitch_temperature=pitch_t,
+                                                        rhythm_temperature=rhythm_t))
+            fig = report_figures(takes, fingerprint)
+            print(row(f"{ck.name}, {len(solos)}", licks, pitch_t, rhythm_t, fig, human), flush=True)
+            if args.json:
+                print(json.dumps({"model": ck.name, "licks": licks, "pitch_temperature": pitch_t,
+                                  "rhythm_temperature": rhythm_t,
+                                  "seconds": round(time.time() - start), **fig}), flush=True)
     return 0
 
 

@@ -20,7 +20,7 @@ from studio.gui.errors import show_error
 from studio.gui.jazz_audio import AudioTransport
 from studio.gui.jazz_chart import ChartEditor
 from studio.gui.jazz_export import DragHandle, TakeExports
-from studio.gui.jazz_options import DEFAULT_HIGH, DEFAULT_LOW, JazzOptions
+from studio.gui.jazz_options import DEFAULT_HIGH, DEFAULT_LOW, JazzOptions, line_settings
 from studio.gui.piano_roll import PianoRoll
 from studio.gui.settings import Group
 from studio.gui.workers import CallbackWorker, WorkerSet
@@ -163,7 +163,7 @@ class JazzPanel(TakeExports, QWidget):
     def start_take(self, ckpt, settings, take, done) -> None:
         """Generate over the chart; ``done(take, error)`` when finished or stopped."""
         from studio.music.encoding import decode_tokens
-        from studio.music.generate import PITCH_TEMPERATURE, RHYTHM_TEMPERATURE, JazzSettings, generate_solo
+        from studio.music.generate import JazzSettings, generate_solo
 
         values = take.settings
         jazz = JazzSettings(temperature=settings.temperature, top_p=settings.top_p,
@@ -174,9 +174,7 @@ class JazzPanel(TakeExports, QWidget):
                             pitch_high=int(values.get("pitch_high", DEFAULT_HIGH)),
                             primer=values.get("primer_midi") or None,
                             primer_bars=int(values.get("primer_bars", 4)),
-                            pitch_temperature=float(values.get("pitch_temperature", PITCH_TEMPERATURE)),
-                            rhythm_temperature=float(values.get("rhythm_temperature", RHYTHM_TEMPERATURE)),
-                            licks=None if values.get("licks") in (None, "") else float(values["licks"]))
+                            **line_settings(values))
         chart_text = values["chart"]
         spans = parse_chart(chart_text).to_spans(jazz.choruses)
         self.audio.stop()

@@ -107,9 +107,11 @@ class GenerateTab(QWidget):
         domain = self.picker.current_domain()
         self.form.set_domain(domain)
         self.jazz.options.setVisible(domain == "jazz")
+        entry = self.picker.current_entry()
+        if domain == "jazz":   # "tuned (0.8)": what this model plays when a box is left at tuned
+            self.jazz.options.show_tuned(entry.meta if entry is not None else None)
         self.views.setCurrentWidget({"names": self.names_view, "jazz": self.jazz}.get(domain,
                                                                                    self.text_view))
-        entry = self.picker.current_entry()
         self.generate_button.setEnabled(entry is not None and not self.is_busy())
         if entry is None:
             self.status.setText("No model for this domain yet: train one in the Train tab "

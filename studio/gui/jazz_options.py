@@ -9,8 +9,10 @@ note boxes show names beside the numbers (C4 = MIDI 60). Swing and humanize make
 ``JazzSettings.pitch_temperature``/``rhythm_temperature`` (``--pitch-temperature``,
 ``--rhythm-temperature``): the form's Temperature multiplies both. Licks is
 ``JazzSettings.licks`` (``--licks``): how strongly the line leans toward the licks the
-model's training players share (0 = off); its lowest step, "tuned", is None: the strength
-tuned for the model (``generate.tuned_licks``).
+model's training players share (0 = off). The lowest step of each of these three boxes,
+"tuned", is None: the value tuned for the model's weights (``generate.for_model``, as the
+CLI without the flag), else the module default; ``show_tuned(meta)`` writes the chosen
+model's value beside it ("tuned (0.8)"), and a step up from there starts at that value.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from studio.gui import recent
 from studio.gui.piano_roll import pitch_name
 from studio.music.encoding import PITCH_HIGH, PITCH_LOW
 from studio.music.feel import Feel
-from studio.music.generate import PITCH_TEMPERATURE, RHYTHM_TEMPERATURE
-
+from studio.music.generate import LICKS, TUNABLE, tuned
 LICKS_TUNED = -0.05                  # the Licks box's lowest step, shown "tuned": licks=None
+TEMPERATURE_TUNED = 0.0              # the temperature boxes' lowest step, shown "tuned": None
+LINE_KEYS = ("pitch_temperature", "rhythm_temperature", "licks")
 SWING_CHOICES = [("By tempo (WJazzD)", "auto"), ("Straight", "straight"),
                  ("Light (1.5 : 1)", "1.5"), ("Triplet (2 : 1)", "2.0"), ("Hard (2.5 : 1)", "2.5")]
 
@@ -58,6 +61,32 @@ class NoteSpinBox(QSpinBox):
     def validate(self, text: str, pos: int):
         state = QValidator.State.Acceptable if text.strip() else QValidator.State.Intermediate
         return state, text, pos
+
+
+class TunedSpinBox(QDoubleSpinBox):
+    """A value box whose lowest step reads "tuned (value)": None, the model's own value. A
+    step up from it starts at that value (not at the box's lowest number)."""
+
+    def __init__(self, lowest: float, highest: float, step: float, tuned: float):
+        super().__init__()
+        self.setRange(lowest, highest)
+        self.setSingleStep(step)
+        self.setValue(lowest)
+        self.tuned_value = tuned
+        self.set_tuned(tuned)
+
+    def set_tuned(self, value: float) -> None:
+        self.tuned_value = value
+        self.setSpecialValueText(f"tuned ({value:g})")
+
+    def is_tuned(self) -> bool:
+        return self.value() <= self.minimum()
+
+    def stepBy(self, steps: int) -> None:
+        if self.is_tuned() and steps > 0:
+            self.setValue(self.tuned_value)
+        else:
+            super().stepBy(steps)
 
 
 class JazzOptions(QWidget):
@@ -101,16 +130,13 @@ class JazzOptions(QWidget):
         self.humanize.setValue(1.0)
         self.humanize.setToolTip("Human timing and dynamics scatter: 0 = exact, 1 = natural")
         self.pitch_temperature = self._temperature_box(
-            PITCH_TEMPERATURE, "Temperature of the pitch choices (times the Temperature above): "
-            "lower plays safer, more idiomatic lines")
+            "pitch_temperature", "Temperature of the pitch choices (times the Temperature "
+            "above): lower plays safer, more idiomatic lines; tuned = the value tuned for this model")
         self.rhythm_temperature = self._temperature_box(
-            RHYTHM_TEMPERATURE, "Temperature of onsets, durations and rests (times the "
-            "Temperature above): lower plays steadier rhythms")
-        self.licks = QDoubleSpinBox()
-        self.licks.setRange(LICKS_TUNED, 1.0)
-        self.licks.setSingleStep(0.05)
-        self.licks.setValue(LICKS_TUNED)
-        self.licks.setSpecialValueText("tuned")
+            "rhythm_temperature", "Temperature of onsets, durations and rests (times the "
+            "Temperature above): lower plays steadier rhythms with fewer rests; tuned = the value "
+            "tuned for this model")
+        self.licks = TunedSpinBox(LICKS_TUNED, 1.0, 0.05, LICKS)
         self.licks.setToolTip("How strongly the line leans toward licks that several of the "
                               "training players share: tuned = the strength tuned for this "
                               "model, 0 = off, 1 = strongest. More quotes the jazz vocabulary, "
@@ -135,18 +161,31 @@ class JazzOptions(QWidget):
         form.addRow("H&umanize", self.humanize)
 
     @staticmethod
-    def _temperature_box(value: float, tip: str) -> QDoubleSpinBox:
-        box = QDoubleSpinBox()
-        box.setRange(0.05, 3.0)
-        box.setSingleStep(0.05)
-        box.setValue(value)
+    def _temperature_box(key: str, tip: str) -> TunedSpinBox:
+        # 0.05 is the lowest temperature; the defaults stand until a model is chosen
+        box = TunedSpinBox(TEMPERATURE_TUNED, 3.0, 0.05, TUNABLE[key][0])
         box.setToolTip(tip)
         return box
 
+    def show_tuned(self, meta: dict | None) -> None:
+        """Show the chosen model's tuned values beside "tuned" (``generate.tuned``)."""
+        for key in LINE_KEYS:
+            getattr(self, key).set_tuned(tuned(meta, key))
+
     def licks_value(self) -> float | None:
         """``JazzSettings.licks``: None for "tuned"."""
-        value = self.licks.value()
-        return None if value < 0 else round(value, 2)
+        return None if self.licks.is_tuned() else round(self.licks.value(), 2)
+
+    def temperature_value(self, key: str) -> float | None:
+        """``JazzSettings.pitch_temperature`` / ``rhythm_temperature``: None for "tuned"."""
+        box = getattr(self, key)
+        return None if box.is_tuned() else round(box.value(), 2)
+
+    def line_values(self) -> dict:
+        """The line's temperatures and licks (None: tuned for the model)."""
+        return {"pitch_temperature": self.temperature_value("pitch_temperature"),
+                "rhythm_temperature": self.temperature_value("rhythm_temperature"),
+                "licks": self.licks_value()}
 
     def feel(self) -> Feel:
         """The performance feel for export and playback."""
@@ -171,8 +210,7 @@ class JazzOptions(QWidget):
         path = self.primer.text().strip()
         return {"pitch_low": self.pitch_low.value(), "pitch_high": self.pitch_high.value(),
                 "primer": path or None, "primer_bars": self.primer_bars.value(),
-                "pitch_temperature": self.pitch_temperature.value(),
-                "rhythm_temperature": self.rhythm_temperature.value(), "licks": self.licks_value()}
+                **self.line_values()}
 
     def values(self) -> dict:
         """What a take records and the settings keep (``primer_midi``: the form has a primer)."""
@@ -180,8 +218,7 @@ class JazzOptions(QWidget):
                 "primer_midi": self.primer.text().strip(),
                 "primer_bars": self.primer_bars.value(),
                 "swing": self.swing.currentData(), "humanize": self.humanize.value(),
-                "pitch_temperature": self.pitch_temperature.value(),
-                "rhythm_temperature": self.rhythm_temperature.value(), "licks": self.licks_value()}
+                **self.line_values()}
 
     def apply(self, values: dict) -> None:
         low, high = values.get("pitch_low"), values.get("pitch_high")
@@ -206,5 +243,13 @@ class JazzOptions(QWidget):
             licks = values["licks"]
             self.licks.setValue(LICKS_TUNED if licks in (None, "") else float(licks))
         for key in ("pitch_temperature", "rhythm_temperature"):
-            if values.get(key) not in (None, ""):
-                getattr(self, key).setValue(float(values[key]))
+            if key in values:   # None: tuned
+                value = values[key]
+                getattr(self, key).setValue(TEMPERATURE_TUNED if value in (None, "") else float(value))
+
+
+def line_settings(values: dict) -> dict:
+    """``JazzSettings`` keywords for the line's temperatures and licks from a take's or the
+    form's values (missing or None: tuned for the model, ``generate.for_model``): one
+    reading for the Generate tab and the live window."""
+    return {key: None if values.get(key) in (None, "") else float(values[key]) for key in LINE_KEYS}

@@ -323,8 +323,8 @@ class LiveWindow(QDialog):
 
 def request_from_tab(tab) -> LiveRequest:
     """The Generate tab's jazz model, chart and settings (ValueError if there is none)."""
-    from studio.gui.jazz_options import DEFAULT_HIGH, DEFAULT_LOW
-    from studio.music.generate import PITCH_TEMPERATURE, RHYTHM_TEMPERATURE, JazzSettings
+    from studio.gui.jazz_options import DEFAULT_HIGH, DEFAULT_LOW, line_settings
+    from studio.music.generate import JazzSettings
 
     entry = tab.picker.current_entry()
     if entry is None or tab.picker.current_domain() != "jazz":
@@ -338,9 +338,7 @@ def request_from_tab(tab) -> LiveRequest:
                             pitch_low=int(values.get("pitch_low", DEFAULT_LOW)),
                             pitch_high=int(values.get("pitch_high", DEFAULT_HIGH)),
                             # the line's own temperatures and licks, as Generate plays them
-                            pitch_temperature=float(values.get("pitch_temperature", PITCH_TEMPERATURE)),
-                            rhythm_temperature=float(values.get("rhythm_temperature", RHYTHM_TEMPERATURE)),
-                            licks=None if values.get("licks") in (None, "") else float(values["licks"]))
+                            **line_settings(values))
     return LiveRequest(str(entry.path), entry.name, values["chart"], settings,
                        tab.jazz.midi_options())
 

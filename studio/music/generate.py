@@ -24,32 +24,39 @@ from .lick_bias import lick_bias_for
 from .types import ChordSpan, Note, Solo
 
 
-# Tuned defaults of the line's two temperatures (docs/ARCHITECTURE.md, "Tuning"): over the
-# changes of WJazzD's validation solos, the GPU-trained v3 models (val NLL 1.64 / 1.63 per
-# note event) at pitch T 0.65 overshoot the players' chord-tone share by 7-9 points; 0.8
-# keeps it within 3-5 points and strong beats above the players', and the licks
-# (below) bring back the repetition and shared idioms a lower temperature bought. Rhythm
-# stays at 1.0: the density by tempo and the rests already sit near the players' there.
+# The line's two temperatures (docs/ARCHITECTURE.md, "Tuning"): which pitch, and when
+# (onsets, durations, rests, bar lines). The defaults: over the changes of WJazzD's
+# validation solos, the GPU-trained v3 models (val NLL 1.64 / 1.63 per note event) at pitch
+# T 0.65 overshoot the players' chord-tone share by 7-9 points; 0.8 keeps it within 3-5
+# points and strong beats above the players', and the licks (below) bring back the
+# repetition and shared idioms a lower temperature bought. Rests and density by tempo are
+# rhythm choices and sit close to the players' but not on them for every set of weights, so
+# a checkpoint may carry its own tuned values (``meta["sampling"]["pitch_temperature"]``,
+# ``["rhythm_temperature"]``, written by ``training/lick_sweep.py --store``); these are the
+# values for a checkpoint without them.
 PITCH_TEMPERATURE = 0.8
 RHYTHM_TEMPERATURE = 1.0
 # How strongly the line leans toward the licks its training players share (``lick_bias``:
 # 0 off, 1 = a continuation every sharing player agrees on gets 20x its odds). The strength
 # that reaches the players' vocabulary depends on the weights (the shipped LSTM follows a
 # boost less readily than the GRU), so a checkpoint may carry its own tuned value
-# (``meta["sampling"]["licks"]``, written by ``training/lick_sweep.py --store``: the shipped
-# GRU 0.4, LSTM 0.7: idiom share 0.106 / 0.129 over the validation solos, >= 0.08 with a
-# margin, the other targets as without licks); LICKS is the strength for a checkpoint without one
-# (docs/ARCHITECTURE.md, "Tuning: the lick strength").
+# (``meta["sampling"]["licks"]``, written by ``training/lick_sweep.py --store``); LICKS is
+# the strength for a checkpoint without one (docs/ARCHITECTURE.md, "Tuning").
 LICKS = 0.4
+# what a checkpoint's ``meta["sampling"]`` may tune: (default, lowest, highest)
+TUNABLE = {"pitch_temperature": (PITCH_TEMPERATURE, 0.0, 5.0),
+           "rhythm_temperature": (RHYTHM_TEMPERATURE, 0.0, 5.0),
+           "licks": (LICKS, 0.0, 1.0)}
 
 
 @dataclass
 class JazzSettings:
     temperature: float = 1.0      # the master knob: multiplies both temperatures below
     # The line's two temperatures: which pitch (PITCH_ tokens) and when (onsets, durations,
-    # rests, bar lines). In effect: ``temperature`` x each (``temperatures()``).
-    pitch_temperature: float = PITCH_TEMPERATURE
-    rhythm_temperature: float = RHYTHM_TEMPERATURE
+    # rests, bar lines). In effect: ``temperature`` x each (``temperatures()``). None: the
+    # value tuned for the model (``tuned``), filled in when it plays
+    pitch_temperature: float | None = None
+    rhythm_temperature: float | None = None
     # weight of the lick vocabulary against the net's pitch choice (0..1; 0 = off); None:
     # the strength tuned for the model (``tuned_licks``), filled in when it plays
     licks: float | None = None
@@ -80,14 +87,17 @@ class JazzSettings:
         if self.primer_bars < 0:
             raise ValueError("primer bars must be >= 0")
         for name in ("temperature", "pitch_temperature", "rhythm_temperature"):
-            if not 0 <= getattr(self, name) <= 5:
+            if getattr(self, name) is not None and not 0 <= getattr(self, name) <= 5:
                 raise ValueError(f"{name.replace('_', ' ')} must be between 0 and 5")
         if self.licks is not None and not 0 <= self.licks <= 1:
             raise ValueError(f"licks must be between 0 (off) and 1, not {self.licks}")
 
     def temperatures(self) -> tuple[float, float]:
-        """(pitch, rhythm) temperatures in effect: the master times each."""
-        return self.temperature * self.pitch_temperature, self.temperature * self.rhythm_temperature
+        """(pitch, rhythm) temperatures in effect: the master times each (one left to the
+        model, None, counts as the module default: ``for_model`` fills in the tuned one)."""
+        pitch = PITCH_TEMPERATURE if self.pitch_temperature is None else self.pitch_temperature
+        rhythm = RHYTHM_TEMPERATURE if self.rhythm_temperature is None else self.rhythm_temperature
+        return self.temperature * pitch, self.temperature * rhythm
 
     def to_json(self) -> dict:
         d = asdict(self) if not isinstance(self.primer, Solo) else {
@@ -166,19 +176,28 @@ def _primer_tokens(primer, bars: int, tempo: float, chart_spans: list[ChordSpan]
     return encode_solo(context, bars=bars)
 
 
+def tuned(meta: dict | None, key: str) -> float:
+    """The value of ``key`` (a ``TUNABLE`` name) tuned for a checkpoint's weights
+    (``meta["sampling"][key]``), else the module default."""
+    default, low, high = TUNABLE[key]
+    value = ((meta or {}).get("sampling") or {}).get(key)
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high
+    return float(value) if ok else default
+
+
 def tuned_licks(meta: dict | None) -> float:
-    """The lick strength tuned for a checkpoint's weights (``meta["sampling"]["licks"]``),
-    else ``LICKS``."""
-    value = ((meta or {}).get("sampling") or {}).get("licks")
-    return float(value) if isinstance(value, (int, float)) and 0 <= value <= 1 else LICKS
+    """The lick strength tuned for a checkpoint's weights, else ``LICKS``."""
+    return tuned(meta, "licks")
 
 
 def for_model(settings: JazzSettings, ckpt) -> JazzSettings:
-    """``settings`` with what they leave to the model filled in (licks None: its tuned
-    strength), so a take records the strength it was played with."""
-    if settings.licks is not None:
-        return settings
-    return replace(settings, licks=tuned_licks(getattr(ckpt, "meta", None)))
+    """``settings`` with what they leave to the model (None) filled in with the values tuned
+    for its weights (licks, pitch and rhythm temperature), so a take records what it was
+    played with. The one place the CLI, the window, the live window and reports resolve
+    them: a value given (a flag, a box) wins; else the checkpoint's; else the default."""
+    meta = getattr(ckpt, "meta", None)
+    missing = {key: tuned(meta, key) for key in TUNABLE if getattr(settings, key) is None}
+    return replace(settings, **missing) if missing else settings
 
 
 def model_plays_chords(meta: dict) -> bool:

@@ -86,3 +86,41 @@ def test_lick_sweep_stores_a_tuned_strength_and_keeps_the_rest_of_the_checkpoint
         assert torch.equal(a, b)
     with pytest.raises(SystemExit, match="0..1"):
         sweep.main(["--store", f"{path}=1.5"])
+
+
+def test_stored_line_temperatures_are_used_unless_a_flag_is_given(model, capsys):
+    """`lick_sweep --store NAME:KEY=VALUE` tunes the pitch and rhythm temperature per model;
+    `sample` without the flags plays them (the same take as with them given explicitly, not
+    the module defaults'), and a flag wins over the stored value."""
+    import importlib.util
+    from pathlib import Path
+
+    from studio.music.generate import PITCH_TEMPERATURE, RHYTHM_TEMPERATURE
+
+    spec = importlib.util.spec_from_file_location(
+        "lick_sweep", Path(__file__).resolve().parents[2] / "training" / "lick_sweep.py")
+    sweep = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sweep)
+    path, _ = model
+
+    def take(*flags):
+        assert main(["sample", str(path), "--chart", CHART, "--seed", "3", "--choruses", "4", "--json",
+                     "--licks", "0", "--out", str(path.parent / "t.mid"), *flags]) == 0
+        row = json.loads(capsys.readouterr().out)[0]
+        return row, (path.parent / "t.mid").read_bytes()
+
+    defaults = take("--pitch-temperature", str(PITCH_TEMPERATURE), "--rhythm-temperature", str(RHYTHM_TEMPERATURE))
+    assert sweep.main(["--store", f"{path}:pitch_temperature=0.3", f"{path}:rhythm_temperature=1.8"]) == 0
+    capsys.readouterr()
+    assert load_checkpoint(path).meta["sampling"] == {"pitch_temperature": 0.3, "rhythm_temperature": 1.8}
+    stored, stored_midi = take()
+    explicit, explicit_midi = take("--pitch-temperature", "0.3", "--rhythm-temperature", "1.8")
+    assert (stored["settings"]["pitch_temperature"], stored["settings"]["rhythm_temperature"]) == (0.3, 1.8)
+    assert stored == explicit and stored_midi == explicit_midi
+    assert stored_midi != defaults[1]                        # the test can tell the two apart
+    flagged, _ = take("--pitch-temperature", "0.9")          # a flag wins; the other stays tuned
+    assert (flagged["settings"]["pitch_temperature"], flagged["settings"]["rhythm_temperature"]) == (0.9, 1.8)
+    with pytest.raises(SystemExit, match="0..5"):
+        sweep.main(["--store", f"{path}:rhythm_temperature=7"])
+    with pytest.raises(SystemExit, match="not tuned per model"):
+        sweep.main(["--store", f"{path}:top_p=0.5"])
