@@ -20,7 +20,7 @@ from studio.gui.errors import show_error
 from studio.gui.jazz_audio import AudioTransport
 from studio.gui.jazz_chart import ChartEditor
 from studio.gui.jazz_export import DragHandle, TakeExports
-from studio.gui.jazz_options import DEFAULT_HIGH, DEFAULT_LOW, JazzOptions, line_settings
+from studio.gui.jazz_options import DEFAULT_HIGH, DEFAULT_LOW, LINE_KEYS, JazzOptions, line_settings
 from studio.gui.piano_roll import PianoRoll
 from studio.gui.settings import Group
 from studio.gui.workers import CallbackWorker, WorkerSet
@@ -250,11 +250,32 @@ class JazzPanel(TakeExports, QWidget):
         with Group("generate_jazz", version=1) as g:
             for key, value in self.values().items():
                 g.set(key, value)
+            g.set("line_tuned", True)   # the temperature boxes can say "tuned" (None)
 
     def restore_settings(self) -> None:
         with Group("generate_jazz", version=1) as g:
-            self.apply({k: g.get(k) for k in self.values() if g.get(k) is not None})
+            stored = {k: g.get(k, _MISSING) for k in self.values()}
+            # None is kept only where it means something: "tuned" in the line's boxes
+            values = {k: v for k, v in stored.items()
+                      if v is not _MISSING and (v is not None or k in LINE_KEYS)}
+            if not g.get("line_tuned"):
+                # saved before the temperatures were tuned per model: the boxes could not say
+                # "tuned", so the old defaults there meant "the default": now the model's own
+                for key, old in (("pitch_temperature", 0.8), ("rhythm_temperature", 1.0)):
+                    if key in values and _number(values[key]) == old:
+                        values[key] = None
+            self.apply(values)
 
     def shutdown(self) -> None:
         self._threads.stop_all()  # a QThread must not be destroyed while running
         self.audio.stop()
+
+
+_MISSING = object()
+
+
+def _number(value) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None

@@ -76,3 +76,31 @@ def test_tuned_temperatures_reach_the_take_and_a_box_wins(qtbot, tuned_jazz, win
     assert (live.pitch_temperature, live.rhythm_temperature) == (None, None)
     options.rhythm_temperature.setValue(1.2)
     assert request_from_tab(tab).settings.rhythm_temperature == 1.2
+
+
+def test_saved_settings_keep_tuned_and_old_defaults_become_tuned(window):
+    from studio.gui.settings import Group
+
+    jazz = window.generate_tab.jazz
+    options = jazz.options
+    options.pitch_temperature.setValue(options.pitch_temperature.minimum())
+    options.rhythm_temperature.setValue(1.2)
+    jazz.save_settings()
+    options.pitch_temperature.setValue(0.5)
+    options.rhythm_temperature.setValue(options.rhythm_temperature.minimum())
+    jazz.restore_settings()
+    assert options.line_values()["pitch_temperature"] is None
+    assert options.line_values()["rhythm_temperature"] == 1.2
+    # a save from before the boxes could say "tuned": the old defaults meant "the default",
+    # now the model's own; a value the user chose stays
+    with Group("generate_jazz", version=1) as g:
+        g.store.remove("line_tuned")
+        g.set("pitch_temperature", 0.8)
+        g.set("rhythm_temperature", 1.0)
+    jazz.restore_settings()
+    assert options.line_values()["pitch_temperature"] is None
+    assert options.line_values()["rhythm_temperature"] is None
+    with Group("generate_jazz", version=1) as g:
+        g.set("pitch_temperature", 0.65)
+    jazz.restore_settings()
+    assert options.line_values()["pitch_temperature"] == 0.65
