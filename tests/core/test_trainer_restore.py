@@ -262,3 +262,20 @@ def test_the_fp16_loss_scale_is_saved_and_restored(tmp_path, names, monkeypatch)
                     lambda meta: meta["resume"].update(grad_scale=1024.0))
     second = Trainer(_cfg(), names, tmp_path / "m.safetensors", resume=tmp_path / "lowered.last.safetensors")
     assert second.scaler.get_scale() == 1024.0
+
+
+def test_a_resume_file_written_on_a_gpu_resumes_on_the_cpu_leaving_cuda_alone(tmp_path, names, monkeypatch):
+    """A GPU run's resume file also holds the CUDA generator's state (``cuda_rng``). Resumed
+    on the CPU, the CPU generator takes the file's state and the CUDA one is not touched (in
+    a process that also samples on a GPU, the GUI's, it would change those takes)."""
+    Trainer(_cfg(max_steps=2), names, tmp_path / "m.safetensors").run()
+    ck = load_checkpoint(tmp_path / "m.last.safetensors", with_optimizer=True)
+    gpu_made = tmp_path / "gpu.last.safetensors"
+    save_checkpoint(gpu_made, ck.model, ck.vocab, dict(ck.meta), optimizer_state=ck.optimizer_state,
+                    extras={**ck.extras, "cuda_rng": torch.arange(16, dtype=torch.uint8)})
+    cuda_calls = []
+    monkeypatch.setattr(torch.cuda, "set_rng_state", lambda *a, **k: cuda_calls.append(a))
+    torch.manual_seed(999)
+    trainer = Trainer(_cfg(max_steps=4), names, tmp_path / "gpu.safetensors", resume=gpu_made)
+    assert trainer.step == 2 and cuda_calls == []
+    assert torch.equal(torch.get_rng_state(), ck.extras["torch_rng"])
