@@ -106,6 +106,23 @@ def test_out_of_memory_names_the_batch_and_keeps_the_resume_file(tmp_path, text_
     assert before.meta["resume"]["step"] == 3 and before.optimizer_state is not None
 
 
+def test_out_of_memory_right_after_a_resume_names_the_file_it_resumed_from(tmp_path, text_file, monkeypatch):
+    """Out of memory at the first step after a resume, before this run has saved anything:
+    the resume file it started from is still the way back, at the step it holds."""
+    corpus = load_corpus(text_file, "text")
+    first = Trainer(_cfg(batch_size=8, max_steps=20), corpus, tmp_path / "m.safetensors")
+    first.on("step", lambda e: first.request_stop() if e["step"] == 3 else None)
+    first.run()
+    resume = tmp_path / "m.last.safetensors"
+    assert load_checkpoint(resume).meta["resume"]["step"] == 3
+    _out_of_memory_at(4, monkeypatch)
+    second = Trainer(_cfg(batch_size=8, max_steps=20), corpus, tmp_path / "m.safetensors", resume=resume)
+    with pytest.raises(OutOfMemory) as err:
+        second.run()
+    assert str(err.value).endswith(f"the resume file {resume} (step 3) is intact: continue with "
+                                   f"--resume {resume} --batch 4")
+
+
 def test_out_of_memory_on_names_says_no_window(tmp_path, names_file, monkeypatch):
     """Names batches have no --window: the message and its tips leave it out."""
     _out_of_memory_at(2, monkeypatch)
