@@ -187,6 +187,22 @@ def test_a_new_run_clears_what_a_killed_run_left_mid_write(tmp_path, names):
     assert [p.exists() for p in kept] == [True, True]
 
 
+def test_a_temp_another_run_cleared_first_is_no_error(tmp_path, names, monkeypatch):
+    # two runs started on one output at once both clear its temps: one of them finds a temp
+    # listed that the other has removed by the time it gets to it; that is not an error
+    import pathlib
+
+    real_glob = pathlib.Path.glob
+
+    def glob(self, pattern, *args, **kw):
+        found = list(real_glob(self, pattern, *args, **kw))
+        return found + [self / ".m.safetensors.gone.tmp"] if pattern.startswith(".m.") else found
+
+    monkeypatch.setattr(pathlib.Path, "glob", glob)
+    trainer = Trainer(_cfg(max_steps=1), names, tmp_path / "m.safetensors")
+    assert trainer.step == 0 and not (tmp_path / ".m.safetensors.gone.tmp").exists()
+
+
 def test_the_checkpoint_takes_the_encoding_from_the_report_when_the_corpus_has_none(tmp_path, names):
     corpus = dataclasses.replace(names, encoding="", report={**names.report, "encoding": "word-v9"})
     Trainer(_cfg(max_steps=1), corpus, tmp_path / "m.safetensors").run()
