@@ -120,8 +120,33 @@ def test_end_stops_only_when_asked():
 
 @pytest.mark.parametrize("prime", [[], [[0, 1], [0]], [[0], [0], [0]]])
 def test_bad_primes_are_refused(prime):
-    with pytest.raises(ValueError, match="prime must be a non-empty id list"):
+    with pytest.raises(ValueError, match=r"^prime must be a non-empty id list, or one equal-length list "
+                                         r"per row$"):  # the whole message
         list(sample_stream(_net(), prime, SampleSettings(count=2)))
+
+
+def test_a_failure_while_priming_reaches_the_caller_and_restores_the_mode():
+    # before the first step exists (priming runs out of memory, say): the caller sees that
+    # error, not one from the clean-up, and a model that was training is training again
+    net = _net().train()
+
+    def fails(*args, **kwargs):
+        raise RuntimeError("out of memory while priming")
+
+    net.forward = fails
+    with pytest.raises(RuntimeError, match="^out of memory while priming$"):
+        list(sample_stream(net, [0, 3, 4], SampleSettings(count=2, seed=0)))
+    assert net.training
+
+
+def test_unseeded_takes_do_not_repeat():
+    # no seed: each take draws its own from torch's entropy; 60 takes of 24 tokens from 10
+    # near-equally likely ones repeat only if the seeds do (a seed space of a few hundred
+    # would repeat one almost surely: birthday bound 1 - exp(-60^2 / 2n))
+    torch.manual_seed(0)
+    net = SequenceNet(NetConfig(cell="gru", vocab_size=V, layers=1, hidden=8, embedding=4)).eval()
+    takes = {tuple(sample(net, [0], SampleSettings(max_length=24, stop_at_end=False))[0]) for _ in range(60)}
+    assert len(takes) == 60
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
