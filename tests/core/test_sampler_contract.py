@@ -189,3 +189,11 @@ def test_shape_logits_edges():
     kept = shape_logits(z, SampleSettings(top_p=0.7))
     assert torch.isfinite(kept).tolist() == [[True, True, False, False]]
     assert math.isclose(float(kept[0, 1]), 1.0)
+
+
+def test_top_p_of_one_is_off_even_for_a_token_below_float_precision():
+    # top_p = 1 keeps every token: one 20 nats down (40 at T = 0.5) has p < 1e-8, so the
+    # float32 mass ranked above it rounds to 1.0, and a nucleus step run at p = 1 drops it
+    z = torch.tensor([[0.0, -20.0, -3.0]])
+    assert float(torch.softmax(z, -1)[0, :1].sum() + torch.softmax(z, -1)[0, 2]) >= 1.0
+    assert torch.equal(shape_logits(z, SampleSettings(temperature=0.5, top_p=1.0)), z / 0.5)
