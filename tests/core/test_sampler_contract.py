@@ -197,3 +197,11 @@ def test_top_p_of_one_is_off_even_for_a_token_below_float_precision():
     z = torch.tensor([[0.0, -20.0, -3.0]])
     assert float(torch.softmax(z, -1)[0, :1].sum() + torch.softmax(z, -1)[0, 2]) >= 1.0
     assert torch.equal(shape_logits(z, SampleSettings(temperature=0.5, top_p=1.0)), z / 0.5)
+
+
+def test_top_p_keeps_the_smallest_set_whose_mass_reaches_p():
+    # four equally likely tokens (0.25 each, exact in float32): p = 0.5 is reached by two of
+    # them, so the nucleus is two tokens, not three (the third has exactly p ranked above it)
+    kept = shape_logits(torch.zeros(1, 4), SampleSettings(top_p=0.5))
+    assert int(torch.isfinite(kept).sum()) == 2
+    assert int(torch.isfinite(shape_logits(torch.zeros(1, 4), SampleSettings(top_p=0.75))).sum()) == 3
