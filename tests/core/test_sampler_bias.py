@@ -157,3 +157,29 @@ def test_on_cuda_a_bias_runs_the_eager_loop_and_is_honoured():
     rows = sample(net, [0], settings, bias=NextTokenBias(4, prime_last=0))
     z = _frequencies(net.cpu(), settings, rows, lambda lg, prev: reference(lg, prev, 1.2, (0.6, 1.7)))
     assert z <= BOUND
+
+
+class StepScheduleBias:
+    """A LogitBias that depends on the step index alone: at step i it lifts one token by 50
+    nats, far more than the net's own spread, so the take follows its schedule."""
+
+    def __init__(self, schedule):
+        self.schedule, self.steps = schedule, []
+
+    def bias(self, step):
+        self.steps.append(step)
+        out = torch.zeros(2, VOCAB)
+        out[:, self.schedule[step]] = 50.0
+        return out
+
+    def advance(self, tokens):
+        pass
+
+
+def test_greedy_takes_honour_the_bias_and_it_is_told_each_step():
+    schedule = [2, 7, 3, 11, 5, 9]
+    spy = StepScheduleBias(schedule)
+    rows = sample(_spread_net(), [0], SampleSettings(temperature=0, max_length=6, count=2, stop_at_end=False),
+                  bias=spy)
+    assert rows == [schedule, schedule]  # the argmax of logits + bias, at T = 0 too
+    assert spy.steps == list(range(6))
