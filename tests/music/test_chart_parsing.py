@@ -49,11 +49,19 @@ def test_as_chart_takes_text_or_a_parsed_chart():
     ("| C7 | F7 :|", "bar 2: ':|' without a matching '|:'"),
     ("|: C7 | F7 |", "a '|:' repeat is never closed with ':|'"),
     ("| C7 F7 G7 D7 E7 |", "bar 1: 5 chords in one bar (at most 4)"),
-    ("", "the chart has no bars"),
+    ("", "the chart has no bars (write e.g. | Dm7 | G7 | Cmaj7 | % |)"),
     ("| C7 | H7 |", "bar 2: unknown chord symbol 'H7'"),
+    ("| C7 | 3/4 F7 |", "bar 2: time signature 3/4: charts are 4/4 only (the jazz encoding is "
+                       "4/4); write the tune in 4/4 bars"),
+    ("| C7 | 4/4 |", "bar 2: no chord (a bar needs a chord, '%' or NC)"),
 ])
 def test_errors_say_where_exactly(text, message):
+    """Each message word for word: they are what the user reads in the window and CLI."""
     with pytest.raises(ChartError) as err:
         parse_chart(text)
-    assert str(err.value).startswith(message)
+    assert str(err.value) == message
     assert isinstance(err.value, ValueError)
+
+
+def test_a_4_4_marking_changes_nothing():
+    assert spans("| 4/4 Dm7 | G7 4/4 |") == spans("| Dm7 | G7 |") == [(0, 48, "Dm7"), (48, 96, "G7")]
