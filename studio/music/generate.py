@@ -58,7 +58,7 @@ class JazzSettings:
     pitch_temperature: float | None = None
     rhythm_temperature: float | None = None
     # weight of the lick vocabulary against the net's pitch choice (0..1; 0 = off); None:
-    # the strength tuned for the model (``tuned_licks``), filled in when it plays
+    # the strength tuned for the model (``tuned``), filled in when it plays
     licks: float | None = None
     top_p: float = 1.0
     top_k: int = 0
@@ -183,11 +183,6 @@ def tuned(meta: dict | None, key: str) -> float:
     value = ((meta or {}).get("sampling") or {}).get(key)
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high
     return float(value) if ok else default
-
-
-def tuned_licks(meta: dict | None) -> float:
-    """The lick strength tuned for a checkpoint's weights, else ``LICKS``."""
-    return tuned(meta, "licks")
 
 
 def for_model(settings: JazzSettings, ckpt) -> JazzSettings:

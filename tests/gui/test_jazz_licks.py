@@ -12,7 +12,7 @@ SHIPPED = shipped_models_dir()
 def test_the_licks_box_reaches_the_take_and_comes_back_with_it(qtbot, window, pick_item, click, tmp_path):
     from studio.core.checkpoint import load_checkpoint
     from studio.music.chart import PRESETS
-    from studio.music.generate import JazzSettings, generate_solo, tuned_licks
+    from studio.music.generate import JazzSettings, generate_solo, tuned
 
     tab = window.generate_tab
     pick_item(qtbot, tab.picker.domain_combo, "Jazz")
@@ -21,7 +21,7 @@ def test_the_licks_box_reaches_the_take_and_comes_back_with_it(qtbot, window, pi
     pick_item(qtbot, tab.picker.model_combo, label)
     click(qtbot, tab.form.more_button)
     box = tab.jazz.options.licks
-    stored = tuned_licks(load_checkpoint(SHIPPED / "jazz-gru.safetensors").meta)
+    stored = tuned(load_checkpoint(SHIPPED / "jazz-gru.safetensors").meta, "licks")
     assert box.isVisible() and box.text() == f"tuned ({stored:g})" and tab.jazz.options.licks_value() is None
     assert box.maximum() == 1.0
     pick_item(qtbot, tab.jazz.preset, "ii-V-I cycle")
@@ -40,7 +40,7 @@ def test_the_licks_box_reaches_the_take_and_comes_back_with_it(qtbot, window, pi
         assert take.result.tokens == reference.tokens
         assert take.result.info["licks"] == ("off" if strength == 0 else reference.info["licks"])
         assert take.settings["licks"] == strength
-        assert take.result.settings.licks == (tuned_licks(ck.meta) if strength is None else strength)
+        assert take.result.settings.licks == (tuned(ck.meta, "licks") if strength is None else strength)
     window.grab().save(str(tmp_path / "licks.png"))
     tab.history.list.setCurrentRow(2)       # the first take (newest on top): licks 0.9 comes back
     qtbot.waitUntil(lambda: box.value() == 0.9, timeout=3000)

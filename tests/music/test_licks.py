@@ -238,21 +238,21 @@ def test_a_take_pushed_along_a_training_line_copies_it_only_up_to_the_limit(monk
 
 
 def test_a_model_plays_its_own_tuned_strength_unless_told_otherwise(monkeypatch):
-    from studio.music.generate import LICKS, tuned_licks
+    from studio.music.generate import LICKS, tuned
 
     monkeypatch.setattr(licks, "licks_for", lambda ck: random_vocabulary())
     ck = tiny_ckpt()
     chart = "| Dm7 | G7 | Cmaj7 | % |"
-    assert tuned_licks(ck.meta) == LICKS
+    assert tuned(ck.meta, "licks") == LICKS
     assert generate_solo(ck, chart, JazzSettings(seed=3)).settings.licks == LICKS
     ck.meta["sampling"] = {"licks": 0.6}
-    tuned = generate_solo(ck, chart, JazzSettings(seed=3, choruses=2))
-    assert tuned.settings.licks == 0.6 and tuned.info["licks"].startswith("0.6 (")
-    assert tuned.tokens == generate_solo(ck, chart, JazzSettings(seed=3, choruses=2, licks=0.6)).tokens
+    take = generate_solo(ck, chart, JazzSettings(seed=3, choruses=2))
+    assert take.settings.licks == 0.6 and take.info["licks"].startswith("0.6 (")
+    assert take.tokens == generate_solo(ck, chart, JazzSettings(seed=3, choruses=2, licks=0.6)).tokens
     assert generate_solo(ck, chart, JazzSettings(seed=3, licks=0.0)).info["licks"] == "off"
     for bad in ({"licks": 7}, {"licks": "0.5"}, {}, None):   # out of range, not a number: LICKS
         ck.meta["sampling"] = bad
-        assert tuned_licks(ck.meta) == LICKS
+        assert tuned(ck.meta, "licks") == LICKS
     with pytest.raises(ValueError, match="licks must be between 0"):
         JazzSettings(licks=1.5).validate()
 
