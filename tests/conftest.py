@@ -89,13 +89,13 @@ def jack():
     reason = _rtmidi_reason()
     if reason:
         pytest.skip(reason)
-    from studio.music.live_probe import DummyJack, JackUnavailable
+    from studio.bench.live_probe import DummyJack, JackUnavailable
 
     given = os.environ.get("SEQUENCE_STUDIO_JACK")
     if given and _server_running(given):
         saved = {k: os.environ.get(k) for k in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
         os.environ.update(JACK_DEFAULT_SERVER=given, JACK_NO_START_SERVER="1")
-        from studio.music.live_probe import refresh_portaudio
+        from studio.bench.live_probe import refresh_portaudio
 
         refresh_portaudio()
         yield given

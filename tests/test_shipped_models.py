@@ -4,7 +4,7 @@ import pytest
 
 from studio.core.checkpoint import load_checkpoint
 from studio.core.library import list_models
-from studio.core.sampler import SampleSettings
+from studio.core.sampling.sampler import SampleSettings
 
 SHIPPED = [m for m in list_models() if m.shipped]
 
@@ -24,7 +24,7 @@ def test_shipped_model_generates(entry):
         take = generate_solo(ck, PRESETS["ii-V-I cycle"], JazzSettings(seed=1))
         assert not take_is_well_formed(take) and take.solo.notes
     else:
-        from studio.core.generate import generate_texts
+        from studio.core.sampling.generate import generate_texts
 
         rows = generate_texts(ck, "", SampleSettings(count=8, seed=1, max_length=60, temperature=0.8))
         assert all(rows) and len(rows) == 8

@@ -63,8 +63,8 @@ def run_row(log: Path) -> dict:
 def score(paths: dict[str, Path], corpus_path: str, device: str) -> dict[str, dict]:
     """``held_out_likelihood`` of each checkpoint (None where it cannot be read)."""
     from studio.core.checkpoint import load_checkpoint
-    from studio.music.evaluate import held_out_likelihood
-    from studio.music.jazz_data import load_jazz_corpus
+    from studio.music.analysis.evaluate import held_out_likelihood
+    from studio.music.corpus.dataset import load_jazz_corpus
 
     corpus = load_jazz_corpus(corpus_path)
     out = {}

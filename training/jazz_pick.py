@@ -57,7 +57,7 @@ def toml_value(value) -> str:
 def train_config_defaults() -> dict:
     from dataclasses import fields
 
-    from studio.core.train_config import TrainConfig
+    from studio.core.training.config import TrainConfig
 
     return {f.name: f.default for f in fields(TrainConfig)}
 

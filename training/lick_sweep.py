@@ -41,9 +41,9 @@ import studio.domains  # noqa: E402,F401  (registers the domains)
 from studio.core.checkpoint import load_checkpoint  # noqa: E402
 from studio.music.fingerprint import performer_of  # noqa: E402
 from studio.music.generate import LICKS, PITCH_TEMPERATURE, RHYTHM_TEMPERATURE, TUNABLE, JazzSettings  # noqa: E402
-from studio.music.jazz_data import load_jazz_corpus  # noqa: E402
-from studio.music.jazz_report import held_out_solos, model_takes, training_fingerprint  # noqa: E402
-from studio.music.phrasing import TEMPO_BANDS, report_figures  # noqa: E402
+from studio.music.corpus.dataset import load_jazz_corpus  # noqa: E402
+from studio.music.analysis.jazz_report import held_out_solos, model_takes, training_fingerprint  # noqa: E402
+from studio.music.analysis.phrasing import TEMPO_BANDS, report_figures  # noqa: E402
 
 SWEEP = (0.0, 0.2, 0.3, 0.4, 0.5)
 HEADER = ("| model | licks | pitch T | rhythm T | notes/bar < 140 / 140-199 / >= 200 | rests / 8 bars | "

@@ -32,8 +32,8 @@ sys.path.insert(0, str(ROOT))
 import studio.domains  # noqa: E402,F401  (registers names, text and jazz with the engine)
 from studio.core.checkpoint import load_checkpoint  # noqa: E402
 from studio.core.evaluate import evaluate  # noqa: E402
-from studio.core.generate import generate_texts  # noqa: E402
-from studio.core.sampler import SampleSettings  # noqa: E402
+from studio.core.sampling.generate import generate_texts  # noqa: E402
+from studio.core.sampling.sampler import SampleSettings  # noqa: E402
 
 MODELS = ROOT / "models"
 CARDS = ROOT / "training" / "cards"
@@ -79,7 +79,7 @@ def card_eval(ck, corpus, temperature: float = 1.0) -> dict:
 
 def card_report(ck, corpus) -> dict:
     """Jazz: the phrasing report at the default settings, one take per validation solo."""
-    from studio.music.jazz_report import jazz_report
+    from studio.music.analysis.jazz_report import jazz_report
 
     report = jazz_report(corpus, ck=ck, seed=0)
     report["human_folder"] = "../shared/corpora/" + Path(corpus).name
@@ -137,7 +137,7 @@ def render_card(ck, evals: dict, name: str) -> str:
     if "t08" in evals:
         lines += [T08_HEADING, *_json_block(evals["t08"])]
     if "report" in evals:
-        from studio.music.jazz_report import format_report
+        from studio.music.analysis.jazz_report import format_report
 
         lines += [REPORT_HEADING, "One take per validation solo, over that solo's changes, form, "
                   "tempo and length, at the default settings (seed 0 + the solo's index):", "",
@@ -161,7 +161,7 @@ def _get(side: dict, *path):
 def target_rows(report: dict, ev: dict) -> list[tuple[str, str, str, bool | None]]:
     """(target, model figure, human figure, met?) for issue 11's targets; met is None where
     a figure is missing (a band with no solos)."""
-    from studio.music.phrasing import TEMPO_BANDS
+    from studio.music.analysis.phrasing import TEMPO_BANDS
 
     model, human = report["model_side"], report["human_side"]
     rows = []

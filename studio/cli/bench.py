@@ -17,20 +17,20 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from studio.core.bench import parse_sizes, run_bench, size_figures
+    from studio.bench.engine import parse_sizes, run_bench, size_figures
 
     if args.sizes:
         sizes = parse_sizes(args.sizes)  # a ValueError is main()'s one clear message
         print(json.dumps(size_figures(sizes, 200 if args.quick else 1000), indent=2))
         return 0
     if args.device == "cuda":
-        from studio.core.bench_cuda import run_cuda_bench
+        from studio.bench.cuda import run_cuda_bench
 
         out = run_cuda_bench(quick=args.quick)  # no GPU: a ValueError, main()'s clear message
     else:
         out = run_bench(quick=args.quick)
     if args.jazz or args.device == "cuda":
-        from studio.music.bench_jazz import jazz_figures
+        from studio.bench.jazz import jazz_figures
 
         out["jazz"] = jazz_figures(args.device)
     print(json.dumps(out, indent=2))

@@ -78,7 +78,7 @@ class StopSignals:
     ECHO_S = 2.0
 
     def _handle(self, signum, frame) -> None:
-        from studio.core.distributed import launched_by_torchrun
+        from studio.core.training.distributed import launched_by_torchrun
 
         now = time.monotonic()
         if launched_by_torchrun() and signum == self.signum and now - self._first_at < self.ECHO_S:

@@ -36,7 +36,7 @@ def run(args) -> int:
     from studio.cli.common import load_model
     from studio.cli.sample import line_settings
     from studio.music.generate import JazzSettings
-    from studio.music.jazz_report import format_report, jazz_report
+    from studio.music.analysis.jazz_report import format_report, jazz_report
 
     if not args.model and not args.takes:
         raise ValueError("give a jazz model or --takes FOLDER")

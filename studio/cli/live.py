@@ -57,14 +57,14 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from studio.music.live_ports import MidiUnavailable
-    from studio.music.live_worker import WorkerError
+    from studio.music.live.ports import MidiUnavailable
+    from studio.music.live.worker import WorkerError
 
     try:
         if args.list_ports:
             return _list_ports(args)
         if args.bench:
-            from studio.music.live_bench import run_live_bench
+            from studio.bench.live import run_live_bench
 
             result = run_live_bench(quick=args.quick, corpus=args.corpus,
                                     log=lambda line: print(line, file=sys.stderr))
@@ -77,7 +77,7 @@ def run(args) -> int:
 
 
 def _list_ports(args) -> int:
-    from studio.music.live_ports import list_ports
+    from studio.music.live.ports import list_ports
 
     ports = list_ports(args.midi_api)
     if args.json:
@@ -114,8 +114,8 @@ def _settings(args):
 
 def _play(args) -> int:
     from studio.core.library import find_model
-    from studio.music.live import LiveEngine
-    from studio.music.live_ports import open_backend, open_input, open_output
+    from studio.music.live.engine import LiveEngine
+    from studio.music.live.ports import open_backend, open_input, open_output
 
     if not args.model:
         raise ValueError("give a jazz model (e.g. jazz-gru), or --list-ports / --bench")
@@ -156,7 +156,7 @@ def _play(args) -> int:
                           "takes": getattr(session, "takes_played", None),
                           "error": None if error is None else str(error)}, indent=2, default=str))
     if isinstance(error, OSError):            # the port went away under the engine
-        from studio.music.live_ports import MidiUnavailable
+        from studio.music.live.ports import MidiUnavailable
 
         raise MidiUnavailable(f"the MIDI port failed while playing ({error})")
     if error is not None:
@@ -168,8 +168,8 @@ def _take_session(args, path, chart, settings, options, engine):
     from studio.core.checkpoint import load_checkpoint
     from studio.core.devices import resolve_device
     from studio.music.generate import generate_takes
-    from studio.music.live_session import TakeSession
-    from studio.music.live_worker import GenerationWorker
+    from studio.music.live.session import TakeSession
+    from studio.music.live.worker import GenerationWorker
 
     device, note = resolve_device("auto")
     if note:
@@ -186,8 +186,8 @@ def _take_session(args, path, chart, settings, options, engine):
 
 
 def _trade_session(args, path, chart, settings, options, engine):
-    from studio.music.live_trade import TradeSession, TradeSettings
-    from studio.music.live_worker import GenerationWorker
+    from studio.music.live.trade import TradeSession, TradeSettings
+    from studio.music.live.worker import GenerationWorker
 
     trade = TradeSettings(bars=args.trade, call_response=args.call_response,
                           candidates=args.candidates, player_first=not args.model_first,

@@ -56,8 +56,9 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from studio.core.generate import generate_texts, input_note, known_items, read_input, stream_text
-    from studio.core.sampler import SampleSettings
+    from studio.core.sampling.generate import (generate_texts, input_note, known_items, read_input,
+        stream_text)
+    from studio.core.sampling.sampler import SampleSettings
 
     check_sample_args(args)
     ck = load_model(args)
@@ -108,9 +109,9 @@ def check_sample_args(args) -> None:
 
 def sample_jazz(ck, args) -> int:
     from studio.music.chart import PRESETS
-    from studio.music.feel import Feel
+    from studio.music.perform.feel import Feel
     from studio.music.generate import JazzSettings, generate_takes, model_plays_chords
-    from studio.music.synth import render_solo, write_wav
+    from studio.music.audio.synth import render_solo, write_wav
 
     chart = "Bb blues" if args.chart is None else args.chart  # "" is an empty chart, refused
     chart = PRESETS.get(chart, chart)  # a preset name or the chart text itself
@@ -139,7 +140,7 @@ def sample_jazz(ck, args) -> int:
             write_wav(path, render_solo(take, comping=not args.no_comping, bass=not args.no_bass, feel=feel))
             row["wav"] = path
         if args.xml:
-            from studio.music.leadsheet import write_musicxml
+            from studio.music.notation.leadsheet import write_musicxml
 
             row["musicxml"] = str(write_musicxml(take, _numbered(args.xml, suffix), feel=feel,
                                                  bass=not args.no_bass))

@@ -20,9 +20,9 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from studio.core.scoring import score_sequence
+    from studio.core.sampling.scoring import score_sequence
 
-    from studio.core.generate import input_note
+    from studio.core.sampling.generate import input_note
 
     ck = load_model(args)
     for text in args.texts:  # the domain reads the input (names: lowercased); say so

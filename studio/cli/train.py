@@ -7,7 +7,7 @@ the process exits 128 + the signal number (130 for Ctrl-C) after saying "stopped
 Before training starts (reading a corpus) a signal ends the command at once.
 
 Under ``torchrun --nproc-per-node N -m studio train ...`` every process runs this verb:
-they join one process group (``studio.core.distributed``), each trains on its share of
+they join one process group (``studio.core.training.distributed``), each trains on its share of
 every batch, and only rank 0 prints events and writes files (docs/SCALING.md).
 ``--control stdin`` (the window) also takes a ``stop`` line on stdin, or its end, as that
 signal (``train_control``): Pause and Stop need no SIGTERM, so they work on Windows.
@@ -89,8 +89,8 @@ def load_recipe(path) -> dict:
 def run(args) -> int:
     from studio.core.checkpoint import read_metadata
     from studio.core.devices import require_device
-    from studio.core.distributed import start
-    from studio.core.trainer import TrainConfig, kind_defaults
+    from studio.core.training.distributed import start
+    from studio.core.training.trainer import TrainConfig, kind_defaults
 
     settings: dict = {}
     corpus_path, out = args.corpus, args.out
@@ -140,7 +140,7 @@ def _train(args, config, corpus_path, out, stop, ranks, device) -> int:
     from studio.core.checkpoint import load_checkpoint
     from studio.core.data import load_corpus
     from studio.core.library import find_model
-    from studio.core.trainer import Trainer
+    from studio.core.training.trainer import Trainer
 
     silent = lambda event: None  # noqa: E731  (ranks other than 0 say nothing)
     emit = (jsonl if args.jsonl else Terminal().handle) if ranks.main else silent
@@ -180,7 +180,7 @@ def _output_path(args, out, config, corpus_path) -> tuple[Path, str | None]:
     keeps its own files; a new run never replaces a file without --force, and without
     --out it takes a free name in the library (``name-2`` ...)."""
     from studio.core.library import free_model_path
-    from studio.core.trainer import resume_path_for
+    from studio.core.training.trainer import resume_path_for
     from studio.paths import user_models_dir
 
     if args.resume:
@@ -217,7 +217,7 @@ def check_lead(kind: str, lead: str, corpus_path) -> None:
     if kind != "jazz":
         raise ValueError(f"--lead picks the melody part of MIDI files (--kind jazz); a {kind} "
                          "corpus has no parts")
-    from studio.music.jazz_data import is_wjazzd_folder
+    from studio.music.corpus.dataset import is_wjazzd_folder
 
     if is_wjazzd_folder(Path(corpus_path).expanduser()):
         raise ValueError("--lead is for your own MIDI files: the Weimar Jazz Database folder "

@@ -76,7 +76,7 @@ class Domain:
 
     def preview(self, model, vocab: "Vocab", seed: int) -> str:
         """The short sample the trainer shows at an evaluation."""
-        from studio.core.sampler import SampleSettings, sample
+        from studio.core.sampling.sampler import SampleSettings, sample
 
         settings = SampleSettings(temperature=0.8, max_length=240, seed=seed, stop_at_end=False)
         (row,) = sample(model, [vocab.end_id], settings, ban=self.banned_ids(vocab))

@@ -7,7 +7,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from studio.core import batches as B
+from studio.core.training import batches as B
 from studio.core.domain import get_domain
 
 

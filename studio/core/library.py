@@ -92,7 +92,7 @@ def unique_name(name: str, models: list[ModelEntry] | None = None) -> str:
 def free_model_path(folder: Path, stem: str) -> Path:
     """``folder/stem.safetensors``, or ``stem-2``, ``stem-3``... when that is taken: a
     library model is never overwritten by a new one."""
-    from studio.core.trainer import resume_path_for
+    from studio.core.training.trainer import resume_path_for
 
     stem = _safe_stem(stem)
     dest = folder / (stem + SUFFIX)

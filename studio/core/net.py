@@ -93,7 +93,7 @@ class SequenceNet(nn.Module):
     def stepper(self):
         """The fast sampling step, rebuilt only when the weights changed (training steps
         bump each parameter's version counter), since scripting it costs tens of ms."""
-        from studio.core.stepper import make_stepper
+        from studio.core.sampling.stepper import make_stepper
 
         key = tuple((p.data_ptr(), p._version, p.device) for p in self.parameters())
         cached = self.__dict__.get("_stepper_cache")

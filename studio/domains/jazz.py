@@ -1,7 +1,7 @@
 """Jazz: solos as event tokens (``studio.music``), a thin adapter to the engine's interface.
 
 A corpus is the WJazzD folder (per-beat chords) or a folder of the user's MIDI files.
-Each epoch the training solos are transposed into new keys (``studio.music.jazz_data``)
+Each epoch the training solos are transposed into new keys (``studio.music.corpus.dataset``)
 and joined into one stream with ``<end>`` between solos; validation solos stay in their
 own key so validation loss compares across epochs.
 """
@@ -25,7 +25,7 @@ class _EpochStreams:
 
     def __call__(self, epoch: int):
         if self.cache is None or self.cache[0] != epoch:
-            from studio.music.jazz_data import training_streams
+            from studio.music.corpus.dataset import training_streams
 
             train, _ = training_streams(self.jazz, epoch_seed=epoch, val_fraction=self.val_fraction)
             self.cache = (epoch, join_items(self.vocab, train))
@@ -49,13 +49,13 @@ class JazzDomain(Domain):
     def load_corpus(self, path, val_fraction: float = 0.1, vocab: Vocab | None = None,
                     chords: bool = True, lead=None, **options) -> Corpus:
         """``chords=False``: the chord-blind twin; ``lead``: MIDI only, the part to take as
-        the melody (see ``studio.music.midi_corpus``). ``vocab`` is ignored: the event
+        the melody (see ``studio.music.corpus.midi``). ``vocab`` is ignored: the event
         vocabulary is fixed by the encoding."""
         from studio.music.encoding import jazz_vocab_tokens
         from studio.music.fingerprint import Fingerprint
-        from studio.music.jazz_data import load_jazz_corpus, training_streams
+        from studio.music.corpus.dataset import load_jazz_corpus, training_streams
         from studio.music.licks import LickVocabulary
-        from studio.music.splits import holdout
+        from studio.music.corpus.splits import holdout
 
         try:
             jazz = load_jazz_corpus(path, chords=chords, lead=lead)
@@ -97,7 +97,7 @@ class JazzDomain(Domain):
         """``held_out``: None scores the whole folder unless it is the training corpus (then
         its validation split), True the whole folder, False the split. The temperatures
         and ``licks`` shape the takes (None: ``JazzSettings``' defaults)."""
-        from studio.music.evaluate import evaluate_jazz
+        from studio.music.analysis.evaluate import evaluate_jazz
         from studio.music.generate import JazzSettings
 
         settings = JazzSettings(temperature=temperature)

@@ -82,15 +82,15 @@ class NamesDomain(Domain):
                       meta_extra={"train_items": list(train)})  # for "new" vs "in corpus"
 
     def preview(self, model, vocab, seed: int) -> str:
-        from studio.core.sampler import SampleSettings, sample
+        from studio.core.sampling.sampler import SampleSettings, sample
 
         rows = sample(model, [vocab.end_id], SampleSettings(max_length=40, count=6, seed=seed))
         return ", ".join(vocab.decode([t for t in r if t != vocab.end_id]) for r in rows)
 
     def evaluate(self, ckpt, corpus_path, samples: int = 500, seed: int = 0, **_options) -> dict:
         from studio.core.evaluate import likelihood_figures
-        from studio.core.generate import generate_names, known_items
-        from studio.core.sampler import SampleSettings
+        from studio.core.sampling.generate import generate_names, known_items
+        from studio.core.sampling.sampler import SampleSettings
 
         corpus, out = likelihood_figures(self, ckpt, corpus_path)
         train = known_items(ckpt) or set(corpus.train_items)
@@ -102,7 +102,7 @@ class NamesDomain(Domain):
         return out
 
     def describe(self, ckpt, sample) -> dict:
-        from studio.core.generate import known_items
+        from studio.core.sampling.generate import known_items
 
         known = known_items(ckpt)
         return {"text": sample, "new": (sample not in known) if known is not None else None}

@@ -54,7 +54,7 @@ def install_excepthook() -> None:
         try:
             from PySide6.QtWidgets import QApplication
 
-            from studio.gui.errors import show_error
+            from studio.gui.shared.errors import show_error
 
             if QApplication.instance() is not None and threading.current_thread() is threading.main_thread():
                 show_error(QApplication.activeWindow(), "Unexpected error", exc, log_it=False)
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
-    from studio.gui import settings as gui_settings
+    from studio.gui.shared import settings as gui_settings
 
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
         Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)

@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QTextEdit
 
-from studio.gui import recent
+from studio.gui.shared import recent
 
 TEXT_FIELDS = (QLineEdit, QPlainTextEdit, QTextEdit)
 

@@ -18,11 +18,12 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QTabWidget
 
 from studio import __version__
-from studio.gui import drops, preferences, workers
-from studio.gui.errors import show_error
+from studio.gui import drops
+from studio.gui.shared import preferences, workers
+from studio.gui.shared.errors import show_error
 from studio.gui.main_menus import build_menus
-from studio.gui.settings import Group
-from studio.gui.workers import run_task
+from studio.gui.shared.settings import Group
+from studio.gui.shared.workers import run_task
 
 log = logging.getLogger(__name__)
 
@@ -115,10 +116,10 @@ class MainWindow(QMainWindow):
 
     def _build(self, restore_geometry: bool = True) -> None:
         """The tabs, menus and drops (their modules import the engine), then settings."""
-        from studio.gui.generate_tab import GenerateTab
-        from studio.gui.models_tab import ModelsTab
-        from studio.gui.score_tab import ScoreTab
-        from studio.gui.train_tab import TrainTab
+        from studio.gui.generate.tab import GenerateTab
+        from studio.gui.models.tab import ModelsTab
+        from studio.gui.score.tab import ScoreTab
+        from studio.gui.train.tab import TrainTab
 
         self.generate_tab = GenerateTab()
         self.train_tab = TrainTab()

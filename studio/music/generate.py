@@ -2,7 +2,7 @@
 
 ``generate_solo(ckpt, chart_text, settings)`` primes the model with ``<end>`` (the token
 that separates solos in training) plus optional primer bars, then runs
-``studio.core.sampler.sample_stream`` with a ``ChartGrammar`` constraint that forces the
+``studio.core.sampling.sampler.sample_stream`` with a ``ChartGrammar`` constraint that forces the
 chart's bars and chords and keeps every event well-formed. The result is a ``Take``:
 the decoded solo over the chart, the tokens, and the settings that reproduce it (a take
 drawn without a seed records the seed it used).
@@ -127,11 +127,11 @@ class Take:
         return self.solo.end_tick * self.solo.seconds_per_tick()
 
     def to_midi(self, path, **options) -> Path:
-        from .midi_out import write_midi
+        from studio.music.notation.midi_file import write_midi
         return write_midi(self.solo, path, **options)
 
     def render(self, rate: int = 44100, **options):
-        from .synth import render_solo
+        from studio.music.audio.synth import render_solo
         return render_solo(self.solo, rate=rate, **options)
 
     def metrics(self) -> dict:
@@ -156,7 +156,7 @@ def _primer_tokens(primer, bars: int, tempo: float, chart_spans: list[ChordSpan]
     if isinstance(primer, Solo):
         solo = primer
     else:
-        from .midi_corpus import read_midi_solo
+        from studio.music.corpus.midi import read_midi_solo
         solo, report = read_midi_solo(Path(primer), lead)
         if solo is None:
             raise ValueError(f"primer {Path(primer).name}: {report.message}")
@@ -248,7 +248,7 @@ def generate_over(ckpt, solo: Solo, settings: JazzSettings) -> list[Take]:
 
 def _sample_takes(ckpt, spans, bars, chorus_starts, settings, chart_text, chart_bars,
                   should_stop=None, on_step=None) -> list[Take]:
-    from studio.core.sampler import SampleSettings, sample_stream
+    from studio.core.sampling.sampler import SampleSettings, sample_stream
 
     settings = for_model(settings, ckpt)
     vocab = ckpt.vocab

@@ -1,6 +1,6 @@
 """The jazz grammar as a sampler Constraint: the chart decides structure, the model plays.
 
-Implements ``studio.core.sampler.Constraint`` (``mask(step)``, ``advance(tokens)``) for
+Implements ``studio.core.sampling.sampler.Constraint`` (``mask(step)``, ``advance(tokens)``) for
 N rows at once. Each row walks the encoding of ``encoding.py`` (jazz-remi-v3):
 
     BAR TEMPO FORM POS_0 <harmony> [PITCH DUR] POS_k <harmony> PITCH DUR ... BAR ... <end>

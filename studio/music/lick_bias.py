@@ -52,7 +52,7 @@ class _Row:
 
 
 class LickBias:
-    """``studio.core.sampler.LogitBias`` for N jazz rows (see the module text).
+    """``studio.core.sampling.sampler.LogitBias`` for N jazz rows (see the module text).
 
     ``primes``: each row's pitches before the take (a primer), so a lick can start in the
     primer and go on in the take."""

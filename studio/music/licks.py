@@ -77,8 +77,8 @@ class LickVocabulary:
     def mine_corpus(cls, path, val_fraction: float = 0.1, min_players: int = MIN_PLAYERS) -> "LickVocabulary":
         """The vocabulary of a corpus folder's training split (``splits.holdout``, the
         trainer's own), tagged with the corpus's sha256."""
-        from .jazz_data import load_jazz_corpus
-        from .splits import holdout
+        from studio.music.corpus.dataset import load_jazz_corpus
+        from studio.music.corpus.splits import holdout
 
         corpus = load_jazz_corpus(path)
         train = holdout(corpus.solos, val_fraction).train

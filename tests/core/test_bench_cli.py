@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from studio.cli import main
-from studio.core.bench import parse_sizes
+from studio.bench.engine import parse_sizes
 
 
 def test_sizes_are_parsed_and_bad_ones_named():

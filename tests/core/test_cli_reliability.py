@@ -183,7 +183,7 @@ def test_a_run_name_starting_with_a_dash_reaches_the_trainer_intact():
     from studio.cli.train import add_parser
 
     pytest.importorskip("PySide6", reason="the window's TrainOptions needs PySide6")
-    from studio.gui.train_process import TrainOptions
+    from studio.gui.train.process import TrainOptions
 
     options = TrainOptions(corpus="c.txt", kind="names", name="-fast")
     sub = argparse.ArgumentParser().add_subparsers()

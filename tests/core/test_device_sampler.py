@@ -8,10 +8,11 @@ CUDA (skipped elsewhere) a captured graph must give the eager block's tokens, bi
 import pytest
 import torch
 
-from studio.core.cell_stack import CellStack
-from studio.core.device_sampler import device_steps
+from studio.core.sampling.cell_stack import CellStack
+from studio.core.sampling.device_sampler import device_steps
 from studio.core.net import NetConfig, SequenceNet
-from studio.core.sampler import SampleSettings, _host_steps, graphs_enabled, sample, sample_stream
+from studio.core.sampling.sampler import (SampleSettings, _host_steps, graphs_enabled, sample,
+    sample_stream)
 
 CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 

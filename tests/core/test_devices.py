@@ -8,7 +8,7 @@ import torch
 from studio.core import devices
 from studio.core.devices import DeviceError, device_choices, require_device, resolve_device
 from studio.core.net import NetConfig, SequenceNet
-from studio.core.sampler import SampleSettings, sample_stream
+from studio.core.sampling.sampler import SampleSettings, sample_stream
 
 
 @pytest.fixture

@@ -19,11 +19,11 @@ import torch
 from safetensors import safe_open
 
 from studio.cli.main import main
-from studio.core import batches as B
+from studio.core.training import batches as B
 from studio.core.checkpoint import load_checkpoint
-from studio.core.distributed import Ranks
-from studio.core.generate import generate_names, generate_texts
-from studio.core.sampler import SampleSettings
+from studio.core.training.distributed import Ranks
+from studio.core.sampling.generate import generate_names, generate_texts
+from studio.core.sampling.sampler import SampleSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 TOL = 1e-4

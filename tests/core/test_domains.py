@@ -66,10 +66,10 @@ def words_domain():
 def test_a_domain_from_outside_core_trains_samples_scores_and_evaluates(tmp_path, names_file, words_domain):
     from studio.core.checkpoint import load_checkpoint
     from studio.core.evaluate import evaluate
-    from studio.core.generate import generate_texts
-    from studio.core.sampler import SampleSettings
-    from studio.core.scoring import score_sequence
-    from studio.core.trainer import TrainConfig, Trainer
+    from studio.core.sampling.generate import generate_texts
+    from studio.core.sampling.sampler import SampleSettings
+    from studio.core.sampling.scoring import score_sequence
+    from studio.core.training.trainer import TrainConfig, Trainer
 
     corpus_file = tmp_path / "words.txt"
     corpus_file.write_text(" ".join(names_file.read_text().split()), encoding="utf-8")

@@ -9,10 +9,10 @@ import torch
 from safetensors import safe_open
 
 from studio.cli.main import main
-from studio.core import precision
+from studio.core.training import precision
 from studio.core.checkpoint import load_checkpoint
 from studio.core.data import load_corpus
-from studio.core.trainer import OutOfMemory, TrainConfig, Trainer
+from studio.core.training.trainer import OutOfMemory, TrainConfig, Trainer
 
 
 def _cfg(**kw):

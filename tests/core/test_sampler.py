@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from studio.core.net import NetConfig, SequenceNet
-from studio.core.sampler import SampleSettings, sample, sample_stream
+from studio.core.sampling.sampler import SampleSettings, sample, sample_stream
 
 
 def _net(seed=0, vocab=12):
@@ -139,7 +139,7 @@ def test_per_row_primes():
 
 def test_stream_rows_is_the_same_draw_as_generate_texts(tmp_path):
     from studio.core.checkpoint import Checkpoint
-    from studio.core.generate import generate_texts, stream_rows
+    from studio.core.sampling.generate import generate_texts, stream_rows
     from studio.core.vocab import Vocab
 
     vocab = Vocab.from_text("abcdefghij")
@@ -154,7 +154,7 @@ def test_stream_rows_is_the_same_draw_as_generate_texts(tmp_path):
 
 
 def test_class_temperatures_temper_inside_each_class_and_keep_class_mass():
-    from studio.core.sampler import shape_logits
+    from studio.core.sampling.sampler import shape_logits
 
     z = torch.tensor([[2.0, 0.5, -1.0, 1.0, 0.0, float("-inf")]])
     classes = (0, 0, 0, 1, 1, 1)

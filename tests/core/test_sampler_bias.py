@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from studio.core.net import NetConfig, SequenceNet
-from studio.core.sampler import SampleSettings, sample, sample_stream, shape_logits
+from studio.core.sampling.sampler import SampleSettings, sample, sample_stream, shape_logits
 
 VOCAB = 12
 BOUND = 4.5

@@ -20,7 +20,7 @@ import pytest
 import torch
 
 from studio.core.net import NetConfig, SequenceNet
-from studio.core.sampler import SMALL_BATCH, SampleSettings, sample
+from studio.core.sampling.sampler import SMALL_BATCH, SampleSettings, sample
 
 VOCAB = 12
 BOUND = 4.5  # sigmas

@@ -15,7 +15,7 @@ import torch
 
 from studio.core.checkpoint import Checkpoint
 from studio.core.net import NetConfig, SequenceNet
-from studio.core.scoring import score_sequence
+from studio.core.sampling.scoring import score_sequence
 from studio.core.vocab import Vocab
 
 

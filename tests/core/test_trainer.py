@@ -6,7 +6,7 @@ import torch
 
 from studio.core.checkpoint import load_checkpoint
 from studio.core.data import load_corpus
-from studio.core.trainer import Trainer, TrainConfig
+from studio.core.training.trainer import Trainer, TrainConfig
 
 
 def _unigram_entropy(seqs):

@@ -12,7 +12,7 @@ import torch
 
 from studio.core.checkpoint import load_checkpoint
 from studio.core.data import load_corpus
-from studio.core.trainer import Trainer, TrainConfig, resume_path_for
+from studio.core.training.trainer import Trainer, TrainConfig, resume_path_for
 
 
 def _cfg(**kw):

@@ -12,11 +12,11 @@ from types import SimpleNamespace
 
 import pytest
 
-import studio.core.trainer as trainer_module
+import studio.core.training.trainer as trainer_module
 from studio.core.checkpoint import load_checkpoint
 from studio.core.data import load_corpus
 from studio.core.devices import resolve_device
-from studio.core.trainer import Trainer, TrainConfig
+from studio.core.training.trainer import Trainer, TrainConfig
 
 
 def _cfg(**kw):

@@ -17,12 +17,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from studio.core import batches as B
+from studio.core.training import batches as B
 from studio.core.checkpoint import load_checkpoint
 from studio.core.data import load_corpus
-from studio.core.distributed import Ranks
+from studio.core.training.distributed import Ranks
 from studio.core.evaluate import EvaluationStopped, nll_of_stream
-from studio.core.trainer import Trainer, TrainConfig
+from studio.core.training.trainer import Trainer, TrainConfig
 
 
 class _Group:

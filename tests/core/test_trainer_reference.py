@@ -10,10 +10,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from studio.core import batches as B
+from studio.core.training import batches as B
 from studio.core.data import load_corpus
 from studio.core.net import NetConfig, SequenceNet
-from studio.core.trainer import TrainConfig, Trainer
+from studio.core.training.trainer import TrainConfig, Trainer
 
 STEPS = 6
 

@@ -13,7 +13,7 @@ import torch
 
 from studio.core.checkpoint import load_checkpoint, read_metadata, save_checkpoint
 from studio.core.data import load_corpus
-from studio.core.trainer import Trainer, TrainConfig
+from studio.core.training.trainer import Trainer, TrainConfig
 
 
 def _cfg(**kw):
@@ -264,8 +264,8 @@ def test_the_fp16_loss_scale_is_saved_and_restored(tmp_path, names, monkeypatch)
     """fp16 runs carry their GradScaler's scale across a resume (a fresh scaler would start
     at 65536 and skip steps until it found the run's scale again). fp16 is a CUDA precision;
     the scale's bookkeeping is the same on the CPU, where torch's GradScaler runs too."""
-    import studio.core.trainer as trainer_module
-    from studio.core.precision import Precision
+    import studio.core.training.trainer as trainer_module
+    from studio.core.training.precision import Precision
 
     monkeypatch.setattr(trainer_module, "choose_precision", lambda requested, device: Precision("fp16", "cpu"))
     first = Trainer(_cfg(), names, tmp_path / "m.safetensors")

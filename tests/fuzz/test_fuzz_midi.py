@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from studio.music.encoding import BEATS_PER_BAR, decode_tokens, encode_solo
-from studio.music.midi_corpus import read_midi_solo
+from studio.music.corpus.midi import read_midi_solo
 
 CHORDISH = st.sampled_from(["Dm7", "G7", "Cmaj7", "Bb7", "F#m7b5", "NC", "C-/Bb", "Ebj7911#", "x", ""])
 LATIN1 = st.text(st.characters(max_codepoint=255), max_size=12)  # what MIDI text holds

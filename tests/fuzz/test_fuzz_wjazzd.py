@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import studio.domains  # noqa: F401
 from studio.core.data import CorpusError, load_corpus
-from studio.music.wjazzd import WjazzdError, load_wjazzd
+from studio.music.corpus.wjazzd import WjazzdError, load_wjazzd
 
 NUMBER = st.one_of(
     st.integers(-3, 8).map(str), st.integers(-10**7, 10**7).map(str),

@@ -25,7 +25,7 @@ def studio_home(tmp_path, monkeypatch):
     home.mkdir()
     monkeypatch.setenv("SEQUENCE_STUDIO_HOME", str(home))
     yield home
-    from studio.gui import errors, workers
+    from studio.gui.shared import errors, workers
 
     workers.wait_for_tasks(5000)
     for box in list(errors.OPEN_DIALOGS):

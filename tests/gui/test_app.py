@@ -92,7 +92,8 @@ def threading_hook_reset():
 
 
 def test_excepthook_logs_and_shows_a_dialog(qtbot, window, studio_home):
-    from studio.gui import app, errors
+    from studio.gui import app
+    from studio.gui.shared import errors
 
     app.setup_logging()
     old_hook = sys.excepthook
@@ -192,8 +193,8 @@ def test_each_domain_keeps_its_own_temperature(qtbot, window, tiny_models, choos
 
 
 def test_settings_from_before_per_domain_temperature_keep_names_and_text_value(qtbot, window):
-    from studio.gui.generate_controls import SamplingForm
-    from studio.gui.settings import Group
+    from studio.gui.generate.controls import SamplingForm
+    from studio.gui.shared.settings import Group
 
     with Group("old-generate", version=1) as g:          # as saved by the earlier window
         g.set("form/temperature", 0.6)

@@ -82,7 +82,7 @@ def test_nothing_is_cut_off_at_1000x700(qtbot, window, tiny_models, choose_model
         settle(qtbot)
         assert cut_off(window, gen) == [], domain
     # a take with long names still fits the takes column (it was cut off mid-seed)
-    from studio.gui.takes import Take
+    from studio.gui.generate.takes import Take
 
     gen.history.add(Take(128, "jazz", "jazz-lstm", "x.safetensors", "cpu",
                          {"chart_name": "Rhythm changes (Bb)", "temperature": 0.85,
@@ -102,7 +102,7 @@ def test_nothing_is_cut_off_at_1000x700(qtbot, window, tiny_models, choose_model
 
 def test_file_dialogs_start_in_the_folder_last_used(qtbot, window, tmp_path, names, click,
                                                     monkeypatch):
-    from studio.gui import preferences
+    from studio.gui.shared import preferences
 
     folder = tmp_path / "corpora"
     folder.mkdir()
@@ -170,7 +170,7 @@ def test_edit_menu_undoes_a_chart_change_and_copies_the_take(qtbot, window, tiny
 
 def test_preferences_set_the_default_device_and_the_trainer_threads(qtbot, window):
     from studio.gui.main_window import MainWindow
-    from studio.gui.train_process import _child_environment
+    from studio.gui.train.process import _child_environment
 
     dialog = window.show_preferences()
     dialog.device.setCurrentIndex(dialog.device.findData("cpu"))

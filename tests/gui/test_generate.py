@@ -26,7 +26,7 @@ def test_names_fill_the_list_marked_new_or_in_corpus(qtbot, window, tiny_models,
     take = tab.history.takes[0]
     assert take.model_name == "tiny-dinos" and len(take.result) == 8
     # marking is exact: a known training name is marked "in corpus"
-    from studio.gui.generate_views import mark_names
+    from studio.gui.generate.views import mark_names
 
     assert mark_names([names[0], "zzz"], set(names)) == [(names[0], "in corpus"), ("zzz", "new")]
 
@@ -83,8 +83,8 @@ def test_restore_settings_of_a_take(qtbot, window, tiny_models, choose_model):
 def test_several_text_takes_stream_together_as_the_cli_draws_them(qtbot, window, tiny_models,
                                                                   choose_model):
     from studio.core.checkpoint import load_checkpoint
-    from studio.core.generate import generate_texts
-    from studio.core.sampler import SampleSettings
+    from studio.core.sampling.generate import generate_texts
+    from studio.core.sampling.sampler import SampleSettings
 
     tab = window.generate_tab
     choose_model(tab, tiny_models["text"])

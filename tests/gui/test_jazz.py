@@ -71,7 +71,7 @@ def test_play_is_disabled_with_a_reason_when_audio_is_off(qtbot, window, tiny_mo
 
 
 def test_bad_chart_is_reported_before_generating(qtbot, window, tiny_models, choose_model):
-    from studio.gui import errors
+    from studio.gui.shared import errors
 
     tab = window.generate_tab
     choose_model(tab, tiny_models["jazz"])
@@ -98,7 +98,7 @@ def test_stopping_a_jazz_take_keeps_the_bars_played(qtbot, window, tiny_models, 
 def test_pitch_range_and_primer_reach_jazz_settings_and_persist(qtbot, window, tiny_models,
                                                                 choose_model, tmp_path):
     from studio.music.chords import parse_chord
-    from studio.music.midi_out import write_midi
+    from studio.music.notation.midi_file import write_midi
     from studio.music.types import ChordSpan, Note, Solo
 
     primer = tmp_path / "primer.mid"
@@ -137,7 +137,7 @@ def test_pitch_range_and_primer_reach_jazz_settings_and_persist(qtbot, window, t
     choose_model(tab, tiny_models["jazz"])
     tab.generate()
     assert not tab.is_busy()
-    from studio.gui import errors
+    from studio.gui.shared import errors
 
     assert errors.OPEN_DIALOGS and "missing.mid" in errors.OPEN_DIALOGS[-1].text()
 

@@ -16,7 +16,7 @@ def portaudio_outputs() -> list[str]:
 
 def test_play_starts_a_stream_moves_the_playhead_and_stop_stops_it(jack, qtbot, window,
                                                                   tiny_models, choose_model):
-    from studio.gui import errors
+    from studio.gui.shared import errors
 
     tab = window.generate_tab
     choose_model(tab, tiny_models["jazz"])

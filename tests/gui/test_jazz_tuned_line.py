@@ -23,7 +23,7 @@ def tuned_jazz(tiny_models, tiny_checkpoint):
 def test_tuned_temperatures_reach_the_take_and_a_box_wins(qtbot, tuned_jazz, window, tiny_models,
                                                          choose_model, click):
     from studio.core.checkpoint import load_checkpoint
-    from studio.gui.live_panel import request_from_tab
+    from studio.gui.live.window import request_from_tab
     from studio.music.generate import PITCH_TEMPERATURE, RHYTHM_TEMPERATURE, JazzSettings, generate_solo
 
     tab = window.generate_tab
@@ -79,7 +79,7 @@ def test_tuned_temperatures_reach_the_take_and_a_box_wins(qtbot, tuned_jazz, win
 
 
 def test_saved_settings_keep_tuned_and_old_defaults_become_tuned(window):
-    from studio.gui.settings import Group
+    from studio.gui.shared.settings import Group
 
     jazz = window.generate_tab.jazz
     options = jazz.options

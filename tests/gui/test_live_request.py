@@ -3,7 +3,7 @@ temperatures and the lick strength reach the live request as they reach a Genera
 
 
 def test_live_request_carries_the_panels_line_settings(qtbot, window, tiny_models, choose_model):
-    from studio.gui.live_panel import request_from_tab
+    from studio.gui.live.window import request_from_tab
 
     tab = window.generate_tab
     choose_model(tab, tiny_models["jazz"])

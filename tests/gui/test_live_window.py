@@ -16,7 +16,7 @@ pytestmark = pytest.mark.flaky(reruns=2, reruns_delay=1)
 
 @pytest.fixture
 def live_window(jack, qtbot, window, tiny_models, choose_model):
-    from studio.music.live_probe import Listener
+    from studio.bench.live_probe import Listener
 
     tab = window.generate_tab
     choose_model(tab, tiny_models["jazz"])
@@ -62,7 +62,7 @@ def stall_meter(live_window):
 
 @pytest.fixture
 def keyboard(jack):
-    from studio.music.live_probe import Keyboard
+    from studio.bench.live_probe import Keyboard
 
     made = []
     yield lambda: made.append(Keyboard("Sequence Studio in")) or made[-1]
@@ -98,7 +98,7 @@ def test_trading_in_the_window_draws_both_parts_and_never_stalls(qtbot, live_win
 
 
 def test_play_take_runs_to_its_end_and_the_ports_are_remembered(qtbot, live_window, stall_meter):
-    from studio.gui.settings import Group
+    from studio.gui.shared.settings import Group
 
     live, listener = live_window
     live.mode.setCurrentText("Play take")

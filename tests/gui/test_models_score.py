@@ -19,7 +19,7 @@ def test_models_table_lists_the_library(window, tiny_models):
 
 def test_unsafe_import_is_refused_and_changes_nothing(qtbot, window, tmp_path):
     from studio.core.library import user_models_dir
-    from studio.gui import errors
+    from studio.gui.shared import errors
 
     evil = tmp_path / "evil.safetensors"
     evil.write_bytes(pickle.dumps({"weights": [1, 2, 3]}))
@@ -61,7 +61,7 @@ def test_score_ranks_alternatives_and_colours_each_char(qtbot, window, tiny_mode
     assert 0 < res.probability < 1 and res.perplexity > 1
     assert len(res.steps) == len("stegosaurus") + 1  # and the closing end token
     # 'z' is not in this model's vocabulary: that line is reported, the others ranked
-    from studio.gui.score_tab import Unscorable
+    from studio.gui.score.tab import Unscorable
 
     assert isinstance(tab.results[1], Unscorable) and "'z'" in tab.results[1].message
     ranks = sorted(tab.table.item(r, 0).text() for r in range(3))
@@ -143,7 +143,7 @@ def test_delete_asks_first_and_cancel_is_the_default(qtbot, window, tiny_models,
 
 
 def test_validation_figures_say_what_they_count(window):
-    from studio.gui.models_tab import COLUMNS
+    from studio.gui.models.tab import COLUMNS
 
     tab = window.models_tab
     col = COLUMNS.index("Val. NLL")

@@ -18,9 +18,9 @@ def choose_dinos(qtbot, tab, pick_item):
 
 def test_a_capital_start_is_read_lowercase_and_the_window_says_so(qtbot, window, pick_item, click):
     from studio.core.checkpoint import load_checkpoint
-    from studio.core.generate import generate_names
-    from studio.core.sampler import SampleSettings
-    from studio.gui import errors
+    from studio.core.sampling.generate import generate_names
+    from studio.core.sampling.sampler import SampleSettings
+    from studio.gui.shared import errors
 
     tab = window.generate_tab
     choose_dinos(qtbot, tab, pick_item)
@@ -44,8 +44,8 @@ def test_a_capital_start_is_read_lowercase_and_the_window_says_so(qtbot, window,
 
 def test_score_reads_capitals_and_names_what_it_cannot_read(qtbot, window, pick_item, click):
     from studio.core.checkpoint import load_checkpoint
-    from studio.core.scoring import score_sequence
-    from studio.gui.score_tab import Unscorable
+    from studio.core.sampling.scoring import score_sequence
+    from studio.gui.score.tab import Unscorable
 
     tab = window.score_tab
     choose_dinos(qtbot, tab, pick_item)

@@ -45,7 +45,7 @@ def save_to(monkeypatch, path: Path) -> None:
 def test_every_domain_switch_leaves_a_model_chosen(qtbot, window, pick_item):
     """Qt 6: a combo box with placeholder text selects nothing after clear(); the picker
     must still choose a model, so Generate stays enabled and the setting is not emptied."""
-    from studio.gui.settings import Group
+    from studio.gui.shared.settings import Group
 
     for tab in (window.generate_tab, window.score_tab):
         picker = tab.picker
@@ -71,8 +71,8 @@ def test_generate_and_score_list_domains_in_one_order(window):
 def test_names_domain_lists_only_its_shipped_models_and_generates_from_the_chosen_one(
         qtbot, window, pick_item, click, monkeypatch, tmp_path):
     from studio.core.checkpoint import load_checkpoint
-    from studio.core.generate import generate_names
-    from studio.core.sampler import SampleSettings
+    from studio.core.sampling.generate import generate_names
+    from studio.core.sampling.sampler import SampleSettings
 
     tab = window.generate_tab
     pick_item(qtbot, tab.picker.domain_combo, "Dinosaurs")
@@ -105,8 +105,8 @@ def test_names_domain_lists_only_its_shipped_models_and_generates_from_the_chose
 
 def test_text_domain_generates_from_the_chosen_shipped_model(qtbot, window, pick_item, click):
     from studio.core.checkpoint import load_checkpoint
-    from studio.core.generate import generate_texts
-    from studio.core.sampler import SampleSettings
+    from studio.core.sampling.generate import generate_texts
+    from studio.core.sampling.sampler import SampleSettings
 
     tab = window.generate_tab
     pick_item(qtbot, tab.picker.domain_combo, "Shakespeare")

@@ -67,7 +67,7 @@ def test_takes_survive_a_restart_and_export_again(qtbot, window, tiny_models, ch
     choose_model(tab, tiny_models["names"])
     generate(qtbot, tab, click, 2)
     jazz, names = tab.history.takes
-    from studio.gui import take_store
+    from studio.gui.generate import take_store
 
     qtbot.waitUntil(lambda: len(take_store.load()) == 2, timeout=10000)  # written in a worker
 
@@ -104,8 +104,8 @@ def test_takes_survive_a_restart_and_export_again(qtbot, window, tiny_models, ch
 
 
 def test_the_history_keeps_only_the_newest_takes(studio_home):
-    from studio.gui import take_store
-    from studio.gui.takes import Take
+    from studio.gui.generate import take_store
+    from studio.gui.generate.takes import Take
 
     takes = [Take(n, "names", "m", "/x.safetensors", "cpu", {"seed": n}, result=[f"n{n}"])
              for n in range(1, take_store.LIMIT + 8)]
@@ -121,8 +121,8 @@ def test_a_late_save_keeps_its_folder_and_never_replaces_a_newer_one(studio_home
     """Saves run on pool threads: one that runs after SEQUENCE_STUDIO_HOME changed (the
     next test's home) still writes where it was asked, and one that runs after a newer
     save loses nothing of the newer list."""
-    from studio.gui import take_store
-    from studio.gui.takes import Take
+    from studio.gui.generate import take_store
+    from studio.gui.generate.takes import Take
 
     def take(n):
         return Take(n, "names", "m", "/x.safetensors", "cpu", {"seed": n}, result=[f"n{n}"])

@@ -249,7 +249,7 @@ def test_closing_the_window_pauses_the_run_and_the_next_start_offers_resume(
 
 
 def test_train_command_is_the_cli_verb():
-    from studio.gui.train_process import TrainOptions, parse_line, train_command
+    from studio.gui.train.process import TrainOptions, parse_line, train_command
 
     options = TrainOptions(corpus="c.txt", kind="text", cell="rnn", clip=0.0, max_steps=50,
                            init_from="m.safetensors", seed=3)
@@ -277,8 +277,8 @@ def test_train_command_is_the_cli_verb():
 
 
 def test_auto_evaluation_interval():
-    from studio.gui.train_process import TrainOptions
-    from studio.gui.train_form import auto_eval_every
+    from studio.gui.train.process import TrainOptions
+    from studio.gui.train.form import auto_eval_every
 
     short = TrainOptions(corpus="c", kind="names", batch_size=8, epochs=200, max_steps=40)
     assert auto_eval_every(short, {"train_items": 54}) == 2

@@ -11,7 +11,7 @@ MODELS = os.path.join(os.path.dirname(__file__), "..", "..", "models")
 
 @pytest.fixture
 def listener(jack):
-    from studio.music.live_probe import Listener
+    from studio.bench.live_probe import Listener
 
     lis = Listener()
     yield lis
@@ -26,7 +26,7 @@ def gru_path():
 @pytest.fixture(scope="module")
 def worker(gru_path):
     """One generation process per test module (starting one costs a few seconds)."""
-    from studio.music.live_worker import GenerationWorker
+    from studio.music.live.worker import GenerationWorker
 
     w = GenerationWorker(gru_path)
     w.wait_ready()

@@ -11,8 +11,8 @@ import mido
 
 import pytest
 
-from studio.music.live_events import DRUM_CHANNEL, midi_file_events
-from studio.music.live_probe import sounding
+from studio.music.live.events import DRUM_CHANNEL, midi_file_events
+from studio.bench.live_probe import sounding
 
 
 CHART = "| Dm7 | G7 | Cmaj7 | % |"

@@ -7,8 +7,8 @@ import time
 import numpy as np
 import pytest
 
-from studio.music.playback import Player, audio_status, resample
-from studio.music.synth import read_wav
+from studio.music.audio.playback import Player, audio_status, resample
+from studio.music.audio.synth import read_wav
 
 
 def jack_ports(*args) -> list[str]:

@@ -11,9 +11,9 @@ import time
 import mido
 import pytest
 
-from studio.music.live import LiveEngine, all_notes_off
-from studio.music.live_events import TimedMessage
-from studio.music.live_ports import open_output
+from studio.music.live.engine import LiveEngine, all_notes_off
+from studio.music.live.events import TimedMessage
+from studio.music.live.ports import open_output
 
 TOLERANCE_S = 0.03
 

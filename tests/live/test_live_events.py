@@ -8,10 +8,10 @@ import pytest
 
 from studio.music.chart import PRESETS, parse_chart
 from studio.music.chords import parse_chord
-from studio.music.live_events import (DRUM_CHANNEL, chart_slice, count_in_events,
-                                      midi_file_events, take_events)
-from studio.music.live_trade import (PhraseRecorder, echo_share, pick_answer, quantise_phrase)
-from studio.music.midi_out import write_midi
+from studio.music.live.events import (DRUM_CHANNEL, chart_slice, count_in_events, midi_file_events,
+    take_events)
+from studio.music.live.trade import PhraseRecorder, echo_share, pick_answer, quantise_phrase
+from studio.music.notation.midi_file import write_midi
 from studio.music.types import ChordSpan, Note, Solo
 
 
@@ -120,7 +120,7 @@ def test_pick_answer_keeps_the_take_that_echoes_the_motif():
 
 
 def test_restate_motif_keeps_the_rhythm_and_moves_to_the_answers_chord():
-    from studio.music.live_trade import join_answer, motif_primer, restate_motif
+    from studio.music.live.trade import join_answer, motif_primer, restate_motif
 
     chart = parse_chart("| C7 | F7 |")
     phrase = Solo("p", [Note(0, 12, 60), Note(48 + 0, 6, 64), Note(48 + 6, 6, 67),

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from studio.music import live_ports
-from studio.music.live_ports import MidiUnavailable, resolve_port
+from studio.music.live import ports as live_ports
+from studio.music.live.ports import MidiUnavailable, resolve_port
 
 
 def test_resolve_port_by_full_name_or_unique_part():

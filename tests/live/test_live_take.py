@@ -10,11 +10,11 @@ import time
 import mido
 
 from studio.music.generate import JazzSettings
-from studio.music.live import LiveEngine
-from studio.music.live_events import DRUM_CHANNEL, midi_file_events
-from studio.music.live_ports import open_output
-from studio.music.live_probe import sounding
-from studio.music.live_session import TakeSession
+from studio.music.live.engine import LiveEngine
+from studio.music.live.events import DRUM_CHANNEL, midi_file_events
+from studio.music.live.ports import open_output
+from studio.bench.live_probe import sounding
+from studio.music.live.session import TakeSession
 
 CHART = "| Dm7 | G7 | Cmaj7 | % |"
 
@@ -74,9 +74,9 @@ def test_loop_keeps_drawing_takes_primed_with_the_last_bars(listener, worker, gr
 def test_the_next_start_silences_what_a_killed_run_left_sounding(listener):
     script = textwrap.dedent(f"""
         import time, mido
-        from studio.music.live import LiveEngine
-        from studio.music.live_events import TimedMessage
-        from studio.music.live_ports import open_output
+        from studio.music.live.engine import LiveEngine
+        from studio.music.live.events import TimedMessage
+        from studio.music.live.ports import open_output
         engine = LiveEngine(open_output({listener.port_name!r}, api="jack"))
         engine.start()
         engine.schedule([TimedMessage(0.0, i, mido.Message("note_on", channel=i, note=60 + i,

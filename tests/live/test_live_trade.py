@@ -11,10 +11,10 @@ import pytest
 from studio.music.chart import PRESETS, parse_chart
 from studio.music.chords import chord_tones
 from studio.music.generate import JazzSettings
-from studio.music.live import LiveEngine
-from studio.music.live_ports import open_input, open_output
-from studio.music.live_probe import Keyboard
-from studio.music.live_trade import TradeSession, TradeSettings
+from studio.music.live.engine import LiveEngine
+from studio.music.live.ports import open_input, open_output
+from studio.bench.live_probe import Keyboard
+from studio.music.live.trade import TradeSession, TradeSettings
 from studio.music.types import chord_at
 
 TEMPO = 240.0

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from studio.music.chart import PRESETS, chart_to_spans
-from studio.music.feel import EXACT
-from studio.music.playback import AudioUnavailable, Player, audio_status
-from studio.music.synth import (fluidsynth_status, read_wav, render_solo, render_soundfont,
-                                write_wav)
+from studio.music.perform.feel import EXACT
+from studio.music.audio.playback import AudioUnavailable, Player, audio_status
+from studio.music.audio.synth import (fluidsynth_status, read_wav, render_solo, render_soundfont,
+    write_wav)
 from studio.music.types import Note, Solo
 
 
@@ -78,7 +78,7 @@ def test_playback_reports_unavailable_without_crashing():
 
 
 def test_playhead_ends_with_the_buffer(monkeypatch):
-    import studio.music.playback as playback
+    import studio.music.audio.playback as playback
 
     now = [100.0]
     monkeypatch.setattr(playback.time, "monotonic", lambda: now[0])

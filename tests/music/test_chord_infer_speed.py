@@ -5,7 +5,7 @@ straightforward per-window scan, which is kept here as the reference."""
 import random
 import time
 
-from studio.music.chord_infer import WINDOW, best_chord, infer_chords
+from studio.music.corpus.chord_infer import WINDOW, best_chord, infer_chords
 from studio.music.chords import NO_CHORD
 from studio.music.types import TICKS_PER_BEAT, ChordSpan, merge_spans
 

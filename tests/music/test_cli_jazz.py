@@ -8,7 +8,7 @@ import pretty_midi
 import pytest
 
 from studio.cli import main
-from studio.music.synth import read_wav
+from studio.music.audio.synth import read_wav
 
 
 

@@ -14,7 +14,7 @@ import pytest
 from studio.cli import main
 from studio.core.checkpoint import load_checkpoint
 from studio.music.chart import parse_chart
-from studio.music.synth import read_wav
+from studio.music.audio.synth import read_wav
 
 CHART = "| Dm7 | G7 | Cmaj7 | F#m7b5 B7 |"
 

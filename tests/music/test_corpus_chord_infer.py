@@ -7,12 +7,12 @@ rhythm over a walking bass (a hard case: no root in the piano, passing notes in 
 
 import pytest
 
-from studio.music.chord_infer import infer_chords
+from studio.music.corpus.chord_infer import infer_chords
 from studio.music.chords import chord_tones
-from studio.music.feel import EXACT
-from studio.music.performance import perform
+from studio.music.perform.feel import EXACT
+from studio.music.perform.performance import perform
 from studio.music.types import chord_at
-from studio.music.wjazzd import load_wjazzd
+from studio.music.corpus.wjazzd import load_wjazzd
 
 from .test_corpus_wjazzd import jazz_folder
 

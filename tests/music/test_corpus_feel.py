@@ -2,11 +2,11 @@
 
 import pytest
 
-from studio.music import feel_table
-from studio.music.performance import perform
-from studio.music.swing import (corpus_swing_by_tempo, feel_positions, load_corpus_timing,
-                                performance_offbeat_positions, swing_by_tempo)
-from studio.music.wjazzd import load_wjazzd
+from studio.music.perform import feel_table
+from studio.music.perform.performance import perform
+from studio.music.corpus.swing import (corpus_swing_by_tempo, feel_positions, load_corpus_timing,
+    performance_offbeat_positions, swing_by_tempo)
+from studio.music.corpus.wjazzd import load_wjazzd
 
 from .test_corpus_wjazzd import jazz_folder
 
@@ -53,7 +53,7 @@ def test_rendered_solos_swing_like_the_corpus_by_tempo_bucket(folder):
 def test_offbeats_found_without_the_annotation_swing_as_the_annotated_ones(folder):
     # what jazz-report does to MIDI files (no division/tatum to read), run on WJazzD's own
     # played onsets with the annotation hidden, against the annotated offbeat eighths
-    from studio.music.swing import lone_offbeat_positions
+    from studio.music.corpus.swing import lone_offbeat_positions
     timings = load_corpus_timing(folder)
     annotated = swing_by_tempo((t.tempo, t.offbeat_eighths()) for t in timings)
     found = swing_by_tempo((t.tempo, lone_offbeat_positions(n.beat + n.position for n in t.notes))

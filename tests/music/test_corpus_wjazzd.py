@@ -7,7 +7,7 @@ import pytest
 
 from studio.music.encoding import decode_tokens, encode_solo, jazz_vocab_tokens
 from studio.music.metrics import corpus_metrics
-from studio.music.wjazzd import load_wjazzd
+from studio.music.corpus.wjazzd import load_wjazzd
 
 pytestmark = pytest.mark.corpus
 

@@ -8,8 +8,8 @@ from studio.core.checkpoint import Checkpoint
 from studio.core.net import NetConfig, SequenceNet
 from studio.core.vocab import Vocab
 from studio.music.encoding import encode_solo, jazz_vocab_tokens, split_solos
-from studio.music.evaluate import evaluate_jazz, held_out_likelihood
-from studio.music.jazz_data import load_jazz_corpus
+from studio.music.analysis.evaluate import evaluate_jazz, held_out_likelihood
+from studio.music.corpus.dataset import load_jazz_corpus
 
 
 def test_evaluate_jazz_on_a_tiny_midi_corpus(tmp_path, make_midi):

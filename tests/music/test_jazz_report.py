@@ -6,8 +6,8 @@ import torch
 from studio.music.chart import chart_to_spans
 from studio.music.encoding import jazz_vocab_tokens
 from studio.music.generate import JazzSettings, generate_over, take_is_well_formed
-from studio.music.jazz_data import load_jazz_corpus
-from studio.music.jazz_report import format_report, held_out_solos, jazz_report
+from studio.music.corpus.dataset import load_jazz_corpus
+from studio.music.analysis.jazz_report import format_report, held_out_solos, jazz_report
 from studio.music.types import Note, Solo
 
 pytest.importorskip("studio.core.checkpoint", reason="engine (studio.core) not present yet")
@@ -68,8 +68,8 @@ def test_the_training_corpus_gives_its_validation_split(tmp_path, make_midi):
 
 
 def test_a_folder_of_takes_is_measured_as_its_files_play(tmp_path, make_midi):
-    from studio.music.feel import Feel
-    from studio.music.midi_out import write_midi
+    from studio.music.perform.feel import Feel
+    from studio.music.notation.midi_file import write_midi
     human_dir = folder(tmp_path / "human", make_midi)    # straight eighths at 100 ... 280 bpm
     takes = tmp_path / "takes"
     for i, (tempo, ratio) in enumerate([(120, 1.6), (130, 1.6), (230, 1.2)]):

@@ -2,7 +2,7 @@
 evaluation shown as the first 40 events."""
 
 from studio.core.data import load_corpus
-from studio.core.trainer import Trainer, TrainConfig
+from studio.core.training.trainer import Trainer, TrainConfig
 
 
 def test_jazz_training_samples_events(tmp_path, make_midi):

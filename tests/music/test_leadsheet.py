@@ -9,9 +9,9 @@ from fractions import Fraction
 import pytest
 
 from studio.music.chart import PRESETS, parse_chart
-from studio.music.feel import EXACT
-from studio.music.keys import estimate_key
-from studio.music.leadsheet import notation_notes, split_for_notation, write_musicxml
+from studio.music.perform.feel import EXACT
+from studio.music.notation.keys import estimate_key
+from studio.music.notation.leadsheet import notation_notes, split_for_notation, write_musicxml
 from studio.music.types import Note, Solo, merge_spans
 
 music21 = pytest.importorskip("music21")

@@ -8,7 +8,7 @@ import random
 import pytest
 import torch
 
-from studio.core.sampler import SampleSettings, sample_stream, shape_logits
+from studio.core.sampling.sampler import SampleSettings, sample_stream, shape_logits
 from studio.music import lick_bias, licks
 from studio.music.chart import as_chart
 from studio.music.chords import parse_chord
@@ -67,8 +67,8 @@ def test_a_vocabulary_round_trips_through_its_file_and_bad_files_are_refused(tmp
 
 
 def test_mining_a_corpus_reads_its_training_split_only(tmp_path, make_midi):
-    from studio.music.jazz_data import load_jazz_corpus
-    from studio.music.splits import holdout
+    from studio.music.corpus.dataset import load_jazz_corpus
+    from studio.music.corpus.splits import holdout
 
     for player in ("Ann", "Ben", "Cid", "Dot"):
         notes = [(i * 0.5, 0.5, p) for i, p in enumerate(noise(len(player) + ord(player[0])) + LICK)]

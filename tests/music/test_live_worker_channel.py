@@ -9,7 +9,7 @@ import pytest
 
 from studio.music.chart import parse_chart
 from studio.music.generate import JazzSettings, Take
-from studio.music.live_worker import _Channel
+from studio.music.live.worker import _Channel
 from studio.music.types import Note, Solo
 
 

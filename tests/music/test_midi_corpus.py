@@ -1,6 +1,6 @@
 from studio.music.chords import NO_CHORD, parse_chord
-from studio.music.jazz_data import load_jazz_corpus, training_streams
-from studio.music.midi_corpus import load_midi_folder, read_midi_solo
+from studio.music.corpus.dataset import load_jazz_corpus, training_streams
+from studio.music.corpus.midi import load_midi_folder, read_midi_solo
 
 LINE = [(0, 1, 60), (1, 0.5, 62), (1.5, 0.5, 64), (2, 2, 65), (4, 1, 67)]
 

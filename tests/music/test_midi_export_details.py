@@ -5,8 +5,8 @@ regions that end exactly at the last bar line, markers only inside the take, par
 import mido
 
 from studio.music.chords import parse_chord
-from studio.music.midi_out import performance_to_midi, write_midi
-from studio.music.performance import PPQ, Performance, PerfNote
+from studio.music.notation.midi_file import performance_to_midi, write_midi
+from studio.music.perform.performance import PPQ, Performance, PerfNote
 from studio.music.types import ChordSpan, Note, Solo
 
 BAR = 3 * PPQ  # a 3/4 bar
@@ -74,8 +74,8 @@ def test_write_midi_makes_every_missing_folder(tmp_path):
 
 
 def test_solo_to_midi_passes_title_and_programs_through():
-    from studio.music.feel import EXACT
-    from studio.music.midi_out import solo_to_midi
+    from studio.music.perform.feel import EXACT
+    from studio.music.notation.midi_file import solo_to_midi
 
     solo = Solo("tune", [Note(0, 12, 60), Note(24, 12, 64)], [ChordSpan(0, 96, parse_chord("C7"))])
     mid = solo_to_midi(solo, program=70, comp_program=5, bass_program=40, title="Named", feel=EXACT)

@@ -3,9 +3,9 @@ import pretty_midi
 import pytest
 
 from studio.music.chart import PRESETS, chart_to_spans
-from studio.music.band import bass_notes, comp_voicing, comping_notes
-from studio.music.feel import EXACT
-from studio.music.midi_out import PPQ, solo_to_midi, write_midi
+from studio.music.perform.band import bass_notes, comp_voicing, comping_notes
+from studio.music.perform.feel import EXACT
+from studio.music.notation.midi_file import PPQ, solo_to_midi, write_midi
 from studio.music.chords import chord_tones, parse_chord
 from studio.music.types import Note, Solo
 
@@ -100,7 +100,7 @@ def test_comping_and_bass_fit_the_chords():
 
 
 def test_exported_file_reimports_as_the_solo_with_its_chords(tmp_path):
-    from studio.music.midi_corpus import read_midi_solo
+    from studio.music.corpus.midi import read_midi_solo
     solo = make_solo()
     back, report = read_midi_solo(write_midi(solo, tmp_path / "take.mid", feel=EXACT))
     assert back.notes == [Note(n.start, n.duration, n.pitch, back.notes[i].velocity)

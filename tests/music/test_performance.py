@@ -7,12 +7,12 @@ import mido
 import pretty_midi
 import pytest
 
-from studio.music.band import EIGHTH, bass_notes, comping_notes
+from studio.music.perform.band import EIGHTH, bass_notes, comping_notes
 from studio.music.chart import PRESETS, chart_to_spans
 from studio.music.chords import chord_tones, scale_for
-from studio.music.feel import EXACT, Feel, phrase_velocities, phrases
-from studio.music.midi_out import solo_to_midi, write_midi
-from studio.music.performance import CHANNELS, PPQ, perform, performance_events
+from studio.music.perform.feel import EXACT, Feel, phrase_velocities, phrases
+from studio.music.notation.midi_file import solo_to_midi, write_midi
+from studio.music.perform.performance import CHANNELS, PPQ, perform, performance_events
 from studio.music.types import Note, Solo, chord_at
 
 

@@ -3,8 +3,8 @@ import pytest
 from studio.music.chords import parse_chord
 from studio.music.fingerprint import Fingerprint
 from studio.music.metrics import NgramIndex, longest_shared_ngram
-from studio.music.phrasing import (longest_repeated_figure, report_figures, rests, rests_per_8_bars,
-                                   strong_beat_chord_tone_share, tempo_band)
+from studio.music.analysis.phrasing import (longest_repeated_figure, report_figures, rests,
+    rests_per_8_bars, strong_beat_chord_tone_share, tempo_band)
 from studio.music.types import ChordSpan, Note, Solo
 
 

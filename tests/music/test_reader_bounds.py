@@ -7,9 +7,9 @@ import time
 import mido
 import pytest
 
-from studio.music.jazz_data import load_jazz_corpus
-from studio.music.midi_corpus import read_midi_solo
-from studio.music.wjazzd import load_wjazzd
+from studio.music.corpus.dataset import load_jazz_corpus
+from studio.music.corpus.midi import read_midi_solo
+from studio.music.corpus.wjazzd import load_wjazzd
 
 FAST = 5.0  # seconds: each of these used to hang for minutes (or run out of memory)
 
@@ -111,7 +111,7 @@ def test_tempo_changes_are_reported_not_silently_dropped(tmp_path):
 
 
 def test_an_oversized_midi_file_is_skipped_unread(tmp_path, monkeypatch):
-    from studio.music import limits
+    from studio.music.corpus import limits
 
     monkeypatch.setattr(limits, "MAX_MIDI_BYTES", 100)
     solo, report = read_midi_solo(_melody(tmp_path / "big.mid"))

@@ -5,9 +5,9 @@ import pytest
 
 from studio.music.chart import PRESETS, chart_to_spans, parse_chart
 from studio.music.chords import SHARP_NAMES, parse_chord
-from studio.music.feel import EXACT
-from studio.music.keys import estimate_key, prefers_sharps
-from studio.music.midi_out import solo_to_midi
+from studio.music.perform.feel import EXACT
+from studio.music.notation.keys import estimate_key, prefers_sharps
+from studio.music.notation.midi_file import solo_to_midi
 from studio.music.types import Note, Solo, merge_spans
 
 

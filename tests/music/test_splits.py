@@ -4,8 +4,8 @@ import pytest
 
 from studio.music.chart import chart_to_spans
 from studio.music.encoding import split_solos
-from studio.music.jazz_data import load_jazz_corpus, training_streams
-from studio.music.splits import HASH_SPLIT_FROM, cut_solo, holdout
+from studio.music.corpus.dataset import load_jazz_corpus, training_streams
+from studio.music.corpus.splits import HASH_SPLIT_FROM, cut_solo, holdout
 from studio.music.types import Note, Solo
 
 

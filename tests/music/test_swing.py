@@ -4,10 +4,10 @@ import csv
 
 import pytest
 
-from studio.music.feel import EXACT, Feel, auto_swing_ratio, measured_positions
-from studio.music.performance import PPQ, perform
-from studio.music.swing import (feel_positions, performance_offbeat_positions, read_solo_timing,
-                                swing_by_tempo, swing_ratio)
+from studio.music.perform.feel import EXACT, Feel, auto_swing_ratio, measured_positions
+from studio.music.perform.performance import PPQ, perform
+from studio.music.corpus.swing import (feel_positions, performance_offbeat_positions,
+    read_solo_timing, swing_by_tempo, swing_ratio)
 from studio.music.tempo import bucket_label, bucket_labels, tempo_bucket
 from studio.music.types import Note, Solo
 
@@ -96,7 +96,7 @@ def test_straight_and_a_chosen_ratio():
 
 
 def test_feel_table_from_timings():
-    from studio.music.swing import PlayedNote, SoloTiming
+    from studio.music.corpus.swing import PlayedNote, SoloTiming
     timings = [SoloTiming("a", 150, [PlayedNote(2, 2, 0.6)] * 40 + [PlayedNote(3, 3, 0.7)] * 5),
                SoloTiming("b", 250, [PlayedNote(2, 2, 0.55)] * 40)]
     centres, table = feel_positions(timings)
@@ -107,7 +107,7 @@ def test_feel_table_from_timings():
 
 # ------------------------------------------------- offbeat eighths found without annotation
 def test_lone_offbeats_are_found_and_triplets_and_sixteenths_are_not():
-    from studio.music.swing import lone_offbeat_positions
+    from studio.music.corpus.swing import lone_offbeat_positions
     onsets = [0.0, 0.6,                 # a swung pair: 0.6
               1.58,                     # a rest on the beat, then an offbeat: 0.58
               1.97, 2.5,                # played early on beat 3 (counts as its downbeat): 0.5
@@ -120,8 +120,8 @@ def test_lone_offbeats_are_found_and_triplets_and_sixteenths_are_not():
 
 @pytest.mark.parametrize("ratio", [1.0, 1.6, 2.0])
 def test_a_midi_takes_swing_is_read_from_its_own_ticks(tmp_path, ratio):
-    from studio.music.midi_corpus import midi_offbeat_positions
-    from studio.music.midi_out import write_midi
+    from studio.music.corpus.midi import midi_offbeat_positions
+    from studio.music.notation.midi_file import write_midi
     solo = eighths_solo(120, bars=8)
     path = write_midi(solo, tmp_path / "take.mid", feel=Feel(ratio, humanize=0))
     positions = midi_offbeat_positions(path)

@@ -1,7 +1,7 @@
 from studio.music.chords import NO_CHORD, parse_chord
 from studio.music.encoding import decode_tokens, encode_solo
-from studio.music.report import summarize
-from studio.music.wjazzd import is_wjazzd_folder, load_wjazzd, read_solo
+from studio.music.corpus.report import summarize
+from studio.music.corpus.wjazzd import is_wjazzd_folder, load_wjazzd, read_solo
 
 MELODY_HEAD = "bar,beat,beatdur,denom,division,duration,num,onset,period,pitch,subtatum,tatum\n"
 BEATS_HEAD = "bar,bass_pitch,beat,chord,chorus_id,form,onset,signature\n"

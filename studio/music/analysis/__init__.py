@@ -1,0 +1,7 @@
+"""Measuring solos, the players' and the models': phrasing figures (``phrasing``), the
+``jazz-report`` comparison of a model's takes with held-out human solos (``jazz_report``),
+and held-out NLL for ``sequence-studio eval`` (``evaluate``).
+
+May import: every music room below it (language, corpus, perform, generation) and
+``studio.core``. Never Qt, and nothing in ``live``.
+"""
