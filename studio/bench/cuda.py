@@ -96,7 +96,7 @@ def sampling_figures(tokens: int, device="cuda", hidden=512) -> dict:
 
 
 def _stream_corpus(steps: int, batch: int, window: int):
-    from studio.core.data import Corpus
+    from studio.core.corpus import Corpus
     from studio.core.vocab import Vocab
 
     g = torch.Generator().manual_seed(0)

@@ -179,7 +179,7 @@ def _bare_rate(ids: torch.Tensor, cfg, steps: int) -> float:
 def trainer_figures(steps: int, rounds: int = 2) -> dict:
     """Trainer vs. bare loop, alternated ``rounds`` times; the best of each side counts
     (other load on the machine only ever slows a run down)."""
-    from studio.core.data import Corpus
+    from studio.core.corpus import Corpus
     from studio.core.training.trainer import TrainConfig
     from studio.core.vocab import Vocab
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # only for annotations: importing data here would import torch early
-    from studio.core.data import Corpus
+    from studio.core.corpus import Corpus
     from studio.core.vocab import Vocab
 
 

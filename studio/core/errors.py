@@ -5,7 +5,7 @@ from __future__ import annotations
 
 def user_message(exc: BaseException) -> str | None:
     from studio.core.checkpoint import CheckpointError
-    from studio.core.data import CorpusError
+    from studio.core.corpus import CorpusError
     from studio.core.training.trainer import OutOfMemory
     from studio.core.vocab import VocabError
 

@@ -27,7 +27,8 @@ from typing import Callable
 
 import numpy as np
 
-from studio.core.data import CorpusError, require_text_file
+from studio.core.corpus import CorpusError
+from studio.core.data import require_text_file
 from studio.core.vocab import SPECIALS, Vocab
 
 CHUNK = 8 << 20

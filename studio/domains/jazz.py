@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from studio.core.data import Corpus, CorpusError, join_items
+from studio.core.corpus import Corpus, CorpusError
+from studio.core.data import join_items
 from studio.core.domain import Domain, register
 from studio.core.vocab import Vocab
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from studio.core.data import Corpus, CorpusError, read_text_file
+from studio.core.corpus import Corpus, CorpusError
+from studio.core.data import read_text_file
 from studio.core.domain import Domain, register
 from studio.core.vocab import Vocab
 

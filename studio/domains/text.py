@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from studio.core.data import Corpus, CorpusError
+from studio.core.corpus import Corpus, CorpusError
 from studio.core.domain import Domain, register
 from studio.core.text_stream import encode_text, scan_text
 from studio.core.vocab import Vocab

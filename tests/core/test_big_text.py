@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from studio.core import text_stream
-from studio.core.data import CorpusError, load_corpus, read_text_file
+from studio.core.corpus import CorpusError
+from studio.core.data import load_corpus, read_text_file
 from studio.core.vocab import Vocab
 
 SAMPLES = {

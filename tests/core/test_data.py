@@ -1,6 +1,7 @@
 import pytest
 
-from studio.core.data import CorpusError, load_corpus
+from studio.core.corpus import CorpusError
+from studio.core.data import load_corpus
 from studio.core.devices import device_choices, resolve_device
 
 

@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from studio.core.data import Corpus, CorpusError, dataset_report, load_corpus, read_text_file
+from studio.core.corpus import Corpus, CorpusError
+from studio.core.data import dataset_report, load_corpus, read_text_file
 from studio.core.domain import Domain, DomainError, domain_names, get_domain, register
 from studio.core.vocab import Vocab
 

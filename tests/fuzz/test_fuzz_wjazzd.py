@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import studio.domains  # noqa: F401
-from studio.core.data import CorpusError, load_corpus
+from studio.core.corpus import CorpusError
+from studio.core.data import load_corpus
 from studio.music.corpus.wjazzd import WjazzdError, load_wjazzd
 
 NUMBER = st.one_of(

@@ -64,7 +64,7 @@ class BlockRunner:
         (``argmax(p / q)``, q ~ Exp(1) from the generator: the same draws at the same
         generator offsets, tested against the host sampler) without its validity checks,
         which cost kernels of their own at every step."""
-        from studio.core.sampling.sampler import shape_logits
+        from studio.core.sampling.shaping import shape_logits
 
         if self.masked:
             allowed = self.allowed | ~self.allowed.any(1, keepdim=True)  # never an empty row
