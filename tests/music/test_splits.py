@@ -5,7 +5,7 @@ import pytest
 from studio.music.chart import chart_to_spans
 from studio.music.encoding import split_solos
 from studio.music.corpus.dataset import load_jazz_corpus, training_streams
-from studio.music.corpus.splits import HASH_SPLIT_FROM, cut_solo, holdout
+from studio.music.corpus.splits import HASH_SPLIT_FROM, cut_solo, holdout, report_split, tune_of
 from studio.music.types import Note, Solo
 
 
@@ -73,3 +73,31 @@ def test_marked_and_inferred_chords_are_counted(tmp_path, make_midi):
     assert corpus.report["chord_sources"] == {"markers": 1, "inferred": 1, "none": 0}
     train, val = training_streams(corpus, 0)
     assert len(train) == 1 and len(val) == 1
+
+
+def test_tune_of_strips_the_performer_and_the_take_number():
+    assert tune_of("ArtPepper_Stardust-2") == "Stardust"
+    assert tune_of("CharlieParker_Dickie'sDream") == "Dickie'sDream"
+    assert tune_of("BodyAndSoul-2") == "BodyAndSoul"
+    assert tune_of("plain title") == "plain title"
+
+
+def test_report_split_tests_only_tunes_the_model_never_trained_on():
+    # 120 tunes, every third played by three performers: a held-out solo whose tune
+    # someone else played in training must validate, not test
+    solos = [solo(f"P{p}_Tune{t}-{p % 2 + 1}", bars=1) for t in range(120)
+             for p in range(3 if t % 3 == 0 else 1)]
+    split = report_split(solos, 0.1)
+    held = holdout(solos, 0.1)
+    assert split.train == held.train
+    assert sorted(s.title for s in split.val + split.test) == sorted(s.title for s in held.val)
+    trained = {tune_of(s.title) for s in split.train}
+    assert split.test and split.val
+    assert all(tune_of(s.title) not in trained for s in split.test)
+    assert all(tune_of(s.title) in trained for s in split.val)
+    assert f"test: {len(split.test)} solos" in split.note
+
+
+def test_a_small_corpus_has_no_test_split():
+    split = report_split([solo(f"P_Tune{i}") for i in range(10)], 0.1)
+    assert split.test == [] and len(split.val) == 1 and "no test split" in split.note

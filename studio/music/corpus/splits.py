@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from studio.music.encoding import _title_hash, split_solos
@@ -62,3 +63,45 @@ def holdout(solos: list[Solo], val_fraction: float = 0.1) -> Holdout:
     val = cut_solo(solo, bars - k, bars, title=f"{solo.title} (last {k} bars)")
     return Holdout([train], [val], f"validation: one solo, so its last {k} of {bars} bars "
                                    "validate and the bars before them train")
+
+
+# A performer's solo is titled "Performer_Tune" in WJazzD, with "-1", "-2" for several
+# solos over one tune by one player; the tune is what a split must not straddle.
+_TAKE_SUFFIX = re.compile(r"-\d+$")
+
+
+def tune_of(title: str) -> str:
+    """The tune a solo is played over: ``"ArtPepper_Stardust-2"`` -> ``"Stardust"``; a
+    title without a performer prefix is its own tune."""
+    tune = title.split("_", 1)[1] if "_" in title else title
+    return _TAKE_SUFFIX.sub("", tune) or title
+
+
+@dataclass
+class ReportSplit:
+    train: list[Solo]
+    val: list[Solo]          # for tuning (temperatures, licks, checkpoint choice)
+    test: list[Solo]         # for reporting only: no tuning tool reads it
+    note: str
+
+
+def report_split(solos: list[Solo], val_fraction: float = 0.1) -> ReportSplit:
+    """Train / validation / test for a model trained with ``holdout(solos, val_fraction)``.
+
+    The trainer never saw the held-out solos. Of those, a solo goes to **test** when every
+    solo of its tune is held out (so no tune of the test split was trained on), and to
+    **validation** otherwise. Models keep their training set, so this split needs no
+    retraining; with the WJazzD corpus (398 4/4 solos) it gives 19 test solos (19 tunes) and 15
+    validation solos. A corpus under ``HASH_SPLIT_FROM`` solos has no test split.
+    """
+    held = holdout(solos, val_fraction)
+    if len(solos) < HASH_SPLIT_FROM or not held.val:
+        return ReportSplit(held.train, held.val, [],
+                           held.note + "; no test split (fewer than "
+                           f"{HASH_SPLIT_FROM} solos)")
+    trained_tunes = {tune_of(s.title) for s in held.train}
+    test = [s for s in held.val if tune_of(s.title) not in trained_tunes]
+    val = [s for s in held.val if tune_of(s.title) in trained_tunes]
+    return ReportSplit(held.train, val, test,
+                       f"test: {len(test)} solos of {len({tune_of(s.title) for s in test})} "
+                       f"tunes never trained on; validation: {len(val)} held-out solos")
