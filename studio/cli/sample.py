@@ -45,6 +45,10 @@ def add_parser(sub):
                            "or a ratio such as 1.6 (1.0-3.0)")
     jazz.add_argument("--humanize", type=float, default=1.0,
                       help="timing and dynamics scatter: 0 exact, 1 natural (default), up to 3")
+    jazz.add_argument("--articulation", default="auto",
+                      help="how long notes sound: 'players' (the WJazzD players' hold ratios at the "
+                           "tempo), 'written' (the lead sheet's lengths), 'score' (the grid's as "
+                           "sampled), 'auto' (default: players, or written at --humanize 0)")
     jazz.add_argument("--feel-seed", type=int, default=None,
                       help="seed of the human scatter (default: drawn from the take, so a take "
                            "always plays the same)")
@@ -122,7 +126,7 @@ def sample_jazz(ck, args) -> int:
                             primer_lead=args.lead, **line_settings(args))
     if args.lead is not None and not args.primer:
         raise ValueError("--lead picks a part of the --primer MIDI file; give --primer too")
-    feel = Feel.parse(args.swing, args.humanize, args.feel_seed)  # refused before sampling
+    feel = Feel.parse(args.swing, args.humanize, args.feel_seed, args.articulation)  # refused before sampling
     takes = generate_takes(ck, chart, settings)
     outputs = []
     for i, take in enumerate(takes):

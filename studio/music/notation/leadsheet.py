@@ -24,6 +24,7 @@ import random
 from fractions import Fraction
 from pathlib import Path
 
+from studio.music.perform.articulation import held_end
 from studio.music.perform.band import bass_notes
 from studio.music.chords import Chord
 from studio.music.perform.feel import Feel, beat_division
@@ -84,14 +85,9 @@ def notation_notes(solo: Solo) -> list[tuple[int, int, int]]:
     for i, start in enumerate(starts):
         pitch, end = placed[start]
         nxt = starts[i + 1] if i + 1 < len(starts) else total
-        beat = min(end, total - 1) // TICKS_PER_BEAT
-        step = TICKS_PER_BEAT // grids.get(beat, (2, None))[0]
-        if nxt - end < step:
-            end = nxt                                  # held to the next onset
-        else:
-            end = beat * TICKS_PER_BEAT + round((end - beat * TICKS_PER_BEAT) / step) * step
+        step = TICKS_PER_BEAT // grids.get(min(end, total - 1) // TICKS_PER_BEAT, (2, None))[0]
         own_step = TICKS_PER_BEAT // grids[start // TICKS_PER_BEAT][0]
-        end = min(max(end, start + own_step), nxt, total)
+        end = held_end(end, nxt, step, own_step, start, total)   # the performance's rule too
         if end > start:
             out.append((start, end, pitch))
     return out

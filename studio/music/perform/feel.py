@@ -10,7 +10,10 @@ theirs: the coarsest of 1, 2, 3, 4, 6, 12 tatums per beat that holds every onset
 
 ``Feel.swing``: "auto" (the corpus's positions at this tempo), "straight" (the grid, no
 lay-back) or a ratio (1.0 .. 3.0) that puts offbeat eighths at r / (1 + r) of the beat
-and scales every other measured deviation from the grid by as much as the eighths moved.
+and scales every other measured deviation from the grid by as much as the eighths moved,
+with no lay-back: downbeats on the beat, so the line's own eighth pairs play r : 1 too
+(the players lay their downbeats back ~0.09 beat, which keeps their pairs near 1.1 : 1
+while their offbeats sit at ~1.45 : 1 of the band's beat; "auto" plays that).
 
 Dynamics: WJazzD's CSVs carry no loudness, so velocity is a model of accents: phrases
 (split at rests of a beat or more) swell toward their highest note and ease off at the
@@ -27,6 +30,7 @@ from bisect import bisect_right
 from dataclasses import asdict, dataclass
 
 from studio.music.perform import feel_table
+from studio.music.perform.articulation import ARTICULATIONS
 from studio.music.types import TICKS_PER_BEAT, Note
 
 DIVISIONS = (1, 2, 3, 4, 6, 12)
@@ -44,8 +48,12 @@ class Feel:
     swing: str | float = "auto"     # "auto" | "straight" | a swing ratio 1.0 .. 3.0
     humanize: float = 1.0           # 0 = exact; 1 = the default human scatter; up to 3
     seed: int | None = None         # None: drawn from the score (a take always plays the same)
+    articulation: str = "auto"      # "auto" | "players" | "written" | "score" (perform.articulation)
 
     def validate(self) -> None:
+        if self.articulation not in ARTICULATIONS:
+            raise ValueError(f"articulation must be one of {', '.join(ARTICULATIONS)}, "
+                             f"not {self.articulation!r}")
         if isinstance(self.swing, str):
             if self.swing not in ("auto", "straight"):
                 raise ValueError(f"swing must be 'auto', 'straight' or a ratio, not {self.swing!r}")
@@ -59,7 +67,7 @@ class Feel:
 
     @classmethod
     def parse(cls, swing: str | float | None = "auto", humanize: float = 1.0,
-              seed: int | None = None) -> "Feel":
+              seed: int | None = None, articulation: str | None = "auto") -> "Feel":
         """From user text: 'auto', 'straight', or a number such as '2' or '1.6'."""
         value: str | float = "auto" if swing in (None, "") else swing
         if isinstance(value, str) and value not in ("auto", "straight"):
@@ -67,12 +75,12 @@ class Feel:
                 value = float(value)
             except ValueError:
                 raise ValueError(f"swing must be 'auto', 'straight' or a ratio, not {swing!r}") from None
-        feel = cls(value, float(humanize), seed)
+        feel = cls(value, float(humanize), seed, articulation or "auto")
         feel.validate()
         return feel
 
 
-EXACT = Feel("straight", 0.0)          # the score as written: what a notation program wants
+EXACT = Feel("straight", 0.0, None, "score")   # the score as written: what a notation program wants
 
 
 def beat_division(ticks_in_beat) -> int:
@@ -126,12 +134,17 @@ class TimingMap:
             offbeat = ratio / (1 + ratio)
             moved = measured[(2, 2)] - 0.5
             scale = min(3.0, max(0.0, (offbeat - 0.5) / moved)) if moved > 1e-3 else 1.0
+        # a chosen ratio is the line's own: its eighth pairs play r : 1 as the band's do, so
+        # its downbeats stay on the beat (the players' lay-back of ~0.09 beat there is what
+        # keeps their own pairs near 1.1 : 1 against their ~1.45 : 1 on the band's beat)
+        numeric = not isinstance(feel.swing, str)
         self.positions = {}
         for d in DIVISIONS[:-1]:
             for tatum in range(1, d + 1):
                 grid = (tatum - 1) / d
                 value = measured.get((d, tatum), grid)
-                self.positions[(d, tatum)] = grid + scale * (value - grid)
+                self.positions[(d, tatum)] = grid if numeric and tatum == 1 else \
+                    grid + scale * (value - grid)
         self.positions[(2, 2)] = offbeat
         self.offbeat = offbeat
 
