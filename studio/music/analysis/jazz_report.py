@@ -4,7 +4,9 @@ The human side is a folder of solos: the model's own training corpus gives its h
 validation solos, any other folder is held out whole. The model side is either a folder
 of takes (MIDI) or takes the model plays now over *the same changes, form, tempo and
 length* as each human solo (``generate.generate_over``), so density by tempo, rests and
-repetition compare like with like. Figures: ``phrasing.report_figures``; idiom share and
+repetition compare like with like; how the lines are played (swing, articulation, the
+eighth pairs, dynamics: ``playing``) is heard as the renderer plays a model's takes and as
+the files play a folder's. Figures: ``phrasing.report_figures``; idiom share and
 the longest copy are measured against the training corpus's fingerprint (carried by the
 checkpoint, or built from ``train_corpus``).
 """
@@ -18,6 +20,7 @@ from studio.music.fingerprint import Fingerprint, performer_of
 from studio.music.generate import JazzSettings, for_model, generate_over, model_plays_chords
 from studio.music.corpus.dataset import load_jazz_corpus
 from studio.music.analysis.phrasing import TEMPO_BANDS, report_figures
+from studio.music.analysis.playing import measured_playing, playing_figures, rendered_playing
 from studio.music.corpus.splits import holdout
 
 
@@ -121,6 +124,10 @@ def jazz_report(human_folder, ck=None, takes_folder=None, settings: JazzSettings
     out["model_side"] = report_figures(takes, fingerprint, None, take_swing if swing else None)
     out["human_side"] = report_figures(solos, fingerprint, [performer_of(s.title) for s in solos],
                                        measured_offbeats(human_folder) if swing else None)
+    if swing:       # articulation, the line's own eighth pairs, dynamics: heard as for swing
+        out["model_side"].update(playing_figures(
+            takes, rendered_playing if ck is not None else measured_playing(takes_folder)))
+        out["human_side"].update(playing_figures(solos, measured_playing(human_folder)))
     return out
 
 
@@ -131,6 +138,11 @@ ROWS = (
     ("swing ratio, < 140 bpm", ("swing_ratio", TEMPO_BANDS[0])),
     ("swing ratio, 140-199 bpm", ("swing_ratio", TEMPO_BANDS[1])),
     ("swing ratio, >= 200 bpm", ("swing_ratio", TEMPO_BANDS[2])),
+    ("eighth pairs' own ratio, < 140 bpm", ("pair_ratio", TEMPO_BANDS[0])),
+    ("eighth pairs' own ratio, 140-199 bpm", ("pair_ratio", TEMPO_BANDS[1])),
+    ("eighth pairs' own ratio, >= 200 bpm", ("pair_ratio", TEMPO_BANDS[2])),
+    ("notes held under 60% of their IOI", ("detached_share",)),
+    ("velocity-pitch correlation (median per solo)", ("velocity_pitch_correlation",)),
     ("rests of a beat or more per 8 bars", ("rests_per_8_bars",)),
     ("longest repeated figure, notes (median)", ("longest_repeated_figure_median",)),
     ("idiom share (8-note patterns of other players)", ("idiom_share",)),

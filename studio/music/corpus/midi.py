@@ -245,3 +245,16 @@ def load_midi_folder(path, lead: str | int | None = None) -> LoadResult:
             solos.append(solo)
         files.append(report)
     return LoadResult(solos, files)
+
+
+def midi_played_notes(path, lead: str | int | None = None
+                      ) -> list[tuple[float, float, int, int]] | None:
+    """The lead part as the file plays it: (start, end in beats, pitch, velocity) in time
+    order, from its own ticks (before the grid): how a take or a player's file articulates
+    and accents (``analysis.playing``). None for a file ``read_midi_solo`` refuses."""
+    try:
+        mid, *_, chosen, _why = _open_lead(Path(path), lead)
+    except _Refused:
+        return None
+    beat = mid.ticks_per_beat
+    return sorted((s / beat, e / beat, p, v) for s, e, p, v in chosen.notes)
