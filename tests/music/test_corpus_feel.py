@@ -93,3 +93,13 @@ def test_rendered_solos_eighth_pairs_and_holds_like_the_players_by_tempo_bucket(
         players.setdefault(tempo_label(timing.tempo), []).extend(timing.hold_ratios())
     for label, values in holds.items():
         assert detached_share(values) == pytest.approx(detached_share(players[label]), abs=0.05), label
+
+
+def test_the_players_played_figures_for_the_report(folder):
+    # what jazz-report prints in the players' row: WJazzD's seconds and MIDI velocities
+    from studio.music.analysis.playing import measured_playing, playing_figures
+    solos, _ = load_wjazzd(folder)
+    figures = playing_figures(solos, measured_playing(folder))
+    assert 0.08 < figures["detached_share"] < 0.14
+    assert all(1.0 < r < 1.25 for r in figures["pair_ratio"].values())
+    assert 0.25 < figures["velocity_pitch_correlation"] < 0.4
