@@ -164,6 +164,20 @@ def test_lead_sheet_export_and_feel_options(qtbot, window, tiny_models, tmp_path
             starts.append(now)
     assert starts == [n.start * 40 for n in sorted(take.result.solo.notes)]
     assert jazz.values()["swing"] == "straight" and jazz.values()["humanize"] == 0.0
+    # articulation: "As sampled" plays the grid's own lengths (what the CLI's --articulation score does)
+    jazz.options.articulation.setCurrentIndex(jazz.options.articulation.findData("score"))
+    path = jazz.export_midi(str(tmp_path / "score.mid"))
+    now, spans, on = 0, [], {}
+    for m in mido.MidiFile(str(path)).tracks[1]:
+        now += m.time
+        if m.type == "note_on" and m.velocity:
+            on[m.note] = now
+        elif m.type in ("note_on", "note_off") and m.note in on:
+            spans.append((on.pop(m.note), now))
+    assert sorted(spans) == [(n.start * 40, n.end * 40) for n in sorted(take.result.solo.notes)]
+    assert jazz.values()["articulation"] == "score"
+    jazz.apply({"articulation": "players"})
+    assert jazz.options.feel().articulation == "players"
 
 
 @pytest.fixture
