@@ -90,6 +90,11 @@ def test_a_folder_of_takes_is_measured_as_its_files_play(tmp_path, make_midi):
     assert human["detached_share"] == 0.0 and human["velocity_pitch_correlation"] is None
     text = format_report(report)
     assert "notes held under 60% of their IOI" in text and "velocity-pitch correlation" in text
+    for side in ("model_side", "human_side"):          # a report from before these figures
+        for key in ("detached_share", "pair_ratio", "velocity_pitch_correlation"):
+            del report[side][key]
+    older = format_report(report)
+    assert "notes held under" not in older and "eighth pairs" not in older and "swing ratio" in older
 
 
 def test_played_figures_of_a_rendered_take_and_of_its_file(tmp_path):

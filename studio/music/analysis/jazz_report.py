@@ -173,6 +173,8 @@ def format_report(report: dict) -> str:
     width = max(len(label) for label, _ in ROWS)
     lines = [f"{'':<{width}}  {left[:28]:>18}  {right}"]
     for label, path in ROWS:
+        if path is not None and all(path[0] not in report[side] for side in ("model_side", "human_side")):
+            continue        # a report measured before the figure existed (a model card's)
         lines.append(f"{label:<{width}}  {_cell(report['model_side'], path):>18}  "
                      f"{_cell(report['human_side'], path)}")
     lines.append(f"reference for idioms and copies: {report['reference']}")
