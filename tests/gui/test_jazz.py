@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import mido
 import pytest
 
@@ -180,3 +182,26 @@ def test_a_chord_blind_model_is_named_so(qtbot, blind_model, window, choose_mode
     tab, take = make_take(qtbot, window, {"jazz": blind_model}, choose_model)
     assert take.result.info["chord_aware"] is False
     assert not tab.jazz.model_note.isHidden() and "chord-blind" in tab.jazz.model_note.text()
+
+
+def test_export_dialogs_start_in_the_preferences_output_folder(qtbot, window, tiny_models,
+                                                                choose_model, tmp_path, monkeypatch):
+    """Issue 25, defect 13: an Output folder set in Preferences is where Export MIDI starts,
+    even after an export to another folder."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from studio.gui.shared import preferences, recent
+
+    tab, _take = make_take(qtbot, window, tiny_models, choose_model)
+    elsewhere, chosen = tmp_path / "elsewhere", tmp_path / "exports"
+    elsewhere.mkdir(), chosen.mkdir()
+    recent.remember_folder("export", str(elsewhere / "old.mid"))  # an earlier export
+    preferences.save(preferences.Preferences(output_folder=str(chosen)))
+    starts = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda parent, caption, start, filter_: (starts.append(start), ("", ""))[1])
+    tab.jazz.export_midi()
+    assert starts and Path(starts[0]).parent == chosen
+    preferences.save(preferences.Preferences(output_folder=""))  # none set: the last folder
+    tab.jazz.export_midi()
+    assert Path(starts[1]).parent == elsewhere
