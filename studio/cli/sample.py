@@ -56,8 +56,8 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from studio.core.sampling.generate import (generate_texts, input_note, known_items, read_input,
-        stream_text)
+    from studio.core.sampling.generate import (NEW, REPEAT, UNKNOWN, generate_texts, input_note,
+                                                known_items, mark_names, read_input, stream_text)
     from studio.core.sampling.sampler import SampleSettings
 
     check_sample_args(args)
@@ -79,13 +79,17 @@ def run(args) -> int:
         return 0
     texts = generate_texts(ck, args.prime, settings)
     known = known_items(ck)
+    marks = mark_names(texts, known) if ck.domain == "names" else [(t, UNKNOWN) for t in texts]
     if args.json:
-        rows = [{"text": t, "new": (t not in known) if known is not None else None} for t in texts]
+        first = {}  # a repeat is as new (or not) as its first time
+        for t, mark in marks:
+            first.setdefault(t.lower(), mark)
+        rows = [{"text": t, "new": None if known is None else first[t.lower()] == NEW,
+                 "repeat": mark == REPEAT} for t, mark in marks]
         print(json.dumps({"model": ck.name, "settings": settings.to_json(), "samples": rows}, indent=2))
         return 0
-    for t in texts:
-        tag = "" if known is None or ck.domain != "names" else ("  (in corpus)" if t in known else "  (new)")
-        print(t + tag)
+    for t, mark in marks:
+        print(t + ("" if mark == UNKNOWN else f"  ({mark})"))
     return 0
 
 
