@@ -112,13 +112,15 @@ def check_sample_args(args) -> None:
 # -- jazz: a solo over a chord chart ------------------------------------------------------
 
 def sample_jazz(ck, args) -> int:
-    from studio.music.chart import PRESETS
+    from studio.music.chart import PRESETS, chart_notes
     from studio.music.perform.feel import Feel
     from studio.music.generate import JazzSettings, generate_takes, model_plays_chords
     from studio.music.audio.synth import render_solo, write_wav
 
     chart = "Bb blues" if args.chart is None else args.chart  # "" is an empty chart, refused
     chart = PRESETS.get(chart, chart)  # a preset name or the chart text itself
+    for note in chart_notes(chart):
+        print(f"note: the chart has {note}", file=sys.stderr)
     settings = JazzSettings(temperature=args.temperature, top_p=args.top_p, top_k=args.top_k,
                             seed=args.seed, choruses=args.choruses, tempo=args.tempo,
                             pitch_low=args.low, pitch_high=args.high, scale_mask=args.scale_mask,
@@ -165,6 +167,9 @@ def sample_jazz(ck, args) -> int:
         share = f"{share:.2f}" if isinstance(share, (int, float)) else "- (no chords)"
         print(f"take: {row['bars']} bars, {row['notes']} notes, {row['seconds']} s at {row['tempo']} bpm, "
               f"seed {row['seed']}; chord-tone share {share}")
+        if not row["notes"]:
+            print("  note: the model played no notes in this take: try another --seed, or a "
+                  "higher --temperature or --rhythm-temperature", file=sys.stderr)
         for key in ("midi", "wav", "musicxml"):
             if key in row:
                 print(f"  {key}: {row[key]}")

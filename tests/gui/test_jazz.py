@@ -205,3 +205,46 @@ def test_export_dialogs_start_in_the_preferences_output_folder(qtbot, window, ti
     preferences.save(preferences.Preferences(output_folder=""))  # none set: the last folder
     tab.jazz.export_midi()
     assert Path(starts[1]).parent == elsewhere
+
+
+def test_a_chart_without_bar_lines_and_a_replaced_chart_are_said(qtbot, window, tiny_models,
+                                                                  choose_model):
+    """Issue 25, defects 7 and 8: a chart typed without bar lines is read as one bar, and
+    the window says so; picking a preset over a typed chart says the chart is kept, and
+    "Custom" brings it back."""
+    tab = window.generate_tab
+    choose_model(tab, tiny_models["jazz"])
+    jazz = tab.jazz
+    jazz.chart.setPlainText("Dm7 G7 Cmaj7 A7")
+    qtbot.waitUntil(lambda: "No bar lines" in jazz.chart_status.text(), timeout=3000)
+    assert "| Dm7 | G7 | Cmaj7 | A7 |" in jazz.chart_status.text()
+    typed = "| Dm7 | G7 | Cmaj7 | A7 |"
+    jazz.chart.setPlainText(typed)
+    qtbot.waitUntil(lambda: jazz.chart_status.text() == "", timeout=3000)
+    jazz.preset.setCurrentText("Bb blues")
+    assert jazz.chart.toPlainText() != typed
+    assert "kept" in jazz.chart_status.text() and "Custom" in jazz.chart_status.text()
+    qtbot.wait(400)  # the check after the preset's text keeps the note
+    assert "kept" in jazz.chart_status.text()
+    jazz.preset.setCurrentText("Custom")
+    assert jazz.chart.toPlainText() == typed
+
+
+def test_chart_notes_name_a_chart_without_bar_lines():
+    from studio.music.chart import chart_notes, parse_chart
+
+    assert parse_chart("Dm7 G7 Cmaj7 A7").bar_count == 1
+    assert chart_notes("Dm7 G7 Cmaj7 A7") == [
+        "no bar lines, so this is one bar of 4 chords; for one chord a bar write "
+        "| Dm7 | G7 | Cmaj7 | A7 |"]
+    assert chart_notes("| Dm7 G7 | Cmaj7 |") == [] and chart_notes("Cmaj7") == []
+
+
+def test_a_take_without_notes_says_so(qtbot, window, tiny_models, choose_model):
+    from studio.gui.generate.tab import _empty_note
+    from studio.music.types import Solo
+
+    tab, take = make_take(qtbot, window, tiny_models, choose_model)
+    assert _empty_note(take) == "" or not take.result.solo.notes
+    take.result.solo = Solo("empty", [], take.result.solo.chords, tempo=140)
+    assert "played no notes" in _empty_note(take)
