@@ -168,3 +168,13 @@ def test_bars_are_counted_in_the_files_own_bar():
     score = lead_scores([part, _line(1, 48, bars=6)], PPQ)[0]
     assert (score.bars, score.piece_bars) == (2, 6)
     assert lead_scores([part], PPQ, 3)[0].bars == 4        # 3/4 bars: 0-1 and 4-5
+
+
+def test_a_legato_line_is_one_note_at_a_time(tmp_path, make_midi):
+    # each note held 0.05 beat (24 ticks) into the next, as a played legato line is
+    line = [(b / 2, 0.55, 60 + b % 5) for b in range(16)]
+    solo, report = read_midi_solo(make_midi(tmp_path / "legato.mid", [{"notes": line}]))
+    assert "polyphonic" not in report.message and len(solo.notes) == 16
+    chords = [(b, 1, p) for b in range(4) for p in (60, 64)]
+    _, report = read_midi_solo(make_midi(tmp_path / "chords.mid", [{"notes": chords}]))
+    assert report.message == "polyphonic part: took its top line"

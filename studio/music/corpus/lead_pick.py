@@ -58,8 +58,8 @@ class Part:
         hits = sum(b[0] < a[1] - legato for a, b in zip(ordered, ordered[1:]))
         return hits / (len(ordered) - 1)
 
-    def is_monophonic(self) -> bool:
-        return self.overlap_share() == 0.0
+    def is_monophonic(self, legato: int = 10) -> bool:
+        return self.overlap_share(legato) == 0.0
 
     def bar_runs(self, ticks_per_bar: int, grace: int = 0) -> list[tuple[int, int]]:
         """The bars the part sounds in, as merged [first, stop) runs. A note held up to
@@ -69,6 +69,11 @@ class Part:
 
     def label(self) -> str:
         return f"'{self.name}'" if self.name else f"#{self.track}"
+
+
+def legato_ticks(ticks_per_beat: int) -> int:
+    """How far a note may overlap the next and still be one line: a 32nd note."""
+    return ticks_per_beat // 8
 
 
 def _merged(runs) -> list[tuple[int, int]]:
@@ -127,7 +132,7 @@ def lead_scores(parts: list[Part], ticks_per_beat: int = 480,
     """A LeadScore per part, in the order given, in the file's own beat and bar."""
     ticks_per_bar = ticks_per_beat * beats_per_bar
     busiest = max((len(p.notes) for p in parts), default=1)
-    legato = ticks_per_beat // 8             # a 32nd note
+    legato = legato_ticks(ticks_per_beat)
     runs = [p.bar_runs(ticks_per_bar, legato) for p in parts]
     piece = _bars(_merged(r for part_runs in runs for r in part_runs))
     out = []

@@ -24,7 +24,7 @@ from studio.music.corpus import limits
 from studio.music.corpus.chord_infer import infer_chords
 from studio.music.chords import NO_CHORD, parse_chord
 from studio.music.corpus.lead_pick import (LeadChoiceError, Part, choose_lead, describe_parts,
-    lead_scores, pick_lead)
+    lead_scores, legato_ticks, pick_lead)
 from studio.music.corpus.report import FileReport, LoadResult
 from studio.music.corpus.swing import lone_offbeat_positions
 from studio.music.types import TICKS_PER_BEAT, ChordSpan, Note, Solo, make_monophonic, merge_spans
@@ -150,13 +150,14 @@ def read_midi_solo(path, lead: str | int | None = None) -> tuple[Solo | None, Fi
     except _Refused as refused:
         report.status, report.message = refused.status, refused.message
         return None, report
-    how = "one note at a time" if chosen.is_monophonic() else "its top line"
+    alone = chosen.is_monophonic(legato_ticks(mid.ticks_per_beat))   # legato is still one line
+    how = "one note at a time" if alone else "its top line"
     if len(pitched) > 1:
         figures = lead_scores(pitched, mid.ticks_per_beat, numerator or 4)
         report.message = (f"{len(pitched)} parts: took {chosen.label()} channel {chosen.channel + 1} "
                           f"as the lead ({why}; {how}, {len(chosen.notes)} notes); parts: "
                           f"{describe_parts(pitched, figures)}")
-    elif not chosen.is_monophonic():
+    elif not alone:
         report.message = "polyphonic part: took its top line"
 
     def to_grid(tick: int) -> int:
