@@ -209,15 +209,16 @@ def spelled_alike(a: Chord, b: Chord) -> bool:
 
 # A typed alteration: the accidental before the number (lead sheets: C7b9, C13b9) or, in
 # Jazzomat's notation, after it (C79b, C7911#: such a suffix ends with an accidental);
-# "-" and "+" are flat and sharp there (C7-9, C7+5). "alt" stands for all four tensions.
+# "-" and "+" are flat and sharp there (C7-9, C7+5). "alt" stands for the altered fifths
+# and ninths, as MuseScore writes 7alt to MusicXML (altb5 add#5 addb9 add#9).
 _PREFIX_RE = re.compile(r"([#b+-])(5|9|11|13)(?!\d)")
 _POSTFIX_RE = re.compile(r"(5|9|11|13)([#b+-])")
-_ALT_TENSIONS = ((9, -1), (9, 1), (11, 1), (13, -1))
+_ALT_TENSIONS = ((5, -1), (5, 1), (9, -1), (9, 1))
 
 
 def typed_alterations(chord: Chord) -> tuple[tuple[int, int], ...]:
     """(degree, semitones) of each altered tension the user typed on a dominant, in the
-    order typed: C7#9 -> ((9, 1),), C13b9 -> ((9, -1),), C7alt -> b9 #9 #11 b13,
+    order typed: C7#9 -> ((9, 1),), C13b9 -> ((9, -1),), C7alt -> b5 #5 b9 #9,
     Jazzomat C79b -> ((9, -1),), C+7 -> ((5, 1),). Empty for other chords and untyped ones."""
     if chord.quality not in ("dom7", "alt") or not chord.suffix:
         return ()

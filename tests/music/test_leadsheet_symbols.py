@@ -20,7 +20,7 @@ TYPED = ["Dm7", "G7#9", "Cmaj7", "C7alt", "NC", "E7b9", "Am7", "D7(#9,b13)",
          "Bb7#11", "Ebmaj7", "Ab7+5", "NC", "C#m7b5", "F#7", "Gb7", "Bm7/A"]
 # the <degree> elements each symbol must carry: (value, alter, type)
 DEGREES = {"G7#9": [(9, 1, "add")],
-           "C7alt": [(9, -1, "add"), (9, 1, "add"), (11, 1, "add"), (13, -1, "add")],
+           "C7alt": [(5, -1, "alter"), (5, 1, "add"), (9, -1, "add"), (9, 1, "add")],   # as MuseScore
            "E7b9": [(9, -1, "add")], "D7(#9,b13)": [(9, 1, "add"), (13, -1, "add")],
            "Bb7#11": [(11, 1, "add")], "Ab7+5": [(5, 1, "alter")]}
 

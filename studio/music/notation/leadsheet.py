@@ -147,9 +147,12 @@ def _chord_symbol(chord: Chord, names):
     if chord.bass is not None and chord.bass != chord.root:
         bass = (chord.bass_name or names[chord.bass]).replace("b", "-")
     symbol = harmony.ChordSymbol(root=root, bass=bass, kind=kind, kindStr=text)
-    for degree, alter in alterations:          # the fifth is altered, tensions are added
+    fifths = 0
+    for degree, alter in alterations:          # the fifth is altered (once), tensions added
+        first_fifth = degree == 5 and fifths == 0
+        fifths += degree == 5
         symbol.addChordStepModification(
-            harmony.ChordStepModification("alter" if degree == 5 else "add", degree, alter))
+            harmony.ChordStepModification("alter" if first_fifth else "add", degree, alter))
     symbol.writeAsChord = False
     return symbol
 
