@@ -5,6 +5,9 @@ and with a plain xml.etree walk of the <harmony> elements (what MuseScore import
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -111,3 +114,29 @@ def test_a_mixed_spelling_chart_keeps_each_chords_spelling(tmp_path):
     roots = [h.root().name for h in score.parts[0].recurse().getElementsByClass("ChordSymbol")]
     assert roots == ["C#", "F#", "B", "G#", "C#", "F#", "G-", "B"]
     assert score.parts[0].recurse().getElementsByClass("KeySignature")[0].sharps > 0
+
+
+# ----------------------------------------------------------------------- MuseScore 3
+MSCORE = shutil.which("mscore3") or shutil.which("musescore3")
+# What MuseScore 3.2 names each symbol on import. It builds a name from <kind> and the
+# <degree>s (a kind text that parses to degrees is dropped), so an altered dominant shows
+# its alterations, never a plain "7"; 7alt shows as MuseScore's own 7alt does after its own
+# MusicXML round trip ("7b5#5b9#9"); N.C. keeps its text (3.2 also keeps a root C there,
+# as it does for its own exported N.C.: a MuseScore bug, not the file's).
+MUSESCORE_NAMES = {"G7#9": "7#9", "C7alt": "7b5#5b9#9", "NC": "N.C.", "E7b9": "7b9",
+                   "D7(#9,b13)": "7#9b13", "Bb7#11": "7#11", "Ab7+5": "7#5"}
+
+
+@pytest.mark.skipif(MSCORE is None, reason="MuseScore 3 is not installed (apt-get install musescore3)")
+def test_musescore_names_the_alterations_and_nc(tmp_path):
+    path = write_musicxml(chart_solo(TYPED), tmp_path / "alt.musicxml")
+    mscx = tmp_path / "alt.mscx"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    run = subprocess.run([MSCORE, "-o", str(mscx), str(path)], env=env, capture_output=True,
+                         text=True, timeout=180)
+    assert run.returncode == 0 and mscx.exists(), run.stderr[-2000:]
+    names = [h.findtext("name") for h in ET.parse(mscx).getroot().iter("Harmony")]
+    assert len(names) == len(TYPED)
+    for symbol, name in zip(TYPED, names):
+        if symbol in MUSESCORE_NAMES:
+            assert name == MUSESCORE_NAMES[symbol], (symbol, name)
