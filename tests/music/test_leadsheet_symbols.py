@@ -11,9 +11,12 @@ import subprocess
 import xml.etree.ElementTree as ET
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from studio.music.chart import parse_chart
-from studio.music.notation.leadsheet import write_musicxml
+from studio.music.chords import NOTE_NAMES, parse_chord, typed_alterations
+from studio.music.notation.leadsheet import _chord_symbol, write_musicxml
 from studio.music.types import Note, Solo
 
 music21 = pytest.importorskip("music21")
@@ -140,3 +143,30 @@ def test_musescore_names_the_alterations_and_nc(tmp_path):
     for symbol, name in zip(TYPED, names):
         if symbol in MUSESCORE_NAMES:
             assert name == MUSESCORE_NAMES[symbol], (symbol, name)
+
+
+DOMINANT_SUFFIX = st.text(alphabet="7913b#+-()5, alt", max_size=9).map(lambda s: "7" + s)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["C", "F#", "Bb", "E"]), DOMINANT_SUFFIX)
+@example("C", "7b5#5")
+@example("E", "7alt")
+@example("Bb", "7(#9, b13)")
+def test_any_typed_dominant_becomes_a_symbol(root, suffix):
+    """Whatever a user types after a dominant's 7, a parseable symbol becomes a ChordSymbol
+    with one <degree> per typed alteration (5, 9, 11 or 13 by a semitone, no repeats), its
+    kind text as typed, and at most one altered fifth."""
+    try:
+        chord = parse_chord(root + suffix)
+    except ValueError:
+        return
+    found = typed_alterations(chord)
+    assert len(set(found)) == len(found)
+    assert all(d in (5, 9, 11, 13) and a in (-1, 1) for d, a in found)
+    symbol = _chord_symbol(chord, NOTE_NAMES)
+    mods = [(m.modType, m.degree) for m in symbol.getChordStepModifications()]
+    assert [d for _, d in mods] == [d for d, _ in found]
+    assert sum(kind == "alter" for kind, _ in mods) <= 1
+    if found:
+        assert symbol.chordKindStr == (root + suffix).strip()[len(root):]   # as typed
