@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 from studio.cli.common import add_device, check_seed, load_model
 
@@ -48,7 +49,8 @@ def add_parser(sub):
     jazz.add_argument("--feel-seed", type=int, default=None,
                       help="seed of the human scatter (default: drawn from the take, so a take "
                            "always plays the same)")
-    jazz.add_argument("--out", help="write the solo as MIDI")
+    jazz.add_argument("--out", help="write the take, in the format its extension names: .mid/.midi "
+                                    "(MIDI), .musicxml/.xml/.mxl (lead sheet), .wav (audio)")
     jazz.add_argument("--wav", help="render the take to WAV")
     jazz.add_argument("--xml", help="write a lead sheet (MusicXML: chord symbols, key, swing marking)")
     add_device(s)
@@ -107,6 +109,30 @@ def check_sample_args(args) -> None:
             raise ValueError(f"{flag} must be a MIDI pitch 0..127, not {pitch}")
     if args.feel_seed is not None and not 0 <= args.feel_seed < 1 << 63:
         raise ValueError(f"--feel-seed must be a whole number from 0 to {(1 << 63) - 1}, not {args.feel_seed}")
+    route_out(args)
+
+
+OUT_WRITERS = {".mid": "out", ".midi": "out", ".musicxml": "xml", ".xml": "xml", ".mxl": "xml",
+               ".wav": "wav"}
+
+
+def route_out(args) -> None:
+    """``--out`` names its format by extension: a lead sheet or WAV path moves to ``--xml`` /
+    ``--wav`` (whose writers it then uses), a MIDI path stays; any other extension, or the
+    same kind of file asked for twice, is refused in one line before anything is sampled."""
+    if not getattr(args, "out", None):
+        return
+    ext = Path(args.out).suffix.lower()
+    flag = OUT_WRITERS.get(ext)
+    if flag is None:
+        raise ValueError(f"--out {args.out}: say what to write by the extension: .mid or .midi "
+                         "(MIDI), .musicxml, .xml or .mxl (lead sheet), .wav (audio)")
+    if flag != "out":
+        if getattr(args, flag):
+            raise ValueError(f"--out {args.out} and --{flag} {getattr(args, flag)} both ask for "
+                             f"the {'lead sheet' if flag == 'xml' else 'WAV'}: give one")
+        setattr(args, flag, args.out)
+        args.out = None
 
 
 # -- jazz: a solo over a chord chart ------------------------------------------------------
