@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from studio import __version__
@@ -61,7 +62,11 @@ def main(argv=None) -> int:
         print_devices()
         return 0
     try:
-        return _verb_module(verb).run(args)
+        code = _verb_module(verb).run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at the interpreter's exit
+        return code
+    except BrokenPipeError:
+        return _reader_gone()
     except KeyboardInterrupt as exc:  # Ctrl-C (or SIGTERM through StopSignals)
         print(f"sequence-studio {verb}: stopped", file=sys.stderr)
         return getattr(exc, "exit_code", 130)
@@ -73,6 +78,18 @@ def main(argv=None) -> int:
             raise
         print(f"sequence-studio {verb}: {msg}", file=sys.stderr)
         return 2
+
+
+def _reader_gone() -> int:
+    """``sample ... | head -1``: the reader closed the pipe. Exit quietly, as a Unix tool
+    does (status 128 + SIGPIPE), with stdout pointed at /dev/null so the interpreter's
+    last flush cannot raise the same error again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 141
 
 
 def _quick_exit() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 from studio.cli.common import add_device, check_seed, load_model
 
@@ -52,7 +53,8 @@ def add_parser(sub):
     jazz.add_argument("--feel-seed", type=int, default=None,
                       help="seed of the human scatter (default: drawn from the take, so a take "
                            "always plays the same)")
-    jazz.add_argument("--out", help="write the solo as MIDI")
+    jazz.add_argument("--out", help="write the take, in the format its extension names: .mid/.midi "
+                                    "(MIDI), .musicxml/.xml/.mxl (lead sheet), .wav (audio)")
     jazz.add_argument("--wav", help="render the take to WAV")
     jazz.add_argument("--xml", help="write a lead sheet (MusicXML: chord symbols, key, swing marking)")
     add_device(s)
@@ -60,8 +62,8 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from studio.core.sampling.generate import (generate_texts, input_note, known_items, read_input,
-        stream_text)
+    from studio.core.sampling.generate import (NEW, REPEAT, UNKNOWN, generate_texts, input_note,
+                                                known_items, mark_names, read_input, stream_text)
     from studio.core.sampling.sampler import SampleSettings
 
     check_sample_args(args)
@@ -83,13 +85,17 @@ def run(args) -> int:
         return 0
     texts = generate_texts(ck, args.prime, settings)
     known = known_items(ck)
+    marks = mark_names(texts, known) if ck.domain == "names" else [(t, UNKNOWN) for t in texts]
     if args.json:
-        rows = [{"text": t, "new": (t not in known) if known is not None else None} for t in texts]
+        first = {}  # a repeat is as new (or not) as its first time
+        for t, mark in marks:
+            first.setdefault(t.lower(), mark)
+        rows = [{"text": t, "new": None if known is None else first[t.lower()] == NEW,
+                 "repeat": mark == REPEAT} for t, mark in marks]
         print(json.dumps({"model": ck.name, "settings": settings.to_json(), "samples": rows}, indent=2))
         return 0
-    for t in texts:
-        tag = "" if known is None or ck.domain != "names" else ("  (in corpus)" if t in known else "  (new)")
-        print(t + tag)
+    for t, mark in marks:
+        print(t + ("" if mark == UNKNOWN else f"  ({mark})"))
     return 0
 
 
@@ -107,18 +113,44 @@ def check_sample_args(args) -> None:
             raise ValueError(f"{flag} must be a MIDI pitch 0..127, not {pitch}")
     if args.feel_seed is not None and not 0 <= args.feel_seed < 1 << 63:
         raise ValueError(f"--feel-seed must be a whole number from 0 to {(1 << 63) - 1}, not {args.feel_seed}")
+    route_out(args)
+
+
+OUT_WRITERS = {".mid": "out", ".midi": "out", ".musicxml": "xml", ".xml": "xml", ".mxl": "xml",
+               ".wav": "wav"}
+
+
+def route_out(args) -> None:
+    """``--out`` names its format by extension: a lead sheet or WAV path moves to ``--xml`` /
+    ``--wav`` (whose writers it then uses), a MIDI path stays; any other extension, or the
+    same kind of file asked for twice, is refused in one line before anything is sampled."""
+    if not getattr(args, "out", None):
+        return
+    ext = Path(args.out).suffix.lower()
+    flag = OUT_WRITERS.get(ext)
+    if flag is None:
+        raise ValueError(f"--out {args.out}: say what to write by the extension: .mid or .midi "
+                         "(MIDI), .musicxml, .xml or .mxl (lead sheet), .wav (audio)")
+    if flag != "out":
+        if getattr(args, flag):
+            raise ValueError(f"--out {args.out} and --{flag} {getattr(args, flag)} both ask for "
+                             f"the {'lead sheet' if flag == 'xml' else 'WAV'}: give one")
+        setattr(args, flag, args.out)
+        args.out = None
 
 
 # -- jazz: a solo over a chord chart ------------------------------------------------------
 
 def sample_jazz(ck, args) -> int:
-    from studio.music.chart import PRESETS
+    from studio.music.chart import PRESETS, chart_notes
     from studio.music.perform.feel import Feel
     from studio.music.generate import JazzSettings, generate_takes, model_plays_chords
     from studio.music.audio.synth import render_solo, write_wav
 
     chart = "Bb blues" if args.chart is None else args.chart  # "" is an empty chart, refused
     chart = PRESETS.get(chart, chart)  # a preset name or the chart text itself
+    for note in chart_notes(chart):
+        print(f"note: the chart has {note}", file=sys.stderr)
     settings = JazzSettings(temperature=args.temperature, top_p=args.top_p, top_k=args.top_k,
                             seed=args.seed, choruses=args.choruses, tempo=args.tempo,
                             pitch_low=args.low, pitch_high=args.high, scale_mask=args.scale_mask,
@@ -165,6 +197,9 @@ def sample_jazz(ck, args) -> int:
         share = f"{share:.2f}" if isinstance(share, (int, float)) else "- (no chords)"
         print(f"take: {row['bars']} bars, {row['notes']} notes, {row['seconds']} s at {row['tempo']} bpm, "
               f"seed {row['seed']}; chord-tone share {share}")
+        if not row["notes"]:
+            print("  note: the model played no notes in this take: try another --seed, or a "
+                  "higher --temperature or --rhythm-temperature", file=sys.stderr)
         for key in ("midi", "wav", "musicxml"):
             if key in row:
                 print(f"  {key}: {row[key]}")

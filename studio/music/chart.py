@@ -78,6 +78,19 @@ def parse_chart(text: str) -> Chart:
     return Chart(text, tuple(bars))
 
 
+def chart_notes(text: str) -> list[str]:
+    """What a person should know about how a playable chart was read (not errors): a chart
+    typed without bar lines, ``Dm7 G7 Cmaj7 A7``, is one bar of four chords, which is
+    rarely what was meant (issue 25: it was read so without a word)."""
+    if "|" in text:
+        return []
+    chords = text.split()
+    if len(chords) < 2:
+        return []
+    return [f"no bar lines, so this is one bar of {len(chords)} chords; for one chord a bar "
+            f"write | {' | '.join(chords)} |"]
+
+
 def _parse_bar(body: str, number: int, bars: list) -> tuple[tuple[int, Chord], ...]:
     symbols = [s for s in body.split() if s != "4/4"]   # a 4/4 marking changes nothing
     metre = next((s for s in symbols if re.fullmatch(r"\d+/\d+", s)), None)
