@@ -1,5 +1,6 @@
-"""Fuzz: the chord and chart parsers (typed strings) and the names/text corpus readers
-(files of random bytes: binary, broken UTF-8, BOMs, CR/LF, NULs, long lines)."""
+"""Fuzz: the chord and chart parsers (typed strings, charts up to past the bar cap) and the
+names/text corpus readers (files of random bytes: binary, broken UTF-8, BOMs, CR/LF, NULs,
+long lines; a text file rewritten between the reader's two passes)."""
 
 import tempfile
 from pathlib import Path
@@ -10,7 +11,9 @@ from hypothesis import strategies as st
 
 import studio.domains  # noqa: F401
 from studio.core.corpus import CorpusError
+from studio.core import text_stream
 from studio.core.data import load_corpus
+from studio.core.vocab import Vocab
 from studio.music.chart import ChartError, parse_chart
 from studio.music.chords import ChordError, parse_chord
 
@@ -75,3 +78,44 @@ def test_corpus_readers(budget, kind, data, val_fraction):
             assert corpus.train_items and corpus.val_items
         else:
             assert corpus.train_ids.numel() >= 2 and corpus.val_ids.numel() >= 2
+
+
+def _scan_rewrite_encode(path: Path, after: bytes):
+    """The text reader's two passes with the file rewritten in between (issue 23 defect 5)."""
+    scan = text_stream.scan_text(path)
+    path.write_bytes(after)
+    vocab = Vocab.from_text(scan.chars())
+    return text_stream.encode_text(scan, vocab)[0], vocab
+
+
+TEXT = st.text(alphabet=st.characters(blacklist_characters="\x00\r", blacklist_categories=("Cs",)),
+               min_size=1, max_size=400).map(str.encode)
+
+
+@given(TEXT, st.data())
+def test_text_changed_between_passes(budget, before, data):
+    """Same length and other bytes, shorter, longer or identical: the ids are the file's own
+    (every one inside the vocabulary) or the change is refused."""
+    how = data.draw(st.sampled_from(["same length", "shorter", "longer", "identical"]))
+    if how == "same length":
+        at = data.draw(st.integers(0, len(before) - 1))
+        new = data.draw(st.binary(min_size=1, max_size=len(before) - at))
+        after = before[:at] + new + before[at + len(new):]
+    elif how == "shorter":
+        after = before[:data.draw(st.integers(0, len(before) - 1))]
+    elif how == "longer":
+        after = before + data.draw(st.binary(min_size=1, max_size=50))
+    else:
+        after = before
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "corpus.txt"
+        path.write_bytes(before)
+        result, error = budget("text changed between passes", (CorpusError,))(
+            _scan_rewrite_encode, path, after, what=f"{how}, {len(before)} bytes")
+    if error is not None and "changed while it was read" not in str(error):
+        assert before.strip() == b"" or after == before, error  # an empty file: the scan refuses it
+    if result is not None:
+        ids, vocab = result
+        assert after == before
+        assert int(ids.max()) < len(vocab)
+        assert ids.tolist() == vocab.encode(before.decode().replace("\r\n", "\n"))
