@@ -14,7 +14,7 @@ from studio.core.corpus import CorpusError
 from studio.core import text_stream
 from studio.core.data import load_corpus
 from studio.core.vocab import Vocab
-from studio.music.chart import ChartError, parse_chart
+from studio.music.chart import MAX_CHART_BARS, ChartError, check_length, parse_chart
 from studio.music.chords import ChordError, parse_chord
 
 ROOTS = st.sampled_from(["C", "D", "Eb", "F#", "Bb", "G", "A", "B", "Cb", "E#", "H", "c", ""])
@@ -33,7 +33,11 @@ CHART_TEXT = st.one_of(
     st.text(alphabet="|:% \nABCDEFGb#mj7-+o/ NC3/4", max_size=120),
     st.lists(st.one_of(CHORDS, st.sampled_from(["|", "|:", ":|", "%", "\n", "3/4", "4/4", " "])),
              max_size=40).map(" ".join),
-    st.text(max_size=60))
+    st.text(max_size=60),
+    # near and past the bar cap (issue 23 defect 8), with and without a repeat played out
+    st.tuples(st.integers(900, 2100), GOOD_BAR, st.sampled_from(["", "|:", ":|"]))
+    .map(lambda t: "| " + " | ".join([t[1]] * t[0]) + " " + t[2] + " |" if t[2] != "|:"
+         else "|: " + " | ".join([t[1]] * t[0]) + " :|"))
 
 
 @given(CHORDS)
@@ -43,10 +47,16 @@ def test_chord_parser(budget, symbol):
         assert 0 <= chord.root <= 11 and chord.token.startswith("CHORD_")
 
 
-@given(CHART_TEXT, st.integers(1, 8))
+@given(CHART_TEXT, st.integers(1, 64))
 def test_chart_parser(budget, text, choruses):
-    chart, _ = budget("chart parser", (ChartError,))(parse_chart, text, what=f"{len(text)} characters")
+    def parse_and_check(text):
+        chart = parse_chart(text)
+        check_length(chart, choruses)
+        return chart
+
+    chart, _ = budget("chart parser", (ChartError,))(parse_and_check, text, what=f"{len(text)} characters")
     if chart is not None:
+        assert chart.bar_count * choruses <= MAX_CHART_BARS
         spans = chart.to_spans(choruses)
         assert spans and spans[-1].end == chart.bar_count * choruses * 48
 
