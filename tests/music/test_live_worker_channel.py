@@ -104,3 +104,21 @@ def test_every_request_has_a_deadline_that_stops_even_the_first_take(monkeypatch
     takes = worker._draw(None, "| C7 |", settings, 16, time.monotonic() + 0.2)
     assert takes == ["take"] and drawn == [1]             # one candidate, cut at the cap
     assert 0.25 < time.monotonic() - began < 2.0
+
+
+def test_a_candidate_cut_at_the_deadline_is_never_offered(monkeypatch):
+    from types import SimpleNamespace
+
+    from studio.music import generate
+    from studio.music.live import worker
+
+    def draw(ckpt, chart, settings, should_stop=None, on_step=None):
+        if settings.seed != 5:                  # later candidates: slower than the deadline
+            while not should_stop():
+                time.sleep(0.005)
+            return [SimpleNamespace(seed=settings.seed, stopped=True)]
+        return [SimpleNamespace(seed=settings.seed, stopped=False)]
+
+    monkeypatch.setattr(generate, "generate_takes", draw)
+    takes = worker._draw(None, "| C7 |", JazzSettings(seed=5), 4, time.monotonic() + 0.3)
+    assert [t.seed for t in takes] == [5]       # the first, whole; the cut second dropped

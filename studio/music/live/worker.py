@@ -241,9 +241,12 @@ def _draw(ckpt, chart, settings, candidates: int, deadline: float) -> list:
             break
         seed = None if settings.seed is None else settings.seed + 7919 * i
         stop_at = first_stop if i == 0 else deadline
-        takes += generate_takes(ckpt, chart, settings if candidates == 1 else
-                                replace(settings, count=1, seed=seed),
-                                should_stop=lambda: time.monotonic() > stop_at)
+        drawn = generate_takes(ckpt, chart, settings if candidates == 1 else
+                               replace(settings, count=1, seed=seed),
+                               should_stop=lambda: time.monotonic() > stop_at)
+        if i and any(take.stopped for take in drawn):
+            break       # a candidate cut at the deadline is half an answer: never offered
+        takes += drawn
         if time.monotonic() + (time.monotonic() - began) > deadline:
             break
     return takes
