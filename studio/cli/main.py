@@ -52,10 +52,14 @@ def main(argv=None) -> int:
     argv = list(argv)
     if not argv or (argv[0] not in VERBS and argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
         argv = ["gui"] + argv
-    args = build_parser().parse_args(argv)
-    verb = args.verb or "gui"
-    if verb != "gui":  # the window imports them (and torch) after its first frame
-        import studio.domains  # noqa: F401  (registers the built-in domains with the engine)
+    try:  # start-up imports take seconds (torch): Ctrl-C there is a stop, not a traceback
+        args = build_parser().parse_args(argv)
+        verb = args.verb or "gui"
+        if verb != "gui":  # the window imports them (and torch) after its first frame
+            import studio.domains  # noqa: F401  (registers the built-in domains with the engine)
+    except KeyboardInterrupt:
+        print("sequence-studio: stopped", file=sys.stderr)
+        return 130
     if getattr(args, "device", None) == "list":  # any verb's --device list: what is here
         from studio.cli.common import print_devices
 
@@ -76,7 +80,10 @@ def main(argv=None) -> int:
         msg = user_message(exc)
         if msg is None:
             raise
-        print(f"sequence-studio {verb}: {msg}", file=sys.stderr)
+        from studio.cli.common import shown
+
+        # names and paths inside come from files: escaped, and the message stays one line
+        print(f"sequence-studio {verb}: {shown(msg)}", file=sys.stderr)
         return 2
 
 

@@ -13,11 +13,12 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    from studio.cli.common import shown
     from studio.core.library import import_model, list_models
 
     if args.import_path:
         entry = import_model(args.import_path)
-        print(f"imported {entry.name} -> {entry.path}")
+        print(f"imported {shown(entry.name)} -> {shown(entry.path)}")
         return 0
     entries = list_models()
     rows = [m.summary() for m in entries]
@@ -31,9 +32,10 @@ def run(args) -> int:
     for r in rows:
         where = "shipped" if r["shipped"] else "user"
         val = f"{r['val_nll']:.3f}" if isinstance(r["val_nll"], (int, float)) else "-"
-        notes = "".join(f"  ({n})" for n in r["notes"])
-        print(f"{r['name']:<28} {r['domain'] or '?':<6} {r['cell'] or '?':<5} {r['size']:<8} "
-              f"val {val:<6} {where:<7} {r['path']}{notes}")
+        notes = "".join(f"  ({shown(n)})" for n in r["notes"])
+        # every value comes from a file's header: escaped, so none can drive the terminal
+        print(f"{shown(r['name']):<28} {shown(r['domain'] or '?'):<6} {shown(r['cell'] or '?'):<5} "
+              f"{shown(r['size']):<8} val {val:<6} {where:<7} {shown(r['path'])}{notes}")
     return 0
 
 

@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from studio.cli.common import add_device, check_seed, load_model
+from studio.cli.common import add_device, check_seed, load_model, shown
 
 
 def add_parser(sub):
@@ -186,11 +186,11 @@ def sample_jazz(ck, args) -> int:
         print(json.dumps(outputs, indent=2, default=str))
         return 0
     if blind:
-        print(f"{ck.name} is chord-blind (trained without chords): it plays over the chart "
+        print(f"{shown(ck.name)} is chord-blind (trained without chords): it plays over the chart "
               "without hearing it", file=sys.stderr)
     licks = takes[0].info.get("licks", "") if takes else ""
     if args.licks and licks.startswith("off: "):   # asked for, but this model has none
-        print(f"{ck.name}: licks {licks}", file=sys.stderr)
+        print(f"{shown(ck.name)}: licks {licks}", file=sys.stderr)
     for row in outputs:
         m = row["metrics"]
         share = m.get("chord_tone_share")  # None over a chart with no chords (| NC |)

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from .chart import as_chart
+from .chart import as_chart, check_length
 from .encoding import (BEATS_PER_BAR, ENCODING, PITCH_HIGH, PITCH_LOW, TICKS_PER_BAR, decode_tokens,
                        encode_solo)
 from .form import chart_chorus_starts
@@ -227,6 +227,7 @@ def generate_takes(ckpt, chart_text: str, settings: JazzSettings,
     """
     settings.validate()
     chart = as_chart(chart_text)
+    check_length(chart, settings.choruses)
     spans = chart.to_spans(settings.choruses)
     bars = chart.bar_count * settings.choruses
     starts = chart_chorus_starts(chart.bar_count, settings.choruses)

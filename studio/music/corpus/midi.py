@@ -121,8 +121,11 @@ def _open_lead(path: Path, lead: str | int | None):
         raise _Refused("error", _unreadable(exc)) from None
     if mid.type == 2:
         raise _Refused("skipped", "type-2 MIDI (independent patterns) is not supported")
-    if mid.ticks_per_beat <= 0:  # the header's division with its top bit set: SMPTE frames
+    if mid.ticks_per_beat < 0:  # the header's division with its top bit set: SMPTE frames
         raise _Refused("skipped", "timed in SMPTE frames per second, not in beats (not supported)")
+    if mid.ticks_per_beat == 0:  # not SMPTE: a beat of no ticks, which no program writes
+        raise _Refused("error", "its header says 0 ticks per beat (a damaged file: a beat "
+                                "must have at least 1 tick)")
     pitched = [p for p in parts if p.channel != DRUM_CHANNEL and p.notes]
     if not parts:
         raise _Refused("skipped", "empty file: no notes")
