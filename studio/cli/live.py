@@ -47,6 +47,8 @@ def add_parser(sub):
     m.add_argument("--clock", action="store_true", help="send MIDI clock (24 PPQN) and start/stop")
     m.add_argument("--count-in", type=int, default=1, help="bars of count-in on channel 10")
     m.add_argument("--loop", action="store_true", help="band mode: keep drawing choruses")
+    m.add_argument("--reconnect", action="store_true",
+                   help="a lost port: wait for it and play on from the next bar (default: stop, exit 2)")
     m.add_argument("--list-ports", action="store_true", help="list the MIDI ports and exit")
     p.add_argument("--json", action="store_true", help="print a JSON summary at the end")
     b = p.add_argument_group("measuring")
@@ -116,13 +118,14 @@ def _play(args) -> int:
     from studio.core.library import find_model
     from studio.music.live.engine import LiveEngine
     from studio.music.live.ports import open_backend, open_input, open_output
+    from studio.music.live.watch import watch_session
 
     if not args.model:
         raise ValueError("give a jazz model (e.g. jazz-gru), or --list-ports / --bench")
     chart, settings, options = _settings(args)
     path = find_model(args.model)
     backend = open_backend(args.midi_api)          # a missing MIDI system fails before loading
-    opened, worker, session = [], None, None
+    opened, worker, session, inp = [], None, None, None
     with StopSignals():
         try:
             out = open_output(args.out_port, backend=backend)
@@ -139,6 +142,10 @@ def _play(args) -> int:
                 session, worker = _take_session(args, path, chart, settings, options, engine)
                 print(f"playing on {out.name!r}", file=sys.stderr)
             session.start()
+            opened.insert(0, watch_session(
+                session, backend, out.name if args.out_port else None,
+                inp.name if inp is not None and args.in_port else None, reconnect=args.reconnect,
+                in_callback=session.recorder.handle if args.trade else None))
             _follow(session, args)
         except KeyboardInterrupt:
             if session is not None:
@@ -159,6 +166,8 @@ def _play(args) -> int:
         from studio.music.live.ports import MidiUnavailable
 
         raise MidiUnavailable(f"the MIDI port failed while playing ({error})")
+    if error is not None and getattr(session, "reported", False):
+        return 2                              # _follow said it the moment it happened
     if error is not None:
         raise error
     return 0
@@ -201,9 +210,12 @@ def _trade_session(args, path, chart, settings, options, engine):
 
 def _follow(session, args) -> None:
     """Until the session ends: the bar and beat on a terminal, each answer as it comes."""
-    shown = 0
+    shown, notice = 0, None
     tty = sys.stderr.isatty()
     while not session.wait(0.1):
+        if session.notice != notice and session.error is None:
+            notice = session.notice
+            print(f"\r{notice}", file=sys.stderr)
         answers = getattr(session, "answers", [])
         for answer in answers[shown:]:
             print(f"\ranswer at bar {answer['bar']}: {answer['answer_notes']} notes, ready "
@@ -216,3 +228,8 @@ def _follow(session, args) -> None:
             print(f"\r{where[0]}:{where[1]}   ", end="", file=sys.stderr, flush=True)
     if tty:
         print(file=sys.stderr)
+    from studio.music.live.ports import MidiUnavailable
+
+    if isinstance(session.error, MidiUnavailable):    # a lost port: say so now, not after
+        print(f"sequence-studio live: {session.error}", file=sys.stderr, flush=True)  # closing
+        session.reported = True

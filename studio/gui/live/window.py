@@ -207,6 +207,7 @@ class LiveWindow(QDialog):
         from studio.music.live.engine import LiveEngine
         from studio.music.live.session import TakeSession
         from studio.music.live.trade import TradeSession, TradeSettings
+        from studio.music.live.watch import watch_session
 
         engine = LiveEngine(parts["out"], midi_clock=self.clock.isChecked())
         if trading:
@@ -228,6 +229,8 @@ class LiveWindow(QDialog):
         parts["engine"] = engine
         self.parts, self.session, self._seen = parts, session, 0
         session.start()
+        parts["watch"] = watch_session(session, parts["backend"], *parts["names"],
+                                       in_callback=session.recorder.handle if trading else None)
         self.timer.start()
         self.status.setText(f"{request.model_name} live: {engine.priority}")
         self._update()
@@ -264,6 +267,8 @@ class LiveWindow(QDialog):
         if hasattr(session, "player_notes"):
             self.roll.set_player(session.player_notes())
         self.roll.set_position(session.position() or 0.0)
+        if session.notice and session.error is None and self.status.text() != session.notice:
+            self.status.setText(session.notice)           # a lost port, and its return
         if session.finished:
             error = session.error or session.engine.error
             self.stop()
@@ -367,6 +372,8 @@ def _prepare(request: LiveRequest, settings, trading: bool, api, out_name, in_na
         parts["out"] = open_output(out_name, backend=backend)
         if trading:
             parts["in"] = open_input(in_name, backend=backend)
+        parts["backend"] = backend           # the port watch: named ports must stay listed
+        parts["names"] = (out_name and parts["out"].name, in_name and parts["in"].name)
         # Always a generation process, band mode too: the UI thread never samples.
         parts["worker"] = GenerationWorker(request.model_path)
         parts["worker"].wait_ready()
@@ -380,7 +387,7 @@ def _prepare(request: LiveRequest, settings, trading: bool, api, out_name, in_na
 
 
 def _close(parts: dict) -> None:
-    for key in ("engine", "in", "out"):
+    for key in ("watch", "engine", "in", "out"):
         thing = parts.get(key)
         if thing is not None:
             try:

@@ -48,6 +48,7 @@ class LiveSession:
         self.notes: list[LiveNote] = []
         self.info: dict = {}
         self.error: BaseException | None = None
+        self.notice: str | None = None      # a line for the user (a lost port, its return)
         self._notes_lock = threading.Lock()
         self._stop = threading.Event()
         self._finished = threading.Event()
@@ -139,6 +140,14 @@ class LiveSession:
         self.engine.stop()
         if wait:
             self.join()
+
+    def fail(self, error: BaseException) -> None:
+        """End the take because of ``error`` (a lost port): it is reported as the
+        session's error (the CLI exits non-zero, the window says it)."""
+        if self.error is None:
+            self.error = error
+        self.notice = str(error)
+        self.stop(wait=False)
 
     def join(self, timeout: float = 5.0) -> None:
         if self._thread is not None and self._thread is not threading.current_thread():
