@@ -40,6 +40,10 @@ def add_parser(sub):
     t.add_argument("--call-response", action="store_true", help="answers develop the player's motif")
     t.add_argument("--candidates", type=int, default=4, help="call and response: answers drawn")
     t.add_argument("--model-first", action="store_true", help="the model opens")
+    t.add_argument("--quantize", default="off", choices=("off", "16th", "8th-triplet", "8th"),
+                   help="input quantize: the grid the player's phrase is heard on")
+    t.add_argument("--input-latency", type=float, default=0.0, metavar="MS",
+                   help="how late the keyboard's notes arrive; taken off their times")
     m = p.add_argument_group("MIDI")
     m.add_argument("--out", dest="out_port", help="output port (default: virtual 'Sequence Studio')")
     m.add_argument("--in", dest="in_port", help="input port (default: virtual 'Sequence Studio in')")
@@ -200,7 +204,8 @@ def _trade_session(args, path, chart, settings, options, engine):
 
     trade = TradeSettings(bars=args.trade, call_response=args.call_response,
                           candidates=args.candidates, player_first=not args.model_first,
-                          trades=args.trades)
+                          trades=args.trades, latency_ms=args.input_latency,
+                          quantize={"off": 1, "16th": 3, "8th-triplet": 4, "8th": 6}[args.quantize])
     trade.validate()
     worker = GenerationWorker(path)
     worker.wait_ready()
