@@ -37,7 +37,10 @@ def add_parser(sub):
     t = p.add_argument_group("trading")
     t.add_argument("--trade", type=int, choices=(2, 4, 8), help="trade N bars with a player")
     t.add_argument("--trades", type=int, default=0, help="player+model pairs, then stop (0: until Ctrl+C)")
-    t.add_argument("--call-response", action="store_true", help="answers develop the player's motif")
+    t.add_argument("--call-response", action="store_true", help="the same as --response echo")
+    t.add_argument("--response", choices=("free", "develop", "echo", "contrast"), default="free",
+                   help="how answers respond to your phrase: primed only, develop its cells, "
+                        "quote then develop it, or contrast it (register)")
     t.add_argument("--candidates", type=int, default=4, help="call and response: answers drawn")
     t.add_argument("--model-first", action="store_true", help="the model opens")
     t.add_argument("--quantize", default="off", choices=("off", "16th", "8th-triplet", "8th"),
@@ -202,7 +205,7 @@ def _trade_session(args, path, chart, settings, options, engine):
     from studio.music.live.trade import TradeSession, TradeSettings
     from studio.music.live.worker import GenerationWorker
 
-    trade = TradeSettings(bars=args.trade, call_response=args.call_response,
+    trade = TradeSettings(bars=args.trade, call_response=args.call_response, mode=args.response,
                           candidates=args.candidates, player_first=not args.model_first,
                           trades=args.trades, latency_ms=args.input_latency,
                           quantize={"off": 1, "16th": 3, "8th-triplet": 4, "8th": 6}[args.quantize])

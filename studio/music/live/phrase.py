@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 
 from studio.music.chart import Chart
+from studio.music.chords import chord_tones
 from studio.music.live import clock as live_clock
 from studio.music.metrics import chord_tone_share, intervals
 from studio.music.types import TICKS_PER_BEAT, ChordSpan, Note, Solo, make_monophonic
@@ -145,3 +146,51 @@ def pick_answer(takes: list, phrase: Solo):
         take = takes[i]
         return (echo_share(take.solo, phrase), chord_tone_share(take.solo) or 0.0, -i)
     return takes[max(range(len(takes)), key=key)]
+
+
+def rhythm_cells(solo: Solo, n: int = ECHO_N) -> list[tuple[int, ...]]:
+    """The inter-onset intervals (ticks) of every ``n`` consecutive onsets: the rhythm
+    cells a rhythmic echo or augmentation (all doubled) repeats."""
+    onsets = sorted(note.start for note in solo.notes)
+    steps = [b - a for a, b in zip(onsets, onsets[1:])]
+    return [tuple(steps[i:i + n - 1]) for i in range(len(steps) - n + 2)]
+
+
+def shares_cell(answer: Solo, call: Solo, n: int = ECHO_N) -> dict:
+    """Does ``answer`` share a cell with ``call``: an n-interval one (any transposition),
+    an n-onset rhythm one, or that rhythm augmented (every step doubled)?"""
+    intervals_shared = bool(set(interval_ngrams(answer, n)) & set(interval_ngrams(call, n)))
+    call_rhythm = set(rhythm_cells(call, n))
+    answer_rhythm = set(rhythm_cells(answer, n))
+    augmented = {tuple(2 * s for s in cell) for cell in call_rhythm}
+    return {"interval": intervals_shared, "rhythm": bool(answer_rhythm & call_rhythm),
+            "augmented": bool(answer_rhythm & augmented),
+            "any": intervals_shared or bool(answer_rhythm & (call_rhythm | augmented))}
+
+
+def analyse_call(phrase: Solo) -> dict:
+    """What an answer responds to: the call's pitches and cells, register, density
+    (notes a bar), dynamics (mean velocity) and where it ended harmonically."""
+    notes = sorted(phrase.notes)
+    if not notes:
+        return {"notes": 0}
+    pitches = [n.pitch for n in notes]
+    last = notes[-1]
+    chord = phrase.chord_at(last.start)
+    return {"notes": len(notes), "pitches": pitches,
+            "interval_cells": len(set(interval_ngrams(phrase))),
+            "rhythm_cells": len(set(rhythm_cells(phrase))),
+            "low": min(pitches), "high": max(pitches), "mean_pitch": sum(pitches) / len(pitches),
+            "notes_per_bar": len(notes) / max(1, phrase.bar_count),
+            "velocity": sum(n.velocity for n in notes) / len(notes),
+            "ends_on_chord_tone": (not chord.is_nc) and last.pitch % 12 in chord_tones(chord)}
+
+
+def follow_dynamics(answer: Solo, velocity: float) -> Solo:
+    """The answer's velocities moved so their mean is the call's (shape kept)."""
+    if not answer.notes:
+        return answer
+    shift = velocity - sum(n.velocity for n in answer.notes) / len(answer.notes)
+    notes = [Note(n.start, n.duration, n.pitch, max(1, min(127, round(n.velocity + shift))))
+             for n in answer.notes]
+    return Solo(answer.title, notes, answer.chords, tempo=answer.tempo)

@@ -43,13 +43,22 @@ from studio.music.perform.feel import Feel
 from studio.music.live.events import band_events, chart_slice, take_events
 from studio.music.live.session import LiveNote, LiveSession
 from studio.music.live.phrase import (ECHO_N, PhraseRecorder, echo_share, interval_ngrams,  # noqa: F401
-                                      join_answer, motif_primer, pick_answer, quantise_phrase,
+                                      follow_dynamics, join_answer, motif_primer, pick_answer, quantise_phrase,
                                       restate_motif)
 from studio.music.types import Solo
 
 log = logging.getLogger(__name__)
 
 TRADE_LENGTHS = (2, 4, 8)
+# How an answer responds to the call (Impro-Visor offers the like): free = primed with it
+# only; develop = leaning toward its interval cells and their inversion, in its register;
+# echo = quoting its last bar, then developing; contrast = another register, no cells.
+# Every mode but free takes the call's dynamics.
+RESPONSE_MODES = ("free", "develop", "echo", "contrast")
+MOTIF_STRENGTH = {"develop": 2.0, "echo": 1.0}   # motif_bias strength per mode (develop: 1.0 -> 2.0
+# took the answers sharing a 4-interval cell with the call from 45% to 50%, 3.0 to 55%
+# with the chord-tone share falling toward the players' low end: 20 WJazzD calls)
+REGISTER_MARGIN = 5            # develop: the call's range widened by this, each side
 QUANTIZE_GRIDS = {1: "off", 3: "16th", 4: "8th triplet", 6: "8th"}   # ticks (12 a beat): name
 SOLO_CHANNEL = 0               # the export's solo channel (channel 1)
 SWAP_MARGIN_S = 0.03           # a later answer must be ready this long before its downbeat
@@ -66,6 +75,11 @@ class TradeSettings:
     quantize: int = 1              # input grid in ticks (12 a beat): 1, 3 (16ths), 4, 6 (8ths)
     latency_ms: float = 0.0        # the input's delivery delay, taken off every note's time
     late_ms: float = 60.0          # notes this late after the bar line still end the phrase
+    mode: str = "free"             # free | develop | echo | contrast (RESPONSE_MODES)
+
+    def __post_init__(self):
+        if self.call_response and self.mode == "free":
+            self.mode = "echo"         # the older switch: quoting the call is echo mode
 
     def validate(self) -> None:
         if self.bars not in TRADE_LENGTHS:
@@ -74,10 +88,32 @@ class TradeSettings:
             raise ValueError("candidates must be between 1 and 16")
         if self.trades < 0:
             raise ValueError("trades must be >= 0")
+        if self.mode not in RESPONSE_MODES:
+            raise ValueError("response mode must be one of " + ", ".join(RESPONSE_MODES))
         if self.quantize not in QUANTIZE_GRIDS:
             raise ValueError("input quantize must be one of " + ", ".join(QUANTIZE_GRIDS.values()))
         if not 0 <= self.latency_ms <= 500 or not 0 <= self.late_ms <= 250:
             raise ValueError("input latency must be 0..500 ms and the late window 0..250 ms")
+
+
+def response_settings(mode: str, phrase: Solo, s) -> dict:
+    """The JazzSettings fields by which an answer responds to the call ``phrase`` in
+    ``mode``, given the user's settings ``s`` (free: none)."""
+    if mode == "free":
+        return {}
+    pitches = [n.pitch for n in sorted(phrase.notes)]
+    low, high = min(pitches), max(pitches)
+    if mode == "contrast":           # the other side of the user's range from the call
+        middle = (s.pitch_low + s.pitch_high) / 2
+        if (low + high) / 2 >= middle:
+            return {"pitch_high": max(s.pitch_low + 12, min(s.pitch_high, low + 7))}
+        return {"pitch_low": min(s.pitch_high - 12, max(s.pitch_low, high - 7))}
+    lo = max(s.pitch_low, low - REGISTER_MARGIN)
+    hi = min(s.pitch_high, high + REGISTER_MARGIN)
+    if hi - lo < 19:                 # never squeeze the line into less than an octave and a half
+        lo, hi = max(s.pitch_low, min(lo, hi - 19)), min(s.pitch_high, max(hi, lo + 19))
+    return {"motif": pitches, "motif_strength": MOTIF_STRENGTH[mode], "pitch_low": lo,
+            "pitch_high": hi}
 
 
 class TradeSession(LiveSession):
@@ -124,12 +160,17 @@ class TradeSession(LiveSession):
         return take_events(take, program=o.get("program", 66), comping=False, bass=False,
                            feel=o.get("feel"))
 
-    def _answer_settings(self, primer: Solo | None, bars: int, k: int, call: bool):
+    def _answer_settings(self, primer: Solo | None, bars: int, k: int, call: bool,
+                         phrase: Solo | None = None):
         s = self.settings
+        extra = self._response(phrase) if phrase is not None and phrase.notes else {}
         return replace(s, primer=primer if primer is not None and primer.notes else None,
                        primer_bars=bars, choruses=1, seed=self.seed + k,
                        temperature=s.temperature * (CALL_RESPONSE_TEMPERATURE if call else 1.0),
-                       count=1)
+                       count=1, **extra)
+
+    def _response(self, phrase: Solo) -> dict:
+        return response_settings(self.trade.mode, phrase, self.settings)
 
     def phrase_of(self, k: int, cut: float, late: float = 0.0) -> Solo:
         """Block k's phrase up to song time ``cut``; with ``late`` (s) notes that far
@@ -144,15 +185,16 @@ class TradeSession(LiveSession):
         answer_chart = chart_slice(self.chart, k * self.trade.bars, self.trade.bars)
         phrase = None if cut is None else self.phrase_of(k - 1, cut)
         asked = live_clock.now()
-        call = bool(self.trade.call_response and phrase is not None and phrase.notes)
+        call = bool(self.trade.mode == "echo" and phrase is not None and phrase.notes)
         motif = restate_motif(phrase, answer_chart.bars[0][0][1], self.settings.pitch_low,
                               self.settings.pitch_high) if call else []
         n = self.trade.bars
         if motif:       # the model develops the restated motif over the answer's other bars
             chart = chart_slice(self.chart, k * n + 1, n - 1)
-            settings = self._answer_settings(motif_primer(phrase, motif, answer_chart), n + 1, k, True)
+            settings = self._answer_settings(motif_primer(phrase, motif, answer_chart), n + 1, k,
+                                             True, phrase)
         else:
-            chart, settings = answer_chart, self._answer_settings(phrase, n, k, call)
+            chart, settings = answer_chart, self._answer_settings(phrase, n, k, call, phrase)
         future = self.worker.submit(chart, settings, candidates=self.trade.candidates if call else 1,
                                     deadline=None if deadline is None else self.engine.t0 + deadline)
         future.motif, future.answer_chart = motif, answer_chart
@@ -209,6 +251,7 @@ class TradeSession(LiveSession):
         model_part = take.solo
         answer = (join_answer(future.motif, model_part, future.answer_chart, self.tempo)
                   if future.motif else model_part)
+        answer = self._dynamics(answer, phrase)
         now_song = decided - self.engine.t0
         events = [e for e in self._solo_events(answer) if e.time + start > now_song]
         self.engine.schedule(events, start)
@@ -249,8 +292,9 @@ class TradeSession(LiveSession):
         tpbar = answer.ticks_per_bar
         bar1 = [note for note in answer.notes if note.start < tpbar]
         answer_chart = chart_slice(self.chart, k * n, n)
-        call = bool(self.trade.call_response and whole.notes)
-        settings = self._answer_settings(motif_primer(whole, bar1, answer_chart), n + 1, k, call)
+        call = bool(self.trade.mode == "echo" and whole.notes)
+        settings = self._answer_settings(motif_primer(whole, bar1, answer_chart), n + 1, k, call,
+                                         whole)
         bar2 = start + self.bar_s
         future = self.worker.submit(chart_slice(self.chart, k * n + 1, n - 1), settings,
                                     deadline=self.engine.t0 + bar2 - SWAP_MARGIN_S)
@@ -260,12 +304,18 @@ class TradeSession(LiveSession):
         if result is None or (self.position() or 0.0) > bar2 - SWAP_MARGIN_S:
             record["whole_used"] = False
             return answer, early_phrase
-        rest = result[0][0].solo
+        rest = self._dynamics(result[0][0].solo, whole)
         self.engine.cancel_after(bar2 - SWAP_MARGIN_S, channels=[SOLO_CHANNEL])
         self.engine.schedule([e for e in self._solo_events(rest) if e.message.type != "program_change"],
                              bar2)
         record["whole_used"] = True
         return join_answer(bar1, rest, answer_chart, self.tempo), whole
+
+    def _dynamics(self, answer: Solo, phrase: Solo | None) -> Solo:
+        """Every mode but free plays at the call's loudness."""
+        if self.trade.mode == "free" or phrase is None or not phrase.notes:
+            return answer
+        return follow_dynamics(answer, sum(n.velocity for n in phrase.notes) / len(phrase.notes))
 
     def _margin(self, future, downbeat: float) -> float | None:
         """How long before ``downbeat`` (song s) a request's answer arrived (None: not yet)."""
