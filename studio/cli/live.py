@@ -16,6 +16,7 @@ import json
 import sys
 
 from studio.cli.common import StopSignals, check_seed
+from studio.cli.sample import add_feel_arguments, add_line_arguments, line_settings
 
 
 def add_parser(sub):
@@ -34,6 +35,9 @@ def add_parser(sub):
     p.add_argument("--program", type=int, default=66, help="GM program of the solo")
     p.add_argument("--no-comping", action="store_true")
     p.add_argument("--no-bass", action="store_true")
+    line = p.add_argument_group("line and feel (as `sample` takes them)")
+    add_line_arguments(line)
+    add_feel_arguments(line)
     t = p.add_argument_group("trading")
     t.add_argument("--trade", type=int, choices=(2, 4, 8), help="trade N bars with a player")
     t.add_argument("--trades", type=int, default=0, help="player+model pairs, then stop (0: until Ctrl+C)")
@@ -105,6 +109,7 @@ def _list_ports(args) -> int:
 def _settings(args):
     from studio.music.chart import PRESETS
     from studio.music.generate import JazzSettings
+    from studio.music.perform.feel import Feel
 
     check_seed(args.seed)
     if not 0 <= args.program <= 127:
@@ -115,9 +120,13 @@ def _settings(args):
     chart = PRESETS.get(chart, chart)
     settings = JazzSettings(temperature=args.temperature, top_p=args.top_p, top_k=args.top_k,
                             seed=args.seed, choruses=args.choruses, tempo=args.tempo,
-                            pitch_low=args.low, pitch_high=args.high, scale_mask=args.scale_mask)
+                            pitch_low=args.low, pitch_high=args.high, scale_mask=args.scale_mask,
+                            **line_settings(args))
     settings.validate()
-    options = {"program": args.program, "comping": not args.no_comping, "bass": not args.no_bass}
+    if args.feel_seed is not None and not 0 <= args.feel_seed < 1 << 63:
+        raise ValueError(f"--feel-seed must be a whole number from 0 to {(1 << 63) - 1}, not {args.feel_seed}")
+    options = {"program": args.program, "comping": not args.no_comping, "bass": not args.no_bass,
+               "feel": Feel.parse(args.swing, args.humanize, args.feel_seed)}
     return chart, settings, options
 
 
