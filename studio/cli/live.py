@@ -152,11 +152,11 @@ def _play(args) -> int:
                 session, worker = _trade_session(args, path, chart, settings, options, engine)
                 inp = open_input(args.in_port, backend=backend, callback=session.recorder.handle)
                 opened.append(inp)
-                print(f"trading {args.trade} bars: play into {inp.name!r}; the band plays on {out.name!r}",
-                      file=sys.stderr)
+                print(f"trading {args.trade} bars: play into {_where(inp)}; the band plays on "
+                      f"{_where(out)}", file=sys.stderr)
             else:
                 session, worker = _take_session(args, path, chart, settings, options, engine)
-                print(f"playing on {out.name!r}", file=sys.stderr)
+                print(f"playing on {_where(out)}", file=sys.stderr)
             session.start()
             opened.insert(0, watch_session(
                 session, backend, out.name if args.out_port else None,
@@ -187,6 +187,13 @@ def _play(args) -> int:
     if error is not None:
         raise error
     return 0
+
+
+def _where(port) -> str:
+    """The port's real name (a second instance's is "Sequence Studio-01:..."), and the
+    DAW's or keyboard's port it is connected to."""
+    own = getattr(port, "own_name", port.name)
+    return repr(own) if own == port.name else f"{own!r} (connected to {port.name!r})"
 
 
 def _take_session(args, path, chart, settings, options, engine):
