@@ -56,6 +56,9 @@ def add_parser(sub):
     m.add_argument("--in", dest="in_port", help="input port (default: virtual 'Sequence Studio in')")
     m.add_argument("--midi-api", help="jack | alsa | coremidi | windows | a mido backend string")
     m.add_argument("--clock", action="store_true", help="send MIDI clock (24 PPQN) and start/stop")
+    m.add_argument("--sync", choices=("internal", "clock"), default="internal",
+                   help="clock: follow the MIDI clock, Start/Stop/Continue and Song Position "
+                        "coming into --in (the DAW leads; band mode)")
     m.add_argument("--count-in", type=int, default=1, help="bars of count-in on channel 10")
     m.add_argument("--loop", action="store_true", help="band mode: keep drawing choruses")
     m.add_argument("--reconnect", action="store_true",
@@ -114,6 +117,10 @@ def _settings(args):
     check_seed(args.seed)
     if not 0 <= args.program <= 127:
         raise ValueError(f"--program must be a General MIDI program number 0..127, not {args.program}")
+    if args.sync == "clock" and args.trade:
+        raise ValueError("--sync clock follows a DAW in band mode; trading keeps its own tempo for now")
+    if args.sync == "clock":
+        args.count_in, args.clock = 0, False       # the DAW counts in and sends the clock
     if not 0 <= args.count_in <= 8:
         raise ValueError(f"--count-in must be 0..8 bars, not {args.count_in}")
     chart = "Bb blues" if args.chart is None else args.chart
@@ -156,6 +163,9 @@ def _play(args) -> int:
                       f"{_where(out)}", file=sys.stderr)
             else:
                 session, worker = _take_session(args, path, chart, settings, options, engine)
+                if args.sync == "clock":
+                    inp = _follow_clock(args, session, backend)
+                    opened.append(inp)
                 print(f"playing on {_where(out)}", file=sys.stderr)
             session.start()
             opened.insert(0, watch_session(
@@ -187,6 +197,18 @@ def _play(args) -> int:
     if error is not None:
         raise error
     return 0
+
+
+def _follow_clock(args, session, backend):
+    """The band follows the MIDI clock coming into --in (the DAW's Start plays it)."""
+    from studio.music.live.ports import open_input
+    from studio.music.live.sync import ClockFollower
+
+    follower = ClockFollower(session.tempo)
+    session.follow(follower)
+    inp = open_input(args.in_port, backend=backend, callback=follower.handle)
+    print(f"following the MIDI clock into {_where(inp)}: start the DAW", file=sys.stderr)
+    return inp
 
 
 def _where(port) -> str:

@@ -101,6 +101,8 @@ class LiveEngine:
         self._new_port = None             # a replacement port, swapped in by the thread
         self._retired: list = []          # ports replaced: closed by close()
         self._mute_until = float("-inf")  # note-ons before this song time are not sent
+        self.timebase = None              # sync.ClockFollower: song time from a DAW's clock
+        self._silence_now = threading.Event()   # the DAW stopped: end what sounds
         self._switch = live_clock.SwitchInterval()
 
     # -- control (any thread) -----------------------------------------------------------
@@ -172,8 +174,37 @@ class LiveEngine:
             return max((e[0] for e in self._heap), default=None)
 
     def position(self) -> float | None:
-        """Song seconds now (negative before the first downbeat); None before start."""
+        """Song seconds now (negative before the first downbeat); None before start (or,
+        following a DAW's clock, while it is stopped)."""
+        if self.timebase is not None:
+            return self.timebase.to_song(live_clock.now())
         return None if self.t0 is None else live_clock.now() - self.t0
+
+    def deadline(self, song_time: float) -> float | None:
+        """When song time ``song_time`` is on the monotonic clock (None: the DAW stopped)."""
+        if self.timebase is not None:
+            return self.timebase.to_mono(song_time)
+        return None if self.t0 is None else self.t0 + song_time
+
+    def follow(self, timebase) -> None:
+        """Take song time from ``timebase`` (a DAW's clock) instead of t0 + seconds; its
+        ticks wake the thread so every deadline ahead is re-read."""
+        self.timebase = timebase
+        timebase.wake = self._wake.set
+
+    def silence_sounding(self) -> None:
+        """End every sounding note now, keep the queue (the DAW stopped; Continue resumes)."""
+        self._silence_now.set()
+        self._wake.set()
+
+    def relocate(self, events: Iterable[TimedMessage], song_time: float) -> None:
+        """Play ``events`` from song time ``song_time`` on (the DAW located: Start, Song
+        Position): the queue is replaced, what sounds is ended first."""
+        with self._lock:
+            self._heap = [(ev.time, ev.order, next(self._seq), ev.message) for ev in events
+                          if ev.time >= song_time - 1e-6]
+            heapq.heapify(self._heap)
+        self.silence_sounding()
 
     @property
     def running(self) -> bool:
@@ -217,14 +248,18 @@ class LiveEngine:
             while not self._stopping.is_set():
                 self._wake.clear()
                 self._swap_port()
+                if self._silence_now.is_set():
+                    self._silence_now.clear()
+                    self._end_sounding()
                 with self._lock:
                     due = self._heap[0][0] if self._heap else None
                     clock = self._clock_next
                 nxt = min((t for t in (due, clock) if t is not None), default=None)
-                if nxt is None:
+                deadline = None if nxt is None else self.deadline(nxt)
+                if deadline is None:           # nothing queued, or the DAW is stopped
                     self._wake.wait(0.05)
                     continue
-                if not live_clock.wait_until(self.t0 + nxt, self._wake, self.spin):
+                if not live_clock.wait_until(deadline, self._wake, self.spin):
                     continue          # woken: something earlier was queued, or stop
                 self._send_due()
         except BaseException as exc:     # the port died: silence what we can, report
@@ -243,8 +278,16 @@ class LiveEngine:
         self._retired.append(old)       # closed with the engine: closing a JACK client
         send_paced(self.port, all_notes_off())   # mid-cycle garbled the new port's messages
 
+    def _end_sounding(self) -> None:
+        send_paced(self.port, [mido.Message("note_off", channel=ch, note=note, velocity=0)
+                               for (ch, note) in list(self._sounding)])
+        self._sounding.clear()
+
     def _send_due(self) -> None:
-        t = live_clock.now() - self.t0 + SEND_EARLY_S
+        t = self.position()
+        if t is None:
+            return
+        t += SEND_EARLY_S
         batch = []
         with self._lock:
             while self._heap and self._heap[0][0] <= t:
@@ -257,7 +300,8 @@ class LiveEngine:
             if msg.type == "note_on" and msg.velocity > 0 and ideal < self._mute_until:
                 continue                # back after a lost port: wait for the bar line
             self.port.send(msg)
-            actual = live_clock.now() - self.t0
+            actual = self.position()
+            actual = ideal if actual is None else actual
             self._track(msg)
             if msg.type in ("note_on", "note_off"):
                 if self.keep_log:
