@@ -103,3 +103,35 @@ def test_live_play_restores_the_interpreters_switch_interval(jack, listener, gru
         assert sys.getswitchinterval() == pytest.approx(0.004)
     finally:
         sys.setswitchinterval(0.005)
+
+
+def test_live_sync_clock_waits_for_the_daws_start_and_plays_to_its_clock(jack, listener, gru_path):
+    from studio.bench.live_probe import Keyboard
+    from studio.music.live import clock as live_clock
+
+    proc = cli("live", gru_path, "--chart", "| C7 |", "--tempo", "120", "--seed", "3",
+               "--out", listener.port_name, "--midi-api", "jack", "--sync", "clock")
+    daw = None
+    try:
+        line = ""
+        while "following the MIDI clock into" not in line and proc.poll() is None:
+            line = proc.stderr.readline()
+        port = line.split("into ")[1].split("'")[1]          # the real name it reports
+        daw = Keyboard(port, client="daw")
+        time.sleep(1.0)
+        assert listener.notes() == [], "the band must wait for the DAW's Start"
+        t = live_clock.now() + 0.05
+        daw.send([0xFA])
+        for _ in range(24 * 6):                               # a bar and a half at 120 bpm
+            live_clock.wait_until(t)
+            daw.send([0xF8])
+            t += 60 / 120 / 24
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if daw is not None:
+            daw.close()
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert [m for _, m in listener.notes() if m[0] & 0xF0 == 0x90 and m[2]], "nothing played"
+    assert listener.sounding() == set()
