@@ -23,13 +23,7 @@ def add_parser(sub):
     jazz = s.add_argument_group("jazz")
     jazz.add_argument("--chart", help="chord chart, e.g. '| Dm7 | G7 | Cmaj7 | %% |', or a preset name")
     jazz.add_argument("--tempo", type=float, default=160)
-    jazz.add_argument("--pitch-temperature", type=float, default=None,
-                      help="temperature of the pitch choices, times -t (default: the tuned one)")
-    jazz.add_argument("--rhythm-temperature", type=float, default=None,
-                      help="temperature of onsets, durations and rests, times -t (default: the tuned one)")
-    jazz.add_argument("--licks", type=float, default=None,
-                      help="0..1: how strongly the line leans toward licks the training players "
-                           "share (0 = off; default: the tuned one)")
+    add_line_arguments(jazz)
     jazz.add_argument("--choruses", type=int, default=1)
     jazz.add_argument("--low", type=int, default=48, help="lowest MIDI pitch")
     jazz.add_argument("--high", type=int, default=84, help="highest MIDI pitch")
@@ -41,18 +35,7 @@ def add_parser(sub):
     jazz.add_argument("--program", type=int, default=66, help="GM program of the solo (66 tenor sax)")
     jazz.add_argument("--no-comping", action="store_true")
     jazz.add_argument("--no-bass", action="store_true")
-    jazz.add_argument("--swing", default="auto",
-                      help="offbeat eighths: 'auto' (as WJazzD's players at the tempo), 'straight', "
-                           "or a ratio such as 1.6 (1.0-3.0)")
-    jazz.add_argument("--humanize", type=float, default=1.0,
-                      help="timing and dynamics scatter: 0 exact, 1 natural (default), up to 3")
-    jazz.add_argument("--articulation", default="auto",
-                      help="how long notes sound: 'players' (the WJazzD players' hold ratios at the "
-                           "tempo), 'written' (the lead sheet's lengths), 'score' (the grid's as "
-                           "sampled), 'auto' (default: players, or written at --humanize 0)")
-    jazz.add_argument("--feel-seed", type=int, default=None,
-                      help="seed of the human scatter (default: drawn from the take, so a take "
-                           "always plays the same)")
+    add_feel_arguments(jazz)
     jazz.add_argument("--out", help="write the take, in the format its extension names: .mid/.midi "
                                     "(MIDI), .musicxml/.xml/.mxl (lead sheet), .wav (audio)")
     jazz.add_argument("--wav", help="render the take to WAV")
@@ -97,6 +80,33 @@ def run(args) -> int:
     for t, mark in marks:
         print(t + ("" if mark == UNKNOWN else f"  ({mark})"))
     return 0
+
+
+def add_line_arguments(group) -> None:
+    """The jazz line's temperature and lick flags (``sample`` and ``live`` share them)."""
+    group.add_argument("--pitch-temperature", type=float, default=None,
+                       help="temperature of the pitch choices, times -t (default: the tuned one)")
+    group.add_argument("--rhythm-temperature", type=float, default=None,
+                       help="temperature of onsets, durations and rests, times -t (default: the tuned one)")
+    group.add_argument("--licks", type=float, default=None,
+                       help="0..1: how strongly the line leans toward licks the training players "
+                            "share (0 = off; default: the tuned one)")
+
+
+def add_feel_arguments(group) -> None:
+    """The feel flags: swing, human scatter, articulation (``sample`` and ``live`` share them)."""
+    group.add_argument("--swing", default="auto",
+                       help="offbeat eighths: 'auto' (as WJazzD's players at the tempo), 'straight', "
+                            "or a ratio such as 1.6 (1.0-3.0)")
+    group.add_argument("--humanize", type=float, default=1.0,
+                       help="timing and dynamics scatter: 0 exact, 1 natural (default), up to 3")
+    group.add_argument("--articulation", default="auto",
+                       help="how long notes sound: 'players' (the WJazzD players' hold ratios at the "
+                            "tempo), 'written' (the lead sheet's lengths), 'score' (the grid's as "
+                            "sampled), 'auto' (default: players, or written at --humanize 0)")
+    group.add_argument("--feel-seed", type=int, default=None,
+                       help="seed of the human scatter (default: drawn from the take, so a take "
+                            "always plays the same)")
 
 
 def check_sample_args(args) -> None:
