@@ -68,8 +68,8 @@ def _entries(folder: Path, shipped: bool, bad: list) -> list[ModelEntry]:
         bad.append(Unreadable(folder, f"cannot list the folder ({exc.strerror or exc})", shipped))
         return out
     for path in paths:
-        if path.name.endswith(".last" + SUFFIX):  # resume files belong to the trainer
-            continue
+        if path.name.endswith(".last" + SUFFIX) or path.name.startswith("."):
+            continue  # resume files belong to the trainer; hidden ones are temps being written
         try:
             meta = read_metadata(path)  # bounded: depth, size, numbers, field types
             _check_config(meta, path)
@@ -137,10 +137,16 @@ def free_model_path(folder: Path, stem: str) -> Path:
     stem = _safe_stem(stem)
     dest = folder / (stem + SUFFIX)
     n = 2
-    while dest.exists() or resume_path_for(dest).exists():
+    while dest.exists() or resume_path_for(dest).exists() or _claimed(dest):
         dest = folder / f"{stem}-{n}{SUFFIX}"
         n += 1
     return dest
+
+
+def _claimed(path: Path) -> bool:
+    """A run is writing there now (``studio.core.outputs``' lock file; a stale one left by
+    a killed run only makes the next name be taken)."""
+    return path.with_name(f".{path.name}.lock").exists()
 
 
 def import_model(src, name: str | None = None) -> ModelEntry:

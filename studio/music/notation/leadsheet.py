@@ -217,12 +217,17 @@ def leadsheet_score(take, feel: Feel | None = None, bass: bool = True, title: st
     return score
 
 
+def musicxml_path(path) -> Path:
+    """Where ``write_musicxml`` writes for ``path``: as given with .musicxml or .xml, else
+    with .musicxml put on."""
+    path = Path(path)
+    return path if path.suffix.lower() in (".musicxml", ".xml") else path.with_suffix(".musicxml")
+
+
 def write_musicxml(take, path, feel: Feel | None = None, bass: bool = True,
                    title: str | None = None) -> Path:
     """Write the lead sheet as uncompressed MusicXML (.musicxml / .xml); returns the path."""
-    path = Path(path)
-    if path.suffix.lower() not in (".musicxml", ".xml"):
-        path = path.with_suffix(".musicxml")
+    path = musicxml_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     score = leadsheet_score(take, feel, bass, title)
     written = score.write("musicxml", fp=str(path))
