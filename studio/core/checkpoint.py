@@ -139,6 +139,13 @@ def load_checkpoint(path, device="cpu", with_optimizer: bool = False,
     elif md.get("digest") != _digest(version, md.get("meta", ""), tensors):
         raise CheckpointError(f"{path.name}: the weights or metadata do not match their recorded "
                               "digest (the file was changed or damaged after it was written)")
+    if md.get("signature") is not None:  # optional; when present it must hold (core/signing.py)
+        from studio.core.signing import SigningError, check_signature
+
+        try:
+            check_signature(md)
+        except SigningError as exc:
+            raise CheckpointError(f"{path.name}: {exc}") from None
     try:
         config = NetConfig.from_json(meta["config"])
         vocab = Vocab.from_json(meta["vocab"])

@@ -9,10 +9,12 @@ def user_message(exc: BaseException) -> str | None:
     from studio.core.checkpoint import CheckpointError
     from studio.core.corpus import CorpusError
     from studio.core.outputs import OutputError, write_error
+    from studio.core.signing import SigningError
     from studio.core.training.trainer import OutOfMemory
     from studio.core.vocab import VocabError
 
-    if isinstance(exc, (CheckpointError, CorpusError, VocabError, OutOfMemory, OutputError)):
+    if isinstance(exc, (CheckpointError, CorpusError, VocabError, OutOfMemory, OutputError,
+                        SigningError)):
         return str(exc)
     if isinstance(exc, (FileNotFoundError, PermissionError, FileExistsError, IsADirectoryError)):
         return str(exc)

@@ -37,6 +37,12 @@ class ModelEntry:
         card = self.path.with_suffix(".md")
         return card if card.is_file() else None
 
+    def signature(self) -> str:
+        """'signed by NAME', 'unsigned', ... (studio.core.signing; the header only)."""
+        from studio.core.signing import signature_status
+
+        return signature_status(self.path)
+
     def summary(self) -> dict:
         # the header is read unverified (listing must be fast): take every value as found
         cfg, metrics, corpus = (_as_dict(self.meta.get(k)) for k in ("config", "metrics", "corpus"))
@@ -326,6 +332,24 @@ def rename_model(entry: ModelEntry, new_name: str) -> ModelEntry:
         if entry.card:
             entry.card.rename(dest.with_suffix(".md"))
     return ModelEntry(dest, new_name, False, read_metadata(dest))
+
+
+def sign_model(path, key_path) -> str:
+    """Sign a checkpoint file in place with an Ed25519 private key (``studio.core.signing``):
+    verified whole first (a damaged or refused file is never signed), then re-written
+    atomically with the signature in its header. Returns the signer's public key line."""
+    from studio.core.checkpoint import FORMAT_VERSION
+    from studio.core.outputs import OutputClaim
+    from studio.core.signing import SigningError, signed_bytes
+
+    path = Path(path)
+    ck = load_checkpoint(path)
+    if ck.meta.get("format_version") != FORMAT_VERSION:
+        raise SigningError(f"{path.name}: only current-format checkpoints can be signed")
+    with OutputClaim(path, force=True, model=True) as claim:
+        data, line = signed_bytes(path.read_bytes(), key_path)
+        claim.write(lambda tmp: tmp.write_bytes(data))
+    return line
 
 
 def delete_model(entry: ModelEntry) -> None:

@@ -285,7 +285,8 @@ def details_html(entry) -> str:
     meta = dict(entry.meta or {})
     parts = [f"<h3>{html.escape(entry.name)}</h3>",
              f"<p><code>{html.escape(str(entry.path))}</code>"
-             f"{' (shipped, read-only)' if entry.shipped else ''}</p>"]
+             f"{' (shipped, read-only)' if entry.shipped else ''}</p>",
+             f"<p>{html.escape(entry.signature())}</p>"]  # 'signed by NAME' or 'unsigned'
     card = entry.card
     if card is not None:
         from PySide6.QtGui import QTextDocument
