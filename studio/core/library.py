@@ -307,13 +307,18 @@ def _stored_half(path: Path) -> bool:
     return "F16" in stored_dtypes(path)
 
 
-def export_model(entry: ModelEntry, dest) -> Path:
+def export_model(entry: ModelEntry, dest, force: bool = False) -> Path:
+    """Copy a model (and its card) out of the library: atomically, and over an existing
+    file only with ``force`` (the window's save dialog has asked; studio.core.outputs)."""
+    from studio.core.outputs import OutputClaim, write_file
+
     dest = Path(dest)
     if dest.is_dir():
         dest = dest / entry.path.name
-    shutil.copyfile(entry.path, dest)
+    with OutputClaim(dest, force=force, model=True) as claim:
+        claim.write(lambda tmp: shutil.copyfile(entry.path, tmp))
     if entry.card:
-        shutil.copyfile(entry.card, dest.with_suffix(".md"))
+        write_file(dest.with_suffix(".md"), lambda tmp: shutil.copyfile(entry.card, tmp), force=force)
     return dest
 
 

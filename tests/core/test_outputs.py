@@ -132,6 +132,20 @@ def test_a_checkpoint_save_into_a_read_only_folder_is_a_checkpoint_error(tmp_pat
         _model(tmp_path / "m.safetensors")
 
 
+def test_export_keeps_an_existing_file_unless_force(tmp_path):
+    from studio.core.library import export_model, list_models
+
+    _model(user_models_dir() / "m.safetensors")
+    entry = next(m for m in list_models() if m.name == "m")
+    dest = tmp_path / "out.safetensors"
+    dest.write_bytes(b"mine")
+    with pytest.raises(FileExistsError):
+        export_model(entry, dest)
+    assert dest.read_bytes() == b"mine"
+    assert export_model(entry, dest, force=True).read_bytes() == entry.path.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.safetensors"]
+
+
 # -- through the train verb ---------------------------------------------------------------
 
 @pytest.mark.timeout(120)

@@ -213,7 +213,7 @@ class ModelsTab(QWidget):
 
     def export_to(self, dest: str) -> None:
         entry = self.selected()
-        run_task(lambda: library.export_model(entry, dest),
+        run_task(lambda: library.export_model(entry, dest, force=True),  # the dialog asked
                  lambda out, error: show_error(self, "Export", error) if error else
                  self.status.setText(f"Exported to {out}"), owner=self)
 
