@@ -53,7 +53,7 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         for bad in unreadable:  # (stdout stays the list of models)
-            print(f"unreadable: {bad.path}: {bad.reason}", file=sys.stderr)
+            print(f"unreadable: {bad.path}: {_reason(bad)}", file=sys.stderr)
         return 0
     if not rows:
         print("no models yet: train one with `sequence-studio train`")
@@ -64,8 +64,12 @@ def run(args) -> int:
         print(f"{r['name']:<28} {r['domain'] or '?':<6} {r['cell'] or '?':<5} {r['size']:<8} "
               f"val {val:<6} {where:<7} {r['path']}{notes}")
     for bad in unreadable:  # one bad file must not hide the others: listed, with why
-        print(f"unreadable: {bad.path}: {bad.reason}")
+        print(f"unreadable: {bad.path}: {_reason(bad)}")
     return 0
+
+
+def _reason(bad) -> str:
+    return bad.reason.removeprefix(f"{bad.path.name}: ")  # the path is already on the line
 
 
 def _signing(args) -> int:

@@ -38,9 +38,11 @@ class open_regular:
             raise CheckpointError(f"{path.name}: cannot read ({exc.strerror or exc})") from exc
         try:
             mode = os.fstat(fd).st_mode
+            if stat.S_ISDIR(mode):
+                raise CheckpointError(f"{path.name}: is a folder, not a checkpoint file")
             if not stat.S_ISREG(mode):
-                kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a device, FIFO or socket)"
-                raise CheckpointError(f"{path.name}: is {kind}, not a checkpoint file")
+                raise CheckpointError(f"{path.name}: is not a regular file (a device, FIFO or "
+                                      "socket)")
         except BaseException:
             os.close(fd)
             raise
