@@ -40,6 +40,8 @@ def add_parser(sub):
                                     "(MIDI), .musicxml/.xml/.mxl (lead sheet), .wav (audio)")
     jazz.add_argument("--wav", help="render the take to WAV")
     jazz.add_argument("--xml", help="write a lead sheet (MusicXML: chord symbols, key, swing marking)")
+    jazz.add_argument("--force", action="store_true",
+                      help="replace existing --out/--wav/--xml files (never a model file)")
     add_device(s)
     return s
 
@@ -156,6 +158,7 @@ def sample_jazz(ck, args) -> int:
     from studio.music.perform.feel import Feel
     from studio.music.generate import JazzSettings, generate_takes, model_plays_chords
     from studio.music.audio.synth import render_solo, write_wav
+    from studio.core.outputs import write_file
 
     chart = "Bb blues" if args.chart is None else args.chart  # "" is an empty chart, refused
     chart = PRESETS.get(chart, chart)  # a preset name or the chart text itself
@@ -176,20 +179,23 @@ def sample_jazz(ck, args) -> int:
         row = take.describe()
         row["metrics"] = take.metrics()
         row["feel"] = feel.to_json()
+        # each file: claimed, kept if it exists (no --force), never over a model, atomic
         if args.out:
             path = _numbered(args.out, suffix)
-            take.to_midi(path, program=args.program, comping=not args.no_comping, bass=not args.no_bass,
-                         feel=feel)
+            write_file(path, lambda tmp: take.to_midi(tmp, program=args.program, feel=feel,
+                       comping=not args.no_comping, bass=not args.no_bass), force=args.force)
             row["midi"] = path
         if args.wav:
             path = _numbered(args.wav, suffix)
-            write_wav(path, render_solo(take, comping=not args.no_comping, bass=not args.no_bass, feel=feel))
+            write_file(path, lambda tmp: write_wav(tmp, render_solo(take, comping=not args.no_comping,
+                       bass=not args.no_bass, feel=feel)), force=args.force)
             row["wav"] = path
         if args.xml:
-            from studio.music.notation.leadsheet import write_musicxml
+            from studio.music.notation.leadsheet import musicxml_path, write_musicxml
 
-            row["musicxml"] = str(write_musicxml(take, _numbered(args.xml, suffix), feel=feel,
-                                                 bass=not args.no_bass))
+            row["musicxml"] = str(write_file(musicxml_path(_numbered(args.xml, suffix)),
+                                             lambda tmp: write_musicxml(take, tmp, feel=feel,
+                                             bass=not args.no_bass), force=args.force))
         outputs.append(row)
     blind = not model_plays_chords(ck.meta or {})
     if args.json:

@@ -281,21 +281,22 @@ class MainWindow(QMainWindow):
     # -- models ----------------------------------------------------------------
     def refresh_models(self) -> None:
         """Re-read the library (headers only) in a worker and hand it to every tab."""
-        from studio.core.library import list_models
+        from studio.core.library import scan_library
 
-        def done(entries, error):
+        def done(result, error):
             if error is not None:
                 show_error(self, "Model library", error)
                 return
+            entries, unreadable = result  # one bad file is listed as such, never a failure
             self.generate_tab.set_models(entries)
             self.score_tab.set_models(entries)
-            self.models_tab.set_models(entries)
+            self.models_tab.set_models(entries, unreadable)
             self.train_tab.set_models(entries)
             if self._select_after_refresh:
                 path, self._select_after_refresh = self._select_after_refresh, None
                 self.generate_tab.picker.select(path=path)
 
-        run_task(list_models, done, owner=self)
+        run_task(scan_library, done, owner=self)
 
     def _select_trained(self, path: str) -> None:
         """A finished run's model is the one to try next: Generate selects it once the

@@ -233,13 +233,18 @@ def leadsheet_score(take, feel: Feel | None = None, bass: bool = True, title: st
     return score
 
 
+def musicxml_path(path) -> Path:
+    """Where ``write_musicxml`` writes for ``path``: as given with .musicxml, .xml or .mxl
+    (compressed), else with .musicxml put on."""
+    path = Path(path)
+    return path if path.suffix.lower() in (".musicxml", ".xml", ".mxl") else path.with_suffix(".musicxml")
+
+
 def write_musicxml(take, path, feel: Feel | None = None, bass: bool = True,
                    title: str | None = None) -> Path:
     """Write the lead sheet as MusicXML: compressed for .mxl, else uncompressed (.musicxml,
     .xml; any other name gets .musicxml); returns the path."""
-    path = Path(path)
-    if path.suffix.lower() not in (".musicxml", ".xml", ".mxl"):
-        path = path.with_suffix(".musicxml")
+    path = musicxml_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     score = leadsheet_score(take, feel, bass, title)
     written = score.write("mxl" if path.suffix.lower() == ".mxl" else "musicxml", fp=str(path))
