@@ -27,7 +27,7 @@ def corpus():
 def test_the_human_side_is_the_test_split(corpus):
     solos, which = human_solos(corpus, held_out=None)
     assert len(solos) == 19 and len({tune_of(s.title) for s in solos}) == 19
-    assert which.startswith("test split (19 solos of 19 tunes")
+    assert which == "the test split: 19 solos of 19 tunes never trained on"
     trained = {tune_of(s.title) for s in holdout(corpus.solos, 0.1).train}
     assert not trained & {tune_of(s.title) for s in solos}
     assert human_solos(corpus, held_out=False)[0] == solos

@@ -32,7 +32,7 @@ def human_solos(corpus, held_out: bool | None, val_fraction: float = 0.1) -> tup
         return list(corpus.solos), "whole folder"
     split = report_split(corpus.solos, val_fraction)
     if split.test:
-        return split.test, f"test split ({split.note.split(';')[0].removeprefix('test: ')})"
+        return split.test, f"the test split: {split.note.split(';')[0].removeprefix('test: ')}"
     if held_out is False:
         raise ValueError(f"{corpus.name} has no test split ({len(corpus.solos)} solos; it takes "
                          "50 or more): use --held-out all")
