@@ -167,6 +167,14 @@ def giveaways(X: np.ndarray, y: np.ndarray, top: int = 12) -> dict:
 def discriminate(phrases: list[Phrase], folds: int = FOLDS, seed: int = 0, gru: bool = True,
                  gru_settings=None) -> dict:
     """The discriminator's figures for labelled, grouped phrases (a dict, JSON-ready)."""
+    from threadpoolctl import threadpool_limits
+
+    # small problems: BLAS's extra threads only wait (see phrase_gru, the same for torch)
+    with threadpool_limits(1):
+        return _discriminate(phrases, folds, seed, gru, gru_settings)
+
+
+def _discriminate(phrases, folds, seed, gru, gru_settings) -> dict:
     y = np.array([p.label for p in phrases])
     groups = [p.group for p in phrases]
     if len(set(y.tolist())) < 2:
