@@ -1,0 +1,148 @@
+"""``jazz-report --discriminate``: which phrases the discriminator compares, and its summary.
+
+The human side is the **test split** of the human folder (``splits.report_split``: solos of
+tunes the model never trained on, which no tuning tool reads), or the whole folder when it
+has no test split (fewer than 50 solos) or when asked (``held_out=True``). The generated
+side is ``takes`` takes per human solo, played by the model now over that solo's first
+``bars`` bars: its chord spans, form and tempo (``generate.generate_over``, with the
+model's stored default settings), or a folder of takes (MIDI). Both sides are cut to their
+first ``bars`` bars, then into 4-bar phrases, each grouped by tune (``splits.tune_of``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from studio.music.analysis.discriminate import FOLDS, discriminate
+from studio.music.analysis.phrase_features import Phrase, cut_phrases
+from studio.music.corpus.dataset import load_jazz_corpus
+from studio.music.corpus.splits import cut_solo, report_split, tune_of
+from studio.music.generate import JazzSettings, for_model, generate_over
+
+BARS = 48
+TAKES = 2
+
+
+def human_solos(corpus, held_out: bool | None, val_fraction: float = 0.1) -> tuple[list, str]:
+    """(the human solos, which they are): ``held_out`` False the test split (refused when
+    there is none), True the whole folder, None the test split where there is one."""
+    if held_out:
+        return list(corpus.solos), "whole folder"
+    split = report_split(corpus.solos, val_fraction)
+    if split.test:
+        return split.test, f"the test split: {split.note.split(';')[0].removeprefix('test: ')}"
+    if held_out is False:
+        raise ValueError(f"{corpus.name} has no test split ({len(corpus.solos)} solos; it takes "
+                         "50 or more): use --held-out all")
+    return list(corpus.solos), f"whole folder (no test split in {len(corpus.solos)} solos)"
+
+
+def _first_bars(solo, bars: int):
+    cut = cut_solo(solo, 0, min(bars, max(1, solo.bar_count)))
+    cut.chorus_starts = [b for b in solo.chorus_starts if b < bars]
+    return cut
+
+
+def generated_takes(ck, solos, settings: JazzSettings | None = None, takes: int = TAKES,
+                    seed: int = 0, bars: int = BARS) -> list[tuple[str, str, object]]:
+    """(group, source, take solo): ``takes`` takes over each solo's first ``bars`` bars,
+    drawn in one batch with seed + i for solo i."""
+    settings = settings or JazzSettings()
+    out = []
+    for i, solo in enumerate(solos):
+        run = replace(settings, seed=seed + i, count=takes, primer=None)
+        for j, take in enumerate(generate_over(ck, _first_bars(solo, bars), run)):
+            out.append((tune_of(solo.title), f"{solo.title} take {j + 1}", take.solo))
+    return out
+
+
+def folder_takes(folder, solos) -> list[tuple[str, str, object]]:
+    """(group, source, take solo) of a folder of takes. A take whose name begins with a
+    human solo's title (``ArtPepper_Desafinado take 1.mid``) is in that solo's tune group;
+    any other is its own (``tune_of`` its name)."""
+    titles = sorted((s.title for s in solos), key=len, reverse=True)
+    out = []
+    for take in load_jazz_corpus(folder).solos:
+        owner = next((t for t in titles if take.title.startswith(t)), take.title)
+        out.append((tune_of(owner), take.title, take))
+    return out
+
+
+def discriminator_report(human_folder, ck=None, takes_folder=None,
+                         settings: JazzSettings | None = None, takes: int = TAKES,
+                         bars: int = BARS, held_out: bool | None = None, seed: int = 0,
+                         limit: int | None = None, folds: int = FOLDS, gru: bool = True,
+                         gru_settings=None) -> dict:
+    """The discriminator's figures for a model (or a folder of takes) against human solos."""
+    if ck is None and takes_folder is None:
+        raise ValueError("give a model or a folder of takes")
+    if takes < 1 or bars < 4:
+        raise ValueError("--takes-per-solo must be 1 or more and --bars 4 or more")
+    started = time.perf_counter()
+    fraction = ((getattr(ck, "meta", None) or {}).get("train_config") or {}).get("val_fraction", 0.1)
+    solos, which = human_solos(load_jazz_corpus(human_folder), held_out, fraction)
+    solos = solos[:limit] if limit else solos
+    phrases: list[Phrase] = []
+    for solo in solos:
+        phrases += cut_phrases(solo, tune_of(solo.title), 0, bars)
+    out = {"human_folder": str(human_folder), "human_solos": len(solos), "human_split": which,
+           "bars": bars}
+    if ck is not None:
+        generated = generated_takes(ck, solos, settings, takes, seed, bars)
+        out.update(model=ck.name, settings=for_model(settings or JazzSettings(), ck).to_json(),
+                   takes_per_solo=takes)
+    else:
+        generated = folder_takes(takes_folder, solos)
+        out["model"] = f"takes in {Path(takes_folder).name}"
+    for group, source, solo in generated:
+        phrases += cut_phrases(solo, group, 1, bars, source)
+    out["generated_takes"] = len(generated)
+    generating = time.perf_counter() - started
+    out.update(discriminate(phrases, folds, seed, gru, gru_settings))
+    out["seconds"] = {"takes": round(generating, 1),
+                      "classifiers": round(time.perf_counter() - started - generating, 1)}
+    return out
+
+
+_NAMES = {"linear": "linear (logistic regression, all features)",
+          "gru": "GRU over note events",
+          "pitch": "linear, pitch features only",
+          "rhythm": "linear, rhythm features only",
+          "durations": "linear, duration features only"}
+
+
+def _auc_line(name: str, fig: dict) -> str:
+    lo, hi = fig["ci95"]
+    return f"  {_NAMES[name]:<44} {fig['auc']:.3f}  [{lo:.3f}, {hi:.3f}]"
+
+
+def _mean(value: float) -> str:
+    return f"{value:.1f}" if abs(value) >= 10 else f"{value:.3f}"
+
+
+def format_discriminator(report: dict) -> str:
+    """The report as readable text."""
+    p = report["phrases"]
+    lines = [f"discriminator: {report['model']} vs {report['human_solos']} human solos "
+             f"({report['human_split']}), first {report['bars']} bars",
+             f"4-bar phrases: {p['human']} human, {p['generated']} generated, over "
+             f"{report['tunes']} tunes; {report['folds']} folds grouped by tune",
+             "ROC-AUC [95% interval, bootstrap over tunes] (0.5: cannot tell; 1: always can)"]
+    lines += [_auc_line(name, fig) for name, fig in report["classifiers"].items()]
+    lines += [_auc_line(name, fig) for name, fig in report["families"].items()]
+    width = max(len(r["feature"]) for r in report["giveaways"]["top"] + report["giveaways"]["headline"])
+    lines.append("what gives it away (standardized coefficient: + marks generated)")
+    lines.append(f"  {'feature':<{width}}  {'coef':>6}  {'human':>9}  {'generated':>9}")
+    for r in report["giveaways"]["top"]:
+        lines.append(f"  {r['feature']:<{width}}  {r['coefficient']:+6.2f}  "
+                     f"{_mean(r['human_mean']):>9}  {_mean(r['generated_mean']):>9}")
+    lines.append("the listening test's figures (phrase means)")
+    for r in report["giveaways"]["headline"]:
+        lines.append(f"  {r['feature']:<{width}}  {'':6}  "
+                     f"{_mean(r['human_mean']):>9}  {_mean(r['generated_mean']):>9}")
+    s = report["seconds"]
+    lines.append(f"wall time: {s['takes']:.1f} s for the takes, {s['classifiers']:.1f} s for "
+                 "the classifiers")
+    return "\n".join(lines)
