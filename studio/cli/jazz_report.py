@@ -14,12 +14,15 @@ def add_parser(sub):
                                             "human solo, over that solo's changes, form, tempo and length")
     r.add_argument("--human", required=True,
                    help="folder of human solos (WJazzD or MIDI); the model's training corpus gives "
-                        "its validation solos, any other folder counts whole")
+                        "one part of its split (--split), any other folder counts whole")
     r.add_argument("--takes", help="a folder of takes (MIDI) instead of a model")
     r.add_argument("--train-corpus", help="the training corpus, for idioms and copies (default: "
                                           "the fingerprint the checkpoint carries)")
     r.add_argument("--held-out", choices=("auto", "all", "split"), default="auto",
                    help="which human solos: as for eval")
+    r.add_argument("--split", choices=("val", "test"), default=None,
+                   help="on the model's training corpus: the test split (the default: solos "
+                        "never trained or tuned on) or the validation split (what tuning reads)")
     r.add_argument("--seed", type=int, default=0, help="take i is drawn with seed + i")
     r.add_argument("--limit", type=int, default=None, help="only the first N human solos")
     r.add_argument("-t", "--temperature", type=float, default=1.0, help="master temperature")
@@ -47,6 +50,6 @@ def run(args) -> int:
     report = jazz_report(args.human, ck=ck, takes_folder=None if ck else args.takes,
                          settings=settings, train_corpus=args.train_corpus,
                          held_out={"auto": None, "all": True, "split": False}[args.held_out],
-                         seed=args.seed, limit=args.limit)
+                         seed=args.seed, limit=args.limit, split=args.split)
     print(json.dumps(report, indent=2) if args.json else format_report(report))
     return 0
