@@ -44,6 +44,10 @@ def test_a_run_split_by_tune_is_reported_on_its_own_test_tunes(tmp_path, tune_co
     events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert "split by tune" in events[0]["validation"]
     assert read_metadata(model)["corpus"]["split"] == "tunes"
+    resume = tmp_path / "jazz.last.safetensors"
+    assert resume.is_file()
+    assert main(["train", "--resume", str(resume), "--corpus", str(tune_corpus), "--split", "solos"]) == 2
+    assert "a resumed run keeps its split" in capsys.readouterr().err
 
     solos = load_jazz_corpus(tune_corpus).solos
     parts = tune_split(solos, 0.1)
