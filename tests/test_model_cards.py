@@ -40,8 +40,15 @@ def test_card_is_rendered_from_its_own_eval_and_the_checkpoint(name):
     evals = model_card.read_card_evals(text)
     assert evals["ev"]["model"] == ck.name == name
     assert evals["ev"]["val_nll_recorded"] == ck.meta["metrics"]["val_nll"]
-    # the evaluator and the trainer's validation are one function: same number
-    assert evals["ev"]["val_nll"] == pytest.approx(evals["ev"]["val_nll_recorded"], abs=2e-3)
+    if ck.domain == "jazz":
+        # a jazz card reports the test split (not the trainer's validation: no equality
+        # there), with the phrasing report at both seeds
+        assert evals["ev"]["held_out"] == evals["t08"]["held_out"] == "test split"
+        assert evals["report"]["human_held_out"] == evals["report2"]["human_held_out"] == \
+            "test split of the training corpus"
+    else:
+        # the evaluator and the trainer's validation are one function: same number
+        assert evals["ev"]["val_nll"] == pytest.approx(evals["ev"]["val_nll_recorded"], abs=2e-3)
     assert ("t08" in evals) == (ck.domain == "jazz")
     assert model_card.render_card(ck, evals, name) == text, f"regenerate: python training/model_card.py --all --only {name}"
 
@@ -94,9 +101,10 @@ def test_card_figures_match_what_eval_gives_now(name):
         card = {"ev": {k: v for k, v in card["ev"].items() if k not in TEXT_FILE_FIGURES}}
         now = {"ev": held_out_eval(ck, corpus)}
     else:
-        # jazz: the phrasing report (a take per validation solo, 2-3 CPU minutes per model)
+        # jazz: the phrasing reports (a take per test solo at two seeds, minutes per model)
         # is re-measured by `model_card.py --check`, as a text model's whole-file figures
         card.pop("report", None)
+        card.pop("report2", None)
         now = model_card.card_evals(ck, corpus, report=False)
     assert now["ev"]["same_corpus_as_training"]
     for key in card:
