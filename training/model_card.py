@@ -280,7 +280,7 @@ def readme_row(name: str, card_text: str) -> str:
         # per token (the Models tab's figure) and per note event (the fair comparison
         # with the chord-blind twin), each named: the two used to be confused
         nll = (f"{ev['val_nll']:.3f} per token; {ev['val_nll_note_events']:.3f} per note event "
-               f"({ev['solos_scored']})")
+               f"({ev.get('solos_scored') or ev.get('held_out', 'validation split')})")
         if twin:
             nll += f" (chord-blind twin: {twin['val_nll_note_events']:.3f})"
         more = (f"chord-tone share {ev['take_chord_tone_share']:.3f} at T=1 "
