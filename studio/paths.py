@@ -34,13 +34,23 @@ def assets_dir() -> Path:
 def user_data_dir() -> Path:
     home = os.environ.get("SEQUENCE_STUDIO_HOME")
     path = Path(home) if home else Path(platformdirs.user_data_dir("sequence-studio", False))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _make_folder(path, "data folder")
 
 
 def user_models_dir() -> Path:
-    path = user_data_dir() / "models"
-    path.mkdir(parents=True, exist_ok=True)
+    return _make_folder(user_data_dir() / "models", "model library")
+
+
+def _make_folder(path: Path, what: str) -> Path:
+    """``path`` made if missing; a file in the way gets a plain sentence (it said "[Errno
+    17] File exists"), which the CLI prints as its one line."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocker = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), path)
+        raise FileExistsError(
+            f"the {what} {path} cannot be made: {blocker} is a file, not a folder (move it "
+            "away, or set SEQUENCE_STUDIO_HOME to a folder)") from None
     return path
 
 

@@ -1,10 +1,27 @@
-"""Small pieces several verbs share: the --device flag and loading a model by name or path."""
+"""Small pieces several verbs share: the --device flag, loading a model by name or path, and
+``shown`` (text from a file made safe to print on a terminal)."""
 
 from __future__ import annotations
 
 import signal
 import sys
 import time
+import unicodedata
+
+# Control, format (bidi overrides, zero-width) and line/paragraph separators: a model name
+# holding ESC/OSC sequences re-coloured the terminal or set its title, and a newline in
+# one printed a fake line in `models`.
+_UNSAFE = {"Cc", "Cf", "Zl", "Zp", "Cs"}
+
+
+def shown(text) -> str:
+    """``text`` with every control or format character escaped as Python writes it (ESC ->
+    ``\\x1b``, a newline -> ``\\n``, U+202E -> ``\\u202e``); letters of any script kept."""
+    text = str(text)
+    if all(c.isprintable() for c in text):   # the common case, fast
+        return text
+    return "".join(c.encode("unicode_escape").decode("ascii")
+                   if unicodedata.category(c) in _UNSAFE else c for c in text)
 
 
 def add_device(p) -> None:
@@ -38,7 +55,7 @@ def load_model(args):
     device = require_device(getattr(args, "device", "auto"))  # absent: refused, naming what is here
     ck = load_checkpoint(find_model(args.model), device=device)
     for warning in ck.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {shown(warning)}", file=sys.stderr)
     return ck
 
 

@@ -16,6 +16,7 @@ import json
 import sys
 
 from studio.cli.common import StopSignals, check_seed
+from studio.cli.sample import add_feel_arguments, add_line_arguments, line_settings
 
 
 def add_parser(sub):
@@ -34,19 +35,34 @@ def add_parser(sub):
     p.add_argument("--program", type=int, default=66, help="GM program of the solo")
     p.add_argument("--no-comping", action="store_true")
     p.add_argument("--no-bass", action="store_true")
+    line = p.add_argument_group("line and feel (as `sample` takes them)")
+    add_line_arguments(line)
+    add_feel_arguments(line)
     t = p.add_argument_group("trading")
     t.add_argument("--trade", type=int, choices=(2, 4, 8), help="trade N bars with a player")
     t.add_argument("--trades", type=int, default=0, help="player+model pairs, then stop (0: until Ctrl+C)")
-    t.add_argument("--call-response", action="store_true", help="answers develop the player's motif")
+    t.add_argument("--call-response", action="store_true", help="the same as --response echo")
+    t.add_argument("--response", choices=("free", "develop", "echo", "contrast"), default="free",
+                   help="how answers respond to your phrase: primed only, develop its cells, "
+                        "quote then develop it, or contrast it (register)")
     t.add_argument("--candidates", type=int, default=4, help="call and response: answers drawn")
     t.add_argument("--model-first", action="store_true", help="the model opens")
+    t.add_argument("--quantize", default="off", choices=("off", "16th", "8th-triplet", "8th"),
+                   help="input quantize: the grid the player's phrase is heard on")
+    t.add_argument("--input-latency", type=float, default=0.0, metavar="MS",
+                   help="how late the keyboard's notes arrive; taken off their times")
     m = p.add_argument_group("MIDI")
     m.add_argument("--out", dest="out_port", help="output port (default: virtual 'Sequence Studio')")
     m.add_argument("--in", dest="in_port", help="input port (default: virtual 'Sequence Studio in')")
     m.add_argument("--midi-api", help="jack | alsa | coremidi | windows | a mido backend string")
     m.add_argument("--clock", action="store_true", help="send MIDI clock (24 PPQN) and start/stop")
+    m.add_argument("--sync", choices=("internal", "clock"), default="internal",
+                   help="clock: follow the MIDI clock, Start/Stop/Continue and Song Position "
+                        "coming into --in (the DAW leads; band mode)")
     m.add_argument("--count-in", type=int, default=1, help="bars of count-in on channel 10")
     m.add_argument("--loop", action="store_true", help="band mode: keep drawing choruses")
+    m.add_argument("--reconnect", action="store_true",
+                   help="a lost port: wait for it and play on from the next bar (default: stop, exit 2)")
     m.add_argument("--list-ports", action="store_true", help="list the MIDI ports and exit")
     p.add_argument("--json", action="store_true", help="print a JSON summary at the end")
     b = p.add_argument_group("measuring")
@@ -96,19 +112,28 @@ def _list_ports(args) -> int:
 def _settings(args):
     from studio.music.chart import PRESETS
     from studio.music.generate import JazzSettings
+    from studio.music.perform.feel import Feel
 
     check_seed(args.seed)
     if not 0 <= args.program <= 127:
         raise ValueError(f"--program must be a General MIDI program number 0..127, not {args.program}")
+    if args.sync == "clock" and args.trade:
+        raise ValueError("--sync clock follows a DAW in band mode; trading keeps its own tempo for now")
+    if args.sync == "clock":
+        args.count_in, args.clock = 0, False       # the DAW counts in and sends the clock
     if not 0 <= args.count_in <= 8:
         raise ValueError(f"--count-in must be 0..8 bars, not {args.count_in}")
     chart = "Bb blues" if args.chart is None else args.chart
     chart = PRESETS.get(chart, chart)
     settings = JazzSettings(temperature=args.temperature, top_p=args.top_p, top_k=args.top_k,
                             seed=args.seed, choruses=args.choruses, tempo=args.tempo,
-                            pitch_low=args.low, pitch_high=args.high, scale_mask=args.scale_mask)
+                            pitch_low=args.low, pitch_high=args.high, scale_mask=args.scale_mask,
+                            **line_settings(args))
     settings.validate()
-    options = {"program": args.program, "comping": not args.no_comping, "bass": not args.no_bass}
+    if args.feel_seed is not None and not 0 <= args.feel_seed < 1 << 63:
+        raise ValueError(f"--feel-seed must be a whole number from 0 to {(1 << 63) - 1}, not {args.feel_seed}")
+    options = {"program": args.program, "comping": not args.no_comping, "bass": not args.no_bass,
+               "feel": Feel.parse(args.swing, args.humanize, args.feel_seed, args.articulation)}
     return chart, settings, options
 
 
@@ -116,13 +141,14 @@ def _play(args) -> int:
     from studio.core.library import find_model
     from studio.music.live.engine import LiveEngine
     from studio.music.live.ports import open_backend, open_input, open_output
+    from studio.music.live.watch import watch_session
 
     if not args.model:
         raise ValueError("give a jazz model (e.g. jazz-gru), or --list-ports / --bench")
     chart, settings, options = _settings(args)
     path = find_model(args.model)
     backend = open_backend(args.midi_api)          # a missing MIDI system fails before loading
-    opened, worker, session = [], None, None
+    opened, worker, session, inp = [], None, None, None
     with StopSignals():
         try:
             out = open_output(args.out_port, backend=backend)
@@ -133,12 +159,19 @@ def _play(args) -> int:
                 session, worker = _trade_session(args, path, chart, settings, options, engine)
                 inp = open_input(args.in_port, backend=backend, callback=session.recorder.handle)
                 opened.append(inp)
-                print(f"trading {args.trade} bars: play into {inp.name!r}; the band plays on {out.name!r}",
-                      file=sys.stderr)
+                print(f"trading {args.trade} bars: play into {_where(inp)}; the band plays on "
+                      f"{_where(out)}", file=sys.stderr)
             else:
                 session, worker = _take_session(args, path, chart, settings, options, engine)
-                print(f"playing on {out.name!r}", file=sys.stderr)
+                if args.sync == "clock":
+                    inp = _follow_clock(args, session, backend)
+                    opened.append(inp)
+                print(f"playing on {_where(out)}", file=sys.stderr)
             session.start()
+            opened.insert(0, watch_session(
+                session, backend, out.name if args.out_port else None,
+                inp.name if inp is not None and args.in_port else None, reconnect=args.reconnect,
+                in_callback=session.recorder.handle if args.trade else None))
             _follow(session, args)
         except KeyboardInterrupt:
             if session is not None:
@@ -159,9 +192,30 @@ def _play(args) -> int:
         from studio.music.live.ports import MidiUnavailable
 
         raise MidiUnavailable(f"the MIDI port failed while playing ({error})")
+    if error is not None and getattr(session, "reported", False):
+        return 2                              # _follow said it the moment it happened
     if error is not None:
         raise error
     return 0
+
+
+def _follow_clock(args, session, backend):
+    """The band follows the MIDI clock coming into --in (the DAW's Start plays it)."""
+    from studio.music.live.ports import open_input
+    from studio.music.live.sync import ClockFollower
+
+    follower = ClockFollower(session.tempo)
+    session.follow(follower)
+    inp = open_input(args.in_port, backend=backend, callback=follower.handle)
+    print(f"following the MIDI clock into {_where(inp)}: start the DAW", file=sys.stderr)
+    return inp
+
+
+def _where(port) -> str:
+    """The port's real name (a second instance's is "Sequence Studio-01:..."), and the
+    DAW's or keyboard's port it is connected to."""
+    own = getattr(port, "own_name", port.name)
+    return repr(own) if own == port.name else f"{own!r} (connected to {port.name!r})"
 
 
 def _take_session(args, path, chart, settings, options, engine):
@@ -189,9 +243,10 @@ def _trade_session(args, path, chart, settings, options, engine):
     from studio.music.live.trade import TradeSession, TradeSettings
     from studio.music.live.worker import GenerationWorker
 
-    trade = TradeSettings(bars=args.trade, call_response=args.call_response,
+    trade = TradeSettings(bars=args.trade, call_response=args.call_response, mode=args.response,
                           candidates=args.candidates, player_first=not args.model_first,
-                          trades=args.trades)
+                          trades=args.trades, latency_ms=args.input_latency,
+                          quantize={"off": 1, "16th": 3, "8th-triplet": 4, "8th": 6}[args.quantize])
     trade.validate()
     worker = GenerationWorker(path)
     worker.wait_ready()
@@ -201,9 +256,12 @@ def _trade_session(args, path, chart, settings, options, engine):
 
 def _follow(session, args) -> None:
     """Until the session ends: the bar and beat on a terminal, each answer as it comes."""
-    shown = 0
+    shown, notice = 0, None
     tty = sys.stderr.isatty()
     while not session.wait(0.1):
+        if session.notice != notice and session.error is None:
+            notice = session.notice
+            print(f"\r{notice}", file=sys.stderr)
         answers = getattr(session, "answers", [])
         for answer in answers[shown:]:
             print(f"\ranswer at bar {answer['bar']}: {answer['answer_notes']} notes, ready "
@@ -216,3 +274,8 @@ def _follow(session, args) -> None:
             print(f"\r{where[0]}:{where[1]}   ", end="", file=sys.stderr, flush=True)
     if tty:
         print(file=sys.stderr)
+    from studio.music.live.ports import MidiUnavailable
+
+    if isinstance(session.error, MidiUnavailable):    # a lost port: say so now, not after
+        print(f"sequence-studio live: {session.error}", file=sys.stderr, flush=True)  # closing
+        session.reported = True

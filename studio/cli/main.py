@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from studio import __version__
@@ -51,17 +52,25 @@ def main(argv=None) -> int:
     argv = list(argv)
     if not argv or (argv[0] not in VERBS and argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
         argv = ["gui"] + argv
-    args = build_parser().parse_args(argv)
-    verb = args.verb or "gui"
-    if verb != "gui":  # the window imports them (and torch) after its first frame
-        import studio.domains  # noqa: F401  (registers the built-in domains with the engine)
+    try:  # start-up imports take seconds (torch): Ctrl-C there is a stop, not a traceback
+        args = build_parser().parse_args(argv)
+        verb = args.verb or "gui"
+        if verb != "gui":  # the window imports them (and torch) after its first frame
+            import studio.domains  # noqa: F401  (registers the built-in domains with the engine)
+    except KeyboardInterrupt:
+        print("sequence-studio: stopped", file=sys.stderr)
+        return 130
     if getattr(args, "device", None) == "list":  # any verb's --device list: what is here
         from studio.cli.common import print_devices
 
         print_devices()
         return 0
     try:
-        return _verb_module(verb).run(args)
+        code = _verb_module(verb).run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at the interpreter's exit
+        return code
+    except BrokenPipeError:
+        return _reader_gone()
     except KeyboardInterrupt as exc:  # Ctrl-C (or SIGTERM through StopSignals)
         print(f"sequence-studio {verb}: stopped", file=sys.stderr)
         return getattr(exc, "exit_code", 130)
@@ -71,8 +80,23 @@ def main(argv=None) -> int:
         msg = user_message(exc)
         if msg is None:
             raise
-        print(f"sequence-studio {verb}: {msg}", file=sys.stderr)
+        from studio.cli.common import shown
+
+        # names and paths inside come from files: escaped, and the message stays one line
+        print(f"sequence-studio {verb}: {shown(msg)}", file=sys.stderr)
         return 2
+
+
+def _reader_gone() -> int:
+    """``sample ... | head -1``: the reader closed the pipe. Exit quietly, as a Unix tool
+    does (status 128 + SIGPIPE), with stdout pointed at /dev/null so the interpreter's
+    last flush cannot raise the same error again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 141
 
 
 def _quick_exit() -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
-from studio.cli.common import add_device, check_seed, load_model
+from studio.cli.common import add_device, check_seed, load_model, shown
 
 
 def add_parser(sub):
@@ -22,13 +23,7 @@ def add_parser(sub):
     jazz = s.add_argument_group("jazz")
     jazz.add_argument("--chart", help="chord chart, e.g. '| Dm7 | G7 | Cmaj7 | %% |', or a preset name")
     jazz.add_argument("--tempo", type=float, default=160)
-    jazz.add_argument("--pitch-temperature", type=float, default=None,
-                      help="temperature of the pitch choices, times -t (default: the tuned one)")
-    jazz.add_argument("--rhythm-temperature", type=float, default=None,
-                      help="temperature of onsets, durations and rests, times -t (default: the tuned one)")
-    jazz.add_argument("--licks", type=float, default=None,
-                      help="0..1: how strongly the line leans toward licks the training players "
-                           "share (0 = off; default: the tuned one)")
+    add_line_arguments(jazz)
     jazz.add_argument("--choruses", type=int, default=1)
     jazz.add_argument("--low", type=int, default=48, help="lowest MIDI pitch")
     jazz.add_argument("--high", type=int, default=84, help="highest MIDI pitch")
@@ -40,24 +35,20 @@ def add_parser(sub):
     jazz.add_argument("--program", type=int, default=66, help="GM program of the solo (66 tenor sax)")
     jazz.add_argument("--no-comping", action="store_true")
     jazz.add_argument("--no-bass", action="store_true")
-    jazz.add_argument("--swing", default="auto",
-                      help="offbeat eighths: 'auto' (as WJazzD's players at the tempo), 'straight', "
-                           "or a ratio such as 1.6 (1.0-3.0)")
-    jazz.add_argument("--humanize", type=float, default=1.0,
-                      help="timing and dynamics scatter: 0 exact, 1 natural (default), up to 3")
-    jazz.add_argument("--feel-seed", type=int, default=None,
-                      help="seed of the human scatter (default: drawn from the take, so a take "
-                           "always plays the same)")
-    jazz.add_argument("--out", help="write the solo as MIDI")
+    add_feel_arguments(jazz)
+    jazz.add_argument("--out", help="write the take, in the format its extension names: .mid/.midi "
+                                    "(MIDI), .musicxml/.xml/.mxl (lead sheet), .wav (audio)")
     jazz.add_argument("--wav", help="render the take to WAV")
     jazz.add_argument("--xml", help="write a lead sheet (MusicXML: chord symbols, key, swing marking)")
+    jazz.add_argument("--force", action="store_true",
+                      help="replace existing --out/--wav/--xml files (never a model file)")
     add_device(s)
     return s
 
 
 def run(args) -> int:
-    from studio.core.sampling.generate import (generate_texts, input_note, known_items, read_input,
-        stream_text)
+    from studio.core.sampling.generate import (NEW, REPEAT, UNKNOWN, generate_texts, input_note,
+                                                known_items, mark_names, read_input, stream_text)
     from studio.core.sampling.sampler import SampleSettings
 
     check_sample_args(args)
@@ -79,14 +70,45 @@ def run(args) -> int:
         return 0
     texts = generate_texts(ck, args.prime, settings)
     known = known_items(ck)
+    marks = mark_names(texts, known) if ck.domain == "names" else [(t, UNKNOWN) for t in texts]
     if args.json:
-        rows = [{"text": t, "new": (t not in known) if known is not None else None} for t in texts]
+        first = {}  # a repeat is as new (or not) as its first time
+        for t, mark in marks:
+            first.setdefault(t.lower(), mark)
+        rows = [{"text": t, "new": None if known is None else first[t.lower()] == NEW,
+                 "repeat": mark == REPEAT} for t, mark in marks]
         print(json.dumps({"model": ck.name, "settings": settings.to_json(), "samples": rows}, indent=2))
         return 0
-    for t in texts:
-        tag = "" if known is None or ck.domain != "names" else ("  (in corpus)" if t in known else "  (new)")
-        print(t + tag)
+    for t, mark in marks:
+        print(t + ("" if mark == UNKNOWN else f"  ({mark})"))
     return 0
+
+
+def add_line_arguments(group) -> None:
+    """The jazz line's temperature and lick flags (``sample`` and ``live`` share them)."""
+    group.add_argument("--pitch-temperature", type=float, default=None,
+                       help="temperature of the pitch choices, times -t (default: the tuned one)")
+    group.add_argument("--rhythm-temperature", type=float, default=None,
+                       help="temperature of onsets, durations and rests, times -t (default: the tuned one)")
+    group.add_argument("--licks", type=float, default=None,
+                       help="0..1: how strongly the line leans toward licks the training players "
+                            "share (0 = off; default: the tuned one)")
+
+
+def add_feel_arguments(group) -> None:
+    """The feel flags: swing, human scatter, articulation (``sample`` and ``live`` share them)."""
+    group.add_argument("--swing", default="auto",
+                       help="offbeat eighths: 'auto' (as WJazzD's players at the tempo), 'straight', "
+                            "or a ratio such as 1.6 (1.0-3.0)")
+    group.add_argument("--humanize", type=float, default=1.0,
+                       help="timing and dynamics scatter: 0 exact, 1 natural (default), up to 3")
+    group.add_argument("--articulation", default="auto",
+                       help="how long notes sound: 'players' (the WJazzD players' hold ratios at the "
+                            "tempo), 'written' (the lead sheet's lengths), 'score' (the grid's as "
+                            "sampled), 'auto' (default: players, or written at --humanize 0)")
+    group.add_argument("--feel-seed", type=int, default=None,
+                       help="seed of the human scatter (default: drawn from the take, so a take "
+                            "always plays the same)")
 
 
 def check_sample_args(args) -> None:
@@ -103,18 +125,45 @@ def check_sample_args(args) -> None:
             raise ValueError(f"{flag} must be a MIDI pitch 0..127, not {pitch}")
     if args.feel_seed is not None and not 0 <= args.feel_seed < 1 << 63:
         raise ValueError(f"--feel-seed must be a whole number from 0 to {(1 << 63) - 1}, not {args.feel_seed}")
+    route_out(args)
+
+
+OUT_WRITERS = {".mid": "out", ".midi": "out", ".musicxml": "xml", ".xml": "xml", ".mxl": "xml",
+               ".wav": "wav"}
+
+
+def route_out(args) -> None:
+    """``--out`` names its format by extension: a lead sheet or WAV path moves to ``--xml`` /
+    ``--wav`` (whose writers it then uses), a MIDI path stays; any other extension, or the
+    same kind of file asked for twice, is refused in one line before anything is sampled."""
+    if not getattr(args, "out", None):
+        return
+    ext = Path(args.out).suffix.lower()
+    flag = OUT_WRITERS.get(ext)
+    if flag is None:
+        raise ValueError(f"--out {args.out}: say what to write by the extension: .mid or .midi "
+                         "(MIDI), .musicxml, .xml or .mxl (lead sheet), .wav (audio)")
+    if flag != "out":
+        if getattr(args, flag):
+            raise ValueError(f"--out {args.out} and --{flag} {getattr(args, flag)} both ask for "
+                             f"the {'lead sheet' if flag == 'xml' else 'WAV'}: give one")
+        setattr(args, flag, args.out)
+        args.out = None
 
 
 # -- jazz: a solo over a chord chart ------------------------------------------------------
 
 def sample_jazz(ck, args) -> int:
-    from studio.music.chart import PRESETS
+    from studio.music.chart import PRESETS, chart_notes
     from studio.music.perform.feel import Feel
     from studio.music.generate import JazzSettings, generate_takes, model_plays_chords
     from studio.music.audio.synth import render_solo, write_wav
+    from studio.core.outputs import write_file
 
     chart = "Bb blues" if args.chart is None else args.chart  # "" is an empty chart, refused
     chart = PRESETS.get(chart, chart)  # a preset name or the chart text itself
+    for note in chart_notes(chart):
+        print(f"note: the chart has {note}", file=sys.stderr)
     settings = JazzSettings(temperature=args.temperature, top_p=args.top_p, top_k=args.top_k,
                             seed=args.seed, choruses=args.choruses, tempo=args.tempo,
                             pitch_low=args.low, pitch_high=args.high, scale_mask=args.scale_mask,
@@ -122,7 +171,7 @@ def sample_jazz(ck, args) -> int:
                             primer_lead=args.lead, **line_settings(args))
     if args.lead is not None and not args.primer:
         raise ValueError("--lead picks a part of the --primer MIDI file; give --primer too")
-    feel = Feel.parse(args.swing, args.humanize, args.feel_seed)  # refused before sampling
+    feel = Feel.parse(args.swing, args.humanize, args.feel_seed, args.articulation)  # refused before sampling
     takes = generate_takes(ck, chart, settings)
     outputs = []
     for i, take in enumerate(takes):
@@ -130,37 +179,43 @@ def sample_jazz(ck, args) -> int:
         row = take.describe()
         row["metrics"] = take.metrics()
         row["feel"] = feel.to_json()
+        # each file: claimed, kept if it exists (no --force), never over a model, atomic
         if args.out:
             path = _numbered(args.out, suffix)
-            take.to_midi(path, program=args.program, comping=not args.no_comping, bass=not args.no_bass,
-                         feel=feel)
+            write_file(path, lambda tmp: take.to_midi(tmp, program=args.program, feel=feel,
+                       comping=not args.no_comping, bass=not args.no_bass), force=args.force)
             row["midi"] = path
         if args.wav:
             path = _numbered(args.wav, suffix)
-            write_wav(path, render_solo(take, comping=not args.no_comping, bass=not args.no_bass, feel=feel))
+            write_file(path, lambda tmp: write_wav(tmp, render_solo(take, comping=not args.no_comping,
+                       bass=not args.no_bass, feel=feel)), force=args.force)
             row["wav"] = path
         if args.xml:
-            from studio.music.notation.leadsheet import write_musicxml
+            from studio.music.notation.leadsheet import musicxml_path, write_musicxml
 
-            row["musicxml"] = str(write_musicxml(take, _numbered(args.xml, suffix), feel=feel,
-                                                 bass=not args.no_bass))
+            row["musicxml"] = str(write_file(musicxml_path(_numbered(args.xml, suffix)),
+                                             lambda tmp: write_musicxml(take, tmp, feel=feel,
+                                             bass=not args.no_bass), force=args.force))
         outputs.append(row)
     blind = not model_plays_chords(ck.meta or {})
     if args.json:
         print(json.dumps(outputs, indent=2, default=str))
         return 0
     if blind:
-        print(f"{ck.name} is chord-blind (trained without chords): it plays over the chart "
+        print(f"{shown(ck.name)} is chord-blind (trained without chords): it plays over the chart "
               "without hearing it", file=sys.stderr)
     licks = takes[0].info.get("licks", "") if takes else ""
     if args.licks and licks.startswith("off: "):   # asked for, but this model has none
-        print(f"{ck.name}: licks {licks}", file=sys.stderr)
+        print(f"{shown(ck.name)}: licks {licks}", file=sys.stderr)
     for row in outputs:
         m = row["metrics"]
         share = m.get("chord_tone_share")  # None over a chart with no chords (| NC |)
         share = f"{share:.2f}" if isinstance(share, (int, float)) else "- (no chords)"
         print(f"take: {row['bars']} bars, {row['notes']} notes, {row['seconds']} s at {row['tempo']} bpm, "
               f"seed {row['seed']}; chord-tone share {share}")
+        if not row["notes"]:
+            print("  note: the model played no notes in this take: try another --seed, or a "
+                  "higher --temperature or --rhythm-temperature", file=sys.stderr)
         for key in ("midi", "wav", "musicxml"):
             if key in row:
                 print(f"  {key}: {row[key]}")

@@ -15,6 +15,8 @@ signal (``train_control``): Pause and Stop need no SIGTERM, so they work on Wind
 
 from __future__ import annotations
 
+import contextlib
+import os
 from dataclasses import fields
 from pathlib import Path
 
@@ -26,6 +28,7 @@ except ModuleNotFoundError:  # Python 3.10
 from studio.cli import train_control
 from studio.cli.common import DEVICE_HELP, StopSignals
 from studio.cli.train_output import Terminal, jsonl
+from studio.core.outputs import OutputClaim, OutputError  # (stdlib only: --help stays fast)
 
 FLAGS = {  # flag -> TrainConfig field (None default: the recipe or TrainConfig decides)
     "kind": str, "cell": str, "layers": int, "hidden": int, "embedding": int, "dropout": float,
@@ -144,9 +147,7 @@ def run(args) -> int:
 
 def _train(args, config, corpus_path, out, stop, ranks, device) -> int:
     from studio.core.checkpoint import load_checkpoint
-    from studio.core.data import load_corpus
     from studio.core.library import find_model
-    from studio.core.training.trainer import Trainer
 
     silent = lambda event: None  # noqa: E731  (ranks other than 0 say nothing)
     emit = (jsonl if args.jsonl else Terminal().handle) if ranks.main else silent
@@ -154,8 +155,20 @@ def _train(args, config, corpus_path, out, stop, ranks, device) -> int:
     init_from = find_model(args.init_from) if args.init_from else None
     if init_from or args.resume:
         vocab = load_checkpoint(args.resume or init_from).vocab
-    if not args.report:
-        out, note = _output_path(args, out, config, corpus_path)  # before the slow part
+    if args.report:
+        claim, note = contextlib.nullcontext(), None
+    else:  # before the slow part: where it goes, claimed (locked, checked writable) at once
+        out, note, claim = _output_path(args, out, config, corpus_path, ranks.main)
+    with claim:
+        return _train_into(args, config, corpus_path, out, note, stop, ranks, device, emit,
+                           vocab, init_from)
+
+
+def _train_into(args, config, corpus_path, out, note, stop, ranks, device, emit, vocab,
+                init_from) -> int:
+    from studio.core.data import load_corpus
+    from studio.core.training.trainer import Trainer
+
     corpus = load_corpus(corpus_path, config.kind, val_fraction=config.val_fraction,
                          vocab=vocab, chords=config.chords, lead=config.lead or None,
                          split=config.split,
@@ -185,32 +198,64 @@ def _train(args, config, corpus_path, out, stop, ranks, device) -> int:
     return 128 + signum if signum else 0
 
 
-def _output_path(args, out, config, corpus_path) -> tuple[Path, str | None]:
-    """Where the best model goes, and a note when the name had to change. A resumed run
-    keeps its own files; a new run never replaces a file without --force, and without
-    --out it takes a free name in the library (``name-2`` ...)."""
+def _output_path(args, out, config, corpus_path, main: bool = True):
+    """Where the best model goes, a note when the name had to change, and the claim on it
+    (``studio.core.outputs``: held for the whole run, so a second run given the same --out
+    is refused at once; creating it checks that the folder is writable before any work).
+    A resumed run keeps its own files; anything else already there (a library model given
+    as --out with another run's --resume, a resume file) is kept unless --force. Without
+    --out the run takes a free name in the library (``name-2`` ...). Ranks other than 0
+    write nothing and claim nothing."""
     from studio.core.library import free_model_path
-    from studio.core.training.trainer import resume_path_for
+    from studio.core.training.resume import resume_path_for
     from studio.paths import user_models_dir
 
-    if args.resume:
-        return (Path(out) if out else _best_path_for(Path(args.resume))), None
-    if out:
-        out = Path(out)
+    note = None
+    if out or args.resume:
+        out = Path(out) if out else _best_path_for(Path(args.resume))
         if out.is_dir():
             raise ValueError(f"--out {out} is a folder; give a file name, e.g. "
                              f"{out / 'model.safetensors'}")
-        if not args.force and (out.exists() or resume_path_for(out).exists()):
-            taken = out if out.exists() else resume_path_for(out)
-            raise FileExistsError(f"{taken} already exists; add --force to replace it, or "
-                                  "choose another --out")
-        return out, None
-    name = config.name or f"{Path(corpus_path).stem}-{config.cell}"
-    path = free_model_path(user_models_dir(), name)
-    config.name = path.name[: -len(".safetensors")]
-    if config.name != name:
-        return path, f"a model called {name!r} is in the library already: this one is {config.name!r}"
-    return path, None
+        own = bool(args.resume) and _same_file(resume_path_for(out), Path(args.resume))
+        claim = _claim(out, args.force or own, main)
+    else:
+        name = config.name or f"{Path(corpus_path).stem}-{config.cell}"
+        for _ in range(20):  # a concurrent run may take the free name first: the next one
+            out = free_model_path(user_models_dir(), name)
+            try:
+                claim = _claim(out, False, main)
+                break
+            except (FileExistsError, OutputError):
+                continue
+        else:
+            raise OutputError(f"no free name for {name!r} in {user_models_dir()}")
+        config.name = out.name[: -len(".safetensors")]
+        if config.name != name:
+            note = f"a model called {name!r} is in the library already: this one is {config.name!r}"
+    return out, note, claim
+
+
+def _claim(out: Path, force: bool, main: bool):
+    """The run's claim on ``out`` (and the check of its resume file), entered now."""
+    from studio.core.training.resume import resume_path_for
+
+    held = contextlib.ExitStack()  # entered here; the caller's `with` only releases it
+    if not main:
+        return held
+    with contextlib.ExitStack() as checking:
+        checking.enter_context(OutputClaim(out, force=force, model=True))
+        if not force and resume_path_for(out).exists():
+            raise FileExistsError(f"{resume_path_for(out)} already exists; add --force to "
+                                  "replace it, or choose another --out")
+        held.push(checking.pop_all())
+    return held
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
 
 
 def lead_choice(text: str) -> str:

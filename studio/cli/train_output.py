@@ -39,10 +39,13 @@ class Terminal:
                                           if k not in skip and not isinstance(v, (list, dict))))
             for r in e.get("rejected_lines", [])[:10]:
                 print(f"  rejected line {r['line']}: {r['reason']}: {r['text']!r}")
-            for f in e.get("files", []):  # the per-file reasons --jsonl carries too
-                if f.get("status") != "ok" or f.get("warnings"):
-                    why = f.get("message") or "; ".join(f.get("warnings", []))
-                    print(f"  {f.get('status')}: {f.get('path')}: {why}")
+            # the per-file reasons --jsonl carries too; a MIDI file read cleanly still says
+            # which part it took as the lead and why (a WJazzD ok line says nothing new)
+            said = [f for f in e.get("files", []) if f.get("status") != "ok" or f.get("warnings")
+                    or (e.get("source") == "midi" and f.get("message"))]
+            for f in said:
+                why = f.get("message") or "; ".join(f.get("warnings", []))
+                print(f"  {f.get('status')}: {f.get('path')}: {why}")
         elif kind == "progress":
             print(f"{e.get('stage', 'working')}: {e.get('message', '')}", file=sys.stderr, flush=True)
         elif kind == "info":

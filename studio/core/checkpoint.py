@@ -9,9 +9,16 @@ Layout of a checkpoint file (a plain safetensors file):
 The digest (format 2) is sha256 over the format version, the ``meta`` string exactly as
 stored and every tensor (name, dtype, shape, bytes): a changed byte anywhere, weights or
 vocabulary or config, is caught instead of silently sampled. Format 1 (before 2026-11)
-covered the tensors only; such files still load, with a warning in
-``Checkpoint.warnings`` saying their metadata is not covered, and importing one into the
-library re-writes it in the current format. Weights that are NaN or infinite are refused.
+covered the tensors only, so anyone could edit a format-2 file's metadata and relabel it
+"1" with the old digest: such files are refused by ``load_checkpoint`` unless the caller
+asks for them (``allow_format_1``, only ``models --upgrade``, which re-saves one after saying
+what it does not check). The digest is unkeyed: it catches damage, not a tamperer who
+recomputes it; ``studio.core.signing`` adds optional Ed25519 signatures for that.
+
+Headers are untrusted input: read only from regular files (a FIFO or a device is refused,
+never opened for blocking reads), bounded in size, nesting depth and integer length before
+``json`` sees them, and the metadata fields a library listing shows must have their types.
+Weights that are NaN or infinite are refused.
 
 Writes are atomic: a temp file in the same folder, fsync, then ``os.replace``.
 """
@@ -21,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import struct
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,17 +38,15 @@ from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
+from studio.core.header import (MAX_HEADER, MAX_INT_DIGITS, CheckpointError,  # noqa: F401
+                                _not_safetensors, bounded_json, header_from, open_regular)
 from studio.core.net import NetConfig, SequenceNet, expected_shapes
 from studio.core.vocab import Vocab, VocabError
 
 FORMAT = "sequence-studio"
 FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)   # 1: digest over tensors only (loads with a warning)
-MAX_HEADER = 64 * 1024 * 1024
-
-
-class CheckpointError(Exception):
-    """A file that is not a usable Sequence Studio checkpoint; the message says why."""
+READABLE_VERSIONS = (1, 2)   # 1: digest over tensors only (only with allow_format_1)
+TEXT_FIELDS = ("name", "domain", "encoding", "created")  # what a listing shows as text
 
 
 @dataclass
@@ -103,29 +107,45 @@ def stored_dtypes(path) -> set[str]:
             if k.startswith("model.") and isinstance(v, dict)}
 
 
-def load_checkpoint(path, device="cpu", with_optimizer: bool = False) -> Checkpoint:
+def load_checkpoint(path, device="cpu", with_optimizer: bool = False,
+                    allow_format_1: bool = False) -> Checkpoint:
+    """The whole model, verified. ``allow_format_1``: accept a format-1 file (its metadata
+    is not covered by its digest); only ``models --upgrade`` asks, to re-save one."""
     path = Path(path)
-    header = _read_header(path)  # clear errors for non-safetensors files before parsing
-    try:
-        raw = path.read_bytes()
-        tensors = st_load(raw)
-    except (SafetensorError, ValueError, OSError) as exc:
-        raise CheckpointError(f"{path.name}: damaged or truncated checkpoint ({exc})") from exc
+    with open_regular(path) as f:
+        header = header_from(f, path)  # clear errors for non-safetensors files before parsing
+        try:
+            f.seek(0)
+            raw = f.read()
+            tensors = st_load(raw)
+        except (SafetensorError, ValueError, OSError) as exc:
+            raise CheckpointError(f"{path.name}: damaged or truncated checkpoint ({exc})") from exc
     md = header.get("__metadata__") or {}
     meta = _parse_meta(md, path)
     version = _version(md)
     warnings = []
     if version == 1:
+        if not allow_format_1:  # else anyone could edit a file and relabel it "1"
+            raise CheckpointError(
+                f"{path.name} is an older checkpoint (format 1): its digest covers the weights but "
+                "not the metadata (vocabulary, config), so an edited file would pass; if you trust "
+                f"where it came from, re-save it with `sequence-studio models --upgrade {path}`")
         if md.get("digest") != _tensor_digest(tensors):
             raise CheckpointError(f"{path.name}: the weights do not match their recorded digest "
                                   "(the file was changed or damaged after it was written)")
         warnings.append(f"{path.name} is an older checkpoint (format 1): its weights are "
                         "checked but its metadata (vocabulary, config, encoding) is not covered "
-                        "by the digest; import it into the library to re-save it in the current "
-                        "format")
+                        "by the digest")
     elif md.get("digest") != _digest(version, md.get("meta", ""), tensors):
         raise CheckpointError(f"{path.name}: the weights or metadata do not match their recorded "
                               "digest (the file was changed or damaged after it was written)")
+    if md.get("signature") is not None:  # optional; when present it must hold (core/signing.py)
+        from studio.core.signing import SigningError, check_signature
+
+        try:
+            check_signature(md)
+        except SigningError as exc:
+            raise CheckpointError(f"{path.name}: {exc}") from None
     try:
         config = NetConfig.from_json(meta["config"])
         vocab = Vocab.from_json(meta["vocab"])
@@ -171,33 +191,8 @@ def load_checkpoint(path, device="cpu", with_optimizer: bool = False) -> Checkpo
 # -- internals ----------------------------------------------------------------------------
 
 def _read_header(path: Path) -> dict:
-    try:
-        with open(path, "rb") as f:
-            head = f.read(8)
-            if len(head) < 8:
-                raise CheckpointError(f"{path.name}: too short to be a checkpoint")
-            (n,) = struct.unpack("<Q", head)
-            if n == 0 or n > MAX_HEADER:
-                raise CheckpointError(_not_safetensors(path, head))
-            blob = f.read(n)
-    except OSError as exc:
-        raise CheckpointError(f"{path.name}: cannot read ({exc.strerror or exc})") from exc
-    if len(blob) < n:
-        raise CheckpointError(f"{path.name}: truncated header")
-    try:
-        header = json.loads(blob)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CheckpointError(_not_safetensors(path, head)) from exc
-    if not isinstance(header, dict):
-        raise CheckpointError(f"{path.name}: not a safetensors checkpoint")
-    return header
-
-
-def _not_safetensors(path: Path, head: bytes) -> str:
-    if head[:2] == b"PK" or head[:1] == b"\x80":
-        return (f"{path.name}: this is a pickle/zip file (e.g. from torch.save); it is refused "
-                "because loading it could run code. Export weights as a Sequence Studio checkpoint")
-    return f"{path.name}: not a safetensors checkpoint"
+    with open_regular(path) as f:
+        return header_from(f, path)
 
 
 def _parse_meta(md, path: Path) -> dict:
@@ -212,18 +207,23 @@ def _parse_meta(md, path: Path) -> dict:
                               f" is not supported (this app reads versions "
                               f"{', '.join(map(str, READABLE_VERSIONS))}"
                               f"{'; it was written by a newer Sequence Studio' if newer else ''})")
-    try:
-        meta = json.loads(md.get("meta", ""))
-    except json.JSONDecodeError as exc:
-        raise CheckpointError(f"{path.name}: metadata is not valid JSON") from exc
+    meta = bounded_json(md.get("meta", ""), path, "metadata",
+                         f"{path.name}: metadata is not valid JSON")
     if not isinstance(meta, dict):
         raise CheckpointError(f"{path.name}: metadata is not an object")
+    for key in TEXT_FIELDS:  # a list name broke every import (unhashable), a list domain `models`
+        if meta.get(key) is not None and not isinstance(meta[key], str):
+            raise CheckpointError(f"{path.name}: its metadata {key!r} is {type(meta[key]).__name__}, "
+                                  "not text (a damaged or hand-made file)")
     return meta
 
 
 def _version(md: dict) -> int:
+    text = str(md.get("format_version", "0"))
+    if len(text) > MAX_INT_DIGITS:  # int() of 5,000 digits raises past Python's own limit
+        return -1
     try:
-        return int(str(md.get("format_version", "0")))
+        return int(text)
     except ValueError:
         return -1
 
@@ -249,9 +249,12 @@ def _tensor_digest(tensors: dict) -> str:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
+    from studio.core.outputs import write_error
+
+    tmp = None
+    try:  # the temp file inside the guard: a read-only folder raised a bare OSError here
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -259,12 +262,13 @@ def _atomic_write(path: Path, data: bytes) -> None:
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; a model file is ordinary user data
         os.replace(tmp, path)
     except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise CheckpointError(f"could not write {path} ({exc.strerror or exc}); "
-                              "the previous file, if any, is unchanged") from exc
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        raise CheckpointError(f"{write_error(path, exc)}; the previous file, if any, is "
+                              "unchanged") from exc
 
 
 def _flatten_optimizer(state: dict) -> tuple[dict, dict]:

@@ -2,13 +2,16 @@
 
 A 300 MB corpus read whole costs its bytes, its str and then a Python list of ints (8
 bytes a character and more): 5.8-7 GB resident, minutes without a word. Here the file is
-read twice in ``CHUNK`` pieces: the first pass checks it (UTF-8, no NUL bytes, not empty),
-hashes it and counts every character (``numpy.bincount`` over code points); the second
-translates each piece to token ids with ``str.translate`` into a ``uint8`` array (``uint16``
+read twice in ``CHUNK`` pieces: the first pass checks it (UTF-8, no NUL byte anywhere, not
+empty), hashes it and counts every character (``numpy.bincount`` over code points); the second
+hashes it again and translates each piece to token ids with ``str.translate`` into a ``uint8`` array (``uint16``
 past 256 tokens). Up to ``IN_MEMORY_TOKENS`` the array lives in memory; a larger one is
 written once to a cache file in the user data folder (keyed by the file's hash and the
 vocabulary) and memory-mapped, so it costs page cache, not heap, and a resumed run on the
-same corpus reads it back without encoding again. Newlines are normalised as
+same corpus reads it back without encoding again. A file that changes between the passes
+(another program writing it: same length, other characters) would give ids the vocabulary
+lacks, so the second pass's hash must equal the first's, and the array is used or cached
+only then. Newlines are normalised as
 ``read_text_file`` does (CRLF and CR -> LF), and a leading BOM is dropped.
 
 Both passes report progress through a callback at most every ``PROGRESS_S`` seconds, and
@@ -110,9 +113,12 @@ def scan_text(path, progress: Callable[[str], None] | None = None) -> TextScan:
         nonblank = False
         report = _Progress(progress, f"reading {path.name}", size)
         for raw, text, offset in _pieces(path, report):
-            if offset == 0 and b"\x00" in raw[:65536]:
-                raise CorpusError(f"{path.name}: looks like a binary file (it has NUL bytes), "
-                                  "not UTF-8 text")
+            # Every piece, not only the first: a NUL deep in the file is as binary as one
+            # at the start, and would otherwise become a vocabulary token.
+            nul = raw.find(b"\x00")
+            if nul >= 0:
+                raise CorpusError(f"{path.name}: looks like a binary file (it has NUL bytes, the "
+                                  f"first at byte offset {offset + nul}), not UTF-8 text")
             digest.update(raw)
             nonblank = nonblank or bool(raw.strip())
             newlines_before += raw.count(b"\n")
@@ -153,21 +159,34 @@ def encode_text(scan: TextScan, vocab: Vocab, progress: Callable[[str], None] | 
     out = np.memmap(tmp, dtype=dtype, mode="w+", shape=(n,)) if tmp else np.empty(n, dtype=dtype)
     try:
         pos = 0
+        digest = hashlib.sha256()
         report = _Progress(progress, f"encoding {scan.path.name}", scan.size)
-        for _, text, _ in _pieces(scan.path, report):
-            if not text:
-                continue
-            ids = text.translate(table)
-            if dtype == np.uint8:
-                piece = np.frombuffer(ids.encode("latin-1"), dtype=np.uint8)
-            elif dtype == np.uint16:
-                piece = np.frombuffer(ids.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
-            else:
-                piece = np.frombuffer(ids.encode("utf-32-le"), dtype=np.uint32).astype(np.int32)
-            out[pos:pos + len(piece)] = piece
-            pos += len(piece)
+        try:
+            for raw, text, _ in _pieces(scan.path, report):
+                digest.update(raw)
+                if not text:
+                    continue
+                # A character the scan never saw passes str.translate unchanged; the hash
+                # check below refuses the array, but its id may not fit the dtype first.
+                ids = text.translate(table)
+                if dtype == np.uint8:
+                    piece = np.frombuffer(ids.encode("latin-1"), dtype=np.uint8)
+                elif dtype == np.uint16:
+                    piece = np.frombuffer(ids.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+                else:
+                    piece = np.frombuffer(ids.encode("utf-32-le"), dtype=np.uint32).astype(np.int32)
+                if pos + len(piece) > n:
+                    raise _changed(scan, "it grew")
+                out[pos:pos + len(piece)] = piece
+                pos += len(piece)
+        except (_DecodeError, UnicodeEncodeError):
+            raise _changed(scan, "characters the first reading did not have") from None
+        except OSError as exc:
+            raise CorpusError(f"{scan.path}: cannot read ({exc.strerror or exc})") from exc
         if pos != n:
-            raise CorpusError(f"{scan.path.name}: the file changed while it was read")
+            raise _changed(scan, "its length changed")
+        if digest.hexdigest() != scan.sha256:
+            raise _changed(scan, "its contents changed: the second reading's sha256 differs")
         if tmp is None:
             return out, unk
         out.flush()
@@ -178,6 +197,13 @@ def encode_text(scan: TextScan, vocab: Vocab, progress: Callable[[str], None] | 
             tmp.unlink()
     _prune_cache(cache.parent)
     return np.memmap(cache, dtype=dtype, mode="c", shape=(n,)), unk
+
+
+def _changed(scan: TextScan, how: str) -> CorpusError:
+    """The file is not what the first pass read, so its ids would not match the vocabulary."""
+    return CorpusError(f"{scan.path.name}: the file changed while it was read ({how}); "
+                       "nothing was trained or cached: wait until whatever writes it has "
+                       "finished, then retry")
 
 
 def _cache_path(scan: TextScan, vocab: Vocab, dtype) -> Path:

@@ -19,8 +19,9 @@ from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QT
 
 from studio import __version__
 from studio.gui import drops
-from studio.gui.shared import preferences, workers
+from studio.gui.shared import preferences, wheel, workers
 from studio.gui.shared.errors import show_error
+from studio.gui.shared.layout import fit_to_screen
 from studio.gui.main_menus import build_menus
 from studio.gui.shared.settings import Group
 from studio.gui.shared.workers import run_task
@@ -74,11 +75,13 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shut_down)
+            wheel.install(app)
         self.setWindowTitle("Sequence Studio")
         self.setWindowIcon(app_icon())
         # Fits a 1280x800 laptop screen with room for the panel/dock.
         self.resize(1240, 740)
         self.setMinimumSize(QSize(900, 600))
+        fit_to_screen(self)
         if not defer_engine:
             import_engine()
             self._build()
@@ -278,21 +281,22 @@ class MainWindow(QMainWindow):
     # -- models ----------------------------------------------------------------
     def refresh_models(self) -> None:
         """Re-read the library (headers only) in a worker and hand it to every tab."""
-        from studio.core.library import list_models
+        from studio.core.library import scan_library
 
-        def done(entries, error):
+        def done(result, error):
             if error is not None:
                 show_error(self, "Model library", error)
                 return
+            entries, unreadable = result  # one bad file is listed as such, never a failure
             self.generate_tab.set_models(entries)
             self.score_tab.set_models(entries)
-            self.models_tab.set_models(entries)
+            self.models_tab.set_models(entries, unreadable)
             self.train_tab.set_models(entries)
             if self._select_after_refresh:
                 path, self._select_after_refresh = self._select_after_refresh, None
                 self.generate_tab.picker.select(path=path)
 
-        run_task(list_models, done, owner=self)
+        run_task(scan_library, done, owner=self)
 
     def _select_trained(self, path: str) -> None:
         """A finished run's model is the one to try next: Generate selects it once the
@@ -305,6 +309,7 @@ class MainWindow(QMainWindow):
             geometry = g.get("geometry")
             if geometry is not None:
                 self.restoreGeometry(geometry)
+        fit_to_screen(self)  # saved on a larger monitor, or before a screen change
 
     def restore_settings(self, geometry: bool = True) -> None:
         if geometry:
@@ -330,6 +335,11 @@ class MainWindow(QMainWindow):
 
     def _tabs(self):
         return (self.generate_tab, self.train_tab, self.models_tab, self.score_tab)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        # the frame's decorations are known once it is shown: fit again, frame included
+        QTimer.singleShot(0, lambda: fit_to_screen(self))
 
     def closeEvent(self, event) -> None:
         if not self.engine_loaded:  # closed while loading: nothing to save yet

@@ -6,6 +6,8 @@
   beats, four take a beat each.
 * ``|: ... :|`` plays the enclosed bars twice.
 * Chords are anything ``parse_chord`` reads (Jazzomat or lead-sheet spellings, ``NC``).
+* At most ``MAX_CHART_BARS`` bars, repeats played out: the bound MIDI files have
+  (``corpus/limits.MAX_BARS``), so a take over a chart can always be read back as a primer.
 
 Errors say where: "bar 3: unknown chord symbol 'Xm7'".
 """
@@ -22,6 +24,9 @@ BEATS_PER_BAR = 4
 TICKS_PER_BAR = BEATS_PER_BAR * TICKS_PER_BEAT
 # beats each chord gets when a bar holds n chords
 _SPLITS = {1: (4,), 2: (2, 2), 3: (2, 1, 1), 4: (1, 1, 1, 1)}
+# Equal to corpus/limits.MAX_BARS (a test holds them together; this layer may not import
+# corpus). A 100,000-bar chart (1.2 MB of text) was accepted: hours of generation.
+MAX_CHART_BARS = 2_000
 
 
 class ChartError(ValueError):
@@ -71,11 +76,27 @@ def parse_chart(text: str) -> Chart:
                 raise ChartError(f"bar {written}: ':|' without a matching '|:'")
             bars.extend(bars[repeat_from:])
             repeat_from = None
+        if len(bars) > MAX_CHART_BARS:  # checked as it grows: a huge chart stops here, early
+            raise ChartError(f"the chart has more than {MAX_CHART_BARS:,} bars (repeats played "
+                             f"out; the bound a MIDI file has): {_SPLIT_HINT}")
     if repeat_from is not None:
         raise ChartError("a '|:' repeat is never closed with ':|'")
     if not bars:
         raise ChartError("the chart has no bars (write e.g. | Dm7 | G7 | Cmaj7 | % |)")
     return Chart(text, tuple(bars))
+
+
+def chart_notes(text: str) -> list[str]:
+    """What a person should know about how a playable chart was read (not errors): a chart
+    typed without bar lines, ``Dm7 G7 Cmaj7 A7``, is one bar of four chords, which is
+    rarely what was meant (issue 25: it was read so without a word)."""
+    if "|" in text:
+        return []
+    chords = text.split()
+    if len(chords) < 2:
+        return []
+    return [f"no bar lines, so this is one bar of {len(chords)} chords; for one chord a bar "
+            f"write | {' | '.join(chords)} |"]
 
 
 def _parse_bar(body: str, number: int, bars: list) -> tuple[tuple[int, Chord], ...]:
@@ -104,6 +125,18 @@ def _parse_bar(body: str, number: int, bars: list) -> tuple[tuple[int, Chord], .
         out.append((offset, chord))
         offset += beats * TICKS_PER_BEAT
     return tuple(out)
+
+
+_SPLIT_HINT = "split a longer piece into several takes"
+
+
+def check_length(chart: Chart, choruses: int = 1) -> None:
+    """ChartError when ``choruses`` times through ``chart`` exceed ``MAX_CHART_BARS`` bars."""
+    total = chart.bar_count * max(1, choruses)
+    if total > MAX_CHART_BARS:
+        raise ChartError(f"{choruses} choruses of {chart.bar_count:,} bars make {total:,} bars; "
+                         f"at most {MAX_CHART_BARS:,} are allowed (the bound a MIDI file has): "
+                         f"{_SPLIT_HINT}")
 
 
 def as_chart(chart: str | Chart) -> Chart:

@@ -72,6 +72,9 @@ class Chord:
     # equality: F#m7 and Gbm7 are one chord to the model and the grammar.
     root_name: str | None = field(default=None, compare=False)
     bass_name: str | None = field(default=None, compare=False)
+    # What followed the root as typed ("7#9", "7alt", "+7"; "" for a bare root), for the
+    # alterations the quality drops (``typed_alterations``): lead sheets write them.
+    suffix: str | None = field(default=None, compare=False)
 
     @property
     def is_nc(self) -> bool:
@@ -105,7 +108,7 @@ class Chord:
         if self.is_nc:
             return self
         bass = None if self.bass is None else (self.bass + semitones) % 12
-        return Chord((self.root + semitones) % 12, self.quality, bass)
+        return Chord((self.root + semitones) % 12, self.quality, bass, suffix=self.suffix)
 
 
 NO_CHORD = Chord(0, "NC", None)
@@ -193,7 +196,47 @@ def parse_chord(symbol: str) -> Chord:
         quality = _quality(rest)
     except ValueError:
         raise ChordError(f"unknown chord symbol {symbol!r}") from None
-    return Chord(root, quality, bass, _spelling(m.group(1), m.group(2)), bass_name)
+    return Chord(root, quality, bass, _spelling(m.group(1), m.group(2)), bass_name,
+                 rest.replace("♯", "#").replace("♭", "b"))
+
+
+def spelled_alike(a: Chord, b: Chord) -> bool:
+    """One chord, written the same way: same root and bass spellings and the same typed
+    alterations (F#7 and Gb7 are one chord to the model but two symbols to a reader)."""
+    return (a == b and a.root_name == b.root_name and a.bass_name == b.bass_name
+            and typed_alterations(a) == typed_alterations(b))
+
+
+# A typed alteration: the accidental before the number (lead sheets: C7b9, C13b9) or, in
+# Jazzomat's notation, after it (C79b, C7911#: such a suffix ends with an accidental);
+# "-" and "+" are flat and sharp there (C7-9, C7+5). "alt" stands for the altered fifths
+# and ninths, as MuseScore writes 7alt to MusicXML (altb5 add#5 addb9 add#9).
+_PREFIX_RE = re.compile(r"([#b+-])(5|9|11|13)(?!\d)")
+_POSTFIX_RE = re.compile(r"(5|9|11|13)([#b+-])")
+_ALT_TENSIONS = ((5, -1), (5, 1), (9, -1), (9, 1))
+
+
+def typed_alterations(chord: Chord) -> tuple[tuple[int, int], ...]:
+    """(degree, semitones) of each altered tension the user typed on a dominant, in the
+    order typed: C7#9 -> ((9, 1),), C13b9 -> ((9, -1),), C7alt -> b5 #5 b9 #9,
+    Jazzomat C79b -> ((9, -1),), C+7 -> ((5, 1),). Empty for other chords and untyped ones."""
+    if chord.quality not in ("dom7", "alt") or not chord.suffix:
+        return ()
+    text = chord.suffix.replace("(", "").replace(")", "").replace(",", "").replace(" ", "")
+    if "alt" in text:
+        return _ALT_TENSIONS
+    found = []
+    if text.startswith("+"):                      # Jazzomat C+7, C+9: the augmented fifth
+        found.append((5, 1))
+        text = text[1:]
+    text = text[1:] if text.startswith("7") else text
+    if text[-1:] in ("#", "b", "+", "-"):
+        found += [(int(m.group(1)), 1 if m.group(2) in "#+" else -1)
+                  for m in _POSTFIX_RE.finditer(text)]
+    else:
+        found += [(int(m.group(2)), 1 if m.group(1) in "#+" else -1)
+                  for m in _PREFIX_RE.finditer(text)]
+    return tuple(dict.fromkeys(found))
 
 
 def _quality(suffix: str) -> str:

@@ -15,12 +15,13 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from .chart import as_chart
+from .chart import as_chart, check_length
 from .encoding import (BEATS_PER_BAR, ENCODING, PITCH_HIGH, PITCH_LOW, TICKS_PER_BAR, decode_tokens,
                        encode_solo)
 from .form import chart_chorus_starts
 from .grammar import ChartGrammar, GrammarError
 from .lick_bias import lick_bias_for
+from .motif_bias import SumBias, motif_bias_for
 from .types import ChordSpan, Note, Solo
 
 
@@ -74,6 +75,10 @@ class JazzSettings:
     # name, as midi_corpus reports them); None picks the lead part (``lead_pick``)
     primer_lead: str | None = None
     count: int = 1                            # takes drawn in one batch (generate_takes)
+    # a call to develop (trading): its pitches, and how strongly the line leans toward its
+    # interval cells and their inversions (``motif_bias``; 0 = off)
+    motif: list[int] | None = None
+    motif_strength: float = 0.0
 
     def validate(self) -> None:
         if self.choruses < 1 or self.choruses > 64:
@@ -89,6 +94,8 @@ class JazzSettings:
         for name in ("temperature", "pitch_temperature", "rhythm_temperature"):
             if getattr(self, name) is not None and not 0 <= getattr(self, name) <= 5:
                 raise ValueError(f"{name.replace('_', ' ')} must be between 0 and 5")
+        if not 0 <= self.motif_strength <= 3:
+            raise ValueError(f"motif strength must be between 0 (off) and 3, not {self.motif_strength}")
         if self.licks is not None and not 0 <= self.licks <= 1:
             raise ValueError(f"licks must be between 0 (off) and 1, not {self.licks}")
 
@@ -227,6 +234,7 @@ def generate_takes(ckpt, chart_text: str, settings: JazzSettings,
     """
     settings.validate()
     chart = as_chart(chart_text)
+    check_length(chart, settings.choruses)
     spans = chart.to_spans(settings.choruses)
     bars = chart.bar_count * settings.choruses
     starts = chart_chorus_starts(chart.bar_count, settings.choruses)
@@ -267,6 +275,9 @@ def _sample_takes(ckpt, spans, bars, chorus_starts, settings, chart_text, chart_
                             settings.primer_lead)
     prime = [vocab.end_id] + vocab.encode(primer)
     bias, licks_note = lick_bias_for(ckpt, settings.licks, settings.count, primer)
+    motif = motif_bias_for(ckpt, settings.motif, settings.motif_strength, settings.count, primer)
+    if motif is not None:     # the call's cells on top of the licks (trading's develop mode)
+        bias = motif if bias is None else SumBias([bias, motif])
     pitch_t, rhythm_t = settings.temperatures()
     # token classes also keep a lick bias inside the pitch class (which note, not whether one)
     tempered = settings.temperature > 0 and (pitch_t != rhythm_t or bias is not None)

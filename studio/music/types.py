@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from .chords import NO_CHORD, Chord
+from .chords import NO_CHORD, Chord, spelled_alike
 
 TICKS_PER_BEAT = 12
 
@@ -81,10 +81,12 @@ def chord_at(spans: list[ChordSpan], tick: int) -> Chord:
 
 
 def merge_spans(spans: list[ChordSpan]) -> list[ChordSpan]:
-    """Sorted spans with touching repeats of the same chord joined (``| C7 | C7 |`` = one)."""
+    """Sorted spans with touching repeats of the same chord joined (``| C7 | C7 |`` = one),
+    when spelled alike too: ``| F#7 | Gb7 |`` stays two, so a lead sheet or a marker shows
+    each as typed (the encoding's chord events compare chords and see one)."""
     out: list[ChordSpan] = []
     for span in sorted(spans, key=lambda s: s.start):
-        if out and out[-1].chord == span.chord and out[-1].end == span.start:
+        if out and spelled_alike(out[-1].chord, span.chord) and out[-1].end == span.start:
             out[-1] = ChordSpan(out[-1].start, span.end, span.chord)
         else:
             out.append(span)

@@ -137,3 +137,41 @@ def test_ctrl_c_while_a_big_corpus_loads_stops_at_once(tmp_path):
     # 30 MB under load 5; .ci/big_corpus.py measures it for 300 MB)
     assert said < 1.0, f"{said:.2f} s from Ctrl-C to 'stopped'"
     assert took < 2.0, f"{took:.2f} s from Ctrl-C to exit"
+
+
+# Issue 23 defect 5: the file is read twice; another program writing it in between (same
+# length, other characters) gave ids outside the vocabulary, and cached them under the old
+# file's hash. Each case: refused with a reason, nothing cached.
+@pytest.mark.parametrize("in_memory", [1 << 30, 50])
+@pytest.mark.parametrize("after", [b"zzzz", b"\xc3\xa9\xc3\xa9", "\u4e00".encode()])
+def test_a_file_changed_between_the_two_passes_is_refused(tmp_path, monkeypatch, in_memory, after):
+    monkeypatch.setenv("SEQUENCE_STUDIO_HOME", str(tmp_path / "data"))
+    monkeypatch.setattr(text_stream, "IN_MEMORY_TOKENS", in_memory)
+    path = tmp_path / "t.txt"
+    before = b"abcd efgh\n" * 20
+    path.write_bytes(before)
+    real_scan = text_stream.scan_text
+
+    def scan_then_rewrite(p, progress=None):
+        scan = real_scan(p, progress)
+        changed = before[:-len(after) - 1] + after + b"\n"
+        changed = changed[:len(before)] if len(changed) >= len(before) else changed
+        path.write_bytes(changed)
+        return scan
+
+    monkeypatch.setattr("studio.domains.text.scan_text", scan_then_rewrite)
+    with pytest.raises(CorpusError, match=r"t\.txt: the file changed while it was read \("):
+        load_corpus(path, "text")
+    assert not list((tmp_path / "data").rglob("tokens-*"))
+
+
+def test_a_nul_byte_past_the_first_64_kb_is_refused_as_binary(tmp_path, monkeypatch):
+    monkeypatch.setattr(text_stream, "CHUNK", 1 << 20)   # one piece: the old check read 64 KB of it
+    path = tmp_path / "t.txt"
+    path.write_bytes(b"to be or not to be\n" * 4000 + b"\x00 hidden\n")
+    with pytest.raises(CorpusError, match=r"looks like a binary file \(it has NUL bytes, the first "
+                                          r"at byte offset 76000\)"):
+        load_corpus(path, "text")
+    monkeypatch.setattr(text_stream, "CHUNK", 4096)      # and in a later piece
+    with pytest.raises(CorpusError, match="offset 76000"):
+        load_corpus(path, "text")

@@ -113,15 +113,13 @@ def test_import_copies_once_and_keeps_the_copy_it_verified(tmp_path, monkeypatch
     """Issue 9 item 7: import checked the user's file, then copied it again (a file changed
     in between was kept unchecked). Now the file is read once, into the library folder,
     and that copy is what is loaded, verified and kept."""
-    import shutil
-
     from studio.core import library
 
     good = tmp_path / "good.safetensors"
     _save(good)
     copies, loaded = [], []
-    real_copy, real_load = shutil.copyfile, library.load_checkpoint
-    monkeypatch.setattr(library.shutil, "copyfile", lambda s, d, **k: copies.append(s) or real_copy(s, d, **k))
+    real_copy, real_load = library._copy_regular, library.load_checkpoint
+    monkeypatch.setattr(library, "_copy_regular", lambda s, *a: copies.append(s) or real_copy(s, *a))
     monkeypatch.setattr(library, "load_checkpoint", lambda p, *a, **k: loaded.append(p) or real_load(p, *a, **k))
     entry = import_model(good)
     assert [str(c) for c in copies] == [str(good)]  # read once

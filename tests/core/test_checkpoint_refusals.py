@@ -124,8 +124,8 @@ def test_pickles_get_the_whole_explanation_and_metadata_refusals_name_the_file(t
 def test_unreadable_paths(tmp_path):
     with pytest.raises(CheckpointError, match="cannot read"):
         load_checkpoint(tmp_path / "missing.safetensors")
-    with pytest.raises(CheckpointError, match="cannot read"):
-        read_metadata(tmp_path)  # a folder
+    with pytest.raises(CheckpointError, match="is a folder, not a checkpoint file"):
+        read_metadata(tmp_path)
 
 
 def test_metadata_is_read_without_the_weights(tmp_path):
@@ -196,7 +196,7 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temp(tmp_path, monkeypatc
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(C.os, "replace", no_space)
-    with pytest.raises(CheckpointError, match="could not write .*No space left.*previous file, if any, is unchanged"):
+    with pytest.raises(CheckpointError, match="cannot write .*m.safetensors: the disk is full; the previous file, if any, is unchanged"):
         save_checkpoint(path, _model(), VOCAB, {"name": "new"})
     assert read_metadata(path)["name"] == "old"
     assert os.listdir(tmp_path) == ["m.safetensors"]
@@ -222,7 +222,7 @@ def test_digest_and_non_finite_refusals_word_for_word(tmp_path):
     assert str(err.value) == f"v2.safetensors: the weights or metadata do not match their recorded digest {damaged}"
     path = _write(tmp_path / "v1.safetensors", tensors, {**header, "format_version": "1", "digest": "0" * 64})
     with pytest.raises(CheckpointError) as err:
-        load_checkpoint(path)
+        load_checkpoint(path, allow_format_1=True)  # (without it: refused before the digest)
     assert str(err.value) == f"v1.safetensors: the weights do not match their recorded digest {damaged}"
     tensors["model.head.bias"] = tensors["model.head.bias"].clone()
     tensors["model.head.bias"][0] = float("nan")

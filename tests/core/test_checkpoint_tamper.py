@@ -1,5 +1,6 @@
-"""Issue 9 item 4: the digest covers the metadata too, NaN/inf weights are refused, and
-an older-format file still loads, with a warning that its metadata is not covered."""
+"""Issue 9 item 4: the digest covers the metadata too, NaN/inf weights are refused.
+Issue 23 item 4: a format-1 file (digest over the weights only) is refused by every loader,
+so relabelling an edited file "1" gains nothing; `models --upgrade` re-saves a trusted one."""
 
 import json
 import math
@@ -96,25 +97,49 @@ def _as_format_1(path):
     _rewrite_header(path, downgrade)
 
 
-def test_format_1_files_load_with_a_warning_and_import_upgrades_them(tmp_path):
-    from studio.core.library import import_model
+def test_format_1_files_are_refused_and_upgrade_re_saves_them(tmp_path):
+    from studio.core.library import import_model, upgrade_model
 
     path = tmp_path / "old.safetensors"
     net, vocab = _save(path)
     _as_format_1(path)
-    ck = load_checkpoint(path)
-    assert ck.vocab == vocab and any("not covered" in w for w in ck.warnings)
-    assert read_metadata(path)["name"] == "tiny"
-    entry = import_model(path)  # the library copy is re-written in the current format
+    with pytest.raises(CheckpointError, match=r"format 1\).*models --upgrade"):
+        load_checkpoint(path)
+    with pytest.raises(CheckpointError, match=r"format 1\)"):
+        import_model(path)  # a plain import does not vouch for unchecked metadata
+    assert read_metadata(path)["name"] == "tiny"  # still listed (the listing says nothing verified)
+    entry = upgrade_model(path)  # the explicit command: re-written in the current format
     upgraded = load_checkpoint(entry.path)
     assert upgraded.warnings == [] and upgraded.meta["format_version"] == C.FORMAT_VERSION
+    assert upgraded.vocab == vocab
     for k, v in net.state_dict().items():
         assert torch.equal(upgraded.model.state_dict()[k], v), k
-    # a format-1 file whose weights changed is still refused
+    # a format-1 file whose weights changed is refused even by --upgrade
     data = bytearray(path.read_bytes())
     data[-3] ^= 0xFF
     path.write_bytes(bytes(data))
     with pytest.raises(CheckpointError, match="digest"):
+        load_checkpoint(path, allow_format_1=True)
+
+
+def test_a_downgrade_to_format_1_with_edited_metadata_is_refused(tmp_path):
+    """The attack of issue 23: swap two vocabulary letters, relabel the file format 1 and
+    put the (unchanged) tensor digest in: it was accepted with only a warning."""
+    path = tmp_path / "m.safetensors"
+    _save(path)
+    from safetensors.torch import load_file
+
+    tensors = load_file(path)
+
+    def downgrade_and_swap(header):
+        md = header["__metadata__"]
+        meta = json.loads(md["meta"])
+        tokens = meta["vocab"]["tokens"]
+        i, j = tokens.index("a"), tokens.index("e")
+        tokens[i], tokens[j] = tokens[j], tokens[i]
+        md.update(format_version="1", meta=json.dumps(meta), digest=C._tensor_digest(tensors))
+    _rewrite_header(path, downgrade_and_swap)
+    with pytest.raises(CheckpointError, match=r"older checkpoint \(format 1\)"):
         load_checkpoint(path)
 
 

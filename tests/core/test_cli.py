@@ -29,9 +29,12 @@ def test_sample_score_models_eval(trained, names_file, capsys):
     first = capsys.readouterr().out.splitlines()
     train_names = set(load_corpus(names_file, "names").train_items)  # what the model saw
     assert len(first) == 20
+    given = set()
     for line in first:
         name, tag = line.rsplit("  ", 1)
-        assert tag == ("(in corpus)" if name in train_names else "(new)"), line
+        expected = "(repeat)" if name in given else "(in corpus)" if name in train_names else "(new)"
+        assert tag == expected, line
+        given.add(name)
     main(["sample", str(trained), "-n", "20", "-t", "0.8", "--seed", "1"])
     assert capsys.readouterr().out.splitlines() == first  # same seed, same take
 

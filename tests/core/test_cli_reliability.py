@@ -190,3 +190,19 @@ def test_a_run_name_starting_with_a_dash_reaches_the_trainer_intact():
     add_parser(sub)
     parsed = sub.choices["train"].parse_args(options.to_args())
     assert parsed.name == "-fast" and parsed.corpus == "c.txt"
+
+
+def test_a_reader_that_goes_away_ends_sample_quietly(tmp_path):
+    """``sample ... | head -1`` (issue 25, defect 15): the reader closes the pipe after one
+    line; the command exits with the SIGPIPE status a Unix tool gives, and no traceback."""
+    model = _tiny(tmp_path / "tiny.safetensors")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    proc = subprocess.Popen([sys.executable, "-m", "studio", "sample", str(model), "-n", "10000",
+                             "--seed", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=env)
+    first = proc.stdout.readline()
+    proc.stdout.close()  # more than a pipe's 64 KB buffer is still to come
+    _, err = proc.communicate(timeout=300)
+    assert first.endswith(b"\n")  # one whole line arrived (a random tiny model may name nothing)
+    assert b"Traceback" not in err and b"BrokenPipe" not in err, err.decode()
+    assert proc.returncode == 141

@@ -226,3 +226,40 @@ def test_a_signal_echo_under_torchrun_counts_once(monkeypatch):
     monkeypatch.setenv("WORLD_SIZE", "1")
     with pytest.raises(SignalStop):
         stop._handle(signal.SIGINT, None)
+
+
+@SUBPROCESSES
+@RERUN
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("signame,echo", [("SIGINT", True), ("SIGTERM", False)])
+def test_a_signal_to_both_ranks_stops_them_with_the_signals_status(tmp_path, text_file, signame, echo):
+    """Issue 23: a Ctrl-C reaches every rank (the terminal's process group), and under a
+    launcher a second time (torchrun forwards it): both ranks must stop at one step and exit
+    128 + the signal (130 / 143), as with one rank signalled; never 132 or 158."""
+    import signal
+
+    sig = getattr(signal, signame)
+    port = str(_free_port())
+    args = ["--corpus", str(text_file), "--kind", "text", "--layers", "1", "--hidden", "16", "--batch", "4",
+            "--window", "16", "--epochs", "100000", "--eval-every", "5", *SMALL[:-2],
+            "--out", str(tmp_path / "m.safetensors"), "--jsonl"]
+    procs = [subprocess.Popen([sys.executable, "-m", "studio", "train", *args], cwd=tmp_path,
+                              env=_env(RANK=str(r), LOCAL_RANK=str(r), WORLD_SIZE="2", MASTER_ADDR="127.0.0.1",
+                                       MASTER_PORT=port),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for r in range(2)]
+    lines = []
+    for line in procs[0].stdout:  # wait for the first evaluation, then signal both ranks
+        lines.append(line)
+        if '"event": "eval"' in line:
+            for _ in range(2 if echo else 1):     # the terminal's signal, then the launcher's
+                for p in procs:
+                    p.send_signal(sig)
+            break
+    out, _ = procs[0].communicate(timeout=120)
+    _, err1 = procs[1].communicate(timeout=120)
+    events = _events("".join(lines) + out)
+    assert [p.returncode for p in procs] == [128 + sig] * 2, err1[-2000:]
+    stopped = next(e for e in events if e["event"] == "stopped")
+    assert events[-1]["event"] == "done" and events[-1]["steps"] == stopped["step"] >= 5
+    resume = load_checkpoint(tmp_path / "m.last.safetensors", with_optimizer=True)
+    assert resume.meta["resume"]["step"] == stopped["step"]

@@ -97,9 +97,11 @@ def test_readme_sample_names_marks_new_and_known(run_readme):
     out = run_readme(_command("sample models/dinos-lstm")).splitlines()
     assert len(out) == 20
     known = set(load_checkpoint(ROOT / "models" / "dinos-lstm.safetensors").meta["corpus"]["train_items"])
+    given = set()
     for line in out:
-        name, tag = re.fullmatch(r"(\S+)  \((new|in corpus)\)", line).groups()
-        assert tag == ("in corpus" if name in known else "new"), line
+        name, tag = re.fullmatch(r"(\S+)  \((new|in corpus|repeat)\)", line).groups()
+        assert tag == ("repeat" if name in given else "in corpus" if name in known else "new"), line
+        given.add(name)
 
 
 def test_readme_sample_text_and_jazz(run_readme, tmp_path):
@@ -214,7 +216,9 @@ def test_cli_tags_known_names_in_corpus_and_others_new(tmp_path, capsys):
                         ("stegosaur", "(new)"), ("zzyzx", "(new)")):
         capsys.readouterr()
         assert main(["sample", str(path), "--prime", prefix, "-t", "0", "-n", "2"]) == 0
-        assert capsys.readouterr().out.splitlines() == [f"{prefix}  {tag}"] * 2
+        # greedy: the same name twice, the second time marked as a repeat of the batch
+        assert capsys.readouterr().out.splitlines() == [f"{prefix}  {tag}", f"{prefix}  (repeat)"]
     capsys.readouterr()
     assert main(["sample", str(path), "--prime", "raptorex", "-t", "0", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["samples"] == [{"text": "raptorex", "new": False}]
+    assert json.loads(capsys.readouterr().out)["samples"] == [{"text": "raptorex", "new": False,
+                                                                "repeat": False}]

@@ -21,7 +21,7 @@ def test_names_fill_the_list_marked_new_or_in_corpus(qtbot, window, tiny_models,
     tab.generate()
     qtbot.waitUntil(lambda: not tab.is_busy(), timeout=10000)
     assert tab.names_view.table.rowCount() == 8
-    assert set(tab.names_view.marks()) <= {"new", "in corpus"}
+    assert set(tab.names_view.marks()) <= {"new", "in corpus", "repeat"}
     assert len(tab.history.takes) == 1
     take = tab.history.takes[0]
     assert take.model_name == "tiny-dinos" and len(take.result) == 8
@@ -29,6 +29,18 @@ def test_names_fill_the_list_marked_new_or_in_corpus(qtbot, window, tiny_models,
     from studio.gui.generate.views import mark_names
 
     assert mark_names([names[0], "zzz"], set(names)) == [(names[0], "in corpus"), ("zzz", "new")]
+
+
+def test_a_name_given_twice_in_a_batch_is_counted_once(qtbot, window, names):
+    """Issue 25, defect 12: "tyror" five times in 12 takes is one new name, not five."""
+    from studio.gui.generate.views import mark_names
+
+    view = window.generate_tab.names_view
+    marked = mark_names(["tyror", "Tyror", names[0], "tyror", "zed", names[0]], set(names))
+    assert [m for _, m in marked] == ["new", "repeat", "in corpus", "repeat", "new", "repeat"]
+    view.show_names(marked)
+    assert view.marks() == [m for _, m in marked]
+    assert view.summary.text() == "6 names: 2 new, 1 from the training corpus, 3 repeated in this batch"
 
 
 def test_locked_seed_reproduces_a_take(qtbot, window, tiny_models, choose_model):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import mido
 import pytest
 
@@ -164,6 +166,20 @@ def test_lead_sheet_export_and_feel_options(qtbot, window, tiny_models, tmp_path
             starts.append(now)
     assert starts == [n.start * 40 for n in sorted(take.result.solo.notes)]
     assert jazz.values()["swing"] == "straight" and jazz.values()["humanize"] == 0.0
+    # articulation: "As sampled" plays the grid's own lengths (what the CLI's --articulation score does)
+    jazz.options.articulation.setCurrentIndex(jazz.options.articulation.findData("score"))
+    path = jazz.export_midi(str(tmp_path / "score.mid"))
+    now, spans, on = 0, [], {}
+    for m in mido.MidiFile(str(path)).tracks[1]:
+        now += m.time
+        if m.type == "note_on" and m.velocity:
+            on[m.note] = now
+        elif m.type in ("note_on", "note_off") and m.note in on:
+            spans.append((on.pop(m.note), now))
+    assert sorted(spans) == [(n.start * 40, n.end * 40) for n in sorted(take.result.solo.notes)]
+    assert jazz.values()["articulation"] == "score"
+    jazz.apply({"articulation": "players"})
+    assert jazz.options.feel().articulation == "players"
 
 
 @pytest.fixture
@@ -180,3 +196,69 @@ def test_a_chord_blind_model_is_named_so(qtbot, blind_model, window, choose_mode
     tab, take = make_take(qtbot, window, {"jazz": blind_model}, choose_model)
     assert take.result.info["chord_aware"] is False
     assert not tab.jazz.model_note.isHidden() and "chord-blind" in tab.jazz.model_note.text()
+
+
+def test_export_dialogs_start_in_the_preferences_output_folder(qtbot, window, tiny_models,
+                                                                choose_model, tmp_path, monkeypatch):
+    """Issue 25, defect 13: an Output folder set in Preferences is where Export MIDI starts,
+    even after an export to another folder."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from studio.gui.shared import preferences, recent
+
+    tab, _take = make_take(qtbot, window, tiny_models, choose_model)
+    elsewhere, chosen = tmp_path / "elsewhere", tmp_path / "exports"
+    elsewhere.mkdir(), chosen.mkdir()
+    recent.remember_folder("export", str(elsewhere / "old.mid"))  # an earlier export
+    preferences.save(preferences.Preferences(output_folder=str(chosen)))
+    starts = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda parent, caption, start, filter_: (starts.append(start), ("", ""))[1])
+    tab.jazz.export_midi()
+    assert starts and Path(starts[0]).parent == chosen
+    preferences.save(preferences.Preferences(output_folder=""))  # none set: the last folder
+    tab.jazz.export_midi()
+    assert Path(starts[1]).parent == elsewhere
+
+
+def test_a_chart_without_bar_lines_and_a_replaced_chart_are_said(qtbot, window, tiny_models,
+                                                                  choose_model):
+    """Issue 25, defects 7 and 8: a chart typed without bar lines is read as one bar, and
+    the window says so; picking a preset over a typed chart says the chart is kept, and
+    "Custom" brings it back."""
+    tab = window.generate_tab
+    choose_model(tab, tiny_models["jazz"])
+    jazz = tab.jazz
+    jazz.chart.setPlainText("Dm7 G7 Cmaj7 A7")
+    qtbot.waitUntil(lambda: "No bar lines" in jazz.chart_status.text(), timeout=3000)
+    assert "| Dm7 | G7 | Cmaj7 | A7 |" in jazz.chart_status.text()
+    typed = "| Dm7 | G7 | Cmaj7 | A7 |"
+    jazz.chart.setPlainText(typed)
+    qtbot.waitUntil(lambda: jazz.chart_status.text() == "", timeout=3000)
+    jazz.preset.setCurrentText("Bb blues")
+    assert jazz.chart.toPlainText() != typed
+    assert "kept" in jazz.chart_status.text() and "Custom" in jazz.chart_status.text()
+    qtbot.wait(400)  # the check after the preset's text keeps the note
+    assert "kept" in jazz.chart_status.text()
+    jazz.preset.setCurrentText("Custom")
+    assert jazz.chart.toPlainText() == typed
+
+
+def test_chart_notes_name_a_chart_without_bar_lines():
+    from studio.music.chart import chart_notes, parse_chart
+
+    assert parse_chart("Dm7 G7 Cmaj7 A7").bar_count == 1
+    assert chart_notes("Dm7 G7 Cmaj7 A7") == [
+        "no bar lines, so this is one bar of 4 chords; for one chord a bar write "
+        "| Dm7 | G7 | Cmaj7 | A7 |"]
+    assert chart_notes("| Dm7 G7 | Cmaj7 |") == [] and chart_notes("Cmaj7") == []
+
+
+def test_a_take_without_notes_says_so(qtbot, window, tiny_models, choose_model):
+    from studio.gui.generate.tab import _empty_note
+    from studio.music.types import Solo
+
+    tab, take = make_take(qtbot, window, tiny_models, choose_model)
+    assert _empty_note(take) == "" or not take.result.solo.notes
+    take.result.solo = Solo("empty", [], take.result.solo.chords, tempo=140)
+    assert "played no notes" in _empty_note(take)

@@ -117,6 +117,38 @@ def test_play_take_runs_to_its_end_and_the_ports_are_remembered(qtbot, live_wind
         assert g.get("out") == listener.port_name and g.get("mode") == "Play take"
 
 
+def test_a_lost_port_stops_the_take_and_the_window_says_so(qtbot, live_window):
+    from studio.bench.live_probe import Listener
+
+    live, _listener = live_window
+    daw = Listener("gone-daw")
+    live.refresh_ports()
+    qtbot.waitUntil(lambda: live.out_port.findText(daw.port_name) >= 0, timeout=10000)
+    live.out_port.setCurrentText(daw.port_name)
+    live.mode.setCurrentText("Play take")
+    live.tempo.setValue(60)                                   # 2 bars: 8 s of take
+    qtbot.mouseClick(live.start_button, left())
+    qtbot.waitUntil(lambda: live.session is not None, timeout=60000)
+    qtbot.waitUntil(lambda: (live.session.position() or -1) > 0.3, timeout=10000)
+    daw.close()                                               # the DAW quits
+    qtbot.waitUntil(lambda: live.session is None, timeout=5000)
+    assert f"the MIDI output port '{daw.port_name}' went away" in live.status.text()
+
+
+def test_the_response_mode_goes_to_the_trade_and_is_remembered(qtbot, live_window):
+    from studio.gui.shared.settings import Group
+
+    live, _listener = live_window
+    live.mode.setCurrentText("Trade")
+    live.response.setCurrentText("develop")
+    qtbot.mouseClick(live.start_button, left())
+    qtbot.waitUntil(lambda: live.session is not None, timeout=60000)
+    assert live.session.trade.mode == "develop"
+    qtbot.mouseClick(live.stop_button, left())
+    with Group("live", 1) as g:
+        assert g.get("response") == "develop"
+
+
 def left():
     from PySide6.QtCore import Qt
 

@@ -151,3 +151,24 @@ def test_validation_figures_say_what_they_count(window):
     cells = {tab.table.item(r, 0).text(): tab.table.item(r, col).text()
              for r in range(tab.table.rowCount())}
     assert cells["jazz-gru"].endswith(" / token") and cells["dinos-gru"].endswith(" / token")
+
+
+def test_score_clears_old_results_and_shows_whole_names(qtbot, window, tiny_models, choose_model):
+    """Issue 25, defect 14: scoring an empty box leaves no results standing for it; a long
+    alternative is shown whole (its column is as wide as the text), with a tooltip."""
+    tab = window.score_tab
+    window.tabs.setCurrentWidget(tab)
+    choose_model(tab, tiny_models["names"])
+    long_name = "pachycephalosaurusmegalosaurusbrachiosaurusdiplodocus"
+    tab.input.setPlainText(f"{long_name}\nrex")
+    tab.score()
+    qtbot.waitUntil(lambda: tab.table.rowCount() == 2, timeout=10000)
+    qtbot.waitUntil(lambda: tab.score_button.isEnabled(), timeout=10000)
+    cell = next(tab.table.item(r, 1) for r in range(2) if tab.table.item(r, 1).text() == long_name)
+    assert cell.toolTip() == long_name
+    width = tab.table.fontMetrics().horizontalAdvance(long_name)
+    assert tab.table.columnWidth(1) >= width
+    tab.input.setPlainText("  \n")
+    tab.score()
+    assert tab.table.rowCount() == 0 and tab.results == []
+    assert "one per line" in tab.status.text()

@@ -76,7 +76,7 @@ def test_a_run_to_its_end_is_saved_and_chosen_in_generate(qtbot, window, tmp_pat
     assert tab.result is not None, tab.log_view.toPlainText()
     run = tab.plots.current
     assert run.step_count == 40 and run.last_step == 40
-    assert run.label.startswith("GRU 1x24")
+    assert run.label.startswith("gui-test-run: GRU 1x24")
     # "auto" evaluates about 20 times in a run: the validation curve is a curve
     assert len(run.val) >= 15, run.val_steps
     assert tab.live.progress.value() == tab.live.progress.maximum()
@@ -379,3 +379,30 @@ def test_pause_needs_no_signal(qtbot, window, tmp_path, names, click, monkeypatc
     assert sent == [] and leftover_resume_files()
     click(qtbot, tab.stop_button)
     assert tab.state == "finished"
+
+
+def test_overlaid_runs_have_distinct_labels_named_after_their_model(qtbot):
+    """Issue 25, defect 6: a third run of the same settings was labelled like the second;
+    labels ignored the run's model name; the legend covered the curves."""
+    from studio.gui.train.curves import TrainPlots
+    from studio.gui.train.process import TrainOptions
+
+    plots = TrainPlots()
+    qtbot.addWidget(plots)
+    plots.resize(500, 400)
+    plots.show()
+    qtbot.waitExposed(plots)
+    options = TrainOptions(corpus="walks.txt", cell="gru", layers=2, hidden=128, clip=1.0, name="walk1")
+    assert options.label() == "walk1: GRU 2x128 clip 1"
+    for _ in range(3):
+        plots.start_run(options.label())
+    assert [r.label for r in plots.runs] == ["walk1: GRU 2x128 clip 1", "walk1: GRU 2x128 clip 1 (2)",
+                                             "walk1: GRU 2x128 clip 1 (3)"]
+    assert all(r.label in plots.legend.text() for r in plots.runs)
+    qtbot.wait(20)
+    key = plots.legend.geometry()
+    assert key.height() > 0
+    assert not key.intersects(plots.loss_plot.geometry())
+    assert not key.intersects(plots.grad_plot.geometry())
+    plots.clear()
+    assert plots.legend.text() == ""

@@ -64,6 +64,9 @@ def test_lead_field_reads_the_named_part_and_the_run_learns_it(qtbot, window, tm
     qtbot.waitUntil(lambda: tab.report is not None, timeout=30000)
     for entry in tab.report["files"]:  # auto: the sax, not the bass
         assert entry["notes"] == notes_in_track(folder / entry["path"], "Tenor Sax")
+    shown = tab.report_view.toPlainText()   # the report line says why, with the figures
+    assert "took 'Tenor Sax'" in shown and "plays 2 of 2 bars" in shown
+    assert "over 'Bass' (2 of 2 bars, 0% stacked)" in shown
 
     type_lead(qtbot, form, "bass")
     qtbot.waitUntil(lambda: tab.report is not None and

@@ -40,14 +40,19 @@ def test_no_jack_server_is_one_line(jack):
     assert "Traceback" not in proc.stderr
 
 
-def test_live_plays_the_take_sample_writes(jack, listener, gru_path, tmp_path):
+FEEL_AND_LINE = ("--swing", "2.2", "--humanize", "2.5", "--feel-seed", "77", "--licks", "0.2",
+                 "--pitch-temperature", "0.9", "--rhythm-temperature", "1.2")
+
+
+@pytest.mark.parametrize("flags", [(), FEEL_AND_LINE], ids=["plain", "feel-and-line-flags"])
+def test_live_plays_the_take_sample_writes(jack, listener, gru_path, tmp_path, flags):
     path = tmp_path / "take.mid"
     done = subprocess.run([sys.executable, "-m", "studio", "sample", gru_path, "--chart", CHART,
-                           "--tempo", "240", "--seed", "21", "--out", str(path)], cwd=ROOT,
+                           "--tempo", "240", "--seed", "21", "--out", str(path), *flags], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     proc = cli("live", gru_path, "--chart", CHART, "--tempo", "240", "--seed", "21",
-               "--out", listener.port_name, "--midi-api", "jack", "--count-in", "0", "--json")
+               "--out", listener.port_name, "--midi-api", "jack", "--count-in", "0", "--json", *flags)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
     live = [m for _, m in listener.notes() if m[0] & 15 != DRUM_CHANNEL]
@@ -84,4 +89,49 @@ def test_a_killed_live_run_is_silenced_by_the_next(jack, listener, gru_path):
         second.wait(20)
     assert second.returncode in (0, 130, 143)
     time.sleep(0.3)
+    assert listener.sounding() == set()
+
+
+def test_live_play_restores_the_interpreters_switch_interval(jack, listener, gru_path, restore_signals):
+    from studio.cli import main
+
+    sys.setswitchinterval(0.004)
+    try:
+        assert main(["live", gru_path, "--chart", "| C7 |", "--tempo", "300", "--seed", "1",
+                     "--out", listener.port_name, "--midi-api", "jack", "--count-in", "0"]) == 0
+        assert listener.notes(), "nothing was played"
+        assert sys.getswitchinterval() == pytest.approx(0.004)
+    finally:
+        sys.setswitchinterval(0.005)
+
+
+def test_live_sync_clock_waits_for_the_daws_start_and_plays_to_its_clock(jack, listener, gru_path):
+    from studio.bench.live_probe import Keyboard
+    from studio.music.live import clock as live_clock
+
+    proc = cli("live", gru_path, "--chart", "| C7 |", "--tempo", "120", "--seed", "3",
+               "--out", listener.port_name, "--midi-api", "jack", "--sync", "clock")
+    daw = None
+    try:
+        line = ""
+        while "following the MIDI clock into" not in line and proc.poll() is None:
+            line = proc.stderr.readline()
+        port = line.split("into ")[1].split("'")[1]          # the real name it reports
+        daw = Keyboard(port, client="daw")
+        time.sleep(1.0)
+        assert listener.notes() == [], "the band must wait for the DAW's Start"
+        t = live_clock.now() + 0.05
+        daw.send([0xFA])
+        for _ in range(24 * 6):                               # a bar and a half at 120 bpm
+            live_clock.wait_until(t)
+            daw.send([0xF8])
+            t += 60 / 120 / 24
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if daw is not None:
+            daw.close()
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert [m for _, m in listener.notes() if m[0] & 0xF0 == 0x90 and m[2]], "nothing played"
     assert listener.sounding() == set()

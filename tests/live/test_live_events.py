@@ -143,3 +143,30 @@ def test_restate_motif_keeps_the_rhythm_and_moves_to_the_answers_chord():
     whole = join_answer(motif, development, answer_chart, 200.0)
     assert [(n.start, n.pitch) for n in whole.notes][-1] == (48, 63)
     assert echo_share(whole, phrase) > 0                # the restatement echoes the phrase
+
+
+def test_input_quantize_grid_and_late_notes_of_the_last_beat():
+    chart = parse_chart("| C7 |")
+    played = [(0.15, 0.3, 60, 90), (0.55, 0.7, 62, 90), (4.02, 4.1, 64, 90)]   # 60 bpm: 1 s a beat
+    fine = quantise_phrase(played, 0.0, 4.0, 60.0, chart)
+    assert [n.start for n in fine.notes] == [2, 7]              # 12 ticks a beat, the late note cut
+    sixteenths = quantise_phrase(played, 0.0, 4.0, 60.0, chart, grid=3, late=True)
+    assert [n.start for n in sixteenths.notes] == [3, 6, 45]     # the late note: last 16th of beat 4
+    assert sixteenths.notes[-1].pitch == 64
+
+
+def test_the_input_latency_is_taken_off_each_note():
+    from studio.music.live import clock as live_clock
+
+    recorder = PhraseRecorder(live_clock.now, latency=0.1)       # song time 0 = the call
+    recorder.handle(mido.Message("note_on", note=60, velocity=80))
+    assert recorder.notes[0][0] == pytest.approx(-0.1, abs=0.02)
+
+
+def test_trade_settings_check_quantize_and_latency():
+    from studio.music.live.trade import TradeSettings
+
+    with pytest.raises(ValueError, match="quantize"):
+        TradeSettings(quantize=5).validate()
+    with pytest.raises(ValueError, match="latency"):
+        TradeSettings(latency_ms=-3).validate()

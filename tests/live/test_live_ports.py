@@ -71,3 +71,44 @@ def test_a_port_named_by_part_of_its_name_is_opened(jack, listener):
     out = live_ports.open_output("listener", api="jack")
     assert out.name == listener.port_name
     out.close()
+
+
+def test_a_named_output_is_the_client_sequence_studio_connected_to_the_users_port(jack, listener):
+    import mido
+
+    out = live_ports.open_output(listener.port_name, api="jack")
+    try:
+        sources = live_ports.list_ports("jack").inputs
+        assert out.own_name in sources and out.own_name.split(":")[0].startswith("Sequence Studio")
+        assert not any("RtMidi" in name for name in sources)
+        out.send(mido.Message("note_on", note=61, velocity=5))
+        out.send(mido.Message("note_off", note=61, velocity=0))
+        deadline = __import__("time").monotonic() + 3
+        while len(listener.notes()) < 2 and __import__("time").monotonic() < deadline:
+            __import__("time").sleep(0.02)
+        assert [m for _, m in listener.notes()] == [[0x90, 61, 5], [0x80, 61, 0]]
+    finally:
+        out.close()
+
+
+def test_a_second_instance_reports_its_real_port_name(jack):
+    first = live_ports.open_output(None, api="jack")
+    second = live_ports.open_output(None, api="jack")
+    try:
+        sources = live_ports.list_ports("jack").inputs
+        assert first.own_name in sources and second.own_name in sources
+        assert first.own_name != second.own_name
+        assert second.own_name.split(":")[0].startswith("Sequence Studio-")     # JACK's "-01"
+    finally:
+        second.close()
+        first.close()
+
+
+def test_the_in_error_never_offers_the_apps_own_output(jack):
+    out = live_ports.open_output(None, api="jack")
+    try:
+        with pytest.raises(MidiUnavailable, match="no MIDI input port matches") as err:
+            live_ports.open_input("no such keyboard", api="jack")
+        assert out.own_name not in str(err.value)
+    finally:
+        out.close()

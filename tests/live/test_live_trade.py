@@ -112,3 +112,39 @@ def test_the_model_can_open_and_call_and_response_draws_candidates(listener, wor
 def test_trade_settings_are_checked():
     with pytest.raises(ValueError, match="2, 4, 8"):
         TradeSettings(bars=3).validate()
+
+
+def test_the_whole_phrase_is_heard_late_notes_too_and_the_answer_is_on_time(listener, worker):
+    """Eighths through all four bars, the last on the last off-beat, and a resolution note
+    played 30 ms after the bar line: all 33 are in the phrase that primes bars 2-4 of
+    the answer, in every trade, and every answer is ready before its downbeat (240 bpm)."""
+    line = [65, 69, 72, 74, 75, 74, 72, 69]
+    block_s = 4 * 4 * BEAT
+
+    def full(block):
+        start = block * block_s
+        eighths = [(start + i * BEAT / 2, start + i * BEAT / 2 + 0.4 * BEAT, line[i % 8], 90)
+                   for i in range(32)]
+        return eighths + [(start + block_s + 0.03, start + block_s + 0.2, 70, 90)]
+
+    engine = LiveEngine(open_output(listener.port_name, api="jack"))
+    session = TradeSession(engine, worker, PRESETS["Bb blues"], JazzSettings(seed=9, tempo=TEMPO),
+                           TradeSettings(bars=4, trades=3))
+    inp = open_input(None, api="jack", callback=session.recorder.handle)
+    keyboard = Keyboard("Sequence Studio in")
+    try:
+        t0 = session.start()
+        player = threading.Thread(target=keyboard.play, args=(full(0) + full(2) + full(4), t0),
+                                  daemon=True)
+        player.start()
+        assert session.wait(60)
+        player.join(5)
+    finally:
+        inp.close()
+        keyboard.close()
+        engine.close()
+    assert session.error is None and len(session.answers) == 3
+    for answer in session.answers:
+        assert answer["whole_phrase_notes"] == 33, answer
+        assert answer["whole_used"] and not answer["late"], answer
+        assert answer["ready_before_downbeat_s"] > 0 and answer["whole_ready_before_bar2_s"] > 0

@@ -65,3 +65,18 @@ def test_errors_say_where_exactly(text, message):
 
 def test_a_4_4_marking_changes_nothing():
     assert spans("| 4/4 Dm7 | G7 4/4 |") == spans("| Dm7 | G7 |") == [(0, 48, "Dm7"), (48, 96, "G7")]
+
+
+def test_a_chart_is_capped_at_the_bars_a_midi_file_may_have():
+    """Issue 23 defect 8: 100,000 bars (1.2 MB) were accepted; MIDI files stop at 2,000."""
+    from studio.music.chart import MAX_CHART_BARS, check_length
+    from studio.music.corpus.limits import MAX_BARS
+
+    assert MAX_CHART_BARS == MAX_BARS
+    assert parse_chart("| C7 " * 2000 + "|").bar_count == 2000
+    for text in ["| C7 " * 2001 + "|", "|: C7 " + "| C7 " * 1000 + ":|", "| F7 " * 100_000 + "|"]:
+        with pytest.raises(ChartError, match=r"^the chart has more than 2,000 bars \(repeats played out"):
+            parse_chart(text)
+    check_length(parse_chart("| C7 " * 125 + "|"), 16)
+    with pytest.raises(ChartError, match=r"^17 choruses of 125 bars make 2,125 bars; at most 2,000"):
+        check_length(parse_chart("| C7 " * 125 + "|"), 17)

@@ -54,7 +54,7 @@ def test_swing_humanize_and_feel_seed_shape_the_performance(model, tmp_path, cap
         return out, json.loads(capsys.readouterr().out)[0]
 
     straight, row = take("straight", "--swing", "straight", "--humanize", "0")
-    assert row["feel"] == {"swing": "straight", "humanize": 0.0, "seed": None}
+    assert row["feel"] == {"swing": "straight", "humanize": 0.0, "seed": None, "articulation": "auto"}
     assert _band_offbeats(straight) == [0.5]                 # the Charleston's "and", straight
     swung, _ = take("swung", "--swing", "2", "--humanize", "0")
     assert _band_offbeats(swung) == [0.667]                  # 2 : 1 puts it at 2/3 of the beat
@@ -80,6 +80,15 @@ def test_swing_humanize_and_feel_seed_shape_the_performance(model, tmp_path, cap
     assert starts[0] == starts[1] and starts[0] != starts[2]
     assert main(["sample", str(model), "--chart", CHART, "--swing", "swingy"]) == 2
     assert "swing must be 'auto', 'straight' or a ratio" in capsys.readouterr().err
+    # articulation: at humanize 0 the lead sheet's lengths, unless the players' are asked for
+    written, _ = take("written", "--humanize", "0")
+    held, row = take("held", "--humanize", "0", "--articulation", "players")
+    assert row["feel"]["articulation"] == "players"
+    lengths = [[round(n.end - n.start, 4) for n in pretty_midi.PrettyMIDI(str(p)).instruments[0].notes]
+               for p in (written, held)]
+    assert len(lengths[0]) == len(lengths[1]) and lengths[0] != lengths[1]
+    assert main(["sample", str(model), "--chart", CHART, "--articulation", "staccato"]) == 2
+    assert "articulation must be one of auto, players, written, score" in capsys.readouterr().err
 
 
 def test_xml_writes_a_lead_sheet_with_every_chord_symbol(model, tmp_path, capsys):

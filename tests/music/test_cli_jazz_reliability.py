@@ -38,6 +38,9 @@ def jazz_model(tmp_path):
     (["--chart", "3/4 | Dm7 | G7 |"], ["3/4", "4/4"]),
     (["--tempo", "nan"], ["tempo"]),
     (["--low", "200"], ["pitch"]),
+    # issue 23 defect 8: charts had no length limit (100,000 bars, 1.2 MB, were accepted)
+    (["--chart", "| C7 " * 100_000 + "|"], ["more than 2,000 bars", "split"]),
+    (["--chart", "| C7 " * 100 + "|", "--choruses", "21"], ["21 choruses of 100 bars make 2,100 bars"]),
 ])
 def test_jazz_sample_refuses_bad_input(jazz_model, tmp_path, capsys, flags, words):
     mid = tmp_path / "x.mid"

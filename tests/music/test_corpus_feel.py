@@ -63,3 +63,43 @@ def test_offbeats_found_without_the_annotation_swing_as_the_annotated_ones(folde
     for label, row in found.items():
         bound = 0.15 if label == ">=280" else 0.06
         assert row["ratio"] == pytest.approx(annotated[label]["ratio"], abs=bound), label
+
+
+def test_shipped_hold_table_is_the_corpus_measurement(folder):
+    from studio.music.corpus.swing import hold_table_source
+    from studio.music.perform import hold_table
+    import pathlib
+    assert hold_table_source(folder) == pathlib.Path(hold_table.__file__).read_text()
+
+
+def test_rendered_solos_eighth_pairs_and_holds_like_the_players_by_tempo_bucket(folder):
+    # the line's own swing (eighth pairs) and articulation, rendered from the grid at the
+    # default feel, against the same notes as played
+    from studio.music.corpus.swing import (detached_share, performance_eighth_pair_fractions,
+                                           performance_hold_ratios)
+    from studio.music.tempo import tempo_label
+    timings = load_corpus_timing(folder)
+    played = swing_by_tempo((t.tempo, t.eighth_pair_fractions()) for t in timings)
+    solos, _ = load_wjazzd(folder)
+    perfs = [(s.tempo, perform(s, comping=False, bass=False)) for s in solos]
+    rendered = swing_by_tempo((t, performance_eighth_pair_fractions(p)) for t, p in perfs)
+    for label, row in rendered.items():
+        assert row["offbeats"] > 100, label
+        assert row["ratio"] == pytest.approx(played[label]["ratio"], abs=0.15), label
+    holds, players = {}, {}
+    for tempo, perf in perfs:
+        holds.setdefault(tempo_label(tempo), []).extend(performance_hold_ratios(perf))
+    for timing in timings:
+        players.setdefault(tempo_label(timing.tempo), []).extend(timing.hold_ratios())
+    for label, values in holds.items():
+        assert detached_share(values) == pytest.approx(detached_share(players[label]), abs=0.05), label
+
+
+def test_the_players_played_figures_for_the_report(folder):
+    # what jazz-report prints in the players' row: WJazzD's seconds and MIDI velocities
+    from studio.music.analysis.playing import measured_playing, playing_figures
+    solos, _ = load_wjazzd(folder)
+    figures = playing_figures(solos, measured_playing(folder))
+    assert 0.08 < figures["detached_share"] < 0.14
+    assert all(1.0 < r < 1.25 for r in figures["pair_ratio"].values())
+    assert 0.25 < figures["velocity_pitch_correlation"] < 0.4

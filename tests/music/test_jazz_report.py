@@ -88,3 +88,30 @@ def test_a_folder_of_takes_is_measured_as_its_files_play(tmp_path, make_midi):
     assert swing[">= 200 bpm"] == pytest.approx(1.2, abs=0.02)
     assert swing["140-199 bpm"] is None
     assert report["human_side"]["swing_ratio"]["< 140 bpm"] == pytest.approx(1.0, abs=0.01)
+    played, human = report["model_side"], report["human_side"]
+    assert played["detached_share"] == 0.0           # the files' eighths are written legato
+    assert set(played["pair_ratio"].values()) == {None}    # a MIDI file has no beat divisions
+    assert 0 < played["velocity_pitch_correlation"] <= 1
+    assert human["detached_share"] == 0.0 and human["velocity_pitch_correlation"] is None
+    text = format_report(report)
+    assert "notes held under 60% of their IOI" in text and "velocity-pitch correlation" in text
+    for side in ("model_side", "human_side"):          # a report from before these figures
+        for key in ("detached_share", "pair_ratio", "velocity_pitch_correlation"):
+            del report[side][key]
+    older = format_report(report)
+    assert "notes held under" not in older and "eighth pairs" not in older and "swing ratio" in older
+
+
+def test_played_figures_of_a_rendered_take_and_of_its_file(tmp_path):
+    from studio.music.analysis.playing import measured_playing, playing_figures, rendered_playing
+    from studio.music.notation.midi_file import write_midi
+    from studio.music.perform.feel import Feel
+    # a model that writes every eighth detached, at 150 bpm
+    line = [Note(t, 3, 60 + (t // 6) % 9) for t in range(0, 16 * 48 - 12, 6)]
+    solo = Solo("detached", line, chart_to_spans("| C7 | F7 |" * 8), tempo=150)
+    rendered = playing_figures([solo], rendered_playing)
+    assert rendered["detached_share"] < 0.2                   # played with the players' holds
+    assert rendered["pair_ratio"]["140-199 bpm"] == pytest.approx(1.1, abs=0.15)
+    write_midi(solo, tmp_path / "takes" / "detached.mid", feel=Feel(articulation="score"))
+    as_file = playing_figures([solo], measured_playing(tmp_path / "takes"))
+    assert as_file["detached_share"] > 0.85                   # the file as it was written

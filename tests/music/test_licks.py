@@ -273,3 +273,55 @@ def test_a_checkpoints_vocabulary_is_read_once(monkeypatch):
     assert first._table is not None                       # built with the vocabulary
     assert licks.licks_for(ck) is first and len(reads) == 1
     assert licks.licks_for(tiny_ckpt()) is None           # another checkpoint: its own answer
+
+
+# Issue 23: the copy guard's fallback (a checkpoint without a training fingerprint) was
+# untested; without it the boost chained a whole training line (51 intervals here).
+def test_without_a_fingerprint_the_guard_boosts_at_most_the_limit_in_a_row_then_resets():
+    pitches, vocab, _ = copy_setup()
+    toks = tokens()
+    bias = LickBias(toks, vocab, strength=1.0, fingerprint=None, copy_limit=6)
+    ids = feed(bias, toks, pitches[:1])
+
+    def play(pitch):
+        bias.advance(torch.tensor([ids[f"PITCH_{pitch}"]]))
+        bias.advance(torch.tensor([ids["CHORD_C_dom7"]]))
+
+    def boost_of(pitch):
+        nxt = bias.bias(0)
+        return 0.0 if nxt is None else float(nxt[0, ids[f"PITCH_{pitch}"]])
+
+    values = []
+    for k in range(1, 20):                 # follow the training line L note by note
+        values.append(boost_of(pitches[k]))
+        play(pitches[k])
+    boosted = [k for k, v in enumerate(values, start=1) if v > 0]
+    assert boosted == list(range(3, 9))    # from the first known context: 6 in a row, no more
+    assert all(v == 0.0 for v in values[8:])   # no push-back without a fingerprint: just no boost
+    last = pitches[19]
+    off = next(p for p in range(last - 12, last + 12)
+               if p - last not in bias.continuations(bias.rows[0].pitches))
+    play(off)                              # a note the licks did not propose ends the count
+    for k in range(0, 3):
+        play(pitches[k])
+    assert boost_of(pitches[3]) > 0        # boosting again along L after the break
+
+
+@pytest.mark.parametrize("limit,most", [(12, 16), (6, 9), (1000, None)])
+def test_without_a_fingerprint_a_take_pushed_along_a_training_line_is_cut_near_the_limit(
+        monkeypatch, limit, most):
+    pitches, vocab, fp = copy_setup()
+    ck = tiny_ckpt(1)                      # no fingerprint in it: the fallback guard
+    assert ck.extras is None or not ck.extras
+    monkeypatch.setattr(licks, "licks_for", lambda ck: vocab)
+    monkeypatch.setattr(lick_bias, "BOOST", 1e7)          # the licks all but decide every note
+    monkeypatch.setattr(lick_bias, "COPY_LIMIT", limit)
+    primer = line("primer", pitches[:8])
+    for seed in (0, 2):
+        take = generate_solo(ck, "| C7 |" * 48, JazzSettings(seed=seed, licks=1.0, primer=primer,
+                                                              primer_bars=1, pitch_low=48, pitch_high=84))
+        longest = fp.longest_copy(take.solo)
+        if most is None:                   # the guard off: the whole line, so the test can see it
+            assert longest > 40
+        else:                              # the limit, and the net following on a few notes
+            assert longest <= most, (seed, longest)

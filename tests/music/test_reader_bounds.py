@@ -79,6 +79,16 @@ def test_an_smpte_timed_file_is_skipped_with_its_reason(tmp_path):
     assert solo is None and report.status == "skipped" and "SMPTE" in report.message
 
 
+def test_a_zero_ppq_file_is_called_damaged_not_smpte(tmp_path):
+    """Issue 23 defect 11: a division of 0 was reported as "timed in SMPTE frames"."""
+    path = tmp_path / "ppq0.mid"
+    path.write_bytes(b"MThd\x00\x00\x00\x06\x00\x00\x00\x01\x00\x00MTrk\x00\x00\x00\x0c"
+                     b"\x00\x90\x3c\x40\x60\x80\x3c\x00\x00\xff/\x00")
+    solo, report = read_midi_solo(path)
+    assert solo is None and report.status == "error", report
+    assert "0 ticks per beat" in report.message and "SMPTE" not in report.message
+
+
 def test_a_huge_metre_is_skipped_before_chords_are_inferred_over_it(tmp_path):
     """Found by the long fuzz profile: 3 notes in 244/4 with a long end-of-track passed the
     2,000-bar bound but made chord inference lay out 136,000 half-bar windows (0.9 s of CPU

@@ -6,7 +6,8 @@ import pytest
 
 from studio.music.perform.feel import EXACT, Feel, auto_swing_ratio, measured_positions
 from studio.music.perform.performance import PPQ, perform
-from studio.music.corpus.swing import (feel_positions, performance_offbeat_positions,
+from studio.music.corpus.swing import (detached_share, feel_positions, pair_ratio,
+    performance_eighth_pair_fractions, performance_hold_ratios, performance_offbeat_positions,
     read_solo_timing, swing_by_tempo, swing_ratio)
 from studio.music.tempo import bucket_label, bucket_labels, tempo_bucket
 from studio.music.types import Note, Solo
@@ -127,3 +128,30 @@ def test_a_midi_takes_swing_is_read_from_its_own_ticks(tmp_path, ratio):
     positions = midi_offbeat_positions(path)
     assert len(positions) == 8 * 4 - 1                      # every offbeat of the eighth line
     assert swing_ratio(positions) == pytest.approx(ratio, abs=0.02)
+
+
+def test_hold_ratios_and_eighth_pairs_from_csv(tmp_path):
+    # beats every 0.5 s; every note sounds 0.2 s (write_pair)
+    onsets = [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5]
+    notes = [(0, 2, 1, 0.05), (0, 2, 2, 0.35), (1, 2, 1, 0.55),   # a pair: (0.35-0.05)/0.5
+             (1, 2, 2, 0.85),                                      # next onset 1.4 s: beat 2 tatum 2
+             (2, 2, 2, 1.40),
+             (6, 1, 1, 3.0)]                                       # 1.6 s later: a breath, no hold
+    mel, beats = write_pair(tmp_path, onsets, notes)
+    timing = read_solo_timing(mel, beats, "t")
+    assert timing.hold_ratios() == pytest.approx([0.2 / 0.3, 0.2 / 0.2, 0.2 / 0.3, 0.2 / 0.55])
+    assert timing.eighth_pair_fractions() == pytest.approx([0.6])
+    assert pair_ratio(timing.eighth_pair_fractions()) == pytest.approx(1.5)
+    assert detached_share(timing.hold_ratios()) == 0.25 and detached_share([]) is None
+
+
+def test_rendered_holds_and_pairs_use_the_corpus_ruler():
+    solo = Solo("pairs", [Note(t, 6, 60) for t in range(0, 96, 6)], [], tempo=150.0)
+    straight = perform(solo, EXACT, comping=False, bass=False)
+    assert performance_hold_ratios(straight) == pytest.approx([1.0] * 15)
+    assert performance_eighth_pair_fractions(straight) == pytest.approx([0.5] * 7)
+    for ratio in (1.6, 2.0):
+        # a chosen ratio is the line's own: the lay-back does not straighten its pairs
+        swung = perform(solo, Feel(ratio, humanize=0), comping=False, bass=False)
+        assert pair_ratio(performance_eighth_pair_fractions(swung)) == pytest.approx(ratio, abs=0.02)
+        assert swing_ratio(performance_offbeat_positions(swung)) == pytest.approx(ratio, abs=0.02)

@@ -74,3 +74,27 @@ def known_items(ckpt) -> set[str] | None:
     """The training names stored in a names model's metadata (for new vs. in-corpus)."""
     items = ckpt.meta.get("corpus", {}).get("train_items")
     return set(items) if isinstance(items, list) else None
+
+
+NEW, KNOWN, REPEAT, UNKNOWN = "new", "in corpus", "repeat", "unknown"
+
+
+def mark_names(names: list[str], known: set[str] | None) -> list[tuple[str, str]]:
+    """(name, mark) pairs, makemore's labels: ``in corpus`` for a training name, ``new``
+    for one the model made up, ``repeat`` for a name already given earlier in the same
+    batch (12 takes that say "tyror" five times are not five new names), ``unknown`` when
+    the model did not keep its corpus. Names compare without case, as they are trained."""
+    seen: set[str] = set()
+    lowered = {k.lower() for k in known} if known is not None else None
+    out = []
+    for name in names:
+        key = name.lower()
+        if key in seen:
+            mark = REPEAT
+        elif lowered is None:
+            mark = UNKNOWN
+        else:
+            mark = KNOWN if key in lowered else NEW
+        seen.add(key)
+        out.append((name, mark))
+    return out

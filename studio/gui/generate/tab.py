@@ -254,7 +254,8 @@ class GenerateTab(QWidget):
             recent.add_file("model", take.model_path)
             self.take_finished.emit(take)
             self.status.setText("".join(n[0].upper() + n[1:] + ".\n" for n in take.extra.get("notes", []))
-                                + ("Stopped. " if take.stopped else "") + f"Take #{take.number} done.")
+                                + ("Stopped. " if take.stopped else "") + f"Take #{take.number} done."
+                                + _empty_note(take))
         elif note:
             self.status.setText(note)
 
@@ -353,3 +354,13 @@ class GenerateTab(QWidget):
         self.jazz.shutdown()
         if getattr(self, "_live_window", None) is not None:
             self._live_window.close()             # silences the MIDI ports
+
+
+def _empty_note(take: Take) -> str:
+    """A jazz take in which the model played nothing says so (issue 25: a take of 0 notes
+    said only "Take #5 done.")."""
+    solo = getattr(take.result, "solo", None)
+    if solo is None or solo.notes or take.stopped:
+        return ""
+    return (" The model played no notes in this take: try another seed, or a higher "
+            "temperature or rhythm temperature (More).")

@@ -12,15 +12,7 @@ from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTableWidgetItem, QVBoxLay
 
 from studio.gui.shared.layout import result_table
 
-NEW, KNOWN, UNKNOWN = "new", "in corpus", "unknown"
-
-
-def mark_names(names: list[str], known: set[str] | None) -> list[tuple[str, str]]:
-    """(name, mark) pairs; the mark is ``unknown`` when the model did not keep its corpus."""
-    if known is None:
-        return [(n, UNKNOWN) for n in names]
-    lowered = {k.lower() for k in known}
-    return [(n, KNOWN if n.lower() in lowered else NEW) for n in names]
+from studio.core.sampling.generate import KNOWN, NEW, REPEAT, UNKNOWN, mark_names  # noqa: F401
 
 
 class NamesView(QWidget):
@@ -40,20 +32,27 @@ class NamesView(QWidget):
     def show_names(self, marked: list[tuple[str, str]]) -> None:
         self.table.setRowCount(0)
         self.table.setRowCount(len(marked))
-        colours = {NEW: QColor("#1b7a3a"), KNOWN: QColor("#8a6d00"), UNKNOWN: QColor("#777")}
+        colours = {NEW: QColor("#1b7a3a"), KNOWN: QColor("#8a6d00"), UNKNOWN: QColor("#777"),
+                   REPEAT: QColor("#777")}
         for row, (name, mark) in enumerate(marked):
             self.table.setItem(row, 0, QTableWidgetItem(name or "(empty)"))
             item = QTableWidgetItem(mark)
             item.setForeground(colours[mark])
             if mark == UNKNOWN:
                 item.setToolTip("This model's file does not list its training names")
+            elif mark == REPEAT:
+                item.setToolTip("Given earlier in this batch: counted once")
             self.table.setItem(row, 1, item)
         new = sum(1 for _, m in marked if m == NEW)
         known = sum(1 for _, m in marked if m == KNOWN)
-        if marked and all(m == UNKNOWN for _, m in marked):
-            self.summary.setText(f"{len(marked)} names (training names unknown for this model)")
+        repeats = sum(1 for _, m in marked if m == REPEAT)
+        again = f", {repeats} repeated in this batch" if repeats else ""
+        if marked and all(m in (UNKNOWN, REPEAT) for _, m in marked):
+            self.summary.setText(f"{len(marked)} names (training names unknown for this model)"
+                                 + again)
         else:
-            self.summary.setText(f"{len(marked)} names: {new} new, {known} from the training corpus")
+            self.summary.setText(f"{len(marked)} names: {new} new, {known} from the training "
+                                 f"corpus{again}")
 
     def names(self) -> list[str]:
         return [self.table.item(r, 0).text() for r in range(self.table.rowCount())]

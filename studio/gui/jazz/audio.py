@@ -3,7 +3,9 @@
 ``write_midi_file`` / ``write_wav_file`` / ``write_leadsheet_file`` call
 ``studio.music.notation.midi_file.write_midi``, ``studio.music.audio.synth`` and
 ``studio.music.notation.leadsheet`` (the CLI's ``--out`` / ``--wav`` / ``--xml``); ``options``
-carries the program, the comping/bass switches and the performance ``feel``. ``AudioTransport`` wraps
+carries the program, the comping/bass switches and the performance ``feel``. Each is written
+through ``studio.core.outputs.write_file`` as the CLI's are (atomic, never over a model; the
+save dialog has asked before replacing a file, hence ``force``). ``AudioTransport`` wraps
 ``studio.music.audio.playback``: the buffer is rendered in a worker, then played, and a
 timer polls the player's clock to move the piano roll's playhead.
 """
@@ -15,6 +17,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from studio.core.outputs import write_file
 from studio.gui.shared.workers import run_task
 
 log = logging.getLogger(__name__)
@@ -27,14 +30,15 @@ def write_midi_file(solo, path: Path, options: dict) -> Path:
     path = Path(path)
     if path.suffix.lower() not in (".mid", ".midi"):
         path = path.with_suffix(".mid")
-    return Path(write_midi(solo, path, **options))
+    return write_file(path, lambda tmp: write_midi(solo, tmp, **options), force=True)
 
 
 def write_leadsheet_file(solo, path: Path, options: dict) -> Path:
     """MusicXML lead sheet: chord symbols, key, swing marking, bass line (if on)."""
-    from studio.music.notation.leadsheet import write_musicxml
+    from studio.music.notation.leadsheet import musicxml_path, write_musicxml
 
-    return write_musicxml(solo, Path(path), feel=options.get("feel"), bass=options.get("bass", True))
+    return write_file(musicxml_path(path), lambda tmp: write_musicxml(
+        solo, tmp, feel=options.get("feel"), bass=options.get("bass", True)), force=True)
 
 
 def render(solo, options: dict):
@@ -61,7 +65,7 @@ def write_wav_file(solo, path: Path, options: dict) -> Path:
     if path.suffix.lower() != ".wav":
         path = path.with_suffix(".wav")
     buffer, rate = render(solo, options)
-    return Path(write_wav(path, buffer, rate))
+    return write_file(path, lambda tmp: write_wav(tmp, buffer, rate), force=True)
 
 
 class AudioTransport(QObject):

@@ -1,8 +1,10 @@
 """The chord chart of the jazz panel: a preset list, the chart text and its live check.
 
-Choosing a preset replaces the text as one undoable edit; typing a preset's text selects
+Choosing a preset replaces the text as one undoable edit and says so; the chart typed
+before it is kept, and choosing "Custom" brings it back. Typing a preset's text selects
 it, anything else is "Custom". The text is parsed 300 ms after the last keystroke and a
-bad bar or chord is named under it (before anyone presses Generate).
+bad bar or chord is named under it (before anyone presses Generate), as is a chart read
+in a way that was probably not meant (no bar lines).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QComboBox, QLabel, QPlainTextEdit
 
-from studio.music.chart import PRESETS, ChartError, parse_chart
+from studio.music.chart import PRESETS, ChartError, chart_notes, parse_chart
 
 CUSTOM = "Custom"
 DEFAULT_PRESET = "Bb blues"
@@ -32,7 +34,8 @@ class ChartEditor(QObject):
         self.chart.setToolTip("Bars between |, % repeats a bar, two chords share a bar, "
                               "|: ... :| repeats")
         self.status = QLabel()
-        self.status.setStyleSheet("color: #a00")
+        self.status.setWordWrap(True)
+        self._custom_text: str | None = None  # the typed chart a preset replaced
         self.chart.setPlainText(PRESETS.get(DEFAULT_PRESET, ""))
         self.preset.setCurrentText(DEFAULT_PRESET if DEFAULT_PRESET in PRESETS else CUSTOM)
         self.preset.currentTextChanged.connect(self._preset_chosen)
@@ -49,8 +52,21 @@ class ChartEditor(QObject):
         return self.preset.currentText()
 
     def _preset_chosen(self, name: str) -> None:
+        text = self.chart.toPlainText()
         if name in PRESETS:
+            replaced = text.strip() and text not in PRESETS.values()
+            if replaced:
+                self._custom_text = text
             self.set_text(PRESETS[name])
+            if replaced:
+                self._show("Your chart is kept: choose Custom (or Ctrl+Z) to get it back.",
+                           error=False)
+        elif name == CUSTOM and self._custom_text is not None:
+            self.set_text(self._custom_text)
+
+    def _show(self, message: str, error: bool) -> None:
+        self.status.setStyleSheet("color: #a00" if error else "color: #555")
+        self.status.setText(message)
 
     def set_text(self, text: str) -> None:
         """Replace the chart as one edit: Undo (Ctrl+Z, Edit > Undo) brings the old one back
@@ -70,12 +86,22 @@ class ChartEditor(QObject):
             self.preset.blockSignals(True)
             self.preset.setCurrentText(next((k for k, v in PRESETS.items() if v == text), CUSTOM))
             self.preset.blockSignals(False)
+        typed = bool(text.strip()) and text not in PRESETS.values()
+        if typed:
+            self._custom_text = None  # typed anew: Custom now means this text
         try:
             chart = parse_chart(text)
         except (ChartError, ValueError) as exc:
-            self.status.setText(str(exc))
+            self._show(str(exc), error=True)
             return
-        self.status.setText("" if chart.bar_count else "The chart has no bars.")
+        if not chart.bar_count:
+            self._show("The chart has no bars.", error=True)
+            return
+        notes = chart_notes(text)
+        if notes:
+            self._show(notes[0][0].upper() + notes[0][1:] + ".", error=False)
+        elif typed or not self.status.text().startswith("Your chart is kept"):
+            self._show("", error=False)
 
     def check(self) -> None:
         """Raise ValueError (ChartError) when the chart cannot be played."""

@@ -3,9 +3,9 @@
 ``pitch_low``/``pitch_high`` and ``primer``/``primer_bars`` are the fields of
 ``studio.music.generate.JazzSettings`` of the same names (the CLI's ``--low``,
 ``--high`` and ``--primer`` for jazz models; the CLI always primes with 4 bars). The
-note boxes show names beside the numbers (C4 = MIDI 60). Swing and humanize make the
-``studio.music.perform.feel.Feel`` that the MIDI/WAV export and playback perform the take with
-(the CLI's ``--swing`` and ``--humanize``). Pitch and rhythm temperature are
+note boxes show names beside the numbers (C4 = MIDI 60). Swing, humanize and articulation
+make the ``studio.music.perform.feel.Feel`` that the MIDI/WAV export and playback perform the
+take with (the CLI's ``--swing``, ``--humanize`` and ``--articulation``). Pitch and rhythm temperature are
 ``JazzSettings.pitch_temperature``/``rhythm_temperature`` (``--pitch-temperature``,
 ``--rhythm-temperature``): the form's Temperature multiplies both. Licks is
 ``JazzSettings.licks`` (``--licks``): how strongly the line leans toward the licks the
@@ -33,6 +33,9 @@ TEMPERATURE_TUNED = 0.0              # the temperature boxes' lowest step, shown
 LINE_KEYS = ("pitch_temperature", "rhythm_temperature", "licks")
 SWING_CHOICES = [("By tempo (WJazzD)", "auto"), ("Straight", "straight"),
                  ("Light (1.5 : 1)", "1.5"), ("Triplet (2 : 1)", "2.0"), ("Hard (2.5 : 1)", "2.5")]
+ARTICULATION_CHOICES = [("Players' (as written at humanize 0)", "auto"),
+                        ("As the players hold", "players"), ("As the lead sheet writes", "written"),
+                        ("As sampled (the grid)", "score")]
 
 DEFAULT_LOW, DEFAULT_HIGH = 48, 84   # JazzSettings' defaults: C3 .. C6
 
@@ -129,6 +132,15 @@ class JazzOptions(QWidget):
         self.humanize.setSingleStep(0.25)
         self.humanize.setValue(1.0)
         self.humanize.setToolTip("Human timing and dynamics scatter: 0 = exact, 1 = natural")
+        self.articulation = QComboBox()
+        for label, value in ARTICULATION_CHOICES:
+            self.articulation.addItem(label, value)
+        self.articulation.setToolTip("How long notes sound: as the WJazzD players hold them at "
+                                     "this tempo (most notes 75-100% of the way to the next), "
+                                     "or the lead sheet's lengths; the take stays as written")
+        self.articulation.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.articulation.setMinimumContentsLength(12)
         self.pitch_temperature = self._temperature_box(
             "pitch_temperature", "Temperature of the pitch choices (times the Temperature "
             "above): lower plays safer, more idiomatic lines; tuned = the value tuned for this model")
@@ -159,6 +171,7 @@ class JazzOptions(QWidget):
         form.addRow("Lic&ks", self.licks)
         form.addRow("S&wing", self.swing)
         form.addRow("H&umanize", self.humanize)
+        form.addRow("Ar&ticulation", self.articulation)
 
     @staticmethod
     def _temperature_box(key: str, tip: str) -> TunedSpinBox:
@@ -189,7 +202,8 @@ class JazzOptions(QWidget):
 
     def feel(self) -> Feel:
         """The performance feel for export and playback."""
-        return Feel.parse(self.swing.currentData(), self.humanize.value())
+        return Feel.parse(self.swing.currentData(), self.humanize.value(), None,
+                          self.articulation.currentData())
 
     def choose_primer(self) -> None:
         start = self.primer.text().strip() or recent.folder("primer")
@@ -218,6 +232,7 @@ class JazzOptions(QWidget):
                 "primer_midi": self.primer.text().strip(),
                 "primer_bars": self.primer_bars.value(),
                 "swing": self.swing.currentData(), "humanize": self.humanize.value(),
+                "articulation": self.articulation.currentData(),
                 **self.line_values()}
 
     def apply(self, values: dict) -> None:
@@ -239,6 +254,9 @@ class JazzOptions(QWidget):
             self.swing.setCurrentIndex(index)
         if values.get("humanize") not in (None, ""):
             self.humanize.setValue(float(values["humanize"]))
+        index = self.articulation.findData(str(values.get("articulation", "")))
+        if index >= 0:
+            self.articulation.setCurrentIndex(index)
         if "licks" in values:   # None: tuned (a take from before licks has no key: box kept)
             licks = values["licks"]
             self.licks.setValue(LICKS_TUNED if licks in (None, "") else float(licks))

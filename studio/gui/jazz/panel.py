@@ -24,7 +24,7 @@ from studio.gui.jazz.options import DEFAULT_HIGH, DEFAULT_LOW, LINE_KEYS, JazzOp
 from studio.gui.jazz.piano_roll import PianoRoll
 from studio.gui.shared.settings import Group
 from studio.gui.shared.workers import CallbackWorker, WorkerSet
-from studio.music.chart import parse_chart
+from studio.music.chart import check_length, parse_chart
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,9 @@ class JazzPanel(TakeExports, QWidget):
                             primer_bars=int(values.get("primer_bars", 4)),
                             **line_settings(values))
         chart_text = values["chart"]
-        spans = parse_chart(chart_text).to_spans(jazz.choruses)
+        chart = parse_chart(chart_text)
+        check_length(chart, jazz.choruses)   # before the worker starts: the same one line
+        spans = chart.to_spans(jazz.choruses)
         self.audio.stop()
 
         def work(should_stop, report):

@@ -23,6 +23,8 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFormLayout, QHBoxLayout,
                                QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
+from studio.gui.live.parts import close_parts as _close
+from studio.gui.live.parts import prepare as _prepare
 from studio.gui.live.roll import LiveRoll
 from studio.gui.shared.settings import Group
 from studio.gui.shared.workers import run_task
@@ -70,9 +72,15 @@ class LiveWindow(QDialog):
         self.trade_bars = QComboBox()
         self.trade_bars.addItems(["2", "4", "8"])
         self.trade_bars.setCurrentText("4")
-        self.call_response = QCheckBox("Call and response")
-        self.call_response.setToolTip("The answer develops your motif: lower temperature, "
-                                      "and of the answers drawn in time the one that echoes you most")
+        self.response = QComboBox()          # how the answer responds (trade.RESPONSE_MODES)
+        self.response.addItems(["free", "develop", "echo", "contrast"])
+        self.response.setToolTip("free: primed with your phrase; develop: your cells, sequenced "
+                                 "and inverted; echo: quotes your last bar, then develops; "
+                                 "contrast: another register")
+        self.sync = QCheckBox("Follow DAW clock")
+        self.sync.setToolTip("Play take: wait for the MIDI clock and Start on the input port")
+        self.reconnect = QCheckBox("Reconnect")
+        self.reconnect.setToolTip("A lost port: wait for it and play on from the next bar")
         self.model_first = QCheckBox("Model opens")
         self.tempo = QSpinBox()
         self.tempo.setRange(40, 360)
@@ -94,17 +102,17 @@ class LiveWindow(QDialog):
         form = QFormLayout()
         ports = QHBoxLayout()
         for w in (QLabel("Out"), self.out_port, QLabel("In"), self.in_port, QLabel("MIDI"),
-                  self.api, self.refresh_button):
+                  self.api, self.refresh_button, self.reconnect):
             ports.addWidget(w)
         form.addRow("Ports", ports)
         play = QHBoxLayout()
-        for w in (self.mode, QLabel("bars"), self.trade_bars, self.call_response, self.model_first,
+        for w in (self.mode, QLabel("bars"), self.trade_bars, self.response, self.model_first,
                   self.loop):
             play.addWidget(w)
         play.addStretch(1)
         form.addRow("Mode", play)
         timing = QHBoxLayout()
-        for w in (self.tempo, QLabel("count-in"), self.count_in, self.clock):
+        for w in (self.tempo, QLabel("count-in"), self.count_in, self.clock, self.sync):
             timing.addWidget(w)
         timing.addStretch(1)
         form.addRow("Tempo", timing)
@@ -125,6 +133,7 @@ class LiveWindow(QDialog):
         self.refresh_button.clicked.connect(self.refresh_ports)
         self.api.currentIndexChanged.connect(self.refresh_ports)
         self.mode.currentTextChanged.connect(self._update)
+        self.sync.toggled.connect(self._update)
         self.restore_settings()
         self._update()
         self.refresh_ports()
@@ -181,6 +190,7 @@ class LiveWindow(QDialog):
         settings = replace(request.settings, tempo=float(self.tempo.value()))
         api = self.api.currentData()
         out_name, in_name = self._port(self.out_port, VIRTUAL_OUT), self._port(self.in_port, VIRTUAL_IN)
+        sync = self.sync.isChecked() and not trading
         self._job += 1
         job = self._job
         self.start_button.setEnabled(False)
@@ -188,7 +198,7 @@ class LiveWindow(QDialog):
 
         def work():
             return _prepare(request, settings, trading, api, out_name, in_name,
-                            self.loop.isChecked())
+                            self.loop.isChecked(), listen=sync)
 
         def done(parts, error):
             if job != self._job:                 # stopped while starting
@@ -207,11 +217,12 @@ class LiveWindow(QDialog):
         from studio.music.live.engine import LiveEngine
         from studio.music.live.session import TakeSession
         from studio.music.live.trade import TradeSession, TradeSettings
+        from studio.music.live.watch import watch_session
 
         engine = LiveEngine(parts["out"], midi_clock=self.clock.isChecked())
         if trading:
             trade = TradeSettings(bars=int(self.trade_bars.currentText()),
-                                  call_response=self.call_response.isChecked(),
+                                  mode=self.response.currentText(),
                                   player_first=not self.model_first.isChecked())
             session = TradeSession(engine, parts["worker"], request.chart, settings, trade,
                                    count_in_bars=self.count_in.value(),
@@ -225,9 +236,19 @@ class LiveWindow(QDialog):
                                   loop=self.loop.isChecked(), worker=parts.get("worker"),
                                   chart=request.chart)
             self.roll.reset(session.bar_s)
+            if "in" in parts:                  # following the DAW's clock (sync.ClockFollower)
+                from studio.music.live.sync import ClockFollower
+
+                follower = ClockFollower(session.tempo)
+                session.follow(follower)
+                session.count_in_bars, engine.midi_clock = 0, False
+                parts["in"].callback = follower.handle
         parts["engine"] = engine
         self.parts, self.session, self._seen = parts, session, 0
         session.start()
+        parts["watch"] = watch_session(session, parts["backend"], *parts["names"],
+                                       reconnect=self.reconnect.isChecked(),
+                                       in_callback=parts["in"].callback if "in" in parts else None)
         self.timer.start()
         self.status.setText(f"{request.model_name} live: {engine.priority}")
         self._update()
@@ -264,6 +285,8 @@ class LiveWindow(QDialog):
         if hasattr(session, "player_notes"):
             self.roll.set_player(session.player_notes())
         self.roll.set_position(session.position() or 0.0)
+        if session.notice and session.error is None and self.status.text() != session.notice:
+            self.status.setText(session.notice)           # a lost port, and its return
         if session.finished:
             error = session.error or session.engine.error
             self.stop()
@@ -278,8 +301,10 @@ class LiveWindow(QDialog):
         trading = self.mode.currentText() == "Trade"
         self.start_button.setEnabled(not running and self.midi_ok and self.out_port.count() > 0)
         self.stop_button.setEnabled(running)
-        for w in (self.trade_bars, self.call_response, self.model_first, self.in_port):
+        for w in (self.trade_bars, self.response, self.model_first):
             w.setEnabled(trading and not running)
+        self.in_port.setEnabled((trading or self.sync.isChecked()) and not running)
+        self.sync.setEnabled(not trading and not running)
         self.loop.setEnabled(not trading and not running)
         for w in (self.out_port, self.api, self.refresh_button, self.mode, self.tempo,
                   self.count_in, self.clock):
@@ -298,9 +323,10 @@ class LiveWindow(QDialog):
             g.set("out", self.out_port.currentText())
             g.set("in", self.in_port.currentText())
             g.set("api", self.api.currentIndex())
-            for key, box in (("call_response", self.call_response), ("model_first", self.model_first),
-                             ("clock", self.clock), ("loop", self.loop)):
+            for key, box in (("model_first", self.model_first), ("clock", self.clock),
+                             ("loop", self.loop), ("sync", self.sync), ("reconnect", self.reconnect)):
                 g.set(key, box.isChecked())
+            g.set("response", self.response.currentText())
             g.set("mode", self.mode.currentText())
             g.set("bars", self.trade_bars.currentText())
             g.set("count_in", self.count_in.value())
@@ -308,9 +334,11 @@ class LiveWindow(QDialog):
     def restore_settings(self) -> None:
         with Group("live", 1) as g:
             self.api.setCurrentIndex(g.get("api", 0, int))
-            for key, box in (("call_response", self.call_response), ("model_first", self.model_first),
-                             ("clock", self.clock), ("loop", self.loop)):
+            for key, box in (("model_first", self.model_first), ("clock", self.clock),
+                             ("loop", self.loop), ("sync", self.sync), ("reconnect", self.reconnect)):
                 box.setChecked(g.get(key, False, bool))
+            old = "echo" if g.get("call_response", False, bool) else "free"   # the older switch
+            self.response.setCurrentText(g.get("response", old))
             self.mode.setCurrentText(g.get("mode", "Trade"))
             self.trade_bars.setCurrentText(g.get("bars", "4"))
             self.count_in.setValue(g.get("count_in", 1, int))
@@ -353,39 +381,3 @@ def open_live_window(tab) -> LiveWindow:
     window.show()
     window.raise_()
     return window
-
-
-def _prepare(request: LiveRequest, settings, trading: bool, api, out_name, in_name,
-             loop: bool) -> dict:
-    """In a pool thread: the generation process, the first take (band mode), the ports."""
-    from studio.music.live.ports import open_backend, open_input, open_output
-    from studio.music.live.worker import GenerationWorker
-
-    parts: dict = {}
-    try:
-        backend = open_backend(api)
-        parts["out"] = open_output(out_name, backend=backend)
-        if trading:
-            parts["in"] = open_input(in_name, backend=backend)
-        # Always a generation process, band mode too: the UI thread never samples.
-        parts["worker"] = GenerationWorker(request.model_path)
-        parts["worker"].wait_ready()
-        if not trading:
-            takes, _ = parts["worker"].submit(request.chart, settings).result()
-            parts["take"] = takes[0]
-        return parts
-    except BaseException:
-        _close(parts)
-        raise
-
-
-def _close(parts: dict) -> None:
-    for key in ("engine", "in", "out"):
-        thing = parts.get(key)
-        if thing is not None:
-            try:
-                thing.close()
-            except Exception:          # a port that is already gone
-                pass
-    if parts.get("worker") is not None:
-        parts["worker"].close()

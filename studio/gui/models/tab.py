@@ -107,7 +107,9 @@ class ModelsTab(QWidget):
         self._selection_changed()
 
     # -- table -----------------------------------------------------------------
-    def set_models(self, entries: list) -> None:
+    def set_models(self, entries: list, unreadable: list = ()) -> None:
+        """The library's models, and the files in it that cannot be read (named, with the
+        reason, in the status line's tooltip: the same listing as `sequence-studio models`)."""
         selected = self.selected()
         keep = self._pending_select or (str(selected.path) if selected else None)
         self._pending_select = None
@@ -127,9 +129,12 @@ class ModelsTab(QWidget):
             self.select_path(keep)
         elif entries:
             self.table.selectRow(0)
+        bad = (f"; {len(unreadable)} file{'s' if len(unreadable) > 1 else ''} cannot be read "
+               "(hover here)") if unreadable else ""
         self.status.setText(f"{len(entries)} models "
-                            f"({sum(1 for e in entries if not e.shipped)} yours) — "
+                            f"({sum(1 for e in entries if not e.shipped)} yours){bad} — "
                             f"your library: {library.user_models_dir()}")
+        self.status.setToolTip("\n".join(f"{b.path}: {b.reason}" for b in unreadable))
         self._selection_changed()
 
     def select_path(self, path: str) -> None:
@@ -213,7 +218,7 @@ class ModelsTab(QWidget):
 
     def export_to(self, dest: str) -> None:
         entry = self.selected()
-        run_task(lambda: library.export_model(entry, dest),
+        run_task(lambda: library.export_model(entry, dest, force=True),  # the dialog asked
                  lambda out, error: show_error(self, "Export", error) if error else
                  self.status.setText(f"Exported to {out}"), owner=self)
 
@@ -285,7 +290,8 @@ def details_html(entry) -> str:
     meta = dict(entry.meta or {})
     parts = [f"<h3>{html.escape(entry.name)}</h3>",
              f"<p><code>{html.escape(str(entry.path))}</code>"
-             f"{' (shipped, read-only)' if entry.shipped else ''}</p>"]
+             f"{' (shipped, read-only)' if entry.shipped else ''}</p>",
+             f"<p>{html.escape(entry.signature())}</p>"]  # 'signed by NAME' or 'unsigned'
     card = entry.card
     if card is not None:
         from PySide6.QtGui import QTextDocument

@@ -75,7 +75,9 @@ class ScoreTab(QWidget):
         left_layout.addLayout(row)
         left_layout.addWidget(self.status)
 
-        self.table = result_table(COLUMNS, stretch=1)
+        # the last column takes the spare width, so an alternative is never cut short
+        # (the table scrolls sideways when the names are long)
+        self.table = result_table(COLUMNS, stretch=len(COLUMNS) - 1)
         self.chars = CharProbView()
         chars_scroll = QScrollArea()
         chars_scroll.setWidgetResizable(True)
@@ -121,7 +123,9 @@ class ScoreTab(QWidget):
             show_error(self, "Score", "Choose a model first.")
             return
         lines = self.lines()
-        if not lines:
+        if not lines:  # the old results would read as this (empty) input's
+            self._job += 1
+            self.show_results([])
             self.status.setText("Type one or more alternatives, one per line.")
             return
         self._job += 1
@@ -183,7 +187,7 @@ class ScoreTab(QWidget):
         for row, res in enumerate(results):
             if isinstance(res, Unscorable):
                 self.table.setItem(row, 0, QTableWidgetItem("-"))
-                self.table.setItem(row, 1, QTableWidgetItem(res.text))
+                self.table.setItem(row, 1, _text_item(res.text))
                 item = QTableWidgetItem(res.message)
                 item.setForeground(Qt.GlobalColor.darkRed)
                 item.setToolTip(res.message)
@@ -193,7 +197,7 @@ class ScoreTab(QWidget):
             cells = [str(rank[row]), res.text, format_probability(res.logprob),
                      f"{res.logprob:.2f}", f"{res.nll_per_token:.3f}", f"{res.perplexity:.2f}"]
             for col, text in enumerate(cells):
-                item = QTableWidgetItem(text)
+                item = _text_item(text) if col == 1 else QTableWidgetItem(text)
                 if col != 1:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if rank[row] == 1:
@@ -222,3 +226,10 @@ class ScoreTab(QWidget):
 
     def shutdown(self) -> None:
         self._job += 1
+
+
+def _text_item(text: str) -> QTableWidgetItem:
+    """An alternative's cell: the whole text, also as its tooltip."""
+    item = QTableWidgetItem(text)
+    item.setToolTip(text)
+    return item

@@ -8,7 +8,7 @@ output folder. Stored in the ``preferences`` settings group; read where they app
   waits for the trainer's threads).
 * SoundFont: a .sf2 file for playback and WAV export through FluidSynth; the
   built-in synth plays when it is empty or FluidSynth is missing.
-* output folder: where export dialogs start (then the last folder used).
+* output folder: where export dialogs start, when set (else the last export folder).
 """
 
 from __future__ import annotations

@@ -20,14 +20,18 @@ LIMIT = 8
 
 def folder(purpose: str) -> str:
     """The folder a file dialog for ``purpose`` starts in."""
+    if purpose == "export":
+        # An Output folder set in Preferences is where exports go (issue 25: it was
+        # ignored once any export had been made elsewhere); without one, the last folder.
+        from studio.gui.shared import preferences
+
+        chosen = preferences.load().output_folder
+        if chosen and Path(chosen).is_dir():
+            return str(chosen)
     with Group("recent", version=VERSION) as g:
         last = g.get(f"folder/{purpose}")
     if last and Path(last).is_dir():
         return str(last)
-    if purpose == "export":
-        from studio.gui.shared import preferences
-
-        return str(preferences.load().export_folder())
     return str(Path.home())
 
 

@@ -12,12 +12,13 @@ against "RNN no clip").
 from __future__ import annotations
 
 import math
+from html import escape
 from dataclasses import dataclass, field
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
 # Distinct, colour-blind-friendly hues (Okabe-Ito); run i gets COLOURS[i % len].
 COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
@@ -102,12 +103,12 @@ class TrainPlots(QWidget):
         self.loss_plot.setTitle("Loss (nats per token)", color="#333", size="10pt")
         self.loss_plot.setLabel("bottom", "step")
         self.loss_plot.showGrid(x=True, y=True, alpha=0.2)
-        # two columns (train | val per run) on a light backing: readable over the curves
-        self.legend = self.loss_plot.addLegend(offset=(-10, 10), labelTextColor="#222",
-                                               labelTextSize="8pt", colCount=2,
-                                               brush=pg.mkBrush(255, 255, 255, 215),
-                                               pen=pg.mkPen("#ccc"))
-        self.legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        # The key to the runs sits under the plots, not over them: drawn over the curves it
+        # hid them on a 1000x700 screen (issue 25).
+        self.legend = QLabel()
+        self.legend.setWordWrap(True)
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setStyleSheet("color: #222; font-size: 8pt")
         self.grad_plot = pg.PlotWidget(background="w")
         self.grad_plot.setTitle("Gradient norm (before clipping)", color="#333", size="10pt")
         self.grad_plot.setLabel("bottom", "step")
@@ -124,6 +125,7 @@ class TrainPlots(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.loss_plot, 3)
         layout.addWidget(self.grad_plot, 2)
+        layout.addWidget(self.legend)
         self.runs: list[RunCurves] = []
         self._turn = "grad"
         self._x_max = 0
@@ -147,21 +149,28 @@ class TrainPlots(QWidget):
                 colour.setAlpha(110)
                 item.setPen(pg.mkPen(colour, width=1,
                                      style=Qt.PenStyle.DashLine if key == "val" else Qt.PenStyle.SolidLine))
-        labels = [r.label for r in self.runs]
-        if label in labels:  # "LSTM clip 1.0 (2)": legends must tell runs apart
-            label = f"{label} ({labels.count(label) + 1})"
+        label = unique_label(label, [r.label for r in self.runs])
         colour = COLOURS[len(self.runs) % len(COLOURS)]
         run = RunCurves(label, colour)
         # Noisy per-step curves use 1-pixel pens: antialiased wider pens cost Qt's raster
         # engine ~200 ms for 1000 points (measured), a frozen window at every redraw.
         pen = pg.mkPen(colour, width=1)
-        run.items["loss"] = self.loss_plot.plot([], [], pen=pen, name=f"{label} train")
+        run.items["loss"] = self.loss_plot.plot([], [], pen=pen)
         run.items["val"] = self.loss_plot.plot(
             [], [], pen=pg.mkPen(colour, width=2.5, style=Qt.PenStyle.DashLine),
-            symbol="o", symbolSize=5, symbolBrush=colour, symbolPen=None, name=f"{label} val")
+            symbol="o", symbolSize=5, symbolBrush=colour, symbolPen=None)
         run.items["grad"] = self.grad_plot.plot([], [], pen=pen)
         self.runs.append(run)
+        self._show_legend()
         return run
+
+    def _show_legend(self) -> None:
+        """One line per run, in its colour: solid = train loss, dashed with dots =
+        validation, the same colour in the gradient-norm plot."""
+        rows = [f'<span style="color:{r.colour}">&#9632;</span> {escape(r.label)}'
+                for r in self.runs]
+        self.legend.setText(("&nbsp;&nbsp; ".join(rows) + "&nbsp;&nbsp; <span style='color:#666'>"
+                             "(solid: train, dashed: validation)</span>") if rows else "")
 
     def continue_run(self) -> RunCurves:
         """Resume keeps drawing into the same curves."""
@@ -255,6 +264,17 @@ class TrainPlots(QWidget):
             for key, item in run.items.items():
                 (self.grad_plot if key == "grad" else self.loss_plot).removeItem(item)
         self.runs.clear()
-        self.legend.clear()
+        self._show_legend()
         self._x_max = 0
         self.loss_plot.getPlotItem().getViewBox().enableAutoRange(x=True)
+
+
+def unique_label(label: str, taken: list[str]) -> str:
+    """``label``, or ``label (n)`` with the first n not taken: a third run of the same
+    settings is "(3)", not a second "(2)"."""
+    if label not in taken:
+        return label
+    n = 2
+    while f"{label} ({n})" in taken:
+        n += 1
+    return f"{label} ({n})"

@@ -77,9 +77,11 @@ class TrainOptions:
         return args + list(self.extra)
 
     def label(self) -> str:
-        """Legend label for overlaid runs, e.g. ``LSTM 2x128 clip 1.0``."""
+        """Legend label for overlaid runs, e.g. ``walk1: LSTM 2x128 clip 1`` (the run's
+        model name first, when it has one)."""
         clip = f"clip {self.clip:g}" if self.clip else "no clip"
-        return f"{self.cell.upper()} {self.layers}x{self.hidden} {clip}"
+        settings = f"{self.cell.upper()} {self.layers}x{self.hidden} {clip}"
+        return f"{self.name}: {settings}" if self.name else settings
 
 
 def add_train_parser(subparsers) -> None:

@@ -1,4 +1,5 @@
-"""Measuring solos, the players' and the models': phrasing figures (``phrasing``), the
+"""Measuring solos, the players' and the models': phrasing figures (``phrasing``), how
+lines are played (``playing``: articulation, eighth pairs, dynamics), the
 ``jazz-report`` comparison of a model's takes with held-out human solos (``jazz_report``),
 and held-out NLL for ``sequence-studio eval`` (``evaluate``).
 

@@ -5,7 +5,9 @@ model's own split (``splits.splits_for``): test by default, validation for tunin
 any other folder is held out whole. The model side is either a folder
 of takes (MIDI) or takes the model plays now over *the same changes, form, tempo and
 length* as each human solo (``generate.generate_over``), so density by tempo, rests and
-repetition compare like with like. Figures: ``phrasing.report_figures``; idiom share and
+repetition compare like with like; how the lines are played (swing, articulation, the
+eighth pairs, dynamics: ``playing``) is heard as the renderer plays a model's takes and as
+the files play a folder's. Figures: ``phrasing.report_figures``; idiom share and
 the longest copy are measured against the training corpus's fingerprint (carried by the
 checkpoint, or built from ``train_corpus``).
 """
@@ -19,6 +21,7 @@ from studio.music.fingerprint import Fingerprint, performer_of
 from studio.music.generate import JazzSettings, for_model, generate_over, model_plays_chords
 from studio.music.corpus.dataset import load_jazz_corpus
 from studio.music.analysis.phrasing import TEMPO_BANDS, report_figures
+from studio.music.analysis.playing import measured_playing, playing_figures, rendered_playing
 from studio.music.corpus.splits import PARTS, splits_for, tune_of
 
 
@@ -146,6 +149,10 @@ def jazz_report(human_folder, ck=None, takes_folder=None, settings: JazzSettings
     out["model_side"] = report_figures(takes, fingerprint, None, take_swing if swing else None)
     out["human_side"] = report_figures(solos, fingerprint, [performer_of(s.title) for s in solos],
                                        measured_offbeats(human_folder) if swing else None)
+    if swing:       # articulation, the line's own eighth pairs, dynamics: heard as for swing
+        out["model_side"].update(playing_figures(
+            takes, rendered_playing if ck is not None else measured_playing(takes_folder)))
+        out["human_side"].update(playing_figures(solos, measured_playing(human_folder)))
     return out
 
 
@@ -156,6 +163,11 @@ ROWS = (
     ("swing ratio, < 140 bpm", ("swing_ratio", TEMPO_BANDS[0])),
     ("swing ratio, 140-199 bpm", ("swing_ratio", TEMPO_BANDS[1])),
     ("swing ratio, >= 200 bpm", ("swing_ratio", TEMPO_BANDS[2])),
+    ("eighth pairs' own ratio, < 140 bpm", ("pair_ratio", TEMPO_BANDS[0])),
+    ("eighth pairs' own ratio, 140-199 bpm", ("pair_ratio", TEMPO_BANDS[1])),
+    ("eighth pairs' own ratio, >= 200 bpm", ("pair_ratio", TEMPO_BANDS[2])),
+    ("notes held under 60% of their IOI", ("detached_share",)),
+    ("velocity-pitch correlation (median per solo)", ("velocity_pitch_correlation",)),
     ("rests of a beat or more per 8 bars", ("rests_per_8_bars",)),
     ("longest repeated figure, notes (median)", ("longest_repeated_figure_median",)),
     ("idiom share (8-note patterns of other players)", ("idiom_share",)),
@@ -186,6 +198,8 @@ def format_report(report: dict) -> str:
     width = max(len(label) for label, _ in ROWS)
     lines = [f"{'':<{width}}  {left[:28]:>18}  {right}"]
     for label, path in ROWS:
+        if path is not None and all(path[0] not in report[side] for side in ("model_side", "human_side")):
+            continue        # a report measured before the figure existed (a model card's)
         lines.append(f"{label:<{width}}  {_cell(report['model_side'], path):>18}  "
                      f"{_cell(report['human_side'], path)}")
     lines.append(f"human solos: {report.get('human_split', report['human_held_out'])}")

@@ -2,8 +2,8 @@
 
 What is accepted: type-0 and type-1 files in x/4 metres (the jazz encoding keeps 4/4),
 with one part or many. A part is one (track, channel) pair. The melody is the lead part
-(``lead_pick``: by track name, GM program, range and texture; or the part the user
-names with ``lead``), reduced to its top line if it plays chords. Chords come from
+(``lead_pick``: the part that plays through the piece, one note at a time, by name, GM
+program and range; or the part the user names with ``lead``), reduced to its top line if it plays chords. Chords come from
 marker/text/lyric/cue events that parse as chord symbols; a file without them gets its
 chords inferred per half bar from its other parts (``chord_infer``); a file with neither
 (a lone melody) is NC throughout, and a corpus of such files trains a chord-blind model.
@@ -24,7 +24,7 @@ from studio.music.corpus import limits
 from studio.music.corpus.chord_infer import infer_chords
 from studio.music.chords import NO_CHORD, parse_chord
 from studio.music.corpus.lead_pick import (LeadChoiceError, Part, choose_lead, describe_parts,
-    pick_lead)
+    lead_scores, legato_ticks, pick_lead)
 from studio.music.corpus.report import FileReport, LoadResult
 from studio.music.corpus.swing import lone_offbeat_positions
 from studio.music.types import TICKS_PER_BEAT, ChordSpan, Note, Solo, make_monophonic, merge_spans
@@ -121,8 +121,11 @@ def _open_lead(path: Path, lead: str | int | None):
         raise _Refused("error", _unreadable(exc)) from None
     if mid.type == 2:
         raise _Refused("skipped", "type-2 MIDI (independent patterns) is not supported")
-    if mid.ticks_per_beat <= 0:  # the header's division with its top bit set: SMPTE frames
+    if mid.ticks_per_beat < 0:  # the header's division with its top bit set: SMPTE frames
         raise _Refused("skipped", "timed in SMPTE frames per second, not in beats (not supported)")
+    if mid.ticks_per_beat == 0:  # not SMPTE: a beat of no ticks, which no program writes
+        raise _Refused("error", "its header says 0 ticks per beat (a damaged file: a beat "
+                                "must have at least 1 tick)")
     pitched = [p for p in parts if p.channel != DRUM_CHANNEL and p.notes]
     if not parts:
         raise _Refused("skipped", "empty file: no notes")
@@ -134,7 +137,8 @@ def _open_lead(path: Path, lead: str | int | None):
         except LeadChoiceError as exc:
             raise _Refused("skipped", str(exc)) from None
     else:
-        chosen, why = pick_lead(pitched)
+        # the file's own beat and bar (x/4, else 4/4): "plays 162 of 217 bars" counts real bars
+        chosen, why = pick_lead(pitched, mid.ticks_per_beat, numerator or 4)
     return mid, parts, texts, tempo, numerator, length, pitched, chosen, why
 
 
@@ -149,12 +153,14 @@ def read_midi_solo(path, lead: str | int | None = None) -> tuple[Solo | None, Fi
     except _Refused as refused:
         report.status, report.message = refused.status, refused.message
         return None, report
-    how = "one note at a time" if chosen.is_monophonic() else "its top line"
+    alone = chosen.is_monophonic(legato_ticks(mid.ticks_per_beat))   # legato is still one line
+    how = "one note at a time" if alone else "its top line"
     if len(pitched) > 1:
+        figures = lead_scores(pitched, mid.ticks_per_beat, numerator or 4)
         report.message = (f"{len(pitched)} parts: took {chosen.label()} channel {chosen.channel + 1} "
                           f"as the lead ({why}; {how}, {len(chosen.notes)} notes); parts: "
-                          f"{describe_parts(pitched)}")
-    elif not chosen.is_monophonic():
+                          f"{describe_parts(pitched, figures)}")
+    elif not alone:
         report.message = "polyphonic part: took its top line"
 
     def to_grid(tick: int) -> int:
@@ -245,3 +251,16 @@ def load_midi_folder(path, lead: str | int | None = None) -> LoadResult:
             solos.append(solo)
         files.append(report)
     return LoadResult(solos, files)
+
+
+def midi_played_notes(path, lead: str | int | None = None
+                      ) -> list[tuple[float, float, int, int]] | None:
+    """The lead part as the file plays it: (start, end in beats, pitch, velocity) in time
+    order, from its own ticks (before the grid): how a take or a player's file articulates
+    and accents (``analysis.playing``). None for a file ``read_midi_solo`` refuses."""
+    try:
+        mid, *_, chosen, _why = _open_lead(Path(path), lead)
+    except _Refused:
+        return None
+    beat = mid.ticks_per_beat
+    return sorted((s / beat, e / beat, p, v) for s, e, p, v in chosen.notes)

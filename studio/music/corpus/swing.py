@@ -13,7 +13,17 @@ An **offbeat eighth** is a note on tatum 2 of a beat divided in two (WJazzD ``di
 definition measures rendered performances (``performance_offbeat_positions``), so corpus
 and renderer are compared with one ruler.
 
-``python -m studio.music.corpus.swing FOLDER`` prints the table by tempo bucket.
+**Articulation**: a note's hold ratio is its sounding duration over the interval to the
+next onset (1.0 legato, 0.5 detached). It is measured where the next note follows within
+``HOLD_MAX_IOI`` beats (a longer gap is a breath, not articulation), in the corpus from
+WJazzD's seconds and in a performance from its ticks (``performance_hold_ratios``).
+**Eighth pairs**: a downbeat eighth, its offbeat eighth and the next beat's first onset;
+the pair's ratio is the long note's IOI over the short one's, the line's own swing
+(``eighth_pair_fractions``; ``performance_eighth_pair_fractions``), measured besides the
+offbeat's position against the band's beat.
+
+``python -m studio.music.corpus.swing FOLDER`` prints the table by tempo bucket;
+``--table`` writes perform/feel_table.py, ``--holds`` perform/hold_table.py.
 """
 
 from __future__ import annotations
@@ -35,6 +45,8 @@ class PlayedNote:
     tatum: int           # 1-based tatum the note is annotated on
     position: float      # where it was played: fraction of the beat after the band's beat onset
     beat: int = 0        # which beat of the solo (index into the beats file)
+    onset: float = 0.0   # seconds in the recording
+    hold: float | None = None   # duration / IOI to the next note (None: last, or a gap)
 
 
 @dataclass
@@ -45,6 +57,14 @@ class SoloTiming:
 
     def offbeat_eighths(self) -> list[float]:
         return [n.position for n in self.notes if n.division == 2 and n.tatum == 2]
+
+    def hold_ratios(self) -> list[float]:
+        return [n.hold for n in self.notes if n.hold is not None]
+
+    def eighth_pair_fractions(self) -> list[float]:
+        """Per eighth pair, (offbeat - downbeat) / (next beat's onset - downbeat), played."""
+        keyed = [(n.beat, n.division, n.tatum, n.onset) for n in self.notes]
+        return eighth_pair_fractions(keyed)
 
     @property
     def swing_ratio(self) -> float | None:
@@ -58,6 +78,28 @@ def swing_ratio(positions: Iterable[float]) -> float | None:
         return None
     p = statistics.median(values)
     return p / (1.0 - p)
+
+
+HOLD_MAX_IOI = 2.0      # beats: a next onset further away follows a breath, not a held note
+
+
+def pair_ratio(fractions: Iterable[float]) -> float | None:
+    """The eighth pairs' swing ratio: f / (1 - f) for f the median pair fraction."""
+    return swing_ratio(fractions)
+
+
+def eighth_pair_fractions(notes: list[tuple[int, int, int, float]]) -> list[float]:
+    """``notes`` (beat, division, tatum, onset) in order: for each downbeat eighth (2, 1)
+    followed by its offbeat (2, 2) in the same beat and then a note on the next beat's
+    tatum 1, the offbeat's place between the two downbeats (0.5 = straight)."""
+    out = []
+    for (b0, d0, t0, x0), (b1, d1, t1, x1), (b2, _, t2, x2) in zip(notes, notes[1:], notes[2:]):
+        if (d0, t0) == (2, 1) and b1 == b0 and (d1, t1) == (2, 2) and b2 == b0 + 1 and t2 == 1 \
+                and x2 > x0:
+            f = (x1 - x0) / (x2 - x0)
+            if 0.0 < f < 1.0:
+                out.append(f)
+    return out
 
 
 def _rows(path: Path) -> list[dict]:
@@ -76,14 +118,16 @@ def read_solo_timing(melody_csv, beats_csv, title: str | None = None) -> SoloTim
     try:
         beats = [(int(r["bar"]), int(r["beat"]), float(r["onset"])) for r in _rows(beats_csv)]
         melody = [(int(r["bar"]), int(r["beat"]), int(r["division"]), int(r["tatum"]),
-                   float(r["onset"]), float(r["beatdur"])) for r in _rows(melody_csv)]
+                   float(r["onset"]), float(r["beatdur"]), float(r["duration"]))
+                  for r in _rows(melody_csv)]
     except (KeyError, ValueError, TypeError) as exc:
         raise ValueError(f"{title}: unreadable row or missing column ({exc})") from None
     index = {(bar, beat): i for i, (bar, beat, _) in enumerate(beats)}
     durations = sorted(m[5] for m in melody if m[5] > 0)
     tempo = 60.0 / durations[len(durations) // 2] if durations else 120.0
+    beat_s = 60.0 / tempo
     notes = []
-    for bar, beat, division, tatum, onset, _ in melody:
+    for k, (bar, beat, division, tatum, onset, _, duration) in enumerate(melody):
         i = index.get((bar, beat))
         if i is None or i + 1 >= len(beats) or division < 1:
             continue
@@ -91,8 +135,10 @@ def read_solo_timing(melody_csv, beats_csv, title: str | None = None) -> SoloTim
         if t1 <= t0:
             continue
         position = (onset - t0) / (t1 - t0)
+        ioi = melody[k + 1][4] - onset if k + 1 < len(melody) else 0.0
+        hold = duration / ioi if 0 < ioi < HOLD_MAX_IOI * beat_s and duration > 0 else None
         if -0.5 < position < 1.5:
-            notes.append(PlayedNote(division, tatum, position, i))
+            notes.append(PlayedNote(division, tatum, position, i, onset, hold))
     return SoloTiming(title, round(tempo, 2), notes)
 
 
@@ -141,6 +187,21 @@ def corpus_swing_by_tempo(folder, edges: tuple[int, ...] = TEMPO_EDGES,
                     "position": round(statistics.median(everything), 4) if everything else None,
                     "offbeats": len(everything), "pieces": len(timings)}
     return table
+
+
+def performance_hold_ratios(performance) -> list[float]:
+    """Hold ratios of a rendered solo line (sounding / IOI to the next note, as in the
+    corpus: only where the next onset follows within ``HOLD_MAX_IOI`` beats)."""
+    line = performance.part("solo")
+    limit = HOLD_MAX_IOI * performance.ppq
+    return [(a.end - a.start) / (b.start - a.start) for a, b in zip(line, line[1:])
+            if 0 < b.start - a.start < limit]
+
+
+def performance_eighth_pair_fractions(performance) -> list[float]:
+    """``eighth_pair_fractions`` of a rendered solo (the renderer marks division and tatum)."""
+    return eighth_pair_fractions([(n.beat, n.division, n.tatum, n.start)
+                                  for n in performance.part("solo")])
 
 
 def performance_offbeat_positions(performance) -> list[float]:
@@ -230,13 +291,56 @@ def feel_table_source(folder) -> str:
     return "\n".join(lines) + "\n"
 
 
+DETACHED = 0.6          # a hold ratio under this sounds detached (about half the IOI)
+HOLD_QUANTILES = 20     # the hold table keeps the 0, 5, ..., 100th percentiles
+
+
+def detached_share(holds: Iterable[float]) -> float | None:
+    """Share of hold ratios under ``DETACHED`` (None if there are none)."""
+    values = list(holds)
+    return sum(h < DETACHED for h in values) / len(values) if values else None
+
+
+def hold_quantiles(holds: list[float]) -> tuple[float, ...]:
+    """The 0, 5, ..., 100th percentiles of hold ratios, capped at 1 (a line is monophonic)."""
+    values = sorted(min(1.0, h) for h in holds)
+    n = len(values) - 1
+    return tuple(round(values[round(n * k / HOLD_QUANTILES)], 3) for k in range(HOLD_QUANTILES + 1))
+
+
+def hold_table_source(folder) -> str:
+    """Python source of studio/music/perform/hold_table.py, measured from a WJazzD folder."""
+    timings = load_corpus_timing(folder)
+    pooled: dict[int, list[float]] = {}
+    for t in timings:
+        pooled.setdefault(tempo_bucket(t.tempo), []).extend(t.hold_ratios())
+    centres, _ = feel_positions(timings)
+    rows = [hold_quantiles(pooled[b]) for b in sorted(pooled)]
+    shares = [round(detached_share(pooled[b]), 3) for b in sorted(pooled)]
+    lines = ['"""Articulation measured in WJazzD (generated: python -m studio.music.corpus.swing FOLDER --holds).',
+             "",
+             f"{len(timings)} solos. A note's hold ratio is its played duration over the interval to",
+             f"the next onset, where that follows within {HOLD_MAX_IOI:g} beats (corpus.swing). TEMPOS: the",
+             "median tempo (bpm) of each tempo bucket's solos (as feel_table); QUANTILES[i]: the 0, 5,",
+             "..., 100th percentiles of the hold ratios in bucket i, capped at 1 (legato); DETACHED:",
+             f"the share under {DETACHED} there (the players hold most notes 75-100% of the IOI).",
+             '"""', "", f"TEMPOS = {centres!r}", "", "QUANTILES = ("]
+    lines += [f"    {row!r}," for row in rows]
+    lines += [")", "", f"DETACHED = {tuple(shares)!r}"]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if not args or len(args) > 2 or (len(args) == 2 and args[1] != "--table"):
-        print("usage: python -m studio.music.corpus.swing WJAZZD_FOLDER [--table]", file=sys.stderr)
+    if not args or len(args) > 2 or (len(args) == 2 and args[1] not in ("--table", "--holds")):
+        print("usage: python -m studio.music.corpus.swing WJAZZD_FOLDER [--table | --holds]",
+              file=sys.stderr)
         return 2
     if args[1:] == ["--table"]:
         sys.stdout.write(feel_table_source(args[0]))
+        return 0
+    if args[1:] == ["--holds"]:
+        sys.stdout.write(hold_table_source(args[0]))
         return 0
     for label, row in corpus_swing_by_tempo(args[0]).items():
         ratio = "-" if row["ratio"] is None else f"{row['ratio']:.2f}"

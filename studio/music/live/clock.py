@@ -53,7 +53,10 @@ def wait_until(deadline: float, wake: threading.Event | None = None,
 
 
 ENGINE_PRIORITY = 60      # below JACK's own threads (70 by default): the server's cycle matters more
-GENERATION_PRIORITY = 40  # below the engine: a late answer is bad, a late note is worse
+# The generation process asks for a raised nice level, not a real-time one: SCHED_FIFO
+# there was inherited by torch's threads, and a request that never ended (a billion
+# candidates) then held both cores at priority 40. A nice level cannot starve the machine.
+GENERATION_NICE = -10
 
 
 def raise_thread_priority(priority: int = ENGINE_PRIORITY) -> str:
@@ -73,6 +76,29 @@ def raise_thread_priority(priority: int = ENGINE_PRIORITY) -> str:
         return f"real-time priority (SCHED_FIFO {priority})"
     except (PermissionError, OSError) as exc:
         return f"normal priority (real-time refused: {exc.strerror or exc})"
+
+
+def raise_niceness(nice: int = GENERATION_NICE) -> str:
+    """Ask for a raised (negative) nice level for the calling thread, and the threads it
+    starts after (they inherit it); say what we got. Normal scheduling, so a busy loop
+    still shares the CPUs: used where real-time priority would be a risk (the sampler).
+
+    Linux's autogroups weigh a nice level only against the same session's threads; a
+    process that leads its own session (the generation worker does) sets its autogroup's
+    nice too, so the level counts against other programs' work as well."""
+    if not hasattr(os, "setpriority"):
+        return f"normal priority (no nice levels on {sys.platform})"
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, nice)   # Linux: pid 0 is the calling thread
+    except (PermissionError, OSError) as exc:
+        return f"normal priority (nice {nice} refused: {exc.strerror or exc})"
+    if os.getsid(0) == os.getpid():
+        try:
+            with open("/proc/self/autogroup", "w") as f:
+                f.write(str(nice))
+        except OSError:
+            pass                                # no autogroups here, or not allowed
+    return f"normal scheduling at nice {nice}"
 
 
 class SwitchInterval:

@@ -10,7 +10,13 @@ downbeat, Stop at the end) when asked, so a DAW follows the tempo.
 Stuck notes never survive: the engine tracks every sounding note; ``stop``, an error
 in the thread, and interpreter exit send a note-off for each, then Sustain off and All
 Notes Off on all 16 channels. ``start`` sends the same all-notes-off first, which
-silences whatever a killed earlier run left sounding on a port it shared.
+silences whatever a killed earlier run left sounding on a port it shared. That cleanup
+goes out *paced* (``CLEANUP_BLOCK`` messages, then ``CLEANUP_GAP_S``): sent as one burst
+of 32+ messages, a busy JACK server lost one of them in CI (all three tries), because the
+receiving client must handle the whole burst inside one 1.3 ms cycle.
+
+If the port goes away (``watch.PortWatch`` notices) the port can be swapped for a new
+one (``replace_port``) with note-ons held back until the next bar (``mute_until``).
 
 Qt-free; the GUI polls ``position`` and drains ``played`` from a timer.
 """
@@ -37,7 +43,23 @@ log = logging.getLogger(__name__)
 LEAD_IN_S = 0.25          # first event this long after start: the thread is up and waiting
 DRAIN_S = 0.05           # wait before closing a port: JACK periods are up to ~21 ms
 SEND_EARLY_S = 0.00005    # messages due within 50 us of now go out in the same burst
+CLEANUP_BLOCK = 4         # cleanup messages sent together ...
+CLEANUP_GAP_S = 0.002     # ... then a pause longer than a JACK period (1.33 ms at 64 frames)
 _ENGINES: "weakref.WeakSet[LiveEngine]" = weakref.WeakSet()
+
+
+def send_paced(port, messages, block: int = CLEANUP_BLOCK, gap: float = CLEANUP_GAP_S) -> bool:
+    """Send ``messages`` in blocks of ``block`` with ``gap`` seconds between blocks, so
+    that no JACK cycle carries more than a block of them. False (and stop sending) if the
+    port fails: the port is gone and nothing more can be said."""
+    for i, msg in enumerate(messages):
+        if i and i % block == 0:
+            time.sleep(gap)
+        try:
+            port.send(msg)
+        except Exception:
+            return False
+    return True
 
 
 def all_notes_off() -> list[mido.Message]:
@@ -76,6 +98,11 @@ class LiveEngine:
         self._clock_k = 0
         self._clock_start: float | None = None
         self._silenced = False
+        self._new_port = None             # a replacement port, swapped in by the thread
+        self._retired: list = []          # ports replaced: closed by close()
+        self._mute_until = float("-inf")  # note-ons before this song time are not sent
+        self.timebase = None              # sync.ClockFollower: song time from a DAW's clock
+        self._silence_now = threading.Event()   # the DAW stopped: end what sounds
         self._switch = live_clock.SwitchInterval()
 
     # -- control (any thread) -----------------------------------------------------------
@@ -84,8 +111,7 @@ class LiveEngine:
         LEAD_IN_S). Returns t0 on the monotonic clock."""
         if self._thread is not None:
             raise RuntimeError("the engine has already started")
-        for msg in all_notes_off():
-            self.port.send(msg)
+        send_paced(self.port, all_notes_off())
         self.t0 = live_clock.now() + LEAD_IN_S if t0 is None else t0
         self._switch.__enter__()
         self._thread = threading.Thread(target=self._run, name="live-midi", daemon=True)
@@ -128,6 +154,16 @@ class LiveEngine:
             self._heap = keep
         return dropped
 
+    def replace_port(self, port, mute_until: float | None = None) -> None:
+        """Play on ``port`` from now on (the old one went away and came back). The engine's
+        thread swaps it in and sends it the paced all-notes-off first; note-ons before song
+        time ``mute_until`` are dropped, so the band comes back on a bar line."""
+        with self._lock:
+            if mute_until is not None:
+                self._mute_until = mute_until
+            self._new_port = port
+        self._wake.set()
+
     def pending(self) -> int:
         with self._lock:
             return len(self._heap)
@@ -138,8 +174,37 @@ class LiveEngine:
             return max((e[0] for e in self._heap), default=None)
 
     def position(self) -> float | None:
-        """Song seconds now (negative before the first downbeat); None before start."""
+        """Song seconds now (negative before the first downbeat); None before start (or,
+        following a DAW's clock, while it is stopped)."""
+        if self.timebase is not None:
+            return self.timebase.to_song(live_clock.now())
         return None if self.t0 is None else live_clock.now() - self.t0
+
+    def deadline(self, song_time: float) -> float | None:
+        """When song time ``song_time`` is on the monotonic clock (None: the DAW stopped)."""
+        if self.timebase is not None:
+            return self.timebase.to_mono(song_time)
+        return None if self.t0 is None else self.t0 + song_time
+
+    def follow(self, timebase) -> None:
+        """Take song time from ``timebase`` (a DAW's clock) instead of t0 + seconds; its
+        ticks wake the thread so every deadline ahead is re-read."""
+        self.timebase = timebase
+        timebase.wake = self._wake.set
+
+    def silence_sounding(self) -> None:
+        """End every sounding note now, keep the queue (the DAW stopped; Continue resumes)."""
+        self._silence_now.set()
+        self._wake.set()
+
+    def relocate(self, events: Iterable[TimedMessage], song_time: float) -> None:
+        """Play ``events`` from song time ``song_time`` on (the DAW located: Start, Song
+        Position): the queue is replaced, what sounds is ended first."""
+        with self._lock:
+            self._heap = [(ev.time, ev.order, next(self._seq), ev.message) for ev in events
+                          if ev.time >= song_time - 1e-6]
+            heapq.heapify(self._heap)
+        self.silence_sounding()
 
     @property
     def running(self) -> bool:
@@ -169,10 +234,11 @@ class LiveEngine:
         lost the closing all-notes-off in a test)."""
         self.stop()
         time.sleep(DRAIN_S)
-        try:
-            self.port.close()
-        except Exception:
-            pass
+        for port in [self.port] + self._retired:
+            try:
+                port.close()
+            except Exception:
+                pass
 
     # -- the thread ---------------------------------------------------------------------
     def _run(self) -> None:
@@ -181,14 +247,19 @@ class LiveEngine:
         try:
             while not self._stopping.is_set():
                 self._wake.clear()
+                self._swap_port()
+                if self._silence_now.is_set():
+                    self._silence_now.clear()
+                    self._end_sounding()
                 with self._lock:
                     due = self._heap[0][0] if self._heap else None
                     clock = self._clock_next
                 nxt = min((t for t in (due, clock) if t is not None), default=None)
-                if nxt is None:
+                deadline = None if nxt is None else self.deadline(nxt)
+                if deadline is None:           # nothing queued, or the DAW is stopped
                     self._wake.wait(0.05)
                     continue
-                if not live_clock.wait_until(self.t0 + nxt, self._wake, self.spin):
+                if not live_clock.wait_until(deadline, self._wake, self.spin):
                     continue          # woken: something earlier was queued, or stop
                 self._send_due()
         except BaseException as exc:     # the port died: silence what we can, report
@@ -197,8 +268,26 @@ class LiveEngine:
         finally:
             self._silence()
 
+    def _swap_port(self) -> None:
+        with self._lock:
+            port, self._new_port = self._new_port, None
+        if port is None:
+            return
+        old, self.port = self.port, port
+        self._sounding.clear()          # what sounded went out with the old connection
+        self._retired.append(old)       # closed with the engine: closing a JACK client
+        send_paced(self.port, all_notes_off())   # mid-cycle garbled the new port's messages
+
+    def _end_sounding(self) -> None:
+        send_paced(self.port, [mido.Message("note_off", channel=ch, note=note, velocity=0)
+                               for (ch, note) in list(self._sounding)])
+        self._sounding.clear()
+
     def _send_due(self) -> None:
-        t = live_clock.now() - self.t0 + SEND_EARLY_S
+        t = self.position()
+        if t is None:
+            return
+        t += SEND_EARLY_S
         batch = []
         with self._lock:
             while self._heap and self._heap[0][0] <= t:
@@ -208,8 +297,11 @@ class LiveEngine:
                 self._clock_k += 1
                 self._clock_next = self._clock_start + self._clock_k * self._clock_step
         for ideal, _, _, msg in batch:
+            if msg.type == "note_on" and msg.velocity > 0 and ideal < self._mute_until:
+                continue                # back after a lost port: wait for the bar line
             self.port.send(msg)
-            actual = live_clock.now() - self.t0
+            actual = self.position()
+            actual = ideal if actual is None else actual
             self._track(msg)
             if msg.type in ("note_on", "note_off"):
                 if self.keep_log:
@@ -239,11 +331,7 @@ class LiveEngine:
         out += all_notes_off()
         if self.midi_clock and self._clock_start is not None:
             out.append(mido.Message("stop"))
-        for msg in out:
-            try:
-                self.port.send(msg)
-            except Exception:
-                break               # the port is gone; nothing more can be said
+        send_paced(self.port, out)
         self._sounding.clear()
         self._switch.__exit__(None, None, None)
 

@@ -145,17 +145,106 @@ def resolve_port(wanted: str, names: list[str], kind: str) -> str:
                           + ", ".join(repr(n) for n in hits) + "; give more of the name")
 
 
+_OWN_PORTS: set[str] = set()      # real names of the ports this process opened (never offered as --in)
+
+
+class RtPort:
+    """A port opened through python-rtmidi itself, under the client "Sequence Studio".
+
+    mido's rtmidi backend names the client only for virtual ports (a port it connects to
+    a DAW's shows up as "RtMidiOut Client:RtMidi output"), and reports the name it asked
+    for, not the one the system gave (a second instance's client is "Sequence Studio-01").
+    ``name`` is the port it plays into or listens to (the DAW's or keyboard's; for a
+    virtual port, our own); ``own_name`` the real full name of our port. ``send`` takes
+    mido messages; ``callback`` (input) gets mido messages."""
+
+    def __init__(self, rt, name: str, own_name: str, callback=None):
+        self._rt, self.name, self.own_name = rt, name, own_name
+        self._callback = None
+        self.closed = False
+        if callback is not None:
+            self.callback = callback
+
+    def send(self, msg) -> None:
+        self._rt.send_message(msg.bytes())
+
+    @property
+    def callback(self):
+        return self._callback
+
+    @callback.setter
+    def callback(self, func) -> None:
+        import mido
+
+        if self._callback is not None:
+            self._rt.cancel_callback()
+        self._callback = func
+        if func is not None:
+            self._rt.set_callback(lambda event, _data: func(mido.Message.from_bytes(event[0])))
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        _OWN_PORTS.discard(self.own_name)
+        try:
+            if self._callback is not None:
+                self._rt.cancel_callback()
+            self._rt.close_port()
+        finally:
+            self._rt.delete()
+
+
+def _rt_open(backend, name: str | None, is_input: bool, callback=None) -> RtPort:
+    """Our port ("Sequence Studio" out, "Sequence Studio in" in) under the client
+    "Sequence Studio": virtual (name None) or connected to the port ``name``; its real
+    name is read back from the system's port list."""
+    import rtmidi
+
+    api = getattr(rtmidi, f"API_{backend.api}", rtmidi.API_UNSPECIFIED)
+    ours = VIRTUAL_IN if is_input else VIRTUAL_OUT
+    rt = (rtmidi.MidiIn if is_input else rtmidi.MidiOut)(rtapi=api, name=CLIENT_NAME)
+    # our output is a source (listed by inputs), our input a destination (listed by outputs)
+    listing = rtmidi.MidiOut if is_input else rtmidi.MidiIn
+    before = set(_names(listing, api))
+    try:
+        if is_input:
+            rt.ignore_types(sysex=True, timing=False, active_sense=True)   # clock comes in
+        if name is None:
+            rt.open_virtual_port(ours)
+        else:
+            rt.open_port(rt.get_ports().index(name), ours)
+    except Exception:
+        rt.delete()
+        raise
+    fresh = [n for n in _names(listing, api) if n not in before and ours in n]
+    own = fresh[0] if len(fresh) == 1 else f"{CLIENT_NAME}:{ours}"
+    _OWN_PORTS.add(own)
+    return RtPort(rt, name or own, own, callback)
+
+
+def _names(kind, api) -> list[str]:
+    probe = kind(rtapi=api, name=f"{CLIENT_NAME} probe")
+    try:
+        return probe.get_ports()
+    finally:
+        probe.delete()
+
+
 def open_output(name: str | None = None, api: str | None = None, backend=None):
     """An output port: ``name`` resolved among the existing ones, or (None) the virtual
-    port "Sequence Studio". The port is a mido port (``send``, ``close``)."""
+    port "Sequence Studio". It has ``send`` and ``close`` as a mido port has."""
     backend = backend or open_backend(api)
     try:
-        if name is None:
-            if sys.platform.startswith("win"):
-                raise MidiUnavailable("Windows has no virtual MIDI ports: choose an existing "
-                                      "loopback port (e.g. one made with loopMIDI) by name")
+        if name is None and sys.platform.startswith("win"):
+            raise MidiUnavailable("Windows has no virtual MIDI ports: choose an existing "
+                                  "loopback port (e.g. one made with loopMIDI) by name")
+        target = None if name is None else resolve_port(name, _probe(backend).outputs, "output")
+        if backend.name == RTMIDI:
+            return _rt_open(backend, target, is_input=False)
+        if target is None:
             return backend.open_output(VIRTUAL_OUT, virtual=True, client_name=CLIENT_NAME)
-        return backend.open_output(resolve_port(name, _probe(backend).outputs, "output"))
+        return backend.open_output(target)
     except MidiUnavailable:
         raise
     except Exception as exc:
@@ -163,18 +252,21 @@ def open_output(name: str | None = None, api: str | None = None, backend=None):
 
 
 def open_input(name: str | None = None, api: str | None = None, backend=None, callback=None):
-    """An input port (a keyboard): ``name`` resolved among the existing ones, or (None)
-    the virtual port "Sequence Studio in" that a keyboard is connected to."""
+    """An input port (a keyboard): ``name`` resolved among the existing ones (never this
+    app's own output), or (None) the virtual port "Sequence Studio in"."""
     backend = backend or open_backend(api)
     try:
-        if name is None:
-            if sys.platform.startswith("win"):
-                raise MidiUnavailable("Windows has no virtual MIDI ports: choose your "
-                                      "keyboard's port by name")
+        if name is None and sys.platform.startswith("win"):
+            raise MidiUnavailable("Windows has no virtual MIDI ports: choose your "
+                                  "keyboard's port by name")
+        inputs = [n for n in _probe(backend).inputs if n not in _OWN_PORTS]
+        target = None if name is None else resolve_port(name, inputs, "input")
+        if backend.name == RTMIDI:
+            return _rt_open(backend, target, is_input=True, callback=callback)
+        if target is None:
             return backend.open_input(VIRTUAL_IN, virtual=True, client_name=CLIENT_NAME,
                                       callback=callback)
-        return backend.open_input(resolve_port(name, _probe(backend).inputs, "input"),
-                                  callback=callback)
+        return backend.open_input(target, callback=callback)
     except MidiUnavailable:
         raise
     except Exception as exc:

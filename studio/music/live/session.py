@@ -48,6 +48,7 @@ class LiveSession:
         self.notes: list[LiveNote] = []
         self.info: dict = {}
         self.error: BaseException | None = None
+        self.notice: str | None = None      # a line for the user (a lost port, its return)
         self._notes_lock = threading.Lock()
         self._stop = threading.Event()
         self._finished = threading.Event()
@@ -76,12 +77,12 @@ class LiveSession:
 
     def wait_song_time(self, song_time: float) -> bool:
         """Sleep until song time (absolute deadline); False if the session is stopping."""
-        deadline = self.engine.t0 + song_time
         while not self._stop.is_set():
-            remaining = deadline - live_clock.now()
+            deadline = self.engine.deadline(song_time)   # re-read: a DAW's clock may move it
+            remaining = 0.05 if deadline is None else deadline - live_clock.now()
             if remaining <= 0:
                 return True
-            self._stop.wait(min(remaining, 0.1))
+            self._stop.wait(min(remaining, 0.05 if self.engine.timebase is not None else 0.1))
         return False
 
     def result_of(self, future, timeout: float | None = None):
@@ -140,6 +141,14 @@ class LiveSession:
         if wait:
             self.join()
 
+    def fail(self, error: BaseException) -> None:
+        """End the take because of ``error`` (a lost port): it is reported as the
+        session's error (the CLI exits non-zero, the window says it)."""
+        if self.error is None:
+            self.error = error
+        self.notice = str(error)
+        self.stop(wait=False)
+
     def join(self, timeout: float = 5.0) -> None:
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
@@ -173,10 +182,19 @@ class TakeSession(LiveSession):
             raise ValueError("looping needs a generation worker to draw the next takes")
         self.takes_played = 0
 
+    def follow(self, follower) -> None:
+        """Play to a DAW's clock (``sync.ClockFollower``): its Start and Song Position
+        locate the take, its Stop ends what sounds (Continue plays on)."""
+        self.engine.follow(follower)
+        events = take_events(self.take, **self.midi_options)   # once: a locate must be quick
+        follower.on_locate = lambda song_s: self.engine.relocate(events, song_s)
+        follower.on_stop = self.engine.silence_sounding
+
     def run(self) -> None:
         take, offset = self.take, 0.0
         while True:
-            self.engine.schedule(take_events(take, **self.midi_options), offset)
+            if self.engine.timebase is None or offset > 0:   # following: the DAW's Start queues it
+                self.engine.schedule(take_events(take, **self.midi_options), offset)
             self.add_notes(self._model_notes(take.solo, offset))
             self.takes_played += 1
             length = take.solo.bar_count * self.bar_s

@@ -14,6 +14,11 @@ For each player block:
    when it is ready ``SWAP_MARGIN_S`` before the downbeat.
 4. The chosen answer's messages (the export's own, channel 1) are queued at the
    answer block's start.
+5. At the bar line plus ``late_ms`` (notes played late for the last beat count), the
+   *whole* phrase, with the answer's first bar as it is playing, primes bars 2.. of the
+   answer; that replaces the first answer's later bars when ready ``SWAP_MARGIN_S``
+   before bar 2 (a bar, 1 s at 240 bpm, to draw it in). So the answer is ready at its
+   downbeat and what follows its first bar has heard the call to its end.
 
 Call and response (``call_response=True``): the answer develops the player's motif. It
 opens by restating the motif (the phrase's last bar of notes, its rhythm kept,
@@ -30,7 +35,6 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 from dataclasses import dataclass, replace
 
 from studio.music.live import clock as live_clock
@@ -38,15 +42,27 @@ from studio.music.chart import Chart, as_chart
 from studio.music.perform.feel import Feel
 from studio.music.live.events import band_events, chart_slice, take_events
 from studio.music.live.session import LiveNote, LiveSession
-from studio.music.metrics import chord_tone_share, intervals
-from studio.music.types import TICKS_PER_BEAT, ChordSpan, Note, Solo, make_monophonic
+from studio.music.live.phrase import (ECHO_N, PhraseRecorder, echo_share, interval_ngrams,  # noqa: F401
+                                      follow_dynamics, join_answer, motif_primer, pick_answer, quantise_phrase,
+                                      restate_motif)
+from studio.music.types import Solo
 
 log = logging.getLogger(__name__)
 
 TRADE_LENGTHS = (2, 4, 8)
+# How an answer responds to the call (Impro-Visor offers the like): free = primed with it
+# only; develop = leaning toward its interval cells and their inversion, in its register;
+# echo = quoting its last bar, then developing; contrast = another register, no cells.
+# Every mode but free takes the call's dynamics.
+RESPONSE_MODES = ("free", "develop", "echo", "contrast")
+MOTIF_STRENGTH = {"develop": 2.0, "echo": 1.0}   # motif_bias strength per mode (develop: 1.0 -> 2.0
+# took the answers sharing a 4-interval cell with the call from 45% to 50%, 3.0 to 55%
+# with the chord-tone share falling toward the players' low end: 20 WJazzD calls)
+REGISTER_MARGIN = 5            # develop: the call's range widened by this, each side
+QUANTIZE_GRIDS = {1: "off", 3: "16th", 4: "8th triplet", 6: "8th"}   # ticks (12 a beat): name
+SOLO_CHANNEL = 0               # the export's solo channel (channel 1)
 SWAP_MARGIN_S = 0.03           # a later answer must be ready this long before its downbeat
 CALL_RESPONSE_TEMPERATURE = 0.8  # x the chosen temperature: stay near the motif
-ECHO_N = 4                     # interval n-grams that count as an echo of the phrase
 
 
 @dataclass
@@ -56,6 +72,14 @@ class TradeSettings:
     candidates: int = 4            # answers drawn for call and response
     player_first: bool = True
     trades: int = 0                # player + model pairs before the session ends; 0 = until stopped
+    quantize: int = 1              # input grid in ticks (12 a beat): 1, 3 (16ths), 4, 6 (8ths)
+    latency_ms: float = 0.0        # the input's delivery delay, taken off every note's time
+    late_ms: float = 60.0          # notes this late after the bar line still end the phrase
+    mode: str = "free"             # free | develop | echo | contrast (RESPONSE_MODES)
+
+    def __post_init__(self):
+        if self.call_response and self.mode == "free":
+            self.mode = "echo"         # the older switch: quoting the call is echo mode
 
     def validate(self) -> None:
         if self.bars not in TRADE_LENGTHS:
@@ -64,124 +88,32 @@ class TradeSettings:
             raise ValueError("candidates must be between 1 and 16")
         if self.trades < 0:
             raise ValueError("trades must be >= 0")
+        if self.mode not in RESPONSE_MODES:
+            raise ValueError("response mode must be one of " + ", ".join(RESPONSE_MODES))
+        if self.quantize not in QUANTIZE_GRIDS:
+            raise ValueError("input quantize must be one of " + ", ".join(QUANTIZE_GRIDS.values()))
+        if not 0 <= self.latency_ms <= 500 or not 0 <= self.late_ms <= 250:
+            raise ValueError("input latency must be 0..500 ms and the late window 0..250 ms")
 
 
-class PhraseRecorder:
-    """Notes from the input port, timed on the monotonic clock (song seconds once the
-    engine has started). Use ``handle`` as the mido port's callback."""
-
-    def __init__(self, clock_origin=lambda: 0.0):
-        self._origin = clock_origin     # returns the engine's t0
-        self._lock = threading.Lock()
-        self._open: dict[int, tuple[float, int]] = {}
-        self.notes: list[tuple[float, float | None, int, int]] = []   # (on, off, pitch, velocity)
-
-    def handle(self, msg) -> None:
-        t = live_clock.now() - (self._origin() or 0.0)
-        self.add(msg, t)
-
-    def add(self, msg, t: float) -> None:
-        with self._lock:
-            if msg.type == "note_on" and msg.velocity > 0:
-                self._close(msg.note, t)
-                self._open[msg.note] = (t, len(self.notes))
-                self.notes.append((t, None, msg.note, msg.velocity))
-            elif msg.type in ("note_off", "note_on"):
-                self._close(msg.note, t)
-
-    def _close(self, pitch: int, t: float) -> None:
-        if pitch in self._open:
-            on, index = self._open.pop(pitch)
-            self.notes[index] = (on, t, pitch, self.notes[index][3])
-
-    def between(self, start: float, end: float) -> list[tuple[float, float | None, int, int]]:
-        """Notes whose onset falls in [start - a 32nd-triplet early, end)."""
-        with self._lock:
-            return [n for n in self.notes if start - 0.02 <= n[0] < end]
-
-
-def quantise_phrase(notes, start: float, cut: float, tempo: float, chart: Chart) -> Solo:
-    """The recorded notes from song time ``start`` up to ``cut`` as a Solo on the grid
-    (12 ticks per beat) over ``chart`` (the phrase's bars), notes still held cut there."""
-    tick_s = 60.0 / tempo / TICKS_PER_BEAT
-    end_tick = max(1, round((cut - start) / tick_s))
-    out = []
-    for on, off, pitch, velocity in notes:
-        first = max(0, round((on - start) / tick_s))
-        if first >= end_tick:
-            continue
-        last = round(((off if off is not None and off <= cut else cut) - start) / tick_s)
-        out.append(Note(first, max(1, min(last, end_tick) - first), pitch, velocity))
-    return Solo("player", make_monophonic(out), chart.to_spans(1), tempo=tempo)
-
-
-def interval_ngrams(solo: Solo, n: int = ECHO_N) -> list[tuple[int, ...]]:
-    steps = intervals(solo)
-    return [tuple(steps[i:i + n]) for i in range(len(steps) - n + 1)]
-
-
-def echo_share(answer: Solo, phrase: Solo, n: int = ECHO_N) -> float:
-    """Share of the answer's interval n-grams that also occur in the phrase (0 if the
-    answer has none): how much of the answer develops the player's motif."""
-    grams = interval_ngrams(answer, n)
-    if not grams:
-        return 0.0
-    motif = set(interval_ngrams(phrase, n))
-    return sum(g in motif for g in grams) / len(grams)
-
-
-def restate_motif(phrase: Solo, first_chord, low: int = 0, high: int = 127) -> list[Note]:
-    """The phrase's closing motif for the answer's first bar: the notes of the phrase's
-    last bar with notes (at least 3: else its last 3), the rhythm kept from that bar's
-    downbeat, moved by the nearest interval from the chord under the motif to
-    ``first_chord`` (none for NC), folded by octaves into ``low..high``. [] if the
-    phrase has fewer than 3 notes."""
-    notes = sorted(phrase.notes)
-    if len(notes) < 3:
-        return []
-    tpbar = phrase.ticks_per_bar
-    last_bar = notes[-1].start // tpbar
-    motif = [n for n in notes if n.start // tpbar == last_bar]
-    if len(motif) < 3:
-        motif = notes[-3:]
-    base = (motif[0].start // tpbar) * tpbar
-    motif = [n for n in motif if n.start - base < tpbar]
-    src = phrase.chord_at(motif[0].start)
-    shift = 0 if src.is_nc or first_chord.is_nc else (first_chord.root - src.root + 6) % 12 - 6
-    pitches = [n.pitch + shift for n in motif]
-    while max(pitches) > high and min(pitches) - 12 >= low:
-        pitches = [p - 12 for p in pitches]
-    while min(pitches) < low and max(pitches) + 12 <= high:
-        pitches = [p + 12 for p in pitches]
-    return [Note(n.start - base, max(1, min(n.duration, tpbar - (n.start - base))), p, n.velocity)
-            for n, p in zip(motif, pitches)]
-
-
-def motif_primer(phrase: Solo, motif: list[Note], answer_chart: Chart) -> Solo:
-    """The phrase followed by a bar holding the restated motif (the answer's first bar,
-    with its chords): what the model hears before it develops the motif."""
-    tpbar = phrase.ticks_per_bar
-    offset = max(1, phrase.bar_count) * tpbar
-    first = Chart(answer_chart.text, answer_chart.bars[:1]).to_spans(1)
-    spans = list(phrase.chords) + [ChordSpan(c.start + offset, c.end + offset, c.chord) for c in first]
-    notes = list(phrase.notes) + [Note(n.start + offset, n.duration, n.pitch, n.velocity) for n in motif]
-    return Solo("phrase + motif", notes, spans, tempo=phrase.tempo)
-
-
-def join_answer(motif: list[Note], development: Solo, answer_chart: Chart, tempo: float) -> Solo:
-    """The whole answer: the restated motif in bar 1, the model's development after it."""
-    tpbar = development.ticks_per_bar
-    notes = list(motif) + [Note(n.start + tpbar, n.duration, n.pitch, n.velocity)
-                           for n in development.notes]
-    return Solo(development.title, notes, answer_chart.to_spans(1), tempo=tempo)
-
-
-def pick_answer(takes: list, phrase: Solo):
-    """The take that echoes the phrase most; chord-tone share, then order, break ties."""
-    def key(i):
-        take = takes[i]
-        return (echo_share(take.solo, phrase), chord_tone_share(take.solo) or 0.0, -i)
-    return takes[max(range(len(takes)), key=key)]
+def response_settings(mode: str, phrase: Solo, s) -> dict:
+    """The JazzSettings fields by which an answer responds to the call ``phrase`` in
+    ``mode``, given the user's settings ``s`` (free: none)."""
+    if mode == "free":
+        return {}
+    pitches = [n.pitch for n in sorted(phrase.notes)]
+    low, high = min(pitches), max(pitches)
+    if mode == "contrast":           # the other side of the user's range from the call
+        middle = (s.pitch_low + s.pitch_high) / 2
+        if (low + high) / 2 >= middle:
+            return {"pitch_high": max(s.pitch_low + 12, min(s.pitch_high, low + 7))}
+        return {"pitch_low": min(s.pitch_high - 12, max(s.pitch_low, high - 7))}
+    lo = max(s.pitch_low, low - REGISTER_MARGIN)
+    hi = min(s.pitch_high, high + REGISTER_MARGIN)
+    if hi - lo < 19:                 # never squeeze the line into less than an octave and a half
+        lo, hi = max(s.pitch_low, min(lo, hi - 19)), min(s.pitch_high, max(hi, lo + 19))
+    return {"motif": pitches, "motif_strength": MOTIF_STRENGTH[mode], "pitch_low": lo,
+            "pitch_high": hi}
 
 
 class TradeSession(LiveSession):
@@ -197,7 +129,7 @@ class TradeSession(LiveSession):
         self.settings = jazz_settings
         self.trade = trade
         self.midi_options = dict(midi_options or {})
-        self.recorder = PhraseRecorder(lambda: self.engine.t0)
+        self.recorder = PhraseRecorder(lambda: self.engine.t0, trade.latency_ms / 1000.0)
         self.seed = jazz_settings.seed if jazz_settings.seed is not None else random.randrange(2 ** 31)
         self.answers: list[dict] = []
         self._band_until = 0      # choruses of band queued
@@ -228,32 +160,41 @@ class TradeSession(LiveSession):
         return take_events(take, program=o.get("program", 66), comping=False, bass=False,
                            feel=o.get("feel"))
 
-    def _answer_settings(self, primer: Solo | None, bars: int, k: int, call: bool):
+    def _answer_settings(self, primer: Solo | None, bars: int, k: int, call: bool,
+                         phrase: Solo | None = None):
         s = self.settings
+        extra = self._response(phrase) if phrase is not None and phrase.notes else {}
         return replace(s, primer=primer if primer is not None and primer.notes else None,
                        primer_bars=bars, choruses=1, seed=self.seed + k,
                        temperature=s.temperature * (CALL_RESPONSE_TEMPERATURE if call else 1.0),
-                       count=1)
+                       count=1, **extra)
+
+    def _response(self, phrase: Solo) -> dict:
+        return response_settings(self.trade.mode, phrase, self.settings)
+
+    def phrase_of(self, k: int, cut: float, late: float = 0.0) -> Solo:
+        """Block k's phrase up to song time ``cut``; with ``late`` (s) notes that far
+        past the cut (the bar line) count as the last beat's, played late."""
+        start, _ = self.block_span(k)
+        phrase_chart = chart_slice(self.chart, k * self.trade.bars, self.trade.bars)
+        return quantise_phrase(self.recorder.between(start, cut + late), start, cut,
+                               self.tempo, phrase_chart, self.trade.quantize, late > 0)
 
     def _request(self, k: int, cut: float | None, deadline: float | None = None):
         """Submit the answer for block k, primed with the phrase of block k-1 up to cut."""
         answer_chart = chart_slice(self.chart, k * self.trade.bars, self.trade.bars)
-        phrase = None
-        if cut is not None:
-            start, _ = self.block_span(k - 1)
-            phrase_chart = chart_slice(self.chart, (k - 1) * self.trade.bars, self.trade.bars)
-            phrase = quantise_phrase(self.recorder.between(start, cut), start, cut,
-                                     self.tempo, phrase_chart)
+        phrase = None if cut is None else self.phrase_of(k - 1, cut)
         asked = live_clock.now()
-        call = bool(self.trade.call_response and phrase is not None and phrase.notes)
+        call = bool(self.trade.mode == "echo" and phrase is not None and phrase.notes)
         motif = restate_motif(phrase, answer_chart.bars[0][0][1], self.settings.pitch_low,
                               self.settings.pitch_high) if call else []
         n = self.trade.bars
         if motif:       # the model develops the restated motif over the answer's other bars
             chart = chart_slice(self.chart, k * n + 1, n - 1)
-            settings = self._answer_settings(motif_primer(phrase, motif, answer_chart), n + 1, k, True)
+            settings = self._answer_settings(motif_primer(phrase, motif, answer_chart), n + 1, k,
+                                             True, phrase)
         else:
-            chart, settings = answer_chart, self._answer_settings(phrase, n, k, call)
+            chart, settings = answer_chart, self._answer_settings(phrase, n, k, call, phrase)
         future = self.worker.submit(chart, settings, candidates=self.trade.candidates if call else 1,
                                     deadline=None if deadline is None else self.engine.t0 + deadline)
         future.motif, future.answer_chart = motif, answer_chart
@@ -310,11 +251,11 @@ class TradeSession(LiveSession):
         model_part = take.solo
         answer = (join_answer(future.motif, model_part, future.answer_chart, self.tempo)
                   if future.motif else model_part)
+        answer = self._dynamics(answer, phrase)
         now_song = decided - self.engine.t0
         events = [e for e in self._solo_events(answer) if e.time + start > now_song]
         self.engine.schedule(events, start)
-        self.add_notes(self._model_notes(answer, start))
-        self.answers.append({
+        record = {
             "block": k, "bar": k * self.trade.bars + 1, "stage": chosen + 1,
             "stages": len(requests), "phrase_notes": len(phrase.notes) if phrase else 0,
             "answer_notes": len(answer.notes), "motif_notes": len(future.motif),
@@ -323,10 +264,58 @@ class TradeSession(LiveSession):
             "first_ready_before_downbeat_s": self._margin(requests[0][2], start),
             "ready_before_downbeat_s": round(start - (ready - self.engine.t0), 4),
             "from_cut_s": round(ready - asked, 4),
-            "echo": round(echo_share(answer, phrase), 3) if phrase is not None else None,
-            "echo_model_part": round(echo_share(model_part, phrase), 3) if phrase is not None else None,
             "late": start - (ready - self.engine.t0) < 0,
-        })
+        }
+        bar2 = start + self.bar_s       # the window draws bar 1 now, the rest once decided
+        self.add_notes([n for n in self._model_notes(answer, start) if n.start < bar2])
+        if phrase is not None:
+            answer, phrase = self._hear_whole_phrase(k, answer, phrase, record)
+        self.add_notes([n for n in self._model_notes(answer, start) if n.start >= bar2])
+        record.update(
+            answer_notes=len(answer.notes),
+            echo=round(echo_share(answer, phrase), 3) if phrase is not None else None,
+            echo_model_part=round(echo_share(model_part, phrase), 3) if phrase is not None else None)
+        self.answers.append(record)
+
+    def _hear_whole_phrase(self, k: int, answer: Solo, early_phrase: Solo, record: dict):
+        """At the bar line (plus the late window) the whole phrase, last beat and late
+        notes included, primes bars 2.. of the answer after the answer's first bar as it
+        is playing; used when ready ``SWAP_MARGIN_S`` before bar 2, else the first
+        answer plays on. Returns (the answer as it plays, the phrase it answers)."""
+        start, _ = self.block_span(k)
+        late = self.trade.late_ms / 1000.0
+        n = self.trade.bars
+        if not self.wait_song_time(start + late):
+            return answer, early_phrase
+        whole = self.phrase_of(k - 1, start, late)
+        record.update(whole_phrase_notes=len(whole.notes), heard_to_s=round(late, 4))
+        tpbar = answer.ticks_per_bar
+        bar1 = [note for note in answer.notes if note.start < tpbar]
+        answer_chart = chart_slice(self.chart, k * n, n)
+        call = bool(self.trade.mode == "echo" and whole.notes)
+        settings = self._answer_settings(motif_primer(whole, bar1, answer_chart), n + 1, k, call,
+                                         whole)
+        bar2 = start + self.bar_s
+        future = self.worker.submit(chart_slice(self.chart, k * n + 1, n - 1), settings,
+                                    deadline=self.engine.t0 + bar2 - SWAP_MARGIN_S)
+        left = bar2 - SWAP_MARGIN_S - (self.position() or 0.0)
+        result = self.result_of(future, timeout=max(0.0, left))
+        record["whole_ready_before_bar2_s"] = self._margin(future, bar2)
+        if result is None or (self.position() or 0.0) > bar2 - SWAP_MARGIN_S:
+            record["whole_used"] = False
+            return answer, early_phrase
+        rest = self._dynamics(result[0][0].solo, whole)
+        self.engine.cancel_after(bar2 - SWAP_MARGIN_S, channels=[SOLO_CHANNEL])
+        self.engine.schedule([e for e in self._solo_events(rest) if e.message.type != "program_change"],
+                             bar2)
+        record["whole_used"] = True
+        return join_answer(bar1, rest, answer_chart, self.tempo), whole
+
+    def _dynamics(self, answer: Solo, phrase: Solo | None) -> Solo:
+        """Every mode but free plays at the call's loudness."""
+        if self.trade.mode == "free" or phrase is None or not phrase.notes:
+            return answer
+        return follow_dynamics(answer, sum(n.velocity for n in phrase.notes) / len(phrase.notes))
 
     def _margin(self, future, downbeat: float) -> float | None:
         """How long before ``downbeat`` (song s) a request's answer arrived (None: not yet)."""

@@ -18,6 +18,15 @@ Requests and takes travel as JSON lines over its stdin/stdout: dataclasses from 
 list (takes, solos, notes, chords, charts, settings) are rebuilt by name, nothing else, so nothing
 read from the pipe can run code (the house rule: never unpickle). The child exits when its
 stdin closes, so a killed app leaves no worker behind.
+
+Whatever arrives on the pipe is bounded before it is used (``check_request``): a line of at
+most ``MAX_MESSAGE_BYTES``, any nesting, a request that is not a 5-item list, fields of the
+wrong type or size are answered with an error and the child serves on; candidates are at
+most ``MAX_CANDIDATES``, and every request has a deadline (at most ``MAX_REQUEST_S`` after
+it starts, given or not) that also stops the first take. The child runs at normal
+scheduling with a raised nice level: real-time priority is for the thread that sends MIDI
+only (SCHED_FIFO here was inherited by torch's threads, so a request that never ended
+held the CPUs at real-time priority).
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import math
 import os
 import subprocess
 import sys
@@ -34,10 +44,18 @@ from concurrent.futures import Future
 from pathlib import Path
 
 READY_TIMEOUT_S = 120.0
+MAX_MESSAGE_BYTES = 16 << 20   # a 2,000-bar take is under 1 MB of JSON
+MAX_CANDIDATES = 16            # the trading settings' own bound
+MAX_REQUEST_S = 60.0           # a live answer is due within bars; nothing runs longer
+MAX_CHART_CHARS = 1 << 20      # far above a 2,000-bar chart's text
 
 
 class WorkerError(RuntimeError):
     """The generation process failed to start or died; the message says why."""
+
+
+class UnreadableMessage(EOFError):
+    """A line that is not a message (too long, not JSON, too deep, not a known type)."""
 
 
 def _message_types() -> dict:
@@ -97,15 +115,58 @@ class _Channel:
             self.writer.flush()
 
     def recv(self):
-        line = self.reader.readline()
+        line = self.reader.readline(MAX_MESSAGE_BYTES + 1)
         if not line:
             raise EOFError("the other side is gone")
+        if len(line) > MAX_MESSAGE_BYTES:
+            while line and not line.endswith(b"\n"):   # skip the rest: the next line is read whole
+                line = self.reader.readline(1 << 20)
+            raise UnreadableMessage(f"unreadable message (longer than {MAX_MESSAGE_BYTES:,} bytes)")
         if self._types is None:
             self._types = _message_types()
         try:
             return _decode(json.loads(line), self._types)
-        except (ValueError, KeyError, TypeError) as exc:
-            raise EOFError(f"unreadable message ({exc})") from exc
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
+            what = "nested too deeply" if isinstance(exc, RecursionError) else exc
+            raise UnreadableMessage(f"unreadable message ({what})") from None
+
+
+def check_request(request, now: float) -> tuple:
+    """``(rid, chart, settings, candidates, deadline)`` with every field checked and the
+    deadline always set (at most ``MAX_REQUEST_S`` from ``now``); ValueError says which
+    field is wrong."""
+    from studio.music.chart import MAX_CHART_BARS, Chart, as_chart, check_length
+    from studio.music.generate import JazzSettings
+    from studio.music.types import Solo
+
+    if not isinstance(request, list | tuple) or len(request) != 5:
+        raise ValueError("a request is a list of 5 items (id, chart, settings, candidates, deadline)")
+    rid, chart, settings, candidates, deadline = request
+    if type(rid) is not int or not 0 <= rid < 1 << 63:
+        raise ValueError(f"the request id must be a whole number >= 0, not {rid!r:.40}")
+    if isinstance(chart, str) and len(chart) > MAX_CHART_CHARS:
+        raise ValueError(f"the chart is {len(chart):,} characters; at most {MAX_CHART_CHARS:,}")
+    if not isinstance(chart, str | Chart):
+        raise ValueError(f"the chart must be chart text or a Chart, not {type(chart).__name__}")
+    if not isinstance(settings, JazzSettings):
+        raise ValueError(f"the settings must be JazzSettings, not {type(settings).__name__}")
+    settings.validate()
+    if type(settings.count) is not int or not 1 <= settings.count <= MAX_CANDIDATES:
+        raise ValueError(f"settings.count must be 1..{MAX_CANDIDATES}, not {settings.count!r:.40}")
+    if type(settings.primer_bars) is not int or settings.primer_bars > MAX_CHART_BARS:
+        raise ValueError(f"settings.primer_bars must be 0..{MAX_CHART_BARS}, not {settings.primer_bars!r:.40}")
+    primer = settings.primer
+    if not (primer is None or isinstance(primer, Solo)
+            or isinstance(primer, str | Path) and os.path.isfile(primer)):   # no FIFOs, devices
+        raise ValueError(f"the primer must be a Solo or a MIDI file, not {primer!r:.80}")
+    if type(candidates) is not int or not 1 <= candidates <= MAX_CANDIDATES:
+        raise ValueError(f"candidates must be 1..{MAX_CANDIDATES}, not {candidates!r:.40}")
+    if deadline is not None and (type(deadline) not in (int, float) or not math.isfinite(deadline)):
+        raise ValueError(f"the deadline must be monotonic seconds or None, not {deadline!r:.40}")
+    chart = as_chart(chart)
+    check_length(chart, settings.choruses)
+    cap = now + MAX_REQUEST_S
+    return rid, chart, settings, candidates, cap if deadline is None else min(deadline, cap)
 
 
 def _serve(model_path: str, device: str) -> None:
@@ -117,12 +178,13 @@ def _serve(model_path: str, device: str) -> None:
         from studio.core.checkpoint import load_checkpoint
         from studio.music.generate import generate_takes
 
-        from studio.music.live.clock import GENERATION_PRIORITY, raise_thread_priority
+        from studio.music.live.clock import raise_niceness
 
         # An answer is due a beat after it is asked for; beside a training run on a
         # 2-core machine a normal-priority sampler took 3-5 times longer than that.
-        # Raised before torch starts its threads, so they inherit it.
-        priority = raise_thread_priority(GENERATION_PRIORITY)
+        # Raised before torch starts its threads, so they inherit it; a nice level, not
+        # real time, so a runaway request cannot hold the CPUs (see the module doc).
+        priority = raise_niceness()
         ckpt = load_checkpoint(model_path, device=device)
         generate_takes(ckpt, "| C7 |", _warm_settings())      # first call pays set-up costs
         conn.send(("ready", ckpt.name, priority))
@@ -132,35 +194,60 @@ def _serve(model_path: str, device: str) -> None:
     while True:
         try:
             request = conn.recv()
+        except UnreadableMessage as exc:     # answered, not fatal: the next line is read whole
+            if not _answer(conn, (None, None, str(exc))):
+                return
+            continue
         except (EOFError, OSError):
             return
         if request is None:
             return
-        rid, chart, settings, candidates, deadline = request
+        rid = request[0] if isinstance(request, list | tuple) and request else None
+        rid = rid if type(rid) is int else None   # so an error reaches the one who asked
         start = time.perf_counter()
         try:
-            takes = _draw(ckpt, chart, settings, candidates, deadline)
-            conn.send((rid, takes, time.perf_counter() - start))
+            rid, chart, settings, candidates, deadline = check_request(request, time.monotonic())
+            answer = (rid, _draw(ckpt, chart, settings, candidates, deadline),
+                      time.perf_counter() - start)
         except Exception as exc:  # noqa: BLE001 - a bad request must not end the worker
-            conn.send((rid, None, f"{type(exc).__name__}: {exc}"))
+            answer = (rid, None, f"{type(exc).__name__}: {exc}")
+        if not _answer(conn, answer):
+            return
 
 
-def _draw(ckpt, chart, settings, candidates: int, deadline: float | None) -> list:
+def _answer(conn: _Channel, message) -> bool:
+    """Send; False when the parent is gone (the child then ends quietly)."""
+    try:
+        conn.send(message)
+        return True
+    except (OSError, ValueError):
+        return False
+
+
+def _draw(ckpt, chart, settings, candidates: int, deadline: float) -> list:
     """One take, or up to ``candidates`` takes drawn one after another (seeds apart)
     while the next is expected to finish before ``deadline`` (monotonic seconds, the
-    clock every process shares); the first is always drawn."""
+    clock every process shares); the first is always drawn, and stopped where it is
+    should it outlast ``MAX_REQUEST_S``."""
     from dataclasses import replace
 
     from studio.music.generate import generate_takes
 
-    if candidates <= 1:
-        return generate_takes(ckpt, chart, settings)
+    first_stop = time.monotonic() + MAX_REQUEST_S
     takes = []
     for i in range(candidates):
         began = time.monotonic()
+        if i and began > deadline:
+            break
         seed = None if settings.seed is None else settings.seed + 7919 * i
-        takes += generate_takes(ckpt, chart, replace(settings, count=1, seed=seed))
-        if deadline is not None and time.monotonic() + (time.monotonic() - began) > deadline:
+        stop_at = first_stop if i == 0 else deadline
+        drawn = generate_takes(ckpt, chart, settings if candidates == 1 else
+                               replace(settings, count=1, seed=seed),
+                               should_stop=lambda: time.monotonic() > stop_at)
+        if i and any(take.stopped for take in drawn):
+            break       # a candidate cut at the deadline is half an answer: never offered
+        takes += drawn
+        if time.monotonic() + (time.monotonic() - began) > deadline:
             break
     return takes
 
@@ -180,7 +267,11 @@ class GenerationWorker:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "studio.music.live.worker", str(model_path), device],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+            # its own session, so its own autogroup: its nice level then counts against
+            # other programs, not only this app (clock.raise_niceness). It still ends
+            # when its stdin closes.
+            start_new_session=True)
         self._conn = _Channel(self._proc.stdout, self._proc.stdin)
         self._ready: tuple | None = None
         self._ready_thread = threading.Thread(target=self._read_ready, daemon=True)
@@ -222,6 +313,7 @@ class GenerationWorker:
         takes drawn before ``deadline``, see ``_draw``); a Future of ``(takes, seconds)``,
         seconds being the child's generation time. ``future.done_at`` is the monotonic
         time the result arrived."""
+        check_request((0, chart, settings, candidates, deadline), time.monotonic())  # ValueError here
         self.wait_ready()
         future: Future = Future()
         with self._lock:

@@ -14,8 +14,15 @@ snapped to the grid of the beat it ends in. Notes and rests are then cut at ever
 and bar line that is not a whole-beat boundary they can span, and tied: each piece is
 then an eighth, a triplet eighth or quarter, a sixteenth, dotted eighth, or whole beats.
 
-Spelling follows the user (``keys``): chords keep their typed roots; other chords and the
-notes are spelled with sharps or flats as the chart leans, else as the key does.
+Spelling follows the user (``keys``): every chord keeps its typed root and bass (F#7 and a
+Gb7 in one chart stay as typed: a change of spelling alone is a new symbol); other chords
+and the notes are spelled with sharps or flats as the chart leans, else as the key does.
+Altered dominants are written as typed ("7#9", "7alt", "7(b9,b13)") with a MusicXML
+``<degree>`` per alteration (``chords.typed_alterations``), so a reader that builds the
+name from the degrees (MuseScore) does not show a plain "7"; the other kinds are written
+in the house spelling (m7, maj7, 7sus4). An N.C. span is marked "N.C." (``<kind
+text="N.C.">none</kind>``), so a reader does not carry the previous chord on. Bars are
+numbered from 1 (a bar 0 reads as a pickup).
 """
 
 from __future__ import annotations
@@ -24,8 +31,9 @@ import random
 from fractions import Fraction
 from pathlib import Path
 
+from studio.music.perform.articulation import held_end
 from studio.music.perform.band import bass_notes
-from studio.music.chords import Chord
+from studio.music.chords import Chord, typed_alterations
 from studio.music.perform.feel import Feel, beat_division
 from studio.music.notation.keys import estimate_key, spelling_names
 from studio.music.perform.performance import score_seed
@@ -84,14 +92,9 @@ def notation_notes(solo: Solo) -> list[tuple[int, int, int]]:
     for i, start in enumerate(starts):
         pitch, end = placed[start]
         nxt = starts[i + 1] if i + 1 < len(starts) else total
-        beat = min(end, total - 1) // TICKS_PER_BEAT
-        step = TICKS_PER_BEAT // grids.get(beat, (2, None))[0]
-        if nxt - end < step:
-            end = nxt                                  # held to the next onset
-        else:
-            end = beat * TICKS_PER_BEAT + round((end - beat * TICKS_PER_BEAT) / step) * step
+        step = TICKS_PER_BEAT // grids.get(min(end, total - 1) // TICKS_PER_BEAT, (2, None))[0]
         own_step = TICKS_PER_BEAT // grids[start // TICKS_PER_BEAT][0]
-        end = min(max(end, start + own_step), nxt, total)
+        end = held_end(end, nxt, step, own_step, start, total)   # the performance's rule too
         if end > start:
             out.append((start, end, pitch))
     return out
@@ -127,12 +130,25 @@ def split_for_notation(start: int, end: int, ticks_per_bar: int,
 # ------------------------------------------------------------------ music21 score
 def _chord_symbol(chord: Chord, names):
     from music21 import harmony
+    if chord.is_nc:
+        symbol = harmony.NoChord()             # <kind text="N.C.">none</kind>
+        symbol.writeAsChord = False
+        return symbol
     kind, text = KINDS[chord.quality]
+    alterations = typed_alterations(chord)
+    if alterations:                            # as typed, with a <degree> per alteration
+        kind, text = "dominant-seventh", chord.suffix
     root = (chord.root_name or names[chord.root]).replace("b", "-")
     bass = None
     if chord.bass is not None and chord.bass != chord.root:
         bass = (chord.bass_name or names[chord.bass]).replace("b", "-")
     symbol = harmony.ChordSymbol(root=root, bass=bass, kind=kind, kindStr=text)
+    fifths = 0
+    for degree, alter in alterations:          # the fifth is altered (once), tensions added
+        first_fifth = degree == 5 and fifths == 0
+        fifths += degree == 5
+        symbol.addChordStepModification(
+            harmony.ChordStepModification("alter" if first_fifth else "add", degree, alter))
     symbol.writeAsChord = False
     return symbol
 
@@ -207,7 +223,7 @@ def leadsheet_score(take, feel: Feel | None = None, bass: bool = True, title: st
                     m.insert(0, tempo.MetronomeMark(text=text, number=round(solo.tempo)))
             if index == 0:
                 for span in merge_spans(solo.chords):
-                    if bar * tpbar <= span.start < (bar + 1) * tpbar and not span.chord.is_nc:
+                    if bar * tpbar <= span.start < (bar + 1) * tpbar:
                         m.insert(Fraction(span.start - bar * tpbar, TICKS_PER_BEAT),
                                  _chord_symbol(span.chord, names))
             _fill(m, _bar_events(notes, bar, tpbar), bar * tpbar, tpbar, names,
@@ -217,13 +233,19 @@ def leadsheet_score(take, feel: Feel | None = None, bass: bool = True, title: st
     return score
 
 
+def musicxml_path(path) -> Path:
+    """Where ``write_musicxml`` writes for ``path``: as given with .musicxml, .xml or .mxl
+    (compressed), else with .musicxml put on."""
+    path = Path(path)
+    return path if path.suffix.lower() in (".musicxml", ".xml", ".mxl") else path.with_suffix(".musicxml")
+
+
 def write_musicxml(take, path, feel: Feel | None = None, bass: bool = True,
                    title: str | None = None) -> Path:
-    """Write the lead sheet as uncompressed MusicXML (.musicxml / .xml); returns the path."""
-    path = Path(path)
-    if path.suffix.lower() not in (".musicxml", ".xml"):
-        path = path.with_suffix(".musicxml")
+    """Write the lead sheet as MusicXML: compressed for .mxl, else uncompressed (.musicxml,
+    .xml; any other name gets .musicxml); returns the path."""
+    path = musicxml_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     score = leadsheet_score(take, feel, bass, title)
-    written = score.write("musicxml", fp=str(path))
+    written = score.write("mxl" if path.suffix.lower() == ".mxl" else "musicxml", fp=str(path))
     return Path(written)

@@ -10,13 +10,18 @@ theirs: the coarsest of 1, 2, 3, 4, 6, 12 tatums per beat that holds every onset
 
 ``Feel.swing``: "auto" (the corpus's positions at this tempo), "straight" (the grid, no
 lay-back) or a ratio (1.0 .. 3.0) that puts offbeat eighths at r / (1 + r) of the beat
-and scales every other measured deviation from the grid by as much as the eighths moved.
+and scales every other measured deviation from the grid by as much as the eighths moved,
+with no lay-back: downbeats on the beat, so the line's own eighth pairs play r : 1 too
+(the players lay their downbeats back ~0.09 beat, which keeps their pairs near 1.1 : 1
+while their offbeats sit at ~1.45 : 1 of the band's beat; "auto" plays that).
 
-Dynamics: WJazzD's CSVs carry no loudness, so velocity is a model of accents: phrases
-(split at rests of a beat or more) swell toward their highest note and ease off at the
-end, upbeat eighths lean forward, a long closing note is leaned on, short in-between
-notes below both neighbours are ghosted. ``humanize`` adds seeded timing and velocity
-scatter on top; 0 gives the exact, repeatable-by-eye rendering.
+Dynamics follow the players' loudness as WJazzD's MIDI files give it (its CSVs carry none):
+phrases (split at rests of a beat or more) start strong and ease off, higher notes of a
+phrase are louder (7.5 steps from its lowest to its highest note), a long closing note
+fades, very short notes and a triplet's inner notes are a little softer, short
+in-between notes below both neighbours are ghosted. ``humanize`` adds seeded timing
+scatter, a level per phrase and a slow velocity wander as the players' (which keeps the
+velocity-pitch correlation near theirs); 0 gives the exact, repeatable-by-eye rendering.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from bisect import bisect_right
 from dataclasses import asdict, dataclass
 
 from studio.music.perform import feel_table
+from studio.music.perform.articulation import ARTICULATIONS
 from studio.music.types import TICKS_PER_BEAT, Note
 
 DIVISIONS = (1, 2, 3, 4, 6, 12)
@@ -35,8 +41,22 @@ MAX_RATIO = 3.0
 # show around their own median positions (median absolute deviation ~17 ms), so a take
 # sounds played, not sloppy, over a machine-tight built-in band. The band is tighter.
 SOLO_SCATTER_MS, COMP_SCATTER_MS, BASS_SCATTER_MS = 9.0, 6.0, 4.0
-VELOCITY_SCATTER = 3.0
 PHRASE_GAP = TICKS_PER_BEAT          # a rest of a beat or more ends a phrase
+# Dynamics, in velocity steps, as WJazzD players' loudness (their MIDI files' velocities) was
+# measured: 398 solos whose MIDI and CSV notes match, each velocity less its solo's mean,
+# fitted by least squares (docs/ARCHITECTURE.md "Feel and performance" has the figures).
+CONTOUR = 7.5          # lowest to highest note of the phrase
+DECAY = 2.5            # first to last note: players start a phrase strong and ease off
+FIRST = 1.0            # the phrase's first note
+LONG_LAST = -6.0       # a closing note of a beat or more
+SHORT = -1.5           # notes under a quarter of a beat
+TRIPLET_INNER = -1.0   # the second and third notes of a triplet
+# Beat positions barely matter in their loudness (an offbeat eighth 0.3 softer than its
+# downbeat, beat 3 0.3 louder): no metric accents. What they vary most is not explained by
+# the phrase: a level per phrase (sd 5.5 between phrases) and a note-to-note wander
+# (sd 8.6, lag-1 correlation 0.42, part of it the loudness estimate's own noise: 5 here).
+PHRASE_LEVEL_SD = 5.5
+DRIFT_SD, DRIFT_RHO = 5.0, 0.4
 
 
 @dataclass(frozen=True)
@@ -44,8 +64,12 @@ class Feel:
     swing: str | float = "auto"     # "auto" | "straight" | a swing ratio 1.0 .. 3.0
     humanize: float = 1.0           # 0 = exact; 1 = the default human scatter; up to 3
     seed: int | None = None         # None: drawn from the score (a take always plays the same)
+    articulation: str = "auto"      # "auto" | "players" | "written" | "score" (perform.articulation)
 
     def validate(self) -> None:
+        if self.articulation not in ARTICULATIONS:
+            raise ValueError(f"articulation must be one of {', '.join(ARTICULATIONS)}, "
+                             f"not {self.articulation!r}")
         if isinstance(self.swing, str):
             if self.swing not in ("auto", "straight"):
                 raise ValueError(f"swing must be 'auto', 'straight' or a ratio, not {self.swing!r}")
@@ -59,7 +83,7 @@ class Feel:
 
     @classmethod
     def parse(cls, swing: str | float | None = "auto", humanize: float = 1.0,
-              seed: int | None = None) -> "Feel":
+              seed: int | None = None, articulation: str | None = "auto") -> "Feel":
         """From user text: 'auto', 'straight', or a number such as '2' or '1.6'."""
         value: str | float = "auto" if swing in (None, "") else swing
         if isinstance(value, str) and value not in ("auto", "straight"):
@@ -67,12 +91,12 @@ class Feel:
                 value = float(value)
             except ValueError:
                 raise ValueError(f"swing must be 'auto', 'straight' or a ratio, not {swing!r}") from None
-        feel = cls(value, float(humanize), seed)
+        feel = cls(value, float(humanize), seed, articulation or "auto")
         feel.validate()
         return feel
 
 
-EXACT = Feel("straight", 0.0)          # the score as written: what a notation program wants
+EXACT = Feel("straight", 0.0, None, "score")   # the score as written: what a notation program wants
 
 
 def beat_division(ticks_in_beat) -> int:
@@ -126,12 +150,17 @@ class TimingMap:
             offbeat = ratio / (1 + ratio)
             moved = measured[(2, 2)] - 0.5
             scale = min(3.0, max(0.0, (offbeat - 0.5) / moved)) if moved > 1e-3 else 1.0
+        # a chosen ratio is the line's own: its eighth pairs play r : 1 as the band's do, so
+        # its downbeats stay on the beat (the players' lay-back of ~0.09 beat there is what
+        # keeps their own pairs near 1.1 : 1 against their ~1.45 : 1 on the band's beat)
+        numeric = not isinstance(feel.swing, str)
         self.positions = {}
         for d in DIVISIONS[:-1]:
             for tatum in range(1, d + 1):
                 grid = (tatum - 1) / d
                 value = measured.get((d, tatum), grid)
-                self.positions[(d, tatum)] = grid + scale * (value - grid)
+                self.positions[(d, tatum)] = grid if numeric and tatum == 1 else \
+                    grid + scale * (value - grid)
         self.positions[(2, 2)] = offbeat
         self.offbeat = offbeat
 
@@ -174,29 +203,30 @@ def phrase_velocities(notes: list[Note], divisions: list[int], rng: random.Rando
     for group in phrases(notes):
         pitches = [notes[i].pitch for i in group]
         lo, hi = min(pitches), max(pitches)
-        peak = group[pitches.index(hi)]
         n = len(group)
+        # the phrase's own level, and a slow note-to-note drift inside it (players' loudness
+        # wanders: it is most of what they vary, which keeps pitch from ruling the velocity)
+        level = scatter(rng, PHRASE_LEVEL_SD * humanize)
+        drift = 0.0
         for k, i in enumerate(group):
             note = notes[i]
             contour = (note.pitch - lo) / (hi - lo) if hi > lo else 0.5
-            # swell toward the peak note, ease off after it (0 at the phrase ends, 1 at the peak)
-            if i <= peak:
-                arc = (k + 1) / (group.index(peak) + 1)
-            else:
-                arc = 1.0 - (k - group.index(peak)) / max(1, n - group.index(peak))
-            v = base - 8 + 16 * contour + 10 * math.sin(arc * math.pi / 2)
+            where = k / (n - 1) if n > 1 else 0.0
+            v = base + level + CONTOUR * (contour - 0.5) - DECAY * (where - 0.5)
             sub = note.start % TICKS_PER_BEAT
-            if divisions[i] == 2 and sub == TICKS_PER_BEAT // 2:
-                v += 6                                   # the upbeat eighth leans forward
-            elif sub == 0 and note.start % (4 * TICKS_PER_BEAT) == 0:
-                v += 3
-            if k == n - 1 and n > 1:
-                v += 5 if note.duration >= TICKS_PER_BEAT else -4
+            if k == 0:
+                v += FIRST
+            if k == n - 1 and n > 1 and note.duration >= TICKS_PER_BEAT:
+                v += LONG_LAST                           # a long closing note fades
+            if note.duration < TICKS_PER_BEAT // 4:
+                v += SHORT
+            if divisions[i] == 3 and sub:
+                v += TRIPLET_INNER
             if (note.duration <= TICKS_PER_BEAT // 3 and 0 < k < n - 1
                     and sub not in (0, TICKS_PER_BEAT // 2)
                     and note.pitch < notes[group[k - 1]].pitch
                     and note.pitch < notes[group[k + 1]].pitch):
                 v -= 14                                  # a ghosted passing note
-            v += scatter(rng, VELOCITY_SCATTER * humanize)
-            out[i] = int(round(max(28, min(120, v))))
+            drift = DRIFT_RHO * drift + math.sqrt(1 - DRIFT_RHO ** 2) * scatter(rng, DRIFT_SD * humanize)
+            out[i] = int(round(max(28, min(120, v + drift))))
     return out

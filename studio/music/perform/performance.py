@@ -7,9 +7,10 @@ the same in a DAW, in the preview and over a MIDI port. Times are integer MIDI t
 live scheduler agree to the tick.
 
 Solo: each note's onset goes through the feel's timing map (swing and lay-back as WJazzD
-players play at this tempo, by the division of its beat) plus seeded scatter; each note
-ends where the score ends it, played likewise, but never after the next note starts (a
-line stays monophonic). Velocities follow the phrase model (``feel.phrase_velocities``).
+players play at this tempo, by the division of its beat) plus seeded scatter; how long
+it sounds is ``articulation``'s: the written (lead-sheet) length from the played onset,
+legato held to the next played onset, or the players' hold ratio of the played interval
+(the default when humanised); never after the next note starts (a line stays monophonic). Velocities follow the phrase model (``feel.phrase_velocities``).
 Band: ``band.comping_notes`` and ``band.bass_notes`` with the same swing on their offbeat
 eighths and a tighter scatter. No note starts before tick 0 or ends after the last bar;
 at one tick note-offs come before note-ons (``Performance.events``).
@@ -21,7 +22,7 @@ import hashlib
 import random
 from dataclasses import dataclass, field
 
-from studio.music.perform import band
+from studio.music.perform import articulation, band
 from studio.music.perform.feel import (BASS_SCATTER_MS, COMP_SCATTER_MS, SOLO_SCATTER_MS, Feel,
     TimingMap, beat_division, phrase_velocities, scatter)
 from studio.music.types import TICKS_PER_BEAT, Solo, make_monophonic, merge_spans
@@ -133,7 +134,8 @@ def _solo(solo: Solo, timing: TimingMap, feel: Feel, seed: int, end: int,
     by_beat: dict[int, set[int]] = {}
     for n in line:
         by_beat.setdefault(n.start // TICKS_PER_BEAT, set()).add(n.start % TICKS_PER_BEAT)
-    divisions = [beat_division(by_beat[n.start // TICKS_PER_BEAT]) for n in line]
+    beat_divisions = {b: beat_division(ticks) for b, ticks in by_beat.items()}
+    divisions = [beat_divisions[n.start // TICKS_PER_BEAT] for n in line]
     rng = random.Random(f"{seed}:solo")
     velocities = phrase_velocities(line, divisions, rng, feel.humanize)
     sd = SOLO_SCATTER_MS * feel.humanize / ms_per_beat
@@ -141,13 +143,24 @@ def _solo(solo: Solo, timing: TimingMap, feel: Feel, seed: int, end: int,
     ticks = [max(0, min(end - 1, _ticks(s))) for s in starts]
     for i in range(1, len(ticks)):                 # scatter never reorders the line
         ticks[i] = max(ticks[i], ticks[i - 1] + 1)
+    total = max(1, solo.bar_count) * solo.ticks_per_bar
+    mode = articulation.resolve(feel.articulation, feel.humanize)
+    written = [n.end for n in line] if mode == "score" else \
+        articulation.written_ends(line, beat_divisions, total)
+    holds = [None] * len(line)
+    if mode == "players":
+        holds = articulation.players_holds(line, [n.end for n in line], solo.tempo,
+                                           random.Random(f"{seed}:holds"), feel.humanize)
     out = []
     for i, (n, d) in enumerate(zip(line, divisions)):
-        # where the score ends the note, played with the same feel as an onset there
-        stop = _ticks(timing.solo(n.end, beat_division({n.end % TICKS_PER_BEAT})))
-        if i + 1 < len(line):
-            stop = min(stop, ticks[i + 1]) if n.end < line[i + 1].start else ticks[i + 1]
-        stop = min(max(stop, ticks[i] + 1), end)
+        nxt = ticks[i + 1] if i + 1 < len(line) else end
+        if holds[i] is not None:                   # the players' hold of the played IOI
+            stop = ticks[i] + round(holds[i] * (nxt - ticks[i]))
+        elif i + 1 < len(line) and written[i] >= line[i + 1].start:
+            stop = nxt                             # written legato: held to the next onset
+        else:                                      # the written length, from the played onset
+            stop = ticks[i] + (written[i] - n.start) * PPQ // TICKS_PER_BEAT
+        stop = min(max(stop, ticks[i] + 1), nxt, end)
         if stop <= ticks[i]:
             continue
         beat, sub = divmod(n.start, TICKS_PER_BEAT)
