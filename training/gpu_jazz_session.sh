@@ -69,7 +69,8 @@ if [ "$DEVICE" = cuda ] && ! $PY -c "import torch, sys; sys.exit(not torch.cuda.
   echo "no CUDA device here: nothing trained"; exit 2
 fi
 
-EPOCH_TOKENS=1082403   # the v3 training stream (recipes' split): one evaluation an epoch
+EPOCH_TOKENS=913945    # the v3 training stream of the recipes' split by tune (309 solos; 1082403 by
+                       # solo, the shipped models' split): one evaluation an epoch
 start_run() {  # name cell dropout epochs batch lr weight_decay warmup [window]
   local window=${9:-256}
   local every=$(( EPOCH_TOKENS / ($5 * window) ))

@@ -5,7 +5,8 @@ comes back from the GPU machine.
 
 WORK holds each run's ``NAME.jsonl`` (trainer events), ``NAME.err`` and best model
 ``NAME.safetensors``. Every best model is scored as ``sequence-studio eval`` scores it
-(``held_out_likelihood``: the validation split, NLL per token and per note event), beside
+(``held_out_likelihood`` on the validation split, never test: ranking runs is tuning;
+NLL per token and per note event), beside
 the shipped ``models/jazz-*.safetensors`` scored the same way on the same device (a check
 that the pipeline reproduces their cards' figures). The models kept are the best of each
 cell by note-event NLL (issue 11's target), then the next best overall, ``--keep`` in all;
@@ -71,7 +72,7 @@ def score(paths: dict[str, Path], corpus_path: str, device: str) -> dict[str, di
     for name, path in paths.items():
         try:
             ck = load_checkpoint(path, device=device)
-            out[name] = {**held_out_likelihood(ck, corpus),
+            out[name] = {**held_out_likelihood(ck, corpus, split="val"),  # ranking is tuning
                          "cell": ck.meta["train_config"]["cell"],
                          "train_config": ck.meta["train_config"],
                          "corpus_sha256": (ck.meta.get("corpus") or {}).get("sha256")}

@@ -4,9 +4,11 @@ cards do, beside issue 11's targets, and (``--ship``) make it the shipped model.
     python training/jazz_pick.py RETURNED.safetensors [--corpus ../shared/corpora/jazz]
     python training/jazz_pick.py RETURNED.safetensors --ship jazz-gru [--device "NVIDIA H100"]
 
-Scoring runs ``sequence-studio eval`` (NLL per token and per note event on the validation
-split, and the takes) and ``sequence-studio jazz-report`` (one take per validation solo
-beside the held-out human solos): minutes on a 2-core CPU. ``--no-report`` skips the
+Scoring runs ``sequence-studio eval --split val`` (NLL per token and per note event on the
+validation split, and the takes) and ``sequence-studio jazz-report --split val`` (one take
+per validation solo beside those human solos): minutes on a 2-core CPU. Choosing a model
+is tuning, so it reads the validation split only (``--split test`` is refused); the test
+figures are the cards' (``training/model_card.py``). ``--no-report`` skips the
 latter. ``--ship NAME`` copies the model to models/NAME.safetensors and writes its
 training settings into training/NAME.toml (so the recipe reproduces it on a GPU); the
 card, README table and prose are then for ``training/model_card.py`` (printed at the end).
@@ -114,10 +116,18 @@ def main(argv=None) -> int:
     ap.add_argument("model", type=Path)
     ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpora" / "jazz"))
     ap.add_argument("--no-report", action="store_true", help="skip jazz-report (the longer part)")
+    ap.add_argument("--split", default="val", help="val (a pick reads the validation split only; "
+                                                   "test is for the cards and refused)")
     ap.add_argument("--ship", metavar="NAME", help="jazz-gru or jazz-lstm: copy it into models/ "
                                                    "and its settings into training/NAME.toml")
     args = ap.parse_args(argv)
     from studio.core.checkpoint import read_metadata
+    from studio.music.corpus.splits import tuning_part
+
+    try:
+        part = tuning_part(args.split, "jazz_pick.py")
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
 
     meta = read_metadata(args.model)
     tc, m = meta.get("train_config") or {}, meta.get("metrics") or {}
@@ -138,7 +148,7 @@ def main(argv=None) -> int:
         shutil.copy(args.model, ROOT / "models" / f"{args.ship}.safetensors")
         print(f"models/{args.ship}.safetensors replaced; {recipe.relative_to(ROOT)}: "
               + ("; ".join(changes) or "unchanged"))
-    ev = studio_json("eval", str(args.model), "--corpus", args.corpus)
+    ev = studio_json("eval", str(args.model), "--corpus", args.corpus, "--split", part)
     nll = ev["val_nll_note_events"]
     print(f"eval: val NLL {ev['val_nll']} per token, {nll} per note event ({ev['held_out']}); "
           f"target < {TARGET_NOTE_EVENT_NLL}: {'met' if nll < TARGET_NOTE_EVENT_NLL else 'NOT met'}")
@@ -148,7 +158,8 @@ def main(argv=None) -> int:
         spec = importlib.util.spec_from_file_location("model_card", ROOT / "training" / "model_card.py")
         card = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(card)
-        report = studio_json("jazz-report", str(args.model), "--human", args.corpus, "--json")
+        report = studio_json("jazz-report", str(args.model), "--human", args.corpus, "--json",
+                             "--split", part)
         print("\n".join(card.target_table(report, ev)))
     if args.ship:
         print(f"next: edit training/cards/{args.ship}.md (its prose: the device, e.g. 'trained on an "

@@ -7,7 +7,8 @@ rhythm temperatures.
     python training/lick_sweep.py --store jazz-gru=0.35 jazz-lstm=0.7   # the tuned strengths
     python training/lick_sweep.py --store jazz-lstm:rhythm_temperature=1.1 jazz-lstm:pitch_temperature=0.75
 
-One take per validation solo of the model's training corpus, over that solo's changes,
+One take per validation solo of the model's training corpus (``splits.splits_for``: never
+the test split, which only reports; `--split test` is refused), over that solo's changes,
 form, tempo and length (seed 0 + i), exactly as `sequence-studio jazz-report` and the
 model cards draw them (``jazz_report.model_takes`` + ``phrasing.report_figures``, swing left
 out: the rendering's swing is the feel's, not the model's). Prints a markdown table with the human
@@ -42,6 +43,7 @@ from studio.core.checkpoint import load_checkpoint  # noqa: E402
 from studio.music.fingerprint import performer_of  # noqa: E402
 from studio.music.generate import LICKS, PITCH_TEMPERATURE, RHYTHM_TEMPERATURE, TUNABLE, JazzSettings  # noqa: E402
 from studio.music.corpus.dataset import load_jazz_corpus  # noqa: E402
+from studio.music.corpus.splits import tuning_part  # noqa: E402
 from studio.music.analysis.jazz_report import held_out_solos, model_takes, training_fingerprint  # noqa: E402
 from studio.music.analysis.phrasing import TEMPO_BANDS, report_figures  # noqa: E402
 
@@ -111,11 +113,17 @@ def main(argv=None) -> int:
     ap.add_argument("--rhythm-temperature", nargs="+", type=float, default=[RHYTHM_TEMPERATURE])
     ap.add_argument("--corpus", type=Path, help="the models' training corpus (default ../shared/corpora/jazz)")
     ap.add_argument("--stride", type=int, default=1, help="every n-th validation solo (a quick look)")
+    ap.add_argument("--split", default="val", help="val (the only split a sweep tunes on; "
+                                                   "test is for reporting and refused)")
     ap.add_argument("--json", action="store_true", help="also print one JSON line per run")
     ap.add_argument("--store", nargs="+", metavar="NAME=VALUE",
                     help="write these tuned values into the checkpoints and stop (NAME=VALUE: "
                          "the lick strength; NAME:pitch_temperature=VALUE, NAME:rhythm_temperature=VALUE)")
     args = ap.parse_args(argv)
+    try:
+        part = tuning_part(args.split, "lick_sweep.py")
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
     if args.store:
         for item in args.store:
             target, _, value = item.rpartition("=")
@@ -139,8 +147,8 @@ def main(argv=None) -> int:
     for name in args.models:
         path = Path(name) if name.endswith(".safetensors") else shipped_models_dir() / f"{name}.safetensors"
         ck = load_checkpoint(path)
-        fingerprint, _, sha = training_fingerprint(ck)
-        solos, _ = held_out_solos(corpus, sha)
+        fingerprint, _, _ = training_fingerprint(ck)
+        solos, _, _ = held_out_solos(corpus, ck.meta, part)
         solos = solos[::args.stride]
         if human is None:
             human = report_figures(solos, fingerprint, [performer_of(s.title) for s in solos])

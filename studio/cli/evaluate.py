@@ -22,6 +22,10 @@ def add_parser(sub):
                    help="jazz: which solos are scored: the whole folder (all), the training "
                         "split's validation solos (split), or auto: the whole folder unless it "
                         "is the model's training corpus")
+    e.add_argument("--split", choices=("val", "test"), default=None,
+                   help="jazz, on the model's training corpus: the test split (the default: "
+                        "solos never trained or tuned on; the validation split where there is "
+                        "no test part) or the validation split (what tuning reads)")
     add_device(e)
     return e
 
@@ -35,9 +39,13 @@ def run(args) -> int:
     if not (args.temperature >= 0 and args.temperature < float("inf")):
         raise ValueError(f"-t/--temperature must be a number >= 0, not {args.temperature}")
     ck = load_model(args)
+    if args.split is not None and ck.domain != "jazz":
+        raise ValueError(f"--split is for jazz models; {ck.name} is a {ck.domain} model "
+                         "(its validation part is its only held-out part)")
     held_out = {"auto": None, "all": True, "split": False}[args.held_out]
     print(json.dumps(evaluate(ck, args.corpus, samples=args.samples, choruses=args.choruses,
                               seed=args.seed, temperature=args.temperature, held_out=held_out,
                               pitch_temperature=args.pitch_temperature,
-                              rhythm_temperature=args.rhythm_temperature, licks=args.licks), indent=2))
+                              rhythm_temperature=args.rhythm_temperature, licks=args.licks,
+                              split=args.split), indent=2))
     return 0

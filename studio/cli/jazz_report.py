@@ -16,7 +16,7 @@ def add_parser(sub):
                                             "human solo, over that solo's changes, form, tempo and length")
     r.add_argument("--human", required=True,
                    help="folder of human solos (WJazzD or MIDI); the model's training corpus gives "
-                        "its validation solos, any other folder counts whole")
+                        "one part of its split (--split), any other folder counts whole")
     r.add_argument("--takes", help="a folder of takes (MIDI) instead of a model")
     r.add_argument("--train-corpus", help="the training corpus, for idioms and copies (default: "
                                           "the fingerprint the checkpoint carries)")
@@ -24,6 +24,9 @@ def add_parser(sub):
                    help="which human solos: as for eval; with --discriminate, split = the test "
                         "split (tunes never trained on), all = the whole folder, auto = the test "
                         "split where the folder has one")
+    r.add_argument("--split", choices=("val", "test"), default=None,
+                   help="on the model's training corpus: the test split (the default: solos "
+                        "never trained or tuned on) or the validation split (what tuning reads)")
     r.add_argument("--seed", type=int, default=0, help="take i is drawn with seed + i")
     r.add_argument("--limit", type=int, default=None, help="only the first N human solos")
     r.add_argument("-t", "--temperature", type=float, default=1.0, help="master temperature")
@@ -64,7 +67,7 @@ def run(args) -> int:
     report = jazz_report(args.human, ck=ck, takes_folder=None if ck else args.takes,
                          settings=settings, train_corpus=args.train_corpus,
                          held_out=held_out,
-                         seed=args.seed, limit=args.limit)
+                         seed=args.seed, limit=args.limit, split=args.split)
     print(json.dumps(report, indent=2) if args.json else format_report(report))
     return 0
 
@@ -80,7 +83,7 @@ def _discriminate(args, ck, settings, held_out) -> int:
     report = discriminator_report(args.human, ck=ck, takes_folder=None if ck else args.takes,
                                   settings=settings, takes=args.takes_per_solo, bars=args.bars,
                                   held_out=held_out, seed=args.seed, limit=args.limit,
-                                  folds=args.folds)
+                                  folds=args.folds, split=args.split)
     report["seconds"]["total"] = round(time.perf_counter() - started, 1)
     if args.json:
         print(json.dumps(report, indent=2))

@@ -35,11 +35,14 @@ FLAGS = {  # flag -> TrainConfig field (None default: the recipe or TrainConfig 
     "lr": float, "weight_decay": float, "batch_size": int, "window": int, "epochs": int,
     "max_steps": int, "clip": float, "schedule": str, "warmup": int, "eval_every": int,
     "patience": int, "val_fraction": float, "seed": int, "device": str, "name": str,
-    "precision": str,
+    "precision": str, "split": str,
 }
 HELP = {"device": DEVICE_HELP,
         "precision": "auto (bf16 autocast on CUDA, fp16 + grad scaler on GPUs without bf16, "
-                     "fp32 elsewhere) | fp32 | bf16 (CPU too) | fp16; weights stay float32"}
+                     "fp32 elsewhere) | fp32 | bf16 (CPU too) | fp16; weights stay float32",
+        "split": "jazz: solos (the default: validation solos by title) | tunes (train, "
+                 "validation and test by tune, none in two parts; test is never read in "
+                 "training and is what jazz-report and eval report on)"}
 
 
 def add_parser(sub):
@@ -78,7 +81,7 @@ def load_recipe(path) -> dict:
     output = data.get("output", {})
     if "kind" in corpus:
         flat["kind"] = corpus["kind"]
-    for key in ("chords", "val_fraction", "lead"):
+    for key in ("chords", "val_fraction", "lead", "split"):
         if key in corpus:
             flat[key] = corpus[key]
     if "name" in output:
@@ -121,6 +124,9 @@ def run(args) -> int:
                              f"{settings.get('lead') or 'auto'!r}: a resumed run keeps its lead "
                              "(start a new run for another part)")
         settings["lead"] = lead
+    if args.resume and args.split is not None and args.split != (stored.get("split") or "solos"):
+        raise ValueError(f"{Path(args.resume).name} was split by {stored.get('split') or 'solos'}: "
+                         "a resumed run keeps its split (start a new run for another)")
     if args.half:
         settings["half_weights"] = True
     known = {f.name for f in fields(TrainConfig)}
@@ -165,8 +171,12 @@ def _train_into(args, config, corpus_path, out, note, stop, ranks, device, emit,
 
     corpus = load_corpus(corpus_path, config.kind, val_fraction=config.val_fraction,
                          vocab=vocab, chords=config.chords, lead=config.lead or None,
+                         split=config.split,
                          progress=lambda message: emit({"event": "progress", "stage": "corpus",
                                                         "message": message}))
+    if config.split != "solos" and corpus.meta().get("split") != config.split:
+        raise ValueError(f"--split {config.split} is for jazz corpora (solos over tunes), "
+                         f"not a {corpus.kind} corpus")
     if args.report:
         emit({"event": "report", **corpus.report})
         return 0

@@ -47,6 +47,6 @@ def test_evaluate_jazz_on_a_tiny_midi_corpus(tmp_path, make_midi):
     assert out["same_corpus_as_training"] is False
     # the likelihood half alone (a GPU sweep ranks its models by it) gives the same figures
     alone = held_out_likelihood(ck, load_jazz_corpus(tmp_path), held_out=False)
-    assert set(alone) == {"same_corpus_as_training", "held_out", "chord_aware", "val_solos", "val_tokens",
+    assert set(alone) == {"same_corpus_as_training", "held_out", "solos_scored", "chord_aware", "val_solos", "val_tokens",
                           "val_nll", "val_perplexity", "val_nll_note_events", "val_note_event_tokens"}
     assert alone == {k: out[k] for k in alone}

@@ -62,9 +62,14 @@ def test_report_holds_out_a_foreign_folder_whole(tmp_path, make_midi):
 
 def test_the_training_corpus_gives_its_validation_split(tmp_path, make_midi):
     corpus = load_jazz_corpus(folder(tmp_path, make_midi, n=6))
-    solos, whole = held_out_solos(corpus, corpus.sha256, 0.1)
-    assert not whole and 1 <= len(solos) < 6
-    assert held_out_solos(corpus, corpus.sha256, 0.1, held_out=True) == (corpus.solos, True)
+    meta = {"corpus": {"sha256": corpus.sha256}, "train_config": {"val_fraction": 0.1}}
+    # six solos split by solo: no test part, so reporting falls back to validation, saying so
+    solos, whole, words = held_out_solos(corpus, meta)
+    assert not whole and 1 <= len(solos) < 6 and "no test part" in words
+    assert held_out_solos(corpus, meta, "val")[:2] == (solos, False)
+    with pytest.raises(ValueError, match="no test part"):
+        held_out_solos(corpus, meta, "test")
+    assert held_out_solos(corpus, meta, held_out=True)[:2] == (corpus.solos, True)
 
 
 def test_a_folder_of_takes_is_measured_as_its_files_play(tmp_path, make_midi):

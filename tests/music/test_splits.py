@@ -5,7 +5,8 @@ import pytest
 from studio.music.chart import chart_to_spans
 from studio.music.encoding import split_solos
 from studio.music.corpus.dataset import load_jazz_corpus, training_streams
-from studio.music.corpus.splits import HASH_SPLIT_FROM, cut_solo, holdout, report_split, tune_of
+from studio.music.corpus.splits import (HASH_SPLIT_FROM, cut_solo, holdout, report_split, splits_for,
+    training_holdout, tune_of, tune_split, tuning_part)
 from studio.music.types import Note, Solo
 
 
@@ -101,3 +102,65 @@ def test_report_split_tests_only_tunes_the_model_never_trained_on():
 def test_a_small_corpus_has_no_test_split():
     split = report_split([solo(f"P_Tune{i}") for i in range(10)], 0.1)
     assert split.test == [] and len(split.val) == 1 and "no test split" in split.note
+
+
+def _tunes_corpus(tunes=200, every=3):
+    """``tunes`` tunes, every ``every``-th played by three performers (takes -1, -2)."""
+    return [solo(f"P{p}_Tune{t}-{p % 2 + 1}", bars=1) for t in range(tunes)
+            for p in range(3 if t % every == 0 else 1)]
+
+
+@pytest.mark.parametrize("tunes", [3, 12, 49, 200])
+def test_no_tune_straddles_the_tune_split(tunes):
+    solos = _tunes_corpus(tunes)
+    split = tune_split(solos, 0.1)
+    parts = [{tune_of(s.title) for s in part} for part in (split.train, split.val, split.test)]
+    assert split.val and split.test and split.train
+    assert parts[0].isdisjoint(parts[1]) and parts[0].isdisjoint(parts[2]) and parts[1].isdisjoint(parts[2])
+    assert sorted(s.title for s in split.train + split.val + split.test) == sorted(s.title for s in solos)
+    assert f"test {len(split.test)} solos of {len(parts[2])} tunes" in split.note
+
+
+def test_the_tune_split_is_stable_and_close_to_its_fractions():
+    solos = _tunes_corpus(400)
+    split = tune_split(solos, 0.1)
+    test_tunes = {tune_of(s.title) for s in split.test}
+    assert 0.05 < len(test_tunes) / 400 < 0.15 and 0.05 < len({tune_of(s.title) for s in split.val}) / 400 < 0.15
+    # adding tunes never moves a tune between parts (the hash of its name decides)
+    grown = tune_split(solos + _tunes_corpus(460)[len(solos):], 0.1)
+    assert test_tunes <= {tune_of(s.title) for s in grown.test}
+    with pytest.raises(ValueError, match="at least 3 tunes"):
+        tune_split([solo("A_One"), solo("B_One-2"), solo("C_Two")], 0.1)
+
+
+def test_the_trainer_reads_train_and_validation_of_its_scheme_never_test():
+    solos = _tunes_corpus(120)
+    split = tune_split(solos, 0.1)
+    held = training_holdout(solos, 0.1, "tunes")
+    assert (held.train, held.val) == (split.train, split.val)
+    assert not {s.title for s in split.test} & {s.title for s in held.train + held.val}
+    assert (training_holdout(solos, 0.1, "solos").val) == holdout(solos, 0.1).val
+    with pytest.raises(ValueError, match="unknown split"):
+        training_holdout(solos, 0.1, "bars")
+
+
+def test_splits_for_follows_the_checkpoints_own_record():
+    solos = _tunes_corpus(120)
+    tunes = splits_for({"corpus": {"split": "tunes"}, "train_config": {"val_fraction": 0.1}}, solos)
+    assert [s.title for s in tunes.test] == [s.title for s in tune_split(solos, 0.1).test]
+    # no record (the shipped models) or "solos": trained with holdout, so report_split
+    for meta in ({}, {"corpus": {"split": "solos"}}, None):
+        old = splits_for(meta, solos)
+        assert [s.title for s in old.test] == [s.title for s in report_split(solos, 0.1).test]
+    assert {s.title for s in tunes.test} != {s.title for s in splits_for({}, solos).test}
+    # the fraction recorded is the one used
+    wide = splits_for({"corpus": {"split": "tunes"}, "train_config": {"val_fraction": 0.2}}, solos)
+    assert len(wide.test) > len(tunes.test)
+
+
+def test_tuning_tools_get_validation_and_are_refused_test():
+    assert tuning_part("val", "sweep") == "val" and tuning_part(None, "sweep") == "val"
+    with pytest.raises(ValueError, match="sweep tunes on the validation split only"):
+        tuning_part("test", "sweep")
+    with pytest.raises(ValueError, match="not 'train'"):
+        tuning_part("train", "sweep")

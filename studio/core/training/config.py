@@ -30,6 +30,8 @@ class TrainConfig:
     eval_every: int = 200
     patience: int = 0           # evaluations without improvement before stopping; 0 = off
     val_fraction: float = 0.1
+    split: str = "solos"        # jazz: hold out by "solos" or by "tunes" (train / validation /
+                                #   test, no tune in two parts); recorded in the checkpoint
     seed: int = 1337
     device: str = "auto"
     precision: str = "auto"     # auto | fp32 | bf16 | fp16 (studio.core.training.precision)
@@ -64,7 +66,7 @@ _FLOAT_RANGES = {  # (low, high, low inclusive, high inclusive)
     "weight_decay": (0.0, 100.0, True, True), "clip": (0.0, 1e6, True, True),
     "min_lr_ratio": (0.0, 1.0, True, True), "val_fraction": (0.0, 1.0, False, False)}
 _CHOICES = {"cell": ("lstm", "gru", "rnn"), "schedule": ("cosine", "constant"),
-            "precision": ("auto", "fp32", "bf16", "fp16")}
+            "precision": ("auto", "fp32", "bf16", "fp16"), "split": ("solos", "tunes")}
 
 
 def _flag(name: str) -> str:

@@ -18,22 +18,28 @@ from pathlib import Path
 from studio.music.analysis.discriminate import FOLDS, discriminate
 from studio.music.analysis.phrase_features import Phrase, cut_phrases
 from studio.music.corpus.dataset import load_jazz_corpus
-from studio.music.corpus.splits import cut_solo, report_split, tune_of
+from studio.music.corpus.splits import cut_solo, splits_for, tune_of
 from studio.music.generate import JazzSettings, for_model, generate_over
 
 BARS = 48
 TAKES = 2
 
 
-def human_solos(corpus, held_out: bool | None, val_fraction: float = 0.1) -> tuple[list, str]:
-    """(the human solos, which they are): ``held_out`` False the test split (refused when
-    there is none), True the whole folder, None the test split where there is one."""
+def human_solos(corpus, held_out: bool | None, meta: dict | None = None,
+                part: str | None = None) -> tuple[list, str]:
+    """(the human solos, which they are): ``held_out`` False the model's test split
+    (``splits_for``: the split the checkpoint was trained with; refused when there is
+    none), True the whole folder, None the test split where there is one. ``part`` "val"
+    takes the validation split instead (for tuning: never the test split)."""
     if held_out:
         return list(corpus.solos), "whole folder"
-    split = report_split(corpus.solos, val_fraction)
+    split = splits_for(meta, corpus.solos)
+    if part == "val":
+        return split.val, f"the validation split: {len(split.val)} solos"
     if split.test:
-        return split.test, f"the test split: {split.note.split(';')[0].removeprefix('test: ')}"
-    if held_out is False:
+        tunes = len({tune_of(s.title) for s in split.test})
+        return split.test, f"the test split: {len(split.test)} solos of {tunes} tunes never trained on"
+    if held_out is False or part == "test":
         raise ValueError(f"{corpus.name} has no test split ({len(corpus.solos)} solos; it takes "
                          "50 or more): use --held-out all")
     return list(corpus.solos), f"whole folder (no test split in {len(corpus.solos)} solos)"
@@ -74,15 +80,15 @@ def discriminator_report(human_folder, ck=None, takes_folder=None,
                          settings: JazzSettings | None = None, takes: int = TAKES,
                          bars: int = BARS, held_out: bool | None = None, seed: int = 0,
                          limit: int | None = None, folds: int = FOLDS, gru: bool = True,
-                         gru_settings=None) -> dict:
+                         gru_settings=None, split: str | None = None) -> dict:
     """The discriminator's figures for a model (or a folder of takes) against human solos."""
     if ck is None and takes_folder is None:
         raise ValueError("give a model or a folder of takes")
     if takes < 1 or bars < 4:
         raise ValueError("--takes-per-solo must be 1 or more and --bars 4 or more")
     started = time.perf_counter()
-    fraction = ((getattr(ck, "meta", None) or {}).get("train_config") or {}).get("val_fraction", 0.1)
-    solos, which = human_solos(load_jazz_corpus(human_folder), held_out, fraction)
+    solos, which = human_solos(load_jazz_corpus(human_folder), held_out,
+                               getattr(ck, "meta", None), split)
     solos = solos[:limit] if limit else solos
     phrases: list[Phrase] = []
     for solo in solos:

@@ -1,9 +1,10 @@
 """Held-out numbers for a jazz model (``sequence-studio eval`` calls ``evaluate_jazz``).
 
 Two kinds of figure, each beside the corpus's own yardstick:
-  * likelihood: NLL per token on held-out solos, untransposed: the trainer's own
-    validation split when the folder is the model's training corpus, otherwise (or with
-    ``held_out=True``) every solo of the folder, since none of them was trained on;
+  * likelihood: NLL per token on held-out solos, untransposed: one part of the model's
+    own split when the folder is its training corpus (``split``: "test" by default,
+    "val" for tuning tools; ``splits.splits_for``), otherwise (or with ``held_out=True``)
+    every solo of the folder, since none of them was trained on;
   * music: takes generated over the presets (about ``choruses`` x 12 bars each) measured
     with ``metrics`` and ``phrasing``: chord-tone share and scale conformance against the
     corpus's, notes per bar, rests, repetition, idiom share, and the copy meter. Copies
@@ -27,7 +28,7 @@ from studio.music.analysis.jazz_report import held_out_solos
 from studio.music.metrics import (NgramIndex, chord_tone_share, corpus_metrics,
     longest_shared_ngram, scale_conformance)
 from studio.music.analysis.phrasing import longest_repeated_figure, rests_per_8_bars
-from studio.music.corpus.splits import holdout
+from studio.music.corpus.splits import splits_for
 
 EVAL_PRESETS = ("Bb blues", "Rhythm changes (Bb)", "ii-V-I cycle")
 
@@ -44,20 +45,19 @@ def note_event_mask(vocab, targets):
     return torch.tensor([vocab.tokens[t].startswith(("POS_", "PITCH_", "DUR_")) for t in targets.tolist()])
 
 
-def held_out_likelihood(ck, corpus, val_fraction: float | None = None,
+def held_out_likelihood(ck, corpus, split: str | None = None,
                         held_out: bool | None = None) -> dict:
     """The likelihood half of ``evaluate_jazz`` for a loaded ``JazzCorpus``: NLL per token
-    and per note event on the held-out solos (``held_out`` as in ``evaluate_jazz``), on the
-    model's own device. Cheap (no takes), so a sweep can rank its models by it."""
+    and per note event on the held-out solos (``held_out`` and ``split`` as in
+    ``jazz_report.held_out_solos``), on the model's own device. Cheap (no takes), so a
+    sweep can rank its models by it (on the validation split: ``split="val"``)."""
     import torch
 
     from studio.core.evaluate import token_nlls
 
     meta = ck.meta or {}
     train_sha = (meta.get("corpus") or {}).get("sha256")
-    if val_fraction is None:
-        val_fraction = (meta.get("train_config") or {}).get("val_fraction", 0.1)
-    scored, whole = held_out_solos(corpus, train_sha, val_fraction, held_out)
+    scored, whole, words = held_out_solos(corpus, meta, split, held_out)
     chords = model_plays_chords(meta)
     ids: list[int] = []
     for solo in scored:
@@ -74,7 +74,7 @@ def held_out_likelihood(ck, corpus, val_fraction: float | None = None,
     event_nll = float(per_token[chosen].mean()) if bool(chosen.any()) else float("nan")
     return {
         "same_corpus_as_training": corpus.sha256 == train_sha,
-        "held_out": "whole folder" if whole else "validation split",
+        "held_out": words.split(":", 1)[0].split(" (", 1)[0], "solos_scored": words,
         "chord_aware": chords, "val_solos": len(scored), "val_tokens": val_tokens,
         "val_nll": _r(val_nll), "val_perplexity": _r(math.exp(val_nll), 3),
         "val_nll_note_events": _r(event_nll), "val_note_event_tokens": int(chosen.sum()),
@@ -82,18 +82,16 @@ def held_out_likelihood(ck, corpus, val_fraction: float | None = None,
 
 
 def evaluate_jazz(ck, corpus_path, choruses: int = 20, seed: int = 0,
-                  val_fraction: float | None = None, temperature: float = 1.0,
+                  split: str | None = None, temperature: float = 1.0,
                   held_out: bool | None = None, settings: JazzSettings | None = None) -> dict:
     chords = model_plays_chords(ck.meta or {})
     corpus = load_jazz_corpus(corpus_path, chords=chords)
-    if val_fraction is None:
-        val_fraction = ((ck.meta or {}).get("train_config") or {}).get("val_fraction", 0.1)
-    likelihood = held_out_likelihood(ck, corpus, val_fraction, held_out)
+    likelihood = held_out_likelihood(ck, corpus, split, held_out)
     same = likelihood["same_corpus_as_training"]
     yardstick = corpus_metrics(corpus.solos)
     out = {  # the figures in their documented order (the cards print them so)
-        **{k: likelihood[k] for k in ("same_corpus_as_training", "held_out", "chord_aware",
-                                      "val_solos", "val_tokens")},
+        **{k: likelihood[k] for k in ("same_corpus_as_training", "held_out", "solos_scored",
+                                      "chord_aware", "val_solos", "val_tokens")},
         "temperature": temperature,
         **{k: likelihood[k] for k in ("val_nll", "val_perplexity", "val_nll_note_events",
                                       "val_note_event_tokens")},
@@ -102,7 +100,7 @@ def evaluate_jazz(ck, corpus_path, choruses: int = 20, seed: int = 0,
         "corpus_notes_per_bar": _r(yardstick["notes_per_bar"], 2),
     }
     # the copy meter's reference: the training solos, never the folder being scored
-    exact = NgramIndex(holdout(corpus.solos, val_fraction).train) if same else None
+    exact = NgramIndex(splits_for(ck.meta, corpus.solos).train) if same else None
     fingerprint = Fingerprint.from_checkpoint(ck)
     out["copy_reference"] = ("training split of this corpus (exact)" if exact is not None else
                              "the checkpoint's training fingerprint (upper bound)" if fingerprint

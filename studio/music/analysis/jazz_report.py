@@ -1,7 +1,8 @@
 """``jazz-report``: a model's (or a folder of takes') phrasing beside human solos'.
 
-The human side is a folder of solos: the model's own training corpus gives its held-out
-validation solos, any other folder is held out whole. The model side is either a folder
+The human side is a folder of solos: the model's own training corpus gives one part of the
+model's own split (``splits.splits_for``): test by default, validation for tuning tools;
+any other folder is held out whole. The model side is either a folder
 of takes (MIDI) or takes the model plays now over *the same changes, form, tempo and
 length* as each human solo (``generate.generate_over``), so density by tempo, rests and
 repetition compare like with like; how the lines are played (swing, articulation, the
@@ -21,7 +22,7 @@ from studio.music.generate import JazzSettings, for_model, generate_over, model_
 from studio.music.corpus.dataset import load_jazz_corpus
 from studio.music.analysis.phrasing import TEMPO_BANDS, report_figures
 from studio.music.analysis.playing import measured_playing, playing_figures, rendered_playing
-from studio.music.corpus.splits import holdout
+from studio.music.corpus.splits import PARTS, splits_for, tune_of
 
 
 def _training_identity(ck) -> tuple[str | None, float]:
@@ -31,28 +32,47 @@ def _training_identity(ck) -> tuple[str | None, float]:
         (meta.get("train_config") or {}).get("val_fraction", 0.1)
 
 
-def held_out_solos(corpus, train_sha: str | None, fraction: float = 0.1,
-                   held_out: bool | None = None):
-    """(solos to score, whether the whole folder was held out).
+def held_out_solos(corpus, meta: dict | None, split: str | None = None,
+                   held_out: bool | None = None) -> tuple[list, bool, str]:
+    """(solos to score, whether the whole folder was held out, what they are in words).
 
-    ``held_out`` None: the whole folder unless it is the training corpus (``train_sha``),
-    in which case the trainer's own validation split."""
+    ``held_out`` None: the whole folder unless it is the model's training corpus (the
+    sha256 in ``meta``), in which case one part of the model's own split
+    (``splits.splits_for``): ``split`` "val" (what tuning tools read), "test" (reporting
+    only), or None: test, or validation where the split has no test part (a corpus of
+    fewer than 50 solos split by solo), said so in the words."""
+    if split not in (None, *PARTS):
+        raise ValueError(f"the split is one of {', '.join(PARTS)}, not {split!r}")
+    train_sha = ((meta or {}).get("corpus") or {}).get("sha256")
     whole = (corpus.sha256 != train_sha) if held_out is None else held_out
     if whole:
-        return list(corpus.solos), True
-    return holdout(corpus.solos, fraction).val, False
+        return list(corpus.solos), True, f"whole folder: {_count(corpus.solos)}"
+    parts = splits_for(meta, corpus.solos)
+    part = split or ("test" if parts.test else "val")
+    if part == "test" and not parts.test:
+        raise ValueError(f"{corpus.name}: the model's split has no test part ({parts.note}); "
+                         "ask for the validation split (--split val)")
+    solos = parts.test if part == "test" else parts.val
+    words = {"test": "test split", "val": "validation split"}[part]
+    if split is None and part == "val":
+        words += " (the split has no test part)"
+    return solos, False, f"{words}: {_count(solos)}"
+
+
+def _count(solos) -> str:
+    return f"{len(solos)} solos of {len({tune_of(s.title) for s in solos})} tunes"
 
 
 def training_fingerprint(ck=None, train_corpus=None) -> tuple[Fingerprint | None, str, str | None]:
     """(reference for idiom share and copying, where it came from, training corpus sha256).
 
     ``train_corpus`` (the folder the model was trained on) wins over the checkpoint's
-    stored fingerprint; its training split is the reference (its validation solos were
-    never trained on)."""
-    sha, fraction = _training_identity(ck)
+    stored fingerprint; its training split is the reference (its validation and test solos
+    were never trained on)."""
+    sha, _ = _training_identity(ck)
     if train_corpus is not None:
         corpus = load_jazz_corpus(train_corpus)
-        solos = holdout(corpus.solos, fraction).train
+        solos = splits_for(ck.meta if ck is not None else None, corpus.solos).train
         return (Fingerprint.from_solos(solos), f"built from {corpus.name} ({len(solos)} solos)",
                 corpus.sha256)
     if ck is not None:
@@ -98,17 +118,22 @@ def model_takes(ck, solos, settings: JazzSettings | None = None, seed: int = 0):
 
 def jazz_report(human_folder, ck=None, takes_folder=None, settings: JazzSettings | None = None,
                 train_corpus=None, held_out: bool | None = None, seed: int = 0,
-                limit: int | None = None, swing: bool = True) -> dict:
-    """Figures for the model side and the human side (a dict, JSON-ready)."""
+                limit: int | None = None, swing: bool = True, split: str | None = None) -> dict:
+    """Figures for the model side and the human side (a dict, JSON-ready); ``split`` as in
+    ``held_out_solos`` (None: the test split where there is one)."""
     if ck is None and takes_folder is None:
         raise ValueError("give a model or a folder of takes")
     chords = model_plays_chords(ck.meta or {}) if ck is not None else True
     human = load_jazz_corpus(human_folder)
     fingerprint, source, train_sha = training_fingerprint(ck, train_corpus)
-    solos, whole = held_out_solos(human, train_sha, _training_identity(ck)[1], held_out)
+    meta = dict(ck.meta or {}) if ck is not None else {}
+    meta["corpus"] = {**(meta.get("corpus") or {}), "sha256": train_sha}
+    solos, whole, words = held_out_solos(human, meta, split, held_out)
     solos = solos[:limit] if limit else solos
     out = {"human_folder": str(human_folder), "human_solos": len(solos),
-           "human_held_out": "whole folder" if whole else "validation split of the training corpus",
+           "human_held_out": "whole folder" if whole else
+           words.split(":", 1)[0].split(" (", 1)[0] + " of the training corpus",
+           "human_split": words,
            "reference": source, "tempo_bands": list(TEMPO_BANDS)}
     if ck is not None:
         takes = model_takes(ck, solos, settings, seed)
@@ -168,7 +193,7 @@ def _cell(side: dict, path) -> str:
 
 def format_report(report: dict) -> str:
     """The report as a plain-text table (model side | human side)."""
-    held = "validation split" if report["human_held_out"].startswith("validation") else "whole folder"
+    held = report["human_held_out"].replace(" of the training corpus", "")
     left, right = report["model"], f"human ({held})"
     width = max(len(label) for label, _ in ROWS)
     lines = [f"{'':<{width}}  {left[:28]:>18}  {right}"]
@@ -177,5 +202,6 @@ def format_report(report: dict) -> str:
             continue        # a report measured before the figure existed (a model card's)
         lines.append(f"{label:<{width}}  {_cell(report['model_side'], path):>18}  "
                      f"{_cell(report['human_side'], path)}")
+    lines.append(f"human solos: {report.get('human_split', report['human_held_out'])}")
     lines.append(f"reference for idioms and copies: {report['reference']}")
     return "\n".join(line.rstrip() for line in lines)

@@ -18,7 +18,7 @@ from pathlib import Path
 from studio.music.encoding import BEATS_PER_BAR, ENCODING, encode_solo, transpose_solo
 from studio.music.corpus.midi import load_midi_folder, midi_files
 from studio.music.corpus.report import FileReport, summarize
-from studio.music.corpus.splits import holdout
+from studio.music.corpus.splits import training_holdout
 from studio.music.types import Solo
 from studio.music.corpus.wjazzd import is_wjazzd_folder, load_wjazzd, solo_files
 
@@ -119,11 +119,13 @@ def _chords_note(sources: dict, blind: bool) -> str:
 
 
 def training_streams(corpus: JazzCorpus, epoch_seed: int,
-                     val_fraction: float = 0.1) -> tuple[list[list[str]], list[list[str]]]:
+                     val_fraction: float = 0.1,
+                     split: str = "solos") -> tuple[list[list[str]], list[list[str]]]:
     """(train token lists, val token lists) for one epoch; see the module docstring.
-    Which solos (or, for one solo, which bars) validate: ``splits.holdout``; its sentence
-    goes into ``corpus.report["validation"]``."""
-    split = holdout(corpus.solos, val_fraction)
+    Which solos (or, for one solo, which bars) validate: ``splits.training_holdout`` by
+    solo or (``split="tunes"``) by tune, whose test solos are never read here; its
+    sentence goes into ``corpus.report["validation"]``."""
+    split = training_holdout(corpus.solos, val_fraction, split)
     corpus.report["validation"] = split.note
     train, val = split.train, split.val
     rng = random.Random(epoch_seed)

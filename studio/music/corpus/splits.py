@@ -7,6 +7,10 @@
   at least one and never all: those with the lowest title hashes.
 * One solo: a time split inside it. Its last round(bars x fraction) bars (at least one)
   validate, the bars before them train. A solo shorter than two bars cannot be split.
+
+That is the split by solo. New runs may split by tune instead (``tune_split``: train,
+validation and test, no tune in two parts); ``splits_for`` gives any checkpoint's three
+parts from its metadata, and ``tuning_part`` keeps tuning tools off the test part.
 """
 
 from __future__ import annotations
@@ -105,3 +109,83 @@ def report_split(solos: list[Solo], val_fraction: float = 0.1) -> ReportSplit:
     return ReportSplit(held.train, val, test,
                        f"test: {len(test)} solos of {len({tune_of(s.title) for s in test})} "
                        f"tunes never trained on; validation: {len(val)} held-out solos")
+
+
+# How a training run holds solos out: "solos" (``holdout``: by solo title; the shipped jazz
+# models, whose test part ``report_split`` recovers afterwards) or "tunes" (``tune_split``:
+# train, validation and test by tune, so no tune straddles two parts). A checkpoint records
+# its scheme in ``meta["corpus"]["split"]``; one without it was trained by solo.
+SCHEMES = ("solos", "tunes")
+PARTS = ("val", "test")      # what a tool may ask for: validation (tuning) or test (reporting)
+
+
+def tune_split(solos: list[Solo], fraction: float = 0.1) -> ReportSplit:
+    """Train / validation / test by tune (``tune_of``), for new training runs.
+
+    A tune tests when the hash of its name falls below ``fraction``, validates when it falls
+    in [fraction, 2 x fraction), and trains otherwise: every solo over one tune lands in one
+    part, and adding solos never moves a tune. Under ``HASH_SPLIT_FROM`` tunes (or where the
+    hash leaves a part empty) the tunes with the lowest hashes go instead: exactly
+    round(tunes x fraction), at least one, to test and as many to validation. The trainer
+    reads train and validation; the test part is for reporting only.
+    """
+    if not 0 < fraction < 0.5:
+        raise ValueError(f"a split by tune holds out a fraction above 0 and below 0.5 for "
+                         f"validation and as much for test, not {fraction:g}")
+    tunes = sorted({tune_of(s.title) for s in solos}, key=_title_hash)
+    n = len(tunes)
+    if n < 3:
+        raise ValueError(f"a split by tune needs at least 3 tunes (train, validation, test); "
+                         f"this corpus has {n}: train with the split by solo")
+    test_tunes = {t for t in tunes if _title_hash(t) < fraction}
+    val_tunes = {t for t in tunes if fraction <= _title_hash(t) < 2 * fraction}
+    if n < HASH_SPLIT_FROM or not test_tunes or not val_tunes:
+        k = min((n - 1) // 2, max(1, round(n * fraction)))
+        test_tunes, val_tunes = set(tunes[:k]), set(tunes[k:2 * k])
+    test = [s for s in solos if tune_of(s.title) in test_tunes]
+    val = [s for s in solos if tune_of(s.title) in val_tunes]
+    train = [s for s in solos if tune_of(s.title) not in test_tunes | val_tunes]
+    return ReportSplit(train, val, test,
+                       f"split by tune: test {len(test)} solos of {len(test_tunes)} tunes, "
+                       f"validation {len(val)} solos of {len(val_tunes)} tunes, "
+                       f"training {len(train)} solos of {n - len(test_tunes | val_tunes)} tunes")
+
+
+def check_scheme(scheme: str | None) -> str:
+    """The scheme a run or checkpoint names ("solos" when none), or ValueError."""
+    scheme = scheme or "solos"
+    if scheme not in SCHEMES:
+        raise ValueError(f"unknown split {scheme!r}: one of {', '.join(SCHEMES)}")
+    return scheme
+
+
+def training_holdout(solos: list[Solo], val_fraction: float = 0.1, scheme: str = "solos") -> Holdout:
+    """What the trainer reads: training and validation solos of ``scheme`` (never test)."""
+    if check_scheme(scheme) == "solos":
+        return holdout(solos, val_fraction)
+    split = tune_split(solos, val_fraction)
+    return Holdout(split.train, split.val, split.note + " (test never read in training)")
+
+
+def splits_for(meta: dict | None, solos: list[Solo]) -> ReportSplit:
+    """Train / validation / test of a checkpoint's own training corpus, from its metadata:
+    the scheme it was trained with (``meta["corpus"]["split"]``) and its validation
+    fraction. Every tool that tunes or reports on a model's corpus asks here, so the test
+    solos are the same everywhere and were never trained or tuned on."""
+    meta = meta or {}
+    fraction = float((meta.get("train_config") or {}).get("val_fraction", 0.1))
+    if check_scheme((meta.get("corpus") or {}).get("split")) == "tunes":
+        return tune_split(solos, fraction)
+    return report_split(solos, fraction)
+
+
+def tuning_part(part: str | None, tool: str) -> str:
+    """The part a tuning tool (lick or temperature sweeps, checkpoint choice) may read:
+    validation only. Asking for the test part is refused: a figure tuned on it would
+    flatter the model on the very solos that report it."""
+    if part == "test":
+        raise ValueError(f"{tool} tunes on the validation split only; the test split is for "
+                         "reporting (jazz-report, eval, the model cards) and no tuning tool reads it")
+    if part not in (None, "val"):
+        raise ValueError(f"{tool}: the split is 'val', not {part!r}")
+    return "val"
