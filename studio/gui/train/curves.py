@@ -144,25 +144,30 @@ class TrainPlots(QWidget):
         if not keep_previous:
             self.clear()
         for old in self.runs:  # earlier runs fade, so the live one stands out
-            for key, item in old.items.items():
-                colour = QColor(item.opts["pen"].color())
-                colour.setAlpha(110)
-                item.setPen(pg.mkPen(colour, width=1,
-                                     style=Qt.PenStyle.DashLine if key == "val" else Qt.PenStyle.SolidLine))
+            self._restyle(old, live=False)
         label = unique_label(label, [r.label for r in self.runs])
         colour = COLOURS[len(self.runs) % len(COLOURS)]
         run = RunCurves(label, colour)
         # Noisy per-step curves use 1-pixel pens: antialiased wider pens cost Qt's raster
         # engine ~200 ms for 1000 points (measured), a frozen window at every redraw.
-        pen = pg.mkPen(colour, width=1)
-        run.items["loss"] = self.loss_plot.plot([], [], pen=pen)
-        run.items["val"] = self.loss_plot.plot(
-            [], [], pen=pg.mkPen(colour, width=2.5, style=Qt.PenStyle.DashLine),
-            symbol="o", symbolSize=5, symbolBrush=colour, symbolPen=None)
-        run.items["grad"] = self.grad_plot.plot([], [], pen=pen)
+        run.items["loss"] = self.loss_plot.plot([], [])
+        run.items["val"] = self.loss_plot.plot([], [], symbol="o", symbolSize=5,
+                                               symbolBrush=colour, symbolPen=None)
+        run.items["grad"] = self.grad_plot.plot([], [])
+        self._restyle(run, live=True)
         self.runs.append(run)
         self._show_legend()
         return run
+
+    @staticmethod
+    def _restyle(run: RunCurves, live: bool) -> None:
+        """The live run in full colour, earlier ones faded and thin."""
+        for key, item in run.items.items():
+            colour = QColor(run.colour)
+            if not live:
+                colour.setAlpha(110)
+            style = Qt.PenStyle.DashLine if key == "val" else Qt.PenStyle.SolidLine
+            item.setPen(pg.mkPen(colour, width=2.5 if live and key == "val" else 1, style=style))
 
     def _show_legend(self) -> None:
         """One line per run, in its colour: solid = train loss, dashed with dots =
@@ -171,6 +176,19 @@ class TrainPlots(QWidget):
                 for r in self.runs]
         self.legend.setText(("&nbsp;&nbsp; ".join(rows) + "&nbsp;&nbsp; <span style='color:#666'>"
                              "(solid: train, dashed: validation)</span>") if rows else "")
+
+    def drop_empty_run(self) -> None:
+        """Forget the current run when it drew nothing (it failed at start-up): its key
+        entry would name a run with no curve; the run before it is the live one again."""
+        run = self.current
+        if run is None or run.step_count or run.val:
+            return
+        for key, item in run.items.items():
+            (self.grad_plot if key == "grad" else self.loss_plot).removeItem(item)
+        self.runs.pop()
+        if self.current is not None:
+            self._restyle(self.current, live=True)
+        self._show_legend()
 
     def continue_run(self) -> RunCurves:
         """Resume keeps drawing into the same curves."""

@@ -24,6 +24,7 @@ from studio.core.data import dataset_report
 from studio.core.training.trainer import resume_path_for
 from studio.gui.train import state as S
 from studio.gui.shared.errors import show_error
+from studio.gui.train.failure import failure_message
 from studio.gui.shared.layout import control_column, fill_tab, splitter
 from studio.gui.shared.settings import Group
 from studio.gui.train.form import TrainForm, auto_eval_every, estimated_steps
@@ -296,9 +297,13 @@ class TrainTab(QWidget):
         asked = self.state in (S.PAUSING, S.STOPPING)  # a stop during start-up ends it at once
         failed = self._failed or ((crashed or code != 0) and self.result is None and not asked)
         if failed and not self._failed:
-            tail = "\n".join(process.stderr_tail[-15:]) if process else ""
-            show_error(self, "Training failed",
-                       f"The trainer exited with code {code}.\n\n{tail}".strip())
+            lines = process.stderr_tail if process else []
+            box = show_error(self, "Training failed", failure_message(
+                code, lines, self.options.processes if self.options else 1))
+            if lines:
+                box.setDetailedText("\n".join(lines[-60:]))
+        if failed:  # a run that failed before its first step leaves no empty key entry
+            self.plots.drop_empty_run()
         state = S.after_exit(self.state, self._said_stopped, self.result is not None, failed,
                              self._resume_file_exists())
         if state == S.FINISHED:
