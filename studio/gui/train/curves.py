@@ -190,6 +190,28 @@ class TrainPlots(QWidget):
             self._restyle(self.current, live=True)
         self._show_legend()
 
+    def snapshot(self) -> dict:
+        """The current run's points as plain lists (a paused run's record in the settings)."""
+        run = self.current
+        if run is None:
+            return {}
+        return {"loss": [run.loss.x, run.loss.y], "grad": [run.grad.x, run.grad.y],
+                "val": [run.val_steps, run.val]}
+
+    def restore_run(self, label: str, points: dict) -> RunCurves:
+        """A paused run from an earlier session, drawn as it was when it paused."""
+        run = self.start_run(label, keep_previous=False)
+        try:
+            (lx, ly), (gx, gy), (vx, vy) = points["loss"], points["grad"], points["val"]
+        except (KeyError, TypeError, ValueError):
+            return run  # an older record without points: the curves start at Resume
+        for x, loss, grad in zip(lx, ly, gy):
+            self.add_step(x, loss, grad)
+        for x, val in zip(vx, vy):
+            self.add_eval(x, val)
+        self.redraw()
+        return run
+
     def continue_run(self) -> RunCurves:
         """Resume keeps drawing into the same curves."""
         return self.current or self.start_run("run")

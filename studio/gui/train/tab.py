@@ -170,8 +170,11 @@ class TrainTab(QWidget):
     def _set_state(self, state: str) -> None:
         self.state = state
         total = self.live.total_steps
-        self.status.setText(S.DESCRIPTIONS[state].format(step=self.live.last_step,
-                                                         total=total if total else "?"))
+        said = S.STOPPED_EARLY if state == S.FINISHED and self._said_stopped else \
+            S.DESCRIPTIONS[state]
+        self.status.setText(said.format(step=self.live.last_step, total=total if total else "?"))
+        if state not in S.ACTIVE:  # no time is left to count down while nothing runs
+            self.live.stats["eta"].setText("-")
         self._update_controls()
         self.state_changed.emit(state)
 
@@ -347,7 +350,9 @@ class TrainTab(QWidget):
             g.set("paused", json.dumps({"options": self.options.__dict__,
                                         "resume": self.resume_path,
                                         "step": self.live.last_step,
-                                        "total": self.live.total_steps}) if paused else "")
+                                        "total": self.live.total_steps,
+                                        "best": self.live.stats["val"].text(),
+                                        "curves": self.plots.snapshot()}) if paused else "")
 
     def restore_settings(self) -> None:
         with Group("train", version=1) as g:
@@ -374,8 +379,10 @@ class TrainTab(QWidget):
         if not Path(saved.get("resume") or "").is_file():
             return
         self.options, self.resume_path = options, saved["resume"]
-        self.live.last_step, self.live.total_steps = int(saved.get("step") or 0), saved.get("total")
-        self.plots.start_run(options.label(), keep_previous=False)
+        # drawn as it paused: its curves, step, best validation, progress and name
+        self.plots.restore_run(options.label(), saved.get("curves"))
+        self.live.show_paused(int(saved.get("step") or 0), saved.get("total"), saved.get("best"))
+        self.form.name.setText(options.name or "")
         self.live.log(f"A paused run waits: {self.resume_path}")
         self._set_state(S.PAUSED)
 
