@@ -52,6 +52,7 @@ class GenerateTab(QWidget):
         self.status.setWordWrap(True)
         self.status.setStyleSheet("color: #555")
         self.history = TakeHistory()
+        self._drawn: dict[str, int] = {}  # domain -> the take its view draws now
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.generate_button, 2)
@@ -114,6 +115,8 @@ class GenerateTab(QWidget):
             self.jazz.options.show_tuned(entry.meta if entry is not None else None)
         self.views.setCurrentWidget({"names": self.names_view, "jazz": self.jazz}.get(domain,
                                                                                    self.text_view))
+        # the list highlights the take this domain's view draws (none when it draws none)
+        self.history.highlight(self._drawn.get(domain))
         self.generate_button.setEnabled(entry is not None and not self.is_busy())
         if entry is None:
             self.status.setText("No model for this domain yet: train one in the Train tab "
@@ -250,6 +253,7 @@ class GenerateTab(QWidget):
             return
         if take is not None:
             self.history.add(take)
+            self._drawn[take.domain] = take.number
             self._store_takes()
             recent.add_file("model", take.model_path)
             self.take_finished.emit(take)
@@ -271,12 +275,14 @@ class GenerateTab(QWidget):
         """The user picked a take in the history: its settings come back, then the take."""
         if self.is_busy():
             return
+        self._drawn[take.domain] = take.number  # so the model switch below keeps it highlighted
         self.restore_take(take)
         self.show_take(take)
 
     def show_take(self, take: Take) -> None:
         if self.is_busy():
             return
+        self._drawn[take.domain] = take.number
         if take.domain == "names":
             self.views.setCurrentWidget(self.names_view)
             self.names_view.show_names(take.extra.get("marked", []))

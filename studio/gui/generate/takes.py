@@ -103,6 +103,20 @@ class TakeHistory(QWidget):
         for take in takes:
             self.add(take, select=False)
 
+    def highlight(self, number: int | None) -> None:
+        """Mark take ``number`` (None: no take) as the current one without re-showing it:
+        the highlighted take is always the one drawn (issue 25, defect 9)."""
+        self._adding = True
+        for row in range(self.list.count()):
+            if self.list.item(row).data(Qt.ItemDataRole.UserRole) == number:
+                self.list.setCurrentRow(row)
+                break
+        else:
+            self.list.setCurrentItem(None)
+            self.list.clearSelection()
+        self.export_button.setEnabled(self.list.currentItem() is not None)
+        self._adding = False
+
     def current(self) -> Take | None:
         item = self.list.currentItem()
         if item is None:
