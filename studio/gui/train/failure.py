@@ -55,3 +55,12 @@ def failure_message(code: int, lines: list[str], processes: int) -> str:
             f"The trainer{where} exited with code {code} before it finished.")
     return head + "\n\nThe settings are kept: press Start to try again. Show Details has " \
                   "the trainer's own messages."
+
+
+def show_failure(parent, code: int, lines: list[str], processes: int) -> None:
+    """The Train tab's dialog: the reason; the trainer's own lines under Show Details."""
+    from studio.gui.shared.errors import show_error
+
+    box = show_error(parent, "Training failed", failure_message(code, lines, processes))
+    if lines:
+        box.setDetailedText("\n".join(lines[-60:]))
