@@ -9,12 +9,39 @@ Qt-free; the GUI polls ``position_seconds`` from a timer.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 
 
 class AudioUnavailable(RuntimeError):
     """Playback is not possible here; the message says why (no PortAudio, no device ...)."""
+
+
+# PortAudio's error codes (portaudio.h, PaErrorCode) a user meets, in plain words. JACK
+# answers "Insufficient memory" (-9992) when it refuses a new client (issue 25, defect 5).
+_PA_CODES = {
+    -9992: "the sound server refused a new stream (JACK says 'insufficient memory' then): "
+           "another program may hold the device, or the server is overloaded",
+    -9985: "the output device is busy or gone",
+    -9996: "the chosen output device does not exist (any more)",
+    -9997: "the output device does not take this sample rate",
+    -9986: "the sound server is not running",
+}
+
+
+def explain(exc: BaseException) -> str:
+    """A PortAudio error as a sentence a user can act on, without the library's codes."""
+    text = str(exc)
+    code = re.search(r"PaErrorCode (-?\d+)", text)
+    said = _PA_CODES.get(int(code.group(1))) if code else None
+    if said is None:
+        # "Error opening OutputStream: Device unavailable [PaErrorCode -9985]" -> the middle
+        said = re.sub(r"\s*\[PaErrorCode -?\d+\]", "", text.split(": ", 1)[-1]).strip() or \
+            type(exc).__name__
+        said = said[0].lower() + said[1:]
+    return (f"the audio output could not be opened: {said}. Close other audio programs and "
+            "play again, or export a WAV")
 
 
 def _sounddevice():
@@ -99,7 +126,7 @@ class Player:
                 sd.play(buffer, rate)
             except Exception as exc:   # the device vanished between check and play
                 self._started = None
-                raise AudioUnavailable(f"playback failed ({exc})") from None
+                raise AudioUnavailable(explain(exc)) from None
             self._sd = sd
             self._started = time.monotonic()
             self._duration = len(buffer) / float(rate)
