@@ -47,3 +47,43 @@ def test_an_unknown_portaudio_error_keeps_its_words_without_the_code():
     said = explain(RuntimeError("Error opening OutputStream: Device unavailable [PaErrorCode -1]"))
     assert said == ("the audio output could not be opened: device unavailable. Close other "
                     "audio programs and play again, or export a WAV")
+
+
+def test_preferences_choose_the_audio_output_device_takes_play_on(qtbot, window, tiny_models,
+                                                                  choose_model, click, monkeypatch):
+    """Issue 25, defect 5: there was no choice of audio output device."""
+    from PySide6.QtCore import QTimer
+
+    from studio.gui.shared import preferences
+    from studio.music.audio import playback
+
+    played = []
+    fake = fake_portaudio("unused")
+    fake.query_devices = lambda device=None, kind=None: (
+        {"name": "system", "default_samplerate": 48000} if kind else
+        [{"name": "system", "max_output_channels": 2}, {"name": "mic", "max_output_channels": 0},
+         {"name": "USB Audio", "max_output_channels": 2}])
+    fake.play = lambda buffer, rate, device=None: played.append(device)
+    monkeypatch.setattr(playback, "_sounddevice", lambda: fake)
+
+    def choose():
+        dialog = window.findChild(preferences.PreferencesDialog)
+        combo = dialog.audio_output
+        assert [combo.itemText(i) for i in range(combo.count())] == ["System default", "system",
+                                                                     "USB Audio"]
+        combo.setCurrentIndex(combo.findData("USB Audio"))
+        dialog.accept()
+
+    QTimer.singleShot(300, choose)
+    window.show_preferences()
+    qtbot.waitUntil(lambda: preferences.load().audio_output == "USB Audio", timeout=10000)
+    tab = window.generate_tab
+    choose_model(tab, tiny_models["jazz"])
+    tab.jazz.chart.setPlainText(CHART)
+    tab.jazz.audio.check()
+    click(qtbot, tab.generate_button)
+    qtbot.waitUntil(lambda: not tab.is_busy() and tab.jazz.solo() is not None, timeout=30000)
+    qtbot.waitUntil(lambda: tab.jazz.play_button.isEnabled(), timeout=10000)
+    click(qtbot, tab.jazz.play_button)
+    qtbot.waitUntil(lambda: played == ["USB Audio"], timeout=10000)
+    tab.jazz.audio.stop()

@@ -71,6 +71,16 @@ def audio_status() -> tuple[bool, str]:
     return True, f"audio output: {name}"
 
 
+def output_devices() -> list[str]:
+    """The names of the output devices PortAudio offers (Preferences' audio output); []
+    where there is no PortAudio or no device."""
+    try:
+        sd = _sounddevice()
+        return [d["name"] for d in sd.query_devices() if d.get("max_output_channels", 0) > 0]
+    except Exception:  # no PortAudio, no device: the system default is the only choice
+        return []
+
+
 def resample(buffer, rate: int, target: int):
     """Linear-interpolation resampling of a float32 [n] or [n, channels] buffer: enough
     for a preview on a device that runs at another rate (JACK/PipeWire at 48 kHz)."""
@@ -87,7 +97,7 @@ def resample(buffer, rate: int, target: int):
                     axis=1).astype(np.float32)
 
 
-def _output_rate(sd, buffer, rate: int) -> int:
+def _output_rate(sd, buffer, rate: int, device=None) -> int:
     """``rate`` if the output device takes it, else the device's own rate (a JACK server
     runs at one rate and PortAudio refuses any other)."""
     channels = 1 if buffer.ndim == 1 else buffer.shape[1]
@@ -95,11 +105,11 @@ def _output_rate(sd, buffer, rate: int) -> int:
     if check is None:
         return rate
     try:
-        check(samplerate=rate, channels=channels)
+        check(samplerate=rate, channels=channels, **({"device": device} if device else {}))
         return rate
     except Exception:
-        device = sd.query_devices(kind="output")
-        return int(device.get("default_samplerate") or rate)
+        info = sd.query_devices(device, kind="output") if device else sd.query_devices(kind="output")
+        return int(info.get("default_samplerate") or rate)
 
 
 class Player:
@@ -111,8 +121,9 @@ class Player:
         self._duration = 0.0
         self._sd = None
 
-    def play(self, buffer, rate: int) -> None:
-        """Start playback (non-blocking). Raises AudioUnavailable with the reason."""
+    def play(self, buffer, rate: int, device: str | None = None) -> None:
+        """Start playback (non-blocking) on ``device`` (an output device's name; None: the
+        system default). Raises AudioUnavailable with the reason."""
         ok, reason = audio_status()
         if not ok:
             raise AudioUnavailable(reason)
@@ -120,10 +131,10 @@ class Player:
         with self._lock:
             try:
                 sd.stop()
-                device_rate = _output_rate(sd, buffer, rate)
+                device_rate = _output_rate(sd, buffer, rate, device or None)
                 if device_rate != rate:
                     buffer, rate = resample(buffer, rate, device_rate), device_rate
-                sd.play(buffer, rate)
+                sd.play(buffer, rate, **({"device": device} if device else {}))
             except Exception as exc:   # the device vanished between check and play
                 self._started = None
                 raise AudioUnavailable(explain(exc)) from None
