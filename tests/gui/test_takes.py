@@ -164,3 +164,27 @@ def test_the_highlighted_take_is_the_one_drawn_after_a_domain_switch(qtbot, wind
     assert tab.picker.current_path() == str(tiny_models["names"])  # highlighting re-picks nothing
     window.use_model(str(tiny_models["jazz"]))  # File > Open Recent's path
     assert tab.history.current() is jazz_take and tab.jazz.roll.solo is jazz_take.result.solo
+
+
+def test_a_jazz_take_is_auditioned_from_the_list_without_opening_it(qtbot, window, tiny_models,
+                                                                    choose_model, click,
+                                                                    monkeypatch):
+    """Issue 25: audition a take from the takes list (play it; the editor keeps its take)."""
+    tab = window.generate_tab
+    choose_model(tab, tiny_models["jazz"])
+    tab.jazz.chart.setPlainText(CHART)
+    generate(qtbot, tab, click, 1)
+    tab.form.lock.setChecked(False)
+    generate(qtbot, tab, click, 2)
+    first, second = tab.history.takes
+    played = []
+    monkeypatch.setattr(tab.jazz.audio, "play", lambda solo, options, on_error=None:
+                        played.append(solo))
+    assert tab.history.context_actions(tab.history.list.item(0))  # the drawn one too
+    assert tab.history.context_actions(None) == []  # no take under the mouse
+    (action,) = tab.history.context_actions(tab.history.list.item(1))  # take 1, not drawn
+    assert "Audition take #1" in action.text()
+    action.trigger()
+    assert played == [first.result.solo]
+    assert tab.jazz.roll.solo is second.result.solo and tab.history.current() is second
+    assert "Auditioning take #1" in tab.status.text()

@@ -86,6 +86,7 @@ class GenerateTab(QWidget):
         self.picker.changed.connect(self._model_changed)
         self.history.picked.connect(self.pick_take)
         self.history.export_take.connect(lambda _take: self.export())
+        self.history.audition.connect(self.audition)
         self.history.cleared.connect(self._store_takes)
         self.history.load(take_store.load())
         self.jazz.message.connect(self.status.setText)
@@ -292,6 +293,13 @@ class GenerateTab(QWidget):
         else:
             self.views.setCurrentWidget(self.text_view)
             self.text_view.setPlainText(take.result or "")
+
+    def audition(self, take: Take) -> None:
+        """Play a jazz take from the list without loading it: the editor keeps its take."""
+        if take.domain == "jazz" and take.result is not None:
+            self.jazz.audio.play(take.result.solo, self.jazz.midi_options(),
+                                 on_error=lambda exc: show_error(self, "Playback", exc))
+            self.status.setText(f"Auditioning take #{take.number} (Stop ends it).")
 
     def restore_take(self, take: Take) -> None:
         self.picker.select(path=take.model_path, device=take.device)
