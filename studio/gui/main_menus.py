@@ -101,6 +101,8 @@ def build_menus(window) -> None:
                    f"Ctrl+{index + 1}")
 
     help_menu = bar.addMenu("&Help")
+    window.help_action = add_action(window, help_menu, "Sequence Studio &Help…",
+                                    window.show_help, "F1")
     add_action(window, help_menu, "&About Sequence Studio", window.show_about)
     add_action(window, help_menu, "About &Qt", QApplication.aboutQt)
 

@@ -207,6 +207,15 @@ class MainWindow(QMainWindow):
         else:
             self.statusBar().showMessage("No take to copy yet.", 3000)
 
+    def show_help(self) -> None:
+        """Help (F1): chart syntax, shortcuts, documentation; one dialog, raised again."""
+        from studio.gui.help import HelpDialog
+
+        if getattr(self, "help_dialog", None) is None:
+            self.help_dialog = HelpDialog(self)
+        self.help_dialog.show()
+        self.help_dialog.raise_()
+
     def show_preferences(self):
         dialog = preferences.PreferencesDialog(preferences.load(), self)
 

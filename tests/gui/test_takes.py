@@ -141,3 +141,50 @@ def test_a_late_save_keeps_its_folder_and_never_replaces_a_newer_one(studio_home
     older()  # ran last, but was asked first
     assert [t.number for t in take_store.load()] == [1, 2, 3]
     assert sorted(p.name for p in first_home.parent.iterdir() if "takes" in p.name) == ["takes.json"]
+
+
+def test_the_highlighted_take_is_the_one_drawn_after_a_domain_switch(qtbot, window, tiny_models,
+                                                                     choose_model, click):
+    """Issue 25, defect 9: after a domain switch (or Open Recent of a model) the list
+    still highlighted the other domain's take while the view drew this domain's."""
+    tab = window.generate_tab
+    choose_model(tab, tiny_models["names"])
+    generate(qtbot, tab, click, 1)
+    names_take = tab.history.takes[0]
+    choose_model(tab, tiny_models["jazz"])
+    assert tab.views.currentWidget() is tab.jazz and tab.jazz.roll.solo is None
+    assert tab.history.current() is None  # the jazz view draws no take yet
+    assert not tab.history.export_button.isEnabled()
+    tab.jazz.chart.setPlainText(CHART)
+    generate(qtbot, tab, click, 2)
+    jazz_take = tab.history.takes[1]
+    choose_model(tab, tiny_models["names"])
+    assert tab.views.currentWidget() is tab.names_view
+    assert tab.history.current() is names_take  # the names it draws, not the jazz take
+    assert tab.picker.current_path() == str(tiny_models["names"])  # highlighting re-picks nothing
+    window.use_model(str(tiny_models["jazz"]))  # File > Open Recent's path
+    assert tab.history.current() is jazz_take and tab.jazz.roll.solo is jazz_take.result.solo
+
+
+def test_a_jazz_take_is_auditioned_from_the_list_without_opening_it(qtbot, window, tiny_models,
+                                                                    choose_model, click,
+                                                                    monkeypatch):
+    """Issue 25: audition a take from the takes list (play it; the editor keeps its take)."""
+    tab = window.generate_tab
+    choose_model(tab, tiny_models["jazz"])
+    tab.jazz.chart.setPlainText(CHART)
+    generate(qtbot, tab, click, 1)
+    tab.form.lock.setChecked(False)
+    generate(qtbot, tab, click, 2)
+    first, second = tab.history.takes
+    played = []
+    monkeypatch.setattr(tab.jazz.audio, "play", lambda solo, options, on_error=None:
+                        played.append(solo))
+    assert tab.history.context_actions(tab.history.list.item(0))  # the drawn one too
+    assert tab.history.context_actions(None) == []  # no take under the mouse
+    (action,) = tab.history.context_actions(tab.history.list.item(1))  # take 1, not drawn
+    assert "Audition take #1" in action.text()
+    action.trigger()
+    assert played == [first.result.solo]
+    assert tab.jazz.roll.solo is second.result.solo and tab.history.current() is second
+    assert "Auditioning take #1" in tab.status.text()

@@ -52,6 +52,7 @@ class GenerateTab(QWidget):
         self.status.setWordWrap(True)
         self.status.setStyleSheet("color: #555")
         self.history = TakeHistory()
+        self._drawn: dict[str, int] = {}  # domain -> the take its view draws now
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.generate_button, 2)
@@ -85,6 +86,7 @@ class GenerateTab(QWidget):
         self.picker.changed.connect(self._model_changed)
         self.history.picked.connect(self.pick_take)
         self.history.export_take.connect(lambda _take: self.export())
+        self.history.audition.connect(self.audition)
         self.history.cleared.connect(self._store_takes)
         self.history.load(take_store.load())
         self.jazz.message.connect(self.status.setText)
@@ -114,6 +116,8 @@ class GenerateTab(QWidget):
             self.jazz.options.show_tuned(entry.meta if entry is not None else None)
         self.views.setCurrentWidget({"names": self.names_view, "jazz": self.jazz}.get(domain,
                                                                                    self.text_view))
+        # the list highlights the take this domain's view draws (none when it draws none)
+        self.history.highlight(self._drawn.get(domain))
         self.generate_button.setEnabled(entry is not None and not self.is_busy())
         if entry is None:
             self.status.setText("No model for this domain yet: train one in the Train tab "
@@ -250,6 +254,7 @@ class GenerateTab(QWidget):
             return
         if take is not None:
             self.history.add(take)
+            self._drawn[take.domain] = take.number
             self._store_takes()
             recent.add_file("model", take.model_path)
             self.take_finished.emit(take)
@@ -271,12 +276,14 @@ class GenerateTab(QWidget):
         """The user picked a take in the history: its settings come back, then the take."""
         if self.is_busy():
             return
+        self._drawn[take.domain] = take.number  # so the model switch below keeps it highlighted
         self.restore_take(take)
         self.show_take(take)
 
     def show_take(self, take: Take) -> None:
         if self.is_busy():
             return
+        self._drawn[take.domain] = take.number
         if take.domain == "names":
             self.views.setCurrentWidget(self.names_view)
             self.names_view.show_names(take.extra.get("marked", []))
@@ -286,6 +293,13 @@ class GenerateTab(QWidget):
         else:
             self.views.setCurrentWidget(self.text_view)
             self.text_view.setPlainText(take.result or "")
+
+    def audition(self, take: Take) -> None:
+        """Play a jazz take from the list without loading it: the editor keeps its take."""
+        if take.domain == "jazz" and take.result is not None:
+            self.jazz.audio.play(take.result.solo, self.jazz.midi_options(),
+                                 on_error=lambda exc: show_error(self, "Playback", exc))
+            self.status.setText(f"Auditioning take #{take.number} (Stop ends it).")
 
     def restore_take(self, take: Take) -> None:
         self.picker.select(path=take.model_path, device=take.device)

@@ -12,7 +12,8 @@ import time
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMenu, QPushButton,
                                QVBoxLayout, QWidget)
 
 
@@ -55,6 +56,7 @@ class Take:
 class TakeHistory(QWidget):
     picked = Signal(object)         # the user picked a take: show it, restore its settings
     export_take = Signal(object)    # save it again
+    audition = Signal(object)       # play it without showing it (jazz takes)
     cleared = Signal()
 
     def __init__(self, parent: QWidget | None = None):
@@ -72,6 +74,10 @@ class TakeHistory(QWidget):
         self.clear_button = QPushButton("Clear")
         self.clear_button.setToolTip("Forget every take (also the ones kept from earlier sessions)")
         self.clear_button.clicked.connect(self.clear)
+        # hear a take without loading it into the editor (a click would open it): the
+        # list's context menu, on the take under the mouse
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._context_menu)
         buttons = QHBoxLayout()
         buttons.addWidget(self.export_button)
         buttons.addStretch(1)
@@ -103,6 +109,20 @@ class TakeHistory(QWidget):
         for take in takes:
             self.add(take, select=False)
 
+    def highlight(self, number: int | None) -> None:
+        """Mark take ``number`` (None: no take) as the current one without re-showing it:
+        the highlighted take is always the one drawn (issue 25, defect 9)."""
+        self._adding = True
+        for row in range(self.list.count()):
+            if self.list.item(row).data(Qt.ItemDataRole.UserRole) == number:
+                self.list.setCurrentRow(row)
+                break
+        else:
+            self.list.setCurrentItem(None)
+            self.list.clearSelection()
+        self.export_button.setEnabled(self.list.currentItem() is not None)
+        self._adding = False
+
     def current(self) -> Take | None:
         item = self.list.currentItem()
         if item is None:
@@ -115,6 +135,24 @@ class TakeHistory(QWidget):
         take = self.current()
         if take is not None and not self._adding:
             self.picked.emit(take)
+
+    def take_at(self, item) -> Take | None:
+        number = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        return next((t for t in self.takes if t.number == number), None)
+
+    def context_actions(self, item) -> list:
+        """The context menu's actions for ``item`` (Audition for a jazz take)."""
+        take = self.take_at(item)
+        if take is None or take.domain != "jazz" or take.result is None:
+            return []
+        action = QAction(f"Audition take #{take.number} (play without opening it)", self)
+        action.triggered.connect(lambda _=False, t=take: self.audition.emit(t))
+        return [action]
+
+    def _context_menu(self, pos) -> None:
+        actions = self.context_actions(self.list.itemAt(pos))
+        if actions:
+            QMenu.exec(actions, self.list.viewport().mapToGlobal(pos), None, self.list)
 
     def _export(self) -> None:
         take = self.current()

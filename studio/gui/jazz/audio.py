@@ -123,11 +123,12 @@ class AudioTransport(QObject):
             self._busy = False
             if error is None:
                 try:
+                    from studio.gui.shared import preferences
                     from studio.music.audio.playback import Player
 
                     self._player = self._player or Player()
                     buffer, rate = result
-                    self._player.play(buffer, rate)
+                    self._player.play(buffer, rate, preferences.load().audio_output or None)
                     self._solo = solo
                     self._timer.start()
                 except Exception as exc:  # AudioUnavailable: the device went away

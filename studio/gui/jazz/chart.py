@@ -92,7 +92,7 @@ class ChartEditor(QObject):
         try:
             chart = parse_chart(text)
         except (ChartError, ValueError) as exc:
-            self._show(str(exc), error=True)
+            self._show(f"{exc} (chart syntax: Help, F1)", error=True)
             return
         if not chart.bar_count:
             self._show("The chart has no bars.", error=True)

@@ -176,10 +176,39 @@ class ModelsTab(QWidget):
         if not path:
             return
         recent.remember_folder("model", path)
-        name, ok = QInputDialog.getText(self, "Import model", "Name in your library:",
-                                        text=self.suggested_name(path))
-        if ok:
-            self.import_file(path, name.strip() or None)
+        self.status.setText(f"Checking {Path(path).name}…")
+
+        def checked(same, error):
+            # a damaged or unsafe file is refused before it is named (issue 25, defect 11)
+            if error is not None:
+                show_error(self, "Import refused", error)
+                self.status.setText(f"{Path(path).name} was not imported; the library is unchanged.")
+                return
+            self.status.setText("")
+            name = self.ask_import_name(path, same)
+            if name is not None:
+                self.import_file(path, name)
+
+        run_task(lambda: _check_and_find_same(path, list(self.entries)), checked, owner=self)
+
+    def ask_import_name(self, path: str, same: list[str]) -> str | None:
+        """The name to import under; a typed name already in the library is asked again
+        (it was silently made 'walk1-2'); an identical model already there is named."""
+        label = "Name in your library:"
+        if same:
+            label = (f"This file is the same model as {', '.join(repr(n) for n in same)} in your "
+                     "library (identical weights and settings). Import a copy as:")
+        suggestion = self.suggested_name(path)
+        taken = {e.name for e in self.entries}
+        while True:
+            name, ok = QInputDialog.getText(self, "Import model", label, text=suggestion)
+            if not ok:
+                return None
+            name = name.strip() or suggestion
+            if name not in taken:
+                return name
+            suggestion = library.unique_name(name, self.entries)
+            label = f"A model named {name!r} is already in your library. Import it as:"
 
     def suggested_name(self, path: str) -> str:
         """The file's own model name, made unique against the library (header only)."""
@@ -329,3 +358,24 @@ def _value_html(value) -> str:
     if isinstance(value, list):
         return f"<pre>{html.escape(json.dumps(value, indent=1))}</pre>"
     return html.escape(str(value))
+
+
+def _check_and_find_same(path: str, entries: list) -> list[str]:
+    """Load ``path`` fully (what the import will do: a refusal comes before the name is
+    asked) and name the library models that are the very same file."""
+    import hashlib
+
+    from studio.core.checkpoint import load_checkpoint
+
+    try:
+        load_checkpoint(path)
+    except IsADirectoryError:
+        raise CheckpointError(f"{Path(path).name}: is a folder, not a checkpoint file") from None
+
+    def digest(p) -> str:
+        return hashlib.sha256(Path(p).read_bytes()).hexdigest()
+
+    mine = digest(path)
+    size = Path(path).stat().st_size
+    return [e.name for e in entries
+            if Path(e.path).is_file() and Path(e.path).stat().st_size == size and digest(e.path) == mine]

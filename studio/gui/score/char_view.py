@@ -7,6 +7,7 @@ model expected there instead (the top candidates with their probabilities).
 
 from __future__ import annotations
 
+import bisect
 import math
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
@@ -33,6 +34,7 @@ class CharProbView(QWidget):
         super().__init__(parent)
         self.rows: list = []          # ScoreResult per line
         self.boxes: list[tuple[QRect, object]] = []   # (rect, StepScore) for hit tests
+        self._box_tops: list[int] = []
         font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         font.setPointSizeF(max(10.0, font.pointSizeF() + 1))
         self.setFont(font)
@@ -71,6 +73,15 @@ class CharProbView(QWidget):
             lines = max(1, -(-len(steps) // per_line))
             y += lines * cell.height() + PAD * 2
         self._height = max(40, y)
+        self._box_tops = [rect.top() for rect, _step in self.boxes]  # in order: bisected
+
+    def _boxes_in(self, area: QRect) -> list:
+        """The boxes that meet ``area``: a scored text of 50k characters has 50k boxes,
+        and painting or hit-testing them all took the UI thread tens of ms a time."""
+        cell = self._cell().height()
+        lo = bisect.bisect_left(self._box_tops, area.top() - cell)
+        hi = bisect.bisect_right(self._box_tops, area.bottom() + 1)
+        return [(rect, step) for rect, step in self.boxes[lo:hi] if rect.intersects(area)]
 
     def sizeHint(self) -> QSize:
         return QSize(400, self._height)
@@ -85,7 +96,7 @@ class CharProbView(QWidget):
             self.updateGeometry()
         super().resizeEvent(event)
 
-    def paintEvent(self, _event) -> None:
+    def paintEvent(self, event) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("white"))
         if not self.rows:
@@ -102,7 +113,7 @@ class CharProbView(QWidget):
             painter.drawText(QRect(PAD, top, LABEL_W - 4, self._cell().height()),
                              Qt.AlignmentFlag.AlignVCenter, f"{index + 1}.")
         painter.setFont(self.font())
-        for rect, step in self.boxes:
+        for rect, step in self._boxes_in(event.rect()):
             painter.fillRect(rect, QColor("#e4e4e4") if isinstance(step, _Context)
                              else prob_colour(step.prob))
             painter.setPen(QPen(QColor("#00000022"), 1))
@@ -111,7 +122,7 @@ class CharProbView(QWidget):
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, show_token(step.token))
 
     def step_at(self, pos: QPoint):
-        for rect, step in self.boxes:
+        for rect, step in self._boxes_in(QRect(pos, pos)):
             if rect.contains(pos) and not isinstance(step, _Context):
                 return step
         return None

@@ -17,14 +17,14 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from studio.core.sampling.generate import input_note
-from studio.core.sampling.scoring import score_sequence
+from studio.core.sampling.scoring import ScoringStopped, score_sequence
 from studio.gui.models import cache as model_cache
 from studio.gui.score.char_view import CharProbView
 from studio.gui.shared.errors import show_error
 from studio.gui.models.picker import ModelPicker
 from studio.gui.shared.layout import fill_tab, result_table, splitter
 from studio.gui.shared.settings import Group
-from studio.gui.shared.workers import run_task
+from studio.gui.shared.workers import CallbackWorker, WorkerSet
 
 EXAMPLES = {
     "text": "The king is dead, long live the king.\nThe king is dead, long live the kign.\n"
@@ -61,6 +61,10 @@ class ScoreTab(QWidget):
         self.input.setPlainText(EXAMPLES["text"])
         self.score_button = QPushButton("&Score")
         self.score_button.setToolTip("Score every line (Ctrl+Enter)")
+        # a long text takes minutes on a busy machine: it can be stopped (Esc)
+        self.stop_button = QPushButton("S&top")
+        self.stop_button.setToolTip("Stop scoring (Esc); the lines already scored are shown")
+        self.stop_button.setEnabled(False)
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.setStyleSheet("color: #555")
@@ -71,6 +75,7 @@ class ScoreTab(QWidget):
         left_layout.addWidget(self.input, 1)
         row = QHBoxLayout()
         row.addWidget(self.score_button)
+        row.addWidget(self.stop_button)
         row.addStretch(1)
         left_layout.addLayout(row)
         left_layout.addWidget(self.status)
@@ -100,7 +105,10 @@ class ScoreTab(QWidget):
         self.results: list = []
         self._job = 0
         self._last_domain = None
+        self.worker: CallbackWorker | None = None
+        self._threads = WorkerSet()
         self.score_button.clicked.connect(self.score)
+        self.stop_button.clicked.connect(self.stop)
         self.picker.changed.connect(self._model_changed)
 
     def set_models(self, entries: list) -> None:
@@ -112,12 +120,14 @@ class ScoreTab(QWidget):
         if domain != self._last_domain and self.input.toPlainText() in EXAMPLES.values():
             self.input.setPlainText(EXAMPLES.get(domain, EXAMPLES["text"]))
         self._last_domain = domain
-        self.score_button.setEnabled(self.picker.current_entry() is not None)
+        self.score_button.setEnabled(self.worker is None and self.picker.current_entry() is not None)
 
     def lines(self) -> list[str]:
         return [line for line in self.input.toPlainText().splitlines() if line.strip()]
 
     def score(self) -> None:
+        if self.worker is not None:  # Ctrl+Enter while scoring: one job at a time
+            return
         entry = self.picker.current_entry()
         if entry is None:
             show_error(self, "Score", "Choose a model first.")
@@ -131,31 +141,60 @@ class ScoreTab(QWidget):
         self._job += 1
         job = self._job
         self.score_button.setEnabled(False)
-        self.status.setText(f"Scoring {len(lines)} lines with {entry.name}…")
+        self.stop_button.setEnabled(True)
+        intro = f"Scoring {len(lines)} line(s) with {entry.name}"
+        self.status.setText(intro + "…")
         path, device = str(entry.path), self.picker.device()
+        sizes = [len(line) for line in lines]
+        partial: list = []  # what is scored so far: shown when Stop ends the job
 
-        def work():
+        def work(should_stop, report):
             ckpt, note = model_cache.load_now(path, device)
             event_model = ckpt.vocab.kind == "event"
-            results, notes = [], []
-            for line in lines:
+            notes = []
+            for index, line in enumerate(lines):
+                if should_stop():
+                    break
                 if not event_model and input_note(ckpt, line):
                     notes.append(input_note(ckpt, line))
+                seq = line.split() if event_model else line
+                before = sum(sizes[:index])
+
+                def told(done, total, index=index, before=before):
+                    # in characters of the whole box, so several lines read as one bar
+                    report((index, before + round(done / max(total, 1) * sizes[index])))
                 try:
-                    results.append(score_sequence(ckpt, line.split() if event_model else line))
+                    partial.append(score_sequence(ckpt, seq, progress=told, should_stop=should_stop))
+                except ScoringStopped:
+                    break
                 except ValueError as exc:  # VocabError etc.: this line only, the rest still count
                     # each alternative is scored alone: "line 1" in the engine's message
                     # would point at the wrong line of the box
                     message = re.sub(r"\(line 1, column (\d+)\)", r"(column \1)", str(exc))
-                    results.append(Unscorable(line, message))
+                    partial.append(Unscorable(line, message))
             if len(notes) > 1:  # one line is enough to say what happens to every line
                 notes = [notes[0] + f" (and {len(notes) - 1} more line(s) alike)"]
-            return results, [n for n in [note] + notes if n], str(next(ckpt.model.parameters()).device)
+            return (list(partial), [n for n in [note] + notes if n],
+                    str(next(ckpt.model.parameters()).device))
 
-        def done(result, error):
+        def progress(value) -> None:
             if job != self._job:
                 return
-            self.score_button.setEnabled(True)
+            index, done = value
+            total = sum(sizes)
+            self.status.setText(f"{intro}: line {index + 1} of {len(lines)}, {done:,} of {total:,} "
+                                f"characters ({100 * done // max(total, 1)}%)… Esc stops.")
+
+        worker = CallbackWorker(work, interval=0.1, parent=self)
+        worker.progress.connect(progress)
+
+        def finished(result, error):
+            if self.worker is worker:
+                self.worker = None
+            self.stop_button.setEnabled(False)
+            self.score_button.setEnabled(self.picker.current_entry() is not None)
+            if job != self._job:
+                return
             if error is not None:
                 show_error(self, "Score", error)
                 self.status.setText("Scoring failed.")
@@ -169,13 +208,21 @@ class ScoreTab(QWidget):
             failed = len(results) - len(scored)
             if failed:
                 summary += f" {failed} line(s) use tokens this model does not know."
+            if worker.stopped and len(results) < len(lines):
+                summary = (f"Stopped: {len(results)} of {len(lines)} line(s) scored."
+                           + (" " + summary if scored else ""))
             self.status.setText("".join(n[0].upper() + n[1:] + ".\n" for n in notes) + summary)
 
-        run_task(work, done, owner=self)
+        worker.finished_with.connect(finished)
+        self.worker = worker
+        self._threads.start(worker)
 
     def stop(self) -> None:
-        self._job += 1
-        self.score_button.setEnabled(self.picker.current_entry() is not None)
+        """Stop scoring within one window of the engine (well under a second)."""
+        if self.worker is not None:
+            self.worker.stop()
+            self.status.setText("Stopping…")
+        self.stop_button.setEnabled(False)
 
     def show_results(self, results: list) -> None:
         self.results = results
@@ -226,6 +273,7 @@ class ScoreTab(QWidget):
 
     def shutdown(self) -> None:
         self._job += 1
+        self._threads.stop_all()  # a QThread must not be destroyed while running
 
 
 def _text_item(text: str) -> QTableWidgetItem:

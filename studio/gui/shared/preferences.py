@@ -31,6 +31,7 @@ class Preferences:
     threads: int = 0            # 0 = auto: all cores but one
     soundfont: str = ""
     output_folder: str = ""
+    audio_output: str = ""      # an output device's name; "" = the system default
 
     def train_threads(self) -> int:
         return self.threads if self.threads > 0 else auto_threads()
@@ -49,7 +50,8 @@ def load() -> Preferences:
         return Preferences(device=str(g.get("device", "auto") or "auto"),
                            threads=g.get("threads", 0, int) or 0,
                            soundfont=str(g.get("soundfont", "") or ""),
-                           output_folder=str(g.get("output_folder", "") or ""))
+                           output_folder=str(g.get("output_folder", "") or ""),
+                           audio_output=str(g.get("audio_output", "") or ""))
 
 
 def save(prefs: Preferences) -> None:
@@ -88,9 +90,20 @@ class PreferencesDialog(QDialog):
         self.output_folder = QLineEdit(prefs.output_folder)
         self.output_folder.setPlaceholderText(str(Path.home()))
         self.output_folder.setClearButtonEnabled(True)
+        # where takes play (issue 25, defect 5: there was no choice of output device)
+        from studio.music.audio.playback import output_devices
+
+        self.audio_output = QComboBox()
+        self.audio_output.addItem("System default", "")
+        for name in output_devices():
+            self.audio_output.addItem(name, name)
+        if prefs.audio_output and self.audio_output.findData(prefs.audio_output) < 0:
+            self.audio_output.addItem(f"{prefs.audio_output} (not found now)", prefs.audio_output)
+        self.audio_output.setCurrentIndex(max(0, self.audio_output.findData(prefs.audio_output)))
         form = QFormLayout(self)
         form.addRow("Default &device", self.device)
         form.addRow("Training &threads", self.threads)
+        form.addRow("&Audio output", self.audio_output)
         form.addRow("&SoundFont", _with_browse(self.soundfont, self._pick_soundfont))
         form.addRow("&Output folder", _with_browse(self.output_folder, self._pick_folder))
         note = QLabel("The SoundFont plays jazz takes and renders WAV files through FluidSynth "
@@ -119,7 +132,8 @@ class PreferencesDialog(QDialog):
     def result_preferences(self) -> Preferences:
         return Preferences(device=self.device.currentData() or "auto", threads=self.threads.value(),
                            soundfont=self.soundfont.text().strip(),
-                           output_folder=self.output_folder.text().strip())
+                           output_folder=self.output_folder.text().strip(),
+                           audio_output=self.audio_output.currentData() or "")
 
 
 def _with_browse(edit: QLineEdit, slot) -> QWidget:

@@ -144,25 +144,30 @@ class TrainPlots(QWidget):
         if not keep_previous:
             self.clear()
         for old in self.runs:  # earlier runs fade, so the live one stands out
-            for key, item in old.items.items():
-                colour = QColor(item.opts["pen"].color())
-                colour.setAlpha(110)
-                item.setPen(pg.mkPen(colour, width=1,
-                                     style=Qt.PenStyle.DashLine if key == "val" else Qt.PenStyle.SolidLine))
+            self._restyle(old, live=False)
         label = unique_label(label, [r.label for r in self.runs])
         colour = COLOURS[len(self.runs) % len(COLOURS)]
         run = RunCurves(label, colour)
         # Noisy per-step curves use 1-pixel pens: antialiased wider pens cost Qt's raster
         # engine ~200 ms for 1000 points (measured), a frozen window at every redraw.
-        pen = pg.mkPen(colour, width=1)
-        run.items["loss"] = self.loss_plot.plot([], [], pen=pen)
-        run.items["val"] = self.loss_plot.plot(
-            [], [], pen=pg.mkPen(colour, width=2.5, style=Qt.PenStyle.DashLine),
-            symbol="o", symbolSize=5, symbolBrush=colour, symbolPen=None)
-        run.items["grad"] = self.grad_plot.plot([], [], pen=pen)
+        run.items["loss"] = self.loss_plot.plot([], [])
+        run.items["val"] = self.loss_plot.plot([], [], symbol="o", symbolSize=5,
+                                               symbolBrush=colour, symbolPen=None)
+        run.items["grad"] = self.grad_plot.plot([], [])
+        self._restyle(run, live=True)
         self.runs.append(run)
         self._show_legend()
         return run
+
+    @staticmethod
+    def _restyle(run: RunCurves, live: bool) -> None:
+        """The live run in full colour, earlier ones faded and thin."""
+        for key, item in run.items.items():
+            colour = QColor(run.colour)
+            if not live:
+                colour.setAlpha(110)
+            style = Qt.PenStyle.DashLine if key == "val" else Qt.PenStyle.SolidLine
+            item.setPen(pg.mkPen(colour, width=2.5 if live and key == "val" else 1, style=style))
 
     def _show_legend(self) -> None:
         """One line per run, in its colour: solid = train loss, dashed with dots =
@@ -171,6 +176,41 @@ class TrainPlots(QWidget):
                 for r in self.runs]
         self.legend.setText(("&nbsp;&nbsp; ".join(rows) + "&nbsp;&nbsp; <span style='color:#666'>"
                              "(solid: train, dashed: validation)</span>") if rows else "")
+
+    def drop_empty_run(self) -> None:
+        """Forget the current run when it drew nothing (it failed at start-up): its key
+        entry would name a run with no curve; the run before it is the live one again."""
+        run = self.current
+        if run is None or run.step_count or run.val:
+            return
+        for key, item in run.items.items():
+            (self.grad_plot if key == "grad" else self.loss_plot).removeItem(item)
+        self.runs.pop()
+        if self.current is not None:
+            self._restyle(self.current, live=True)
+        self._show_legend()
+
+    def snapshot(self) -> dict:
+        """The current run's points as plain lists (a paused run's record in the settings)."""
+        run = self.current
+        if run is None:
+            return {}
+        return {"loss": [run.loss.x, run.loss.y], "grad": [run.grad.x, run.grad.y],
+                "val": [run.val_steps, run.val]}
+
+    def restore_run(self, label: str, points: dict) -> RunCurves:
+        """A paused run from an earlier session, drawn as it was when it paused."""
+        run = self.start_run(label, keep_previous=False)
+        try:
+            (lx, ly), (gx, gy), (vx, vy) = points["loss"], points["grad"], points["val"]
+        except (KeyError, TypeError, ValueError):
+            return run  # an older record without points: the curves start at Resume
+        for x, loss, grad in zip(lx, ly, gy):
+            self.add_step(x, loss, grad)
+        for x, val in zip(vx, vy):
+            self.add_eval(x, val)
+        self.redraw()
+        return run
 
     def continue_run(self) -> RunCurves:
         """Resume keeps drawing into the same curves."""

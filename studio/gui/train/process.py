@@ -204,7 +204,8 @@ class TrainProcess(QObject):
             if line.strip():
                 log.info("trainer: %s", line)
                 self.stderr_tail.append(line)
-        del self.stderr_tail[:-40]
+        # enough for a torchrun dump and the child's traceback before it (failure.py)
+        del self.stderr_tail[:-2000]
 
     def _finished(self, code: int, status: QProcess.ExitStatus) -> None:
         self._kill_timer.stop()

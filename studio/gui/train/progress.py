@@ -150,6 +150,16 @@ class LiveView:
             self.progress.setValue(int(progress * 1000))
             self.plots.set_total_steps(self.total_steps)
 
+    def show_paused(self, step: int, total, best) -> None:
+        """A paused run from an earlier session: where it stood, no speed or ETA."""
+        self.last_step, self.total_steps = step, total if isinstance(total, int) else None
+        self.stats["step"].setText(str(step))
+        if isinstance(best, str) and best:
+            self.stats["val"].setText(best)
+        if self.total_steps:
+            self.progress.setValue(int(1000 * min(1.0, step / self.total_steps)))
+            self.plots.set_total_steps(self.total_steps)
+
     def show_complete(self) -> None:
         self.progress.setValue(self.progress.maximum())
         self.stats["eta"].setText("-")

@@ -54,6 +54,8 @@ DESCRIPTIONS = {
     FINISHED: "Finished at step {step} of {total}.",
     FAILED: "The run failed at step {step} (details in the log).",
 }
+# finished by Stop before its last step (the run said ``stopped``)
+STOPPED_EARLY = "Stopped at step {step} of {total}: the best model so far is in the library."
 
 
 def after_exit(state: str, stopped: bool, completed: bool, failed: bool,

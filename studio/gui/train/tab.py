@@ -24,6 +24,7 @@ from studio.core.data import dataset_report
 from studio.core.training.trainer import resume_path_for
 from studio.gui.train import state as S
 from studio.gui.shared.errors import show_error
+from studio.gui.train.failure import show_failure
 from studio.gui.shared.layout import control_column, fill_tab, splitter
 from studio.gui.shared.settings import Group
 from studio.gui.train.form import TrainForm, auto_eval_every, estimated_steps
@@ -169,8 +170,10 @@ class TrainTab(QWidget):
     def _set_state(self, state: str) -> None:
         self.state = state
         total = self.live.total_steps
-        self.status.setText(S.DESCRIPTIONS[state].format(step=self.live.last_step,
-                                                         total=total if total else "?"))
+        said = S.STOPPED_EARLY if state == S.FINISHED and self._said_stopped else S.DESCRIPTIONS[state]
+        self.status.setText(said.format(step=self.live.last_step, total=total if total else "?"))
+        if state not in S.ACTIVE:  # no time is left to count down while nothing runs
+            self.live.stats["eta"].setText("-")
         self._update_controls()
         self.state_changed.emit(state)
 
@@ -296,9 +299,10 @@ class TrainTab(QWidget):
         asked = self.state in (S.PAUSING, S.STOPPING)  # a stop during start-up ends it at once
         failed = self._failed or ((crashed or code != 0) and self.result is None and not asked)
         if failed and not self._failed:
-            tail = "\n".join(process.stderr_tail[-15:]) if process else ""
-            show_error(self, "Training failed",
-                       f"The trainer exited with code {code}.\n\n{tail}".strip())
+            show_failure(self, code, process.stderr_tail if process else [],
+                         self.options.processes if self.options else 1)
+        if failed:  # a run that failed before its first step leaves no empty key entry
+            self.plots.drop_empty_run()
         state = S.after_exit(self.state, self._said_stopped, self.result is not None, failed,
                              self._resume_file_exists())
         if state == S.FINISHED:
@@ -342,7 +346,9 @@ class TrainTab(QWidget):
             g.set("paused", json.dumps({"options": self.options.__dict__,
                                         "resume": self.resume_path,
                                         "step": self.live.last_step,
-                                        "total": self.live.total_steps}) if paused else "")
+                                        "total": self.live.total_steps,
+                                        "best": self.live.stats["val"].text(),
+                                        "curves": self.plots.snapshot()}) if paused else "")
 
     def restore_settings(self) -> None:
         with Group("train", version=1) as g:
@@ -359,7 +365,8 @@ class TrainTab(QWidget):
             self._restore_paused(paused)
 
     def _restore_paused(self, text: str) -> None:
-        """A run paused in an earlier session (closing the window pauses a run)."""
+        """A run paused in an earlier session (closing the window pauses a run), drawn as it
+        paused: its curves, step, best validation, progress and name."""
         try:
             saved = json.loads(text)
             options = TrainOptions(**saved["options"])
@@ -369,8 +376,9 @@ class TrainTab(QWidget):
         if not Path(saved.get("resume") or "").is_file():
             return
         self.options, self.resume_path = options, saved["resume"]
-        self.live.last_step, self.live.total_steps = int(saved.get("step") or 0), saved.get("total")
-        self.plots.start_run(options.label(), keep_previous=False)
+        self.plots.restore_run(options.label(), saved.get("curves"))
+        self.live.show_paused(int(saved.get("step") or 0), saved.get("total"), saved.get("best"))
+        self.form.name.setText(options.name or "")
         self.live.log(f"A paused run waits: {self.resume_path}")
         self._set_state(S.PAUSED)
 

@@ -9,12 +9,39 @@ Qt-free; the GUI polls ``position_seconds`` from a timer.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 
 
 class AudioUnavailable(RuntimeError):
     """Playback is not possible here; the message says why (no PortAudio, no device ...)."""
+
+
+# PortAudio's error codes (portaudio.h, PaErrorCode) a user meets, in plain words. JACK
+# answers "Insufficient memory" (-9992) when it refuses a new client (issue 25, defect 5).
+_PA_CODES = {
+    -9992: "the sound server refused a new stream (JACK says 'insufficient memory' then): "
+           "another program may hold the device, or the server is overloaded",
+    -9985: "the output device is busy or gone",
+    -9996: "the chosen output device does not exist (any more)",
+    -9997: "the output device does not take this sample rate",
+    -9986: "the sound server is not running",
+}
+
+
+def explain(exc: BaseException) -> str:
+    """A PortAudio error as a sentence a user can act on, without the library's codes."""
+    text = str(exc)
+    code = re.search(r"PaErrorCode (-?\d+)", text)
+    said = _PA_CODES.get(int(code.group(1))) if code else None
+    if said is None:
+        # "Error opening OutputStream: Device unavailable [PaErrorCode -9985]" -> the middle
+        said = re.sub(r"\s*\[PaErrorCode -?\d+\]", "", text.split(": ", 1)[-1]).strip() or \
+            type(exc).__name__
+        said = said[0].lower() + said[1:]
+    return (f"the audio output could not be opened: {said}. Close other audio programs and "
+            "play again, or export a WAV")
 
 
 def _sounddevice():
@@ -44,6 +71,16 @@ def audio_status() -> tuple[bool, str]:
     return True, f"audio output: {name}"
 
 
+def output_devices() -> list[str]:
+    """The names of the output devices PortAudio offers (Preferences' audio output); []
+    where there is no PortAudio or no device."""
+    try:
+        sd = _sounddevice()
+        return [d["name"] for d in sd.query_devices() if d.get("max_output_channels", 0) > 0]
+    except Exception:  # no PortAudio, no device: the system default is the only choice
+        return []
+
+
 def resample(buffer, rate: int, target: int):
     """Linear-interpolation resampling of a float32 [n] or [n, channels] buffer: enough
     for a preview on a device that runs at another rate (JACK/PipeWire at 48 kHz)."""
@@ -60,7 +97,7 @@ def resample(buffer, rate: int, target: int):
                     axis=1).astype(np.float32)
 
 
-def _output_rate(sd, buffer, rate: int) -> int:
+def _output_rate(sd, buffer, rate: int, device=None) -> int:
     """``rate`` if the output device takes it, else the device's own rate (a JACK server
     runs at one rate and PortAudio refuses any other)."""
     channels = 1 if buffer.ndim == 1 else buffer.shape[1]
@@ -68,11 +105,11 @@ def _output_rate(sd, buffer, rate: int) -> int:
     if check is None:
         return rate
     try:
-        check(samplerate=rate, channels=channels)
+        check(samplerate=rate, channels=channels, **({"device": device} if device else {}))
         return rate
     except Exception:
-        device = sd.query_devices(kind="output")
-        return int(device.get("default_samplerate") or rate)
+        info = sd.query_devices(device, kind="output") if device else sd.query_devices(kind="output")
+        return int(info.get("default_samplerate") or rate)
 
 
 class Player:
@@ -84,8 +121,9 @@ class Player:
         self._duration = 0.0
         self._sd = None
 
-    def play(self, buffer, rate: int) -> None:
-        """Start playback (non-blocking). Raises AudioUnavailable with the reason."""
+    def play(self, buffer, rate: int, device: str | None = None) -> None:
+        """Start playback (non-blocking) on ``device`` (an output device's name; None: the
+        system default). Raises AudioUnavailable with the reason."""
         ok, reason = audio_status()
         if not ok:
             raise AudioUnavailable(reason)
@@ -93,13 +131,13 @@ class Player:
         with self._lock:
             try:
                 sd.stop()
-                device_rate = _output_rate(sd, buffer, rate)
+                device_rate = _output_rate(sd, buffer, rate, device or None)
                 if device_rate != rate:
                     buffer, rate = resample(buffer, rate, device_rate), device_rate
-                sd.play(buffer, rate)
+                sd.play(buffer, rate, **({"device": device} if device else {}))
             except Exception as exc:   # the device vanished between check and play
                 self._started = None
-                raise AudioUnavailable(f"playback failed ({exc})") from None
+                raise AudioUnavailable(explain(exc)) from None
             self._sd = sd
             self._started = time.monotonic()
             self._duration = len(buffer) / float(rate)
