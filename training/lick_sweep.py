@@ -44,10 +44,12 @@ from studio.music.generate import LICKS, PITCH_TEMPERATURE, RHYTHM_TEMPERATURE, 
 from studio.music.corpus.dataset import load_jazz_corpus  # noqa: E402
 from studio.music.analysis.jazz_report import held_out_solos, model_takes, training_fingerprint  # noqa: E402
 from studio.music.analysis.phrasing import TEMPO_BANDS, report_figures  # noqa: E402
+from studio.music.corpus.splits import report_split  # noqa: E402
 
 SWEEP = (0.0, 0.2, 0.3, 0.4, 0.5)
 HEADER = ("| model | licks | pitch T | rhythm T | notes/bar < 140 / 140-199 / >= 200 | rests / 8 bars | "
-          "repeated figure | idiom share | longest copy (median / max) | chord tones strong / all | met |")
+          "repeated figure | idiom share | longest copy (median / max) | chord tones strong / all | "
+          "repeats / leaps 5+ / 8+ / 16th+triplet / mean pitch | met |")
 
 
 def met(fig: dict, human: dict) -> str:
@@ -77,19 +79,25 @@ def row(name: str, licks, pitch_t, rhythm_t, fig: dict, human: dict | None) -> s
             f"{fig['longest_repeated_figure_median']:g} | {fig['idiom_share']:.3f} | "
             f"{fig['longest_copy_median']:g} / {fig['longest_copy_max']} | "
             f"{fig['chord_tone_share_strong_beats']:.3f} / {fig['chord_tone_share']:.3f} | "
+            f"{fig['repeated_note_share']:.3f} / {fig['leap_share_5']:.3f} / {fig['leap_share_8']:.3f} / "
+            f"{fig['fine_onset_share']:.3f} / {fig['mean_pitch']:.1f} | "
             f"{met(fig, human) if human else ''} |")
 
 
-def store(name: str, value: float, key: str = "licks") -> Path:
+def store(name: str, value, key: str = "licks") -> Path:
     """Write ``value`` as the checkpoint's tuned ``key`` (``generate.TUNABLE``: licks, pitch
     or rhythm temperature) in place, atomically."""
     from studio.core.checkpoint import save_checkpoint, stored_dtypes
     from studio.paths import shipped_models_dir
 
-    if key not in TUNABLE:
+    if key == "intervals":       # a list, fitted by fit_intervals (line_bias)
+        from studio.music.line_bias import CLASSES, LIMIT
+        if not (isinstance(value, list) and len(value) == CLASSES and all(abs(v) <= LIMIT for v in value)):
+            raise SystemExit(f"{name}: interval offsets are {CLASSES} numbers within +-{LIMIT:g}")
+    elif key not in TUNABLE:
         raise SystemExit(f"{name}: {key} is not tuned per model (one of {', '.join(TUNABLE)})")
-    _, low, high = TUNABLE[key]
-    if not low <= value <= high:
+    _, low, high = TUNABLE.get(key, (None, None, None))
+    if low is not None and not low <= value <= high:
         what = "a lick strength" if key == "licks" else f"a {key.replace('_', ' ')}"
         raise SystemExit(f"{name}: {what} is {low:g}..{high:g}, not {value:g}")
     path = Path(name) if name.endswith(".safetensors") else shipped_models_dir() / f"{name}.safetensors"
@@ -98,6 +106,29 @@ def store(name: str, value: float, key: str = "licks") -> Path:
     meta["sampling"] = {**(meta.get("sampling") or {}), key: value}
     save_checkpoint(path, ck.model, ck.vocab, meta, half="F16" in stored_dtypes(path), extras=ck.extras)
     return path
+
+
+def fit_intervals(name: str, corpus) -> Path:
+    """Fit the interval calibration (``line_bias``) on the validation solos at the
+    checkpoint's stored pitch temperature and lick strength, print it, and store it."""
+    import torch
+    from studio.music import line_bias
+    from studio.music.generate import tuned
+    from studio.paths import shipped_models_dir
+
+    path = Path(name) if name.endswith(".safetensors") else shipped_models_dir() / f"{name}.safetensors"
+    ck = load_checkpoint(path)
+    pitch_t, licks = tuned(ck.meta, "pitch_temperature"), tuned(ck.meta, "licks")
+    solos = report_split(corpus.solos, (ck.meta.get("train_config") or {}).get("val_fraction", 0.1)).val
+    logits, classes, played = line_bias.teacher_forced_steps(ck, solos, pitch_t, licks)
+    offsets = line_bias.fit_offsets(logits, classes, played)
+    before = line_bias.class_shares(logits, classes, torch.zeros(line_bias.CLASSES))
+    players = torch.bincount(played, minlength=line_bias.CLASSES).float() / len(played)
+    print(f"{ck.name}: {len(played)} steps of {len(solos)} validation solos, pitch T {pitch_t:g}, "
+          f"licks {licks:g}\n| class | players | expected before | offset |\n|---|---|---|---|")
+    for n, p, b, o in zip(line_bias.NAMES, players.tolist(), before.tolist(), offsets):
+        print(f"| {n} | {p:.4f} | {b:.4f} | {o:+.3f} |")
+    return store(name, offsets, "intervals")
 
 
 def main(argv=None) -> int:
@@ -112,6 +143,11 @@ def main(argv=None) -> int:
     ap.add_argument("--corpus", type=Path, help="the models' training corpus (default ../shared/corpora/jazz)")
     ap.add_argument("--stride", type=int, default=1, help="every n-th validation solo (a quick look)")
     ap.add_argument("--json", action="store_true", help="also print one JSON line per run")
+    ap.add_argument("--no-intervals", action="store_true",
+                    help="play without the stored interval calibration (to measure what it does)")
+    ap.add_argument("--fit-intervals", nargs="+", metavar="NAME",
+                    help="fit the interval calibration on the validation solos at the stored "
+                         "pitch temperature and licks, store it, and stop")
     ap.add_argument("--store", nargs="+", metavar="NAME=VALUE",
                     help="write these tuned values into the checkpoints and stop (NAME=VALUE: "
                          "the lick strength; NAME:pitch_temperature=VALUE, NAME:rhythm_temperature=VALUE)")
@@ -132,15 +168,21 @@ def main(argv=None) -> int:
     if not corpus_path.is_dir():
         raise SystemExit(f"no jazz corpus at {corpus_path}: pass --corpus")
     corpus = load_jazz_corpus(corpus_path)
+    if args.fit_intervals:
+        for name in args.fit_intervals:
+            print(f"{fit_intervals(name, corpus)}: intervals stored")
+        return 0
     print(f"when a model has none stored: licks {LICKS}, pitch temperature {PITCH_TEMPERATURE}, "
           f"rhythm temperature {RHYTHM_TEMPERATURE}\n\n"
-          f"{HEADER}\n" + "|---" * 11 + "|")
+          f"{HEADER}\n" + "|---" * 12 + "|")
     human = None
     for name in args.models:
         path = Path(name) if name.endswith(".safetensors") else shipped_models_dir() / f"{name}.safetensors"
         ck = load_checkpoint(path)
         fingerprint, _, sha = training_fingerprint(ck)
-        solos, _ = held_out_solos(corpus, sha)
+        solos, whole = held_out_solos(corpus, sha)
+        if not whole:   # the training corpus: its validation solos only, never the test split
+            solos = report_split(corpus.solos, (ck.meta.get("train_config") or {}).get("val_fraction", 0.1)).val
         solos = solos[::args.stride]
         if human is None:
             human = report_figures(solos, fingerprint, [performer_of(s.title) for s in solos])
@@ -148,7 +190,8 @@ def main(argv=None) -> int:
         for pitch_t, rhythm_t, licks in product(args.pitch_temperature, args.rhythm_temperature, args.licks):
             start = time.time()
             takes = model_takes(ck, solos, JazzSettings(licks=licks, pitch_temperature=pitch_t,
-                                                        rhythm_temperature=rhythm_t))
+                                                        rhythm_temperature=rhythm_t,
+                                                        intervals=not args.no_intervals))
             fig = report_figures(takes, fingerprint)
             print(row(f"{ck.name}, {len(solos)}", licks, pitch_t, rhythm_t, fig, human), flush=True)
             if args.json:

@@ -21,6 +21,7 @@ from .encoding import (BEATS_PER_BAR, ENCODING, PITCH_HIGH, PITCH_LOW, TICKS_PER
 from .form import chart_chorus_starts
 from .grammar import ChartGrammar, GrammarError
 from .lick_bias import lick_bias_for
+from .line_bias import IntervalBias, combine, offsets_note, stored_offsets
 from .types import ChordSpan, Note, Solo
 
 
@@ -74,6 +75,9 @@ class JazzSettings:
     # name, as midi_corpus reports them); None picks the lead part (``lead_pick``)
     primer_lead: str | None = None
     count: int = 1                            # takes drawn in one batch (generate_takes)
+    # the interval calibration fitted for the checkpoint (``line_bias``: the players' share
+    # of repeated notes, steps and leaps); False plays the net's uncorrected intervals
+    intervals: bool = True
 
     def validate(self) -> None:
         if self.choruses < 1 or self.choruses > 64:
@@ -266,7 +270,11 @@ def _sample_takes(ckpt, spans, bars, chorus_starts, settings, chart_text, chart_
     primer = _primer_tokens(settings.primer, settings.primer_bars, settings.tempo, spans, chart_bars,
                             settings.primer_lead)
     prime = [vocab.end_id] + vocab.encode(primer)
-    bias, licks_note = lick_bias_for(ckpt, settings.licks, settings.count, primer)
+    licks, licks_note = lick_bias_for(ckpt, settings.licks, settings.count, primer)
+    offsets = stored_offsets(ckpt.meta) if settings.intervals else None
+    primed = [int(t[6:]) for t in primer if t.startswith("PITCH_")]
+    bias = combine(licks, offsets and IntervalBias(vocab.tokens, offsets, settings.count,
+                                                   [primed] * settings.count))
     pitch_t, rhythm_t = settings.temperatures()
     # token classes also keep a lick bias inside the pitch class (which note, not whether one)
     tempered = settings.temperature > 0 and (pitch_t != rhythm_t or bias is not None)
@@ -304,7 +312,7 @@ def _sample_takes(ckpt, spans, bars, chorus_starts, settings, chart_text, chart_
         solo.chorus_starts = list(chorus_starts)
         takes.append(Take(solo, chart_text, settings, model_name, tokens, seed=seed,
                           stopped=stopped, info={"chord_aware": chords, "bars_planned": bars,
-                                "licks": licks_note}))
+                                "licks": licks_note, "intervals": offsets_note(offsets)}))
     return takes
 
 
