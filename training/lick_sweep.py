@@ -6,15 +6,17 @@ rhythm temperatures.
         --rhythm-temperature 1.0 1.1                      # every combination, one row each
     python training/lick_sweep.py --store jazz-gru=0.35 jazz-lstm=0.7   # the tuned strengths
     python training/lick_sweep.py --store jazz-lstm:rhythm_temperature=1.1 jazz-lstm:pitch_temperature=0.75
+    python training/lick_sweep.py --fit-intervals jazz-gru jazz-lstm   # the interval calibration (line_bias)
 
-One take per validation solo of the model's training corpus, over that solo's changes,
+One take per validation solo of the model's training corpus (``splits.report_split(...).val``:
+the test solos are never read here), over that solo's changes,
 form, tempo and length (seed 0 + i), exactly as `sequence-studio jazz-report` and the
 model cards draw them (``jazz_report.model_takes`` + ``phrasing.report_figures``, swing left
 out: the rendering's swing is the feel's, not the model's). Prints a markdown table with the human
 (held-out) row first and issue 11's bounds checked per row; `--json` adds one JSON line
 per run. The lick vocabulary depends on the corpus only, so rerun this after retraining
 the weights to see which strength fits them. Heavy: run it under `nice` or
-`flock /work/locks/heavy` (34 takes per row, 2-5 CPU minutes).
+`flock /work/locks/heavy` (15 takes per row, 1-4 CPU minutes).
 
 `--store NAME=VALUE` writes the chosen strength into the checkpoint (``meta["sampling"]
 ["licks"]``), `--store NAME:KEY=VALUE` a tuned pitch_temperature or rhythm_temperature
@@ -23,6 +25,10 @@ the weights to see which strength fits them. Heavy: run it under `nice` or
 belong to the weights, so new weights start without them (``generate.LICKS``,
 ``PITCH_TEMPERATURE``, ``RHYTHM_TEMPERATURE`` then) until they are stored again. The file is re-saved as it was stored (float16 stays float16, extras
 kept); then regenerate the cards (`python training/model_card.py --all --only NAME`).
+`--fit-intervals NAME` fits the interval calibration (``music/line_bias.py``) teacher-forced
+on the validation solos at the stored pitch temperature and licks and stores it the same
+way (``meta["sampling"]["intervals"]``); refit it after storing new temperatures or licks.
+`--no-intervals` sweeps without it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Measuring solos, the players' and the models': phrasing figures (``phrasing``), the
+"""Measuring solos, the players' and the models': phrasing figures (``phrasing``), how the
+line moves (``line``: repeats, steps and leaps, fine partials, register), the
 ``jazz-report`` comparison of a model's takes with held-out human solos (``jazz_report``),
 and held-out NLL for ``sequence-studio eval`` (``evaluate``).
 
