@@ -119,14 +119,15 @@ def fit_intervals(name: str, corpus) -> Path:
     checkpoint's stored pitch temperature and lick strength, print it, and store it."""
     import torch
     from studio.music import line_bias
-    from studio.music.generate import tuned
+    from studio.music.generate import model_plays_chords, tuned
     from studio.paths import shipped_models_dir
 
     path = Path(name) if name.endswith(".safetensors") else shipped_models_dir() / f"{name}.safetensors"
     ck = load_checkpoint(path)
     pitch_t, licks = tuned(ck.meta, "pitch_temperature"), tuned(ck.meta, "licks")
     solos = report_split(corpus.solos, (ck.meta.get("train_config") or {}).get("val_fraction", 0.1)).val
-    logits, classes, played = line_bias.teacher_forced_steps(ck, solos, pitch_t, licks)
+    logits, classes, played = line_bias.teacher_forced_steps(ck, solos, pitch_t, licks,
+                                                             model_plays_chords(ck.meta or {}))
     offsets = line_bias.fit_offsets(logits, classes, played)
     before = line_bias.class_shares(logits, classes, torch.zeros(line_bias.CLASSES))
     players = torch.bincount(played, minlength=line_bias.CLASSES).float() / len(played)

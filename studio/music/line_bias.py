@@ -116,10 +116,11 @@ def combine(*parts):
     return None if not parts else parts[0] if len(parts) == 1 else SumBias(*parts)
 
 
-def teacher_forced_steps(ckpt, solos, pitch_temperature: float, licks: float):
+def teacher_forced_steps(ckpt, solos, pitch_temperature: float, licks: float, chords: bool = True):
     """(logits [S, P] over the pitch tokens as the take draws them: the net at the pitch
     temperature plus the lick bias; classes [S, P] of each pitch against the last one;
-    the class each player actually played [S]) over every step of ``solos`` (held out)."""
+    the class each player actually played [S]) over every step of ``solos`` (held out);
+    ``chords`` False for a chord-blind model (``generate.model_plays_chords``)."""
     from .encoding import encode_solo
     from .lick_bias import lick_bias_for
 
@@ -129,7 +130,7 @@ def teacher_forced_steps(ckpt, solos, pitch_temperature: float, licks: float):
     logits, classes, played = [], [], []
     ckpt.model.eval()
     for solo in solos:
-        tokens = encode_solo(solo)
+        tokens = encode_solo(solo, chords=chords)
         seq = [vocab.end_id] + vocab.encode(tokens)
         with torch.no_grad():
             out, _ = ckpt.model(torch.tensor([seq]))
