@@ -83,3 +83,18 @@ def test_a_folder_of_takes_is_measured_as_its_files_play(tmp_path, make_midi):
     assert swing[">= 200 bpm"] == pytest.approx(1.2, abs=0.02)
     assert swing["140-199 bpm"] is None
     assert report["human_side"]["swing_ratio"]["< 140 bpm"] == pytest.approx(1.0, abs=0.01)
+
+
+def test_the_report_prints_the_lines_figures_and_an_older_report_without_them():
+    side = {"solos": 1, "bars": 2, "notes": 8, "notes_per_bar": {}, "repeated_note_share": 0.161,
+            "leap_share_5": 0.069, "mean_pitch": 62.72}
+    report = {"human_held_out": "validation split of the training corpus", "model": "m",
+              "reference": "r", "model_side": side, "human_side": {**side, "repeated_note_share": 0.05}}
+    lines = format_report(report).splitlines()
+    row = next(line for line in lines if line.startswith("repeated notes, share of steps"))
+    assert row.split()[-2:] == ["0.161", "0.050"]
+    assert any(line.startswith("mean pitch (MIDI)") and "62.72" in line for line in lines)
+    # a card's report measured before these figures: the rows are left out, not "n/a"
+    old = {k: v for k, v in side.items() if k not in ("repeated_note_share", "leap_share_5", "mean_pitch")}
+    text = format_report({**report, "model_side": old, "human_side": old})
+    assert "repeated notes" not in text and "mean pitch" not in text and "rests of a beat" in text

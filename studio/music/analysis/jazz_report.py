@@ -149,6 +149,11 @@ ROWS = (
 )
 
 
+# the line's figures (``analysis.line``), added after the first cards were written
+LINE_KEYS = frozenset(("repeated_note_share", "half_step_share", "whole_step_share", "leap_share_5",
+                       "leap_share_8", "fine_onset_share", "mean_pitch"))
+
+
 def _cell(side: dict, path) -> str:
     if path is None:
         return f"{side['solos']} / {side['bars']} / {side['notes']}"
@@ -168,6 +173,9 @@ def format_report(report: dict) -> str:
     width = max(len(label) for label, _ in ROWS)
     lines = [f"{'':<{width}}  {left[:28]:>18}  {right}"]
     for label, path in ROWS:
+        if path and path[0] in LINE_KEYS and not any(path[0] in report[side] for side in
+                                                     ("model_side", "human_side")):
+            continue     # a report measured before the line's figures existed (an older card)
         lines.append(f"{label:<{width}}  {_cell(report['model_side'], path):>18}  "
                      f"{_cell(report['human_side'], path)}")
     lines.append(f"reference for idioms and copies: {report['reference']}")
