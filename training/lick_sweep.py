@@ -6,6 +6,7 @@ rhythm temperatures.
         --rhythm-temperature 1.0 1.1                      # every combination, one row each
     python training/lick_sweep.py --store jazz-gru=0.35 jazz-lstm=0.7   # the tuned strengths
     python training/lick_sweep.py --store jazz-lstm:rhythm_temperature=1.1 jazz-lstm:pitch_temperature=0.75
+    python training/lick_sweep.py --fit-intervals jazz-gru jazz-lstm   # the interval calibration (line_bias)
 
 One take per validation solo of the model's training corpus (``splits.splits_for``: never
 the test split, which only reports; `--split test` is refused), over that solo's changes,
@@ -15,7 +16,7 @@ out: the rendering's swing is the feel's, not the model's). Prints a markdown ta
 (held-out) row first and issue 11's bounds checked per row; `--json` adds one JSON line
 per run. The lick vocabulary depends on the corpus only, so rerun this after retraining
 the weights to see which strength fits them. Heavy: run it under `nice` or
-`flock /work/locks/heavy` (34 takes per row, 2-5 CPU minutes).
+`flock /work/locks/heavy` (15 takes per row, 1-4 CPU minutes).
 
 `--store NAME=VALUE` writes the chosen strength into the checkpoint (``meta["sampling"]
 ["licks"]``), `--store NAME:KEY=VALUE` a tuned pitch_temperature or rhythm_temperature
@@ -24,6 +25,10 @@ the weights to see which strength fits them. Heavy: run it under `nice` or
 belong to the weights, so new weights start without them (``generate.LICKS``,
 ``PITCH_TEMPERATURE``, ``RHYTHM_TEMPERATURE`` then) until they are stored again. The file is re-saved as it was stored (float16 stays float16, extras
 kept); then regenerate the cards (`python training/model_card.py --all --only NAME`).
+`--fit-intervals NAME` fits the interval calibration (``music/line_bias.py``) teacher-forced
+on the validation solos at the stored pitch temperature and licks and stores it the same
+way (``meta["sampling"]["intervals"]``); refit it after storing new temperatures or licks.
+`--no-intervals` sweeps without it.
 """
 
 from __future__ import annotations
@@ -46,10 +51,12 @@ from studio.music.corpus.dataset import load_jazz_corpus  # noqa: E402
 from studio.music.corpus.splits import tuning_part  # noqa: E402
 from studio.music.analysis.jazz_report import held_out_solos, model_takes, training_fingerprint  # noqa: E402
 from studio.music.analysis.phrasing import TEMPO_BANDS, report_figures  # noqa: E402
+from studio.music.corpus.splits import splits_for  # noqa: E402
 
 SWEEP = (0.0, 0.2, 0.3, 0.4, 0.5)
 HEADER = ("| model | licks | pitch T | rhythm T | notes/bar < 140 / 140-199 / >= 200 | rests / 8 bars | "
-          "repeated figure | idiom share | longest copy (median / max) | chord tones strong / all | met |")
+          "repeated figure | idiom share | longest copy (median / max) | chord tones strong / all | "
+          "repeats / leaps 5+ / 8+ / 16th+triplet / mean pitch | met |")
 
 
 def met(fig: dict, human: dict) -> str:
@@ -79,19 +86,25 @@ def row(name: str, licks, pitch_t, rhythm_t, fig: dict, human: dict | None) -> s
             f"{fig['longest_repeated_figure_median']:g} | {fig['idiom_share']:.3f} | "
             f"{fig['longest_copy_median']:g} / {fig['longest_copy_max']} | "
             f"{fig['chord_tone_share_strong_beats']:.3f} / {fig['chord_tone_share']:.3f} | "
+            f"{fig['repeated_note_share']:.3f} / {fig['leap_share_5']:.3f} / {fig['leap_share_8']:.3f} / "
+            f"{fig['fine_onset_share']:.3f} / {fig['mean_pitch']:.1f} | "
             f"{met(fig, human) if human else ''} |")
 
 
-def store(name: str, value: float, key: str = "licks") -> Path:
+def store(name: str, value, key: str = "licks") -> Path:
     """Write ``value`` as the checkpoint's tuned ``key`` (``generate.TUNABLE``: licks, pitch
     or rhythm temperature) in place, atomically."""
     from studio.core.checkpoint import save_checkpoint, stored_dtypes
     from studio.paths import shipped_models_dir
 
-    if key not in TUNABLE:
+    if key == "intervals":       # a list, fitted by fit_intervals (line_bias)
+        from studio.music.line_bias import CLASSES, LIMIT
+        if not (isinstance(value, list) and len(value) == CLASSES and all(abs(v) <= LIMIT for v in value)):
+            raise SystemExit(f"{name}: interval offsets are {CLASSES} numbers within +-{LIMIT:g}")
+    elif key not in TUNABLE:
         raise SystemExit(f"{name}: {key} is not tuned per model (one of {', '.join(TUNABLE)})")
-    _, low, high = TUNABLE[key]
-    if not low <= value <= high:
+    _, low, high = TUNABLE.get(key, (None, None, None))
+    if low is not None and not low <= value <= high:
         what = "a lick strength" if key == "licks" else f"a {key.replace('_', ' ')}"
         raise SystemExit(f"{name}: {what} is {low:g}..{high:g}, not {value:g}")
     path = Path(name) if name.endswith(".safetensors") else shipped_models_dir() / f"{name}.safetensors"
@@ -100,6 +113,30 @@ def store(name: str, value: float, key: str = "licks") -> Path:
     meta["sampling"] = {**(meta.get("sampling") or {}), key: value}
     save_checkpoint(path, ck.model, ck.vocab, meta, half="F16" in stored_dtypes(path), extras=ck.extras)
     return path
+
+
+def fit_intervals(name: str, corpus) -> Path:
+    """Fit the interval calibration (``line_bias``) on the validation solos at the
+    checkpoint's stored pitch temperature and lick strength, print it, and store it."""
+    import torch
+    from studio.music import line_bias
+    from studio.music.generate import model_plays_chords, tuned
+    from studio.paths import shipped_models_dir
+
+    path = Path(name) if name.endswith(".safetensors") else shipped_models_dir() / f"{name}.safetensors"
+    ck = load_checkpoint(path)
+    pitch_t, licks = tuned(ck.meta, "pitch_temperature"), tuned(ck.meta, "licks")
+    solos = splits_for(ck.meta, corpus.solos).val   # validation only: never the test split
+    logits, classes, played = line_bias.teacher_forced_steps(ck, solos, pitch_t, licks,
+                                                             model_plays_chords(ck.meta or {}))
+    offsets = line_bias.fit_offsets(logits, classes, played)
+    before = line_bias.class_shares(logits, classes, torch.zeros(line_bias.CLASSES))
+    players = torch.bincount(played, minlength=line_bias.CLASSES).float() / len(played)
+    print(f"{ck.name}: {len(played)} steps of {len(solos)} validation solos, pitch T {pitch_t:g}, "
+          f"licks {licks:g}\n| class | players | expected before | offset |\n|---|---|---|---|")
+    for n, p, b, o in zip(line_bias.NAMES, players.tolist(), before.tolist(), offsets):
+        print(f"| {n} | {p:.4f} | {b:.4f} | {o:+.3f} |")
+    return store(name, offsets, "intervals")
 
 
 def main(argv=None) -> int:
@@ -116,6 +153,11 @@ def main(argv=None) -> int:
     ap.add_argument("--split", default="val", help="val (the only split a sweep tunes on; "
                                                    "test is for reporting and refused)")
     ap.add_argument("--json", action="store_true", help="also print one JSON line per run")
+    ap.add_argument("--no-intervals", action="store_true",
+                    help="play without the stored interval calibration (to measure what it does)")
+    ap.add_argument("--fit-intervals", nargs="+", metavar="NAME",
+                    help="fit the interval calibration on the validation solos at the stored "
+                         "pitch temperature and licks, store it, and stop")
     ap.add_argument("--store", nargs="+", metavar="NAME=VALUE",
                     help="write these tuned values into the checkpoints and stop (NAME=VALUE: "
                          "the lick strength; NAME:pitch_temperature=VALUE, NAME:rhythm_temperature=VALUE)")
@@ -140,9 +182,13 @@ def main(argv=None) -> int:
     if not corpus_path.is_dir():
         raise SystemExit(f"no jazz corpus at {corpus_path}: pass --corpus")
     corpus = load_jazz_corpus(corpus_path)
+    if args.fit_intervals:
+        for name in args.fit_intervals:
+            print(f"{fit_intervals(name, corpus)}: intervals stored")
+        return 0
     print(f"when a model has none stored: licks {LICKS}, pitch temperature {PITCH_TEMPERATURE}, "
           f"rhythm temperature {RHYTHM_TEMPERATURE}\n\n"
-          f"{HEADER}\n" + "|---" * 11 + "|")
+          f"{HEADER}\n" + "|---" * 12 + "|")
     human = None
     for name in args.models:
         path = Path(name) if name.endswith(".safetensors") else shipped_models_dir() / f"{name}.safetensors"
@@ -156,7 +202,8 @@ def main(argv=None) -> int:
         for pitch_t, rhythm_t, licks in product(args.pitch_temperature, args.rhythm_temperature, args.licks):
             start = time.time()
             takes = model_takes(ck, solos, JazzSettings(licks=licks, pitch_temperature=pitch_t,
-                                                        rhythm_temperature=rhythm_t))
+                                                        rhythm_temperature=rhythm_t,
+                                                        intervals=not args.no_intervals))
             fig = report_figures(takes, fingerprint)
             print(row(f"{ck.name}, {len(solos)}", licks, pitch_t, rhythm_t, fig, human), flush=True)
             if args.json:

@@ -14,6 +14,7 @@ The language of a solo (imports nothing from the rooms):
 Generation (the model-facing core; may import the rooms corpus, perform, notation, audio):
     generate     JazzSettings, generate_solo / generate_takes -> Take
     licks        the licks the training players share; lick_bias: their sampler bias
+    line_bias    the interval calibration: the players' share of repeats, steps and leaps
 
 Rooms (each package's docstring says what it may import):
     corpus/      solos in: WJazzD, the user's MIDI (lead pick, chord inference), splits

@@ -21,7 +21,8 @@ from .encoding import (BEATS_PER_BAR, ENCODING, PITCH_HIGH, PITCH_LOW, TICKS_PER
 from .form import chart_chorus_starts
 from .grammar import ChartGrammar, GrammarError
 from .lick_bias import lick_bias_for
-from .motif_bias import SumBias, motif_bias_for
+from .motif_bias import motif_bias_for
+from .line_bias import IntervalBias, combine, offsets_note, stored_offsets
 from .types import ChordSpan, Note, Solo
 
 
@@ -79,6 +80,9 @@ class JazzSettings:
     # interval cells and their inversions (``motif_bias``; 0 = off)
     motif: list[int] | None = None
     motif_strength: float = 0.0
+    # the interval calibration fitted for the checkpoint (``line_bias``: the players' share
+    # of repeated notes, steps and leaps); False plays the net's uncorrected intervals
+    intervals: bool = True
 
     def validate(self) -> None:
         if self.choruses < 1 or self.choruses > 64:
@@ -274,10 +278,13 @@ def _sample_takes(ckpt, spans, bars, chorus_starts, settings, chart_text, chart_
     primer = _primer_tokens(settings.primer, settings.primer_bars, settings.tempo, spans, chart_bars,
                             settings.primer_lead)
     prime = [vocab.end_id] + vocab.encode(primer)
-    bias, licks_note = lick_bias_for(ckpt, settings.licks, settings.count, primer)
+    licks, licks_note = lick_bias_for(ckpt, settings.licks, settings.count, primer)
+    offsets = stored_offsets(ckpt.meta) if settings.intervals else None
+    primed = [int(t[6:]) for t in primer if t.startswith("PITCH_")]
+    # the call's cells (trading's develop mode) and the interval calibration on top of the licks
     motif = motif_bias_for(ckpt, settings.motif, settings.motif_strength, settings.count, primer)
-    if motif is not None:     # the call's cells on top of the licks (trading's develop mode)
-        bias = motif if bias is None else SumBias([bias, motif])
+    bias = combine(licks, motif, offsets and IntervalBias(vocab.tokens, offsets, settings.count,
+                                                          [primed] * settings.count))
     pitch_t, rhythm_t = settings.temperatures()
     # token classes also keep a lick bias inside the pitch class (which note, not whether one)
     tempered = settings.temperature > 0 and (pitch_t != rhythm_t or bias is not None)
@@ -315,7 +322,7 @@ def _sample_takes(ckpt, spans, bars, chorus_starts, settings, chart_text, chart_
         solo.chorus_starts = list(chorus_starts)
         takes.append(Take(solo, chart_text, settings, model_name, tokens, seed=seed,
                           stopped=stopped, info={"chord_aware": chords, "bars_planned": bars,
-                                "licks": licks_note}))
+                                "licks": licks_note, "intervals": offsets_note(offsets)}))
     return takes
 
 

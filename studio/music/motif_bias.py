@@ -11,7 +11,7 @@ the net still chooses whether and when a note comes (rhythm, density, the harmon
 the cells only change which note. Its copy guard (no fingerprint: at most ``COPY_LIMIT``
 boosted intervals in a row) keeps the answer from replaying the call whole.
 
-``SumBias`` adds it to a lick bias when both are on.
+``line_bias.combine`` adds it to the lick bias (and the interval calibration) in ``generate``.
 """
 
 from __future__ import annotations
@@ -51,22 +51,3 @@ def motif_bias_for(ckpt, pitches, strength: float, count: int, primer_tokens: li
     primer = [int(t[6:]) for t in primer_tokens if t.startswith("PITCH_")]
     return LickBias(ckpt.vocab.tokens, MotifCells(list(pitches)), strength, count,
                     fingerprint=None, primes=[primer] * count)
-
-
-class SumBias:
-    """Several LogitBias experts at once: their biases add, each sees every token."""
-
-    def __init__(self, parts):
-        self.parts = [p for p in parts if p is not None]
-
-    def bias(self, step: int) -> torch.Tensor | None:
-        out = None
-        for part in self.parts:
-            b = part.bias(step)
-            if b is not None:
-                out = b if out is None else out + b
-        return out
-
-    def advance(self, tokens: torch.Tensor) -> None:
-        for part in self.parts:
-            part.advance(tokens)

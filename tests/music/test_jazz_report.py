@@ -115,3 +115,18 @@ def test_played_figures_of_a_rendered_take_and_of_its_file(tmp_path):
     write_midi(solo, tmp_path / "takes" / "detached.mid", feel=Feel(articulation="score"))
     as_file = playing_figures([solo], measured_playing(tmp_path / "takes"))
     assert as_file["detached_share"] > 0.85                   # the file as it was written
+
+
+def test_the_report_prints_the_lines_figures_and_an_older_report_without_them():
+    side = {"solos": 1, "bars": 2, "notes": 8, "notes_per_bar": {}, "repeated_note_share": 0.161,
+            "leap_share_5": 0.069, "mean_pitch": 62.72}
+    report = {"human_held_out": "validation split of the training corpus", "model": "m",
+              "reference": "r", "model_side": side, "human_side": {**side, "repeated_note_share": 0.05}}
+    lines = format_report(report).splitlines()
+    row = next(line for line in lines if line.startswith("repeated notes, share of steps"))
+    assert row.split()[-2:] == ["0.161", "0.050"]
+    assert any(line.startswith("mean pitch (MIDI)") and "62.72" in line for line in lines)
+    # a card's report measured before these figures: the rows are left out, not "n/a"
+    old = {k: v for k, v in side.items() if k not in ("repeated_note_share", "leap_share_5", "mean_pitch")}
+    text = format_report({**report, "model_side": old, "human_side": old})
+    assert "repeated notes" not in text and "mean pitch" not in text and "rests of a beat" in text

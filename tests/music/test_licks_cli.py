@@ -124,3 +124,33 @@ def test_stored_line_temperatures_are_used_unless_a_flag_is_given(model, capsys)
         sweep.main(["--store", f"{path}:rhythm_temperature=7"])
     with pytest.raises(SystemExit, match="not tuned per model"):
         sweep.main(["--store", f"{path}:top_p=0.5"])
+
+
+def test_lick_sweep_fits_and_stores_the_interval_calibration_and_sample_plays_it(model, capsys):
+    """`lick_sweep --fit-intervals` fits the offsets on the validation solo and stores them
+    (weights and the rest of meta untouched); `sample` then plays them and says so."""
+    import importlib.util
+    from pathlib import Path
+
+    import torch
+
+    from studio.music.line_bias import CLASSES, stored_offsets
+
+    spec = importlib.util.spec_from_file_location(
+        "lick_sweep", Path(__file__).resolve().parents[2] / "training" / "lick_sweep.py")
+    sweep = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sweep)
+    path, corpus = model
+    before = load_checkpoint(path)
+    assert main(["sample", str(path), "--chart", CHART, "--seed", "2", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["intervals"] == "off"
+    assert sweep.main(["--fit-intervals", str(path), "--corpus", str(corpus)]) == 0
+    assert "| unison |" in capsys.readouterr().out
+    after = load_checkpoint(path)
+    offsets = stored_offsets(after.meta)
+    assert offsets is not None and len(offsets) == CLASSES and any(offsets)
+    assert {k: v for k, v in after.meta.items() if k != "sampling"} == before.meta
+    for a, b in zip(after.model.parameters(), before.model.parameters()):
+        assert torch.equal(a, b)
+    assert main(["sample", str(path), "--chart", CHART, "--seed", "2", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["intervals"].startswith("unison x")

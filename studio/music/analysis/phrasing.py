@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from studio.music.analysis.line import line_figures
 from studio.music.chords import chord_tones
 from studio.music.metrics import intervals
 from studio.music.types import TICKS_PER_BEAT, Solo, chord_at, make_monophonic
@@ -118,6 +119,7 @@ def report_figures(solos: Sequence[Solo], fingerprint=None, performers: Sequence
     bars = out["bars"]
     out["rests_per_8_bars"] = round(sum(rests(s) for s in solos) * 8 / bars, 2) if bars else None
     out["longest_repeated_figure_median"] = _median([longest_repeated_figure(s) for s in solos])
+    out.update(line_figures(solos))     # repeats, steps and leaps, fine partials, register
     for key, strong in (("chord_tone_share", False), ("chord_tone_share_strong_beats", True)):
         counts = [_chord_tone_counts(s, strong) for s in solos]
         total = sum(t for _, t in counts)

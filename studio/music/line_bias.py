@@ -1,0 +1,184 @@
+"""The interval calibration: the sampler's ``LogitBias`` that gives a take the players' steps.
+
+Measured teacher-forced on WJazzD's validation solos (docs/ARCHITECTURE.md, "Tuning: the
+line"), the shipped nets put 14-16% of their pitch probability on striking the previous
+pitch again where the players do it on 5% of their steps, and the pitch temperature (0.8)
+and the lick bias narrow the rest (the licks the players share are scale runs): takes
+stuttered (16% repeated notes) and leapt half as often as the players. The fix is a
+log-linear correction of the line's interval distribution, one offset per interval class
+(``CLASSES``: unison, half and whole steps, thirds, fourths to fifths, sixths to sevenths,
+octaves and wider, up and down apart), so the pitch is drawn from
+
+    p'(pitch) ~ p(pitch) x exp(offset[class(pitch - last pitch)])
+
+where p is the net's distribution at the pitch temperature times the lick bias: the
+harmony, the rhythm and the licks inside each class stay the net's and the table's; only
+how often each size of step comes is set. The offsets are fitted (``fit_offsets``) so that,
+teacher-forced over held-out solos, the expected share of each class equals the players'
+(generalised iterative scaling: each token has exactly one class, so each step of
+``offset += log(players' share / expected share)`` is exact for that class), at the pitch
+temperature and lick strength the checkpoint plays; ``training/lick_sweep.py --fit-intervals``
+fits and stores them (``meta["sampling"]["intervals"]``, weights untouched). A checkpoint
+without them plays uncorrected.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from .encoding import PITCH_HIGH, PITCH_LOW
+
+# |interval| upper edges of the classes; each class but the unison is split up / down
+EDGES = (0, 1, 2, 4, 7, 11, 127)
+CLASSES = 2 * len(EDGES) - 1          # 13: unison, then (up, down) per size
+NAMES = ("unison",) + tuple(f"{d}{name}" for name in ("1", "2", "3-4", "5-7", "8-11", "12+")
+                            for d in ("+", "-"))
+MIN_COUNT = 20   # a class the held-out solos play fewer times keeps offset 0 (too few to fit)
+LIMIT = 4.0      # |offset| at most: a factor of 55 on a class's odds, never a ban
+
+
+def interval_class(step: int) -> int:
+    """The class of a pitch step (``NAMES`` gives each a name)."""
+    size = abs(step)
+    k = next(i for i, edge in enumerate(EDGES) if size <= edge)
+    return 0 if k == 0 else 2 * k - (1 if step > 0 else 0)
+
+
+def stored_offsets(meta: dict | None) -> list[float] | None:
+    """The offsets stored for a checkpoint (``meta["sampling"]["intervals"]``), or None."""
+    value = ((meta or {}).get("sampling") or {}).get("intervals")
+    if (isinstance(value, list) and len(value) == CLASSES
+            and all(isinstance(v, (int, float)) and abs(v) <= LIMIT for v in value)):
+        return [float(v) for v in value]
+    return None
+
+
+def _pitch_ids(vocab_tokens: list[str]) -> tuple[list[int], list[int]]:
+    pairs = [(i, int(t[6:])) for i, t in enumerate(vocab_tokens) if t.startswith("PITCH_")]
+    return [i for i, _ in pairs], [p for _, p in pairs]
+
+
+class IntervalBias:
+    """``studio.core.sampling.sampler.LogitBias`` for N jazz rows: the offsets above, added
+    to a row's pitch tokens when a pitch is next (after the harmony) and a pitch came before
+    (a primer's last pitch counts). One table row per last pitch, so a step costs an index."""
+
+    def __init__(self, vocab_tokens: list[str], offsets: list[float], count: int = 1,
+                 primes: list[list[int]] | None = None):
+        ids, pitches = _pitch_ids(vocab_tokens)
+        self.low = PITCH_LOW
+        self.table = torch.zeros(PITCH_HIGH - PITCH_LOW + 1, len(vocab_tokens))
+        for last in range(PITCH_LOW, PITCH_HIGH + 1):
+            self.table[last - PITCH_LOW, ids] = torch.tensor(
+                [offsets[interval_class(p - last)] for p in pitches])
+        self.pitch_of = dict(zip(ids, pitches))
+        self.harmony_ids = {i for i, t in enumerate(vocab_tokens) if t.startswith("CHORD_")}
+        self.last = [(p[-1] if p else None) for p in (primes or [[]] * count)]
+        self.ready = [False] * count
+
+    def bias(self, step: int) -> torch.Tensor | None:
+        rows = [(r, last) for r, last in enumerate(self.last) if self.ready[r] and last is not None]
+        if not rows:
+            return None
+        out = torch.zeros(len(self.last), self.table.size(1))
+        for r, last in rows:
+            out[r] = self.table[last - self.low]
+        return out
+
+    def advance(self, tokens: torch.Tensor) -> None:
+        for r, tok in enumerate(tokens.tolist()):
+            pitch = self.pitch_of.get(tok)
+            if pitch is not None and self.ready[r]:
+                self.last[r] = pitch
+            self.ready[r] = tok in self.harmony_ids
+
+
+class SumBias:
+    """Several ``LogitBias`` at once: their biases added (each sees every token)."""
+
+    def __init__(self, *parts):
+        self.parts = [p for p in parts if p is not None]
+
+    def bias(self, step: int) -> torch.Tensor | None:
+        found = [b for b in (p.bias(step) for p in self.parts) if b is not None]
+        return None if not found else found[0] if len(found) == 1 else sum(found)
+
+    def advance(self, tokens: torch.Tensor) -> None:
+        for p in self.parts:
+            p.advance(tokens)
+
+
+def combine(*parts):
+    """One bias for the sampler: None, the only one, or their sum."""
+    parts = [p for p in parts if p is not None]
+    return None if not parts else parts[0] if len(parts) == 1 else SumBias(*parts)
+
+
+def teacher_forced_steps(ckpt, solos, pitch_temperature: float, licks: float, chords: bool = True):
+    """(logits [S, P] over the pitch tokens as the take draws them: the net at the pitch
+    temperature plus the lick bias; classes [S, P] of each pitch against the last one;
+    the class each player actually played [S]) over every step of ``solos`` (held out);
+    ``chords`` False for a chord-blind model (``generate.model_plays_chords``)."""
+    from .encoding import encode_solo
+    from .lick_bias import lick_bias_for
+
+    vocab = ckpt.vocab
+    ids, pitches = _pitch_ids(vocab.tokens)
+    column = {i: c for c, i in enumerate(ids)}
+    logits, classes, played = [], [], []
+    ckpt.model.eval()
+    for solo in solos:
+        tokens = encode_solo(solo, chords=chords)
+        seq = [vocab.end_id] + vocab.encode(tokens)
+        with torch.no_grad():
+            out, _ = ckpt.model(torch.tensor([seq]))
+        out = out[0, :, ids].float() / max(pitch_temperature, 1e-3)
+        licks_bias, _ = lick_bias_for(ckpt, licks, 1, [])
+        last = None
+        for k, tok in enumerate(tokens):
+            if tok.startswith("PITCH_") and last is not None:
+                row = out[k].clone()
+                if licks_bias is not None and licks_bias.rows[0].ready:
+                    for token, b in licks_bias.row_bias(licks_bias.rows[0]).items():
+                        row[column[token]] += b
+                logits.append(row)
+                classes.append([interval_class(p - last) for p in pitches])
+                played.append(interval_class(int(tok[6:]) - last))
+            if tok.startswith("PITCH_"):
+                last = int(tok[6:])
+            if licks_bias is not None:
+                licks_bias.advance(torch.tensor([seq[k + 1]]))
+    return torch.stack(logits), torch.tensor(classes), torch.tensor(played)
+
+
+def class_shares(logits: torch.Tensor, classes: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
+    """The expected share of each class over the steps with ``offsets`` applied."""
+    probs = torch.softmax(logits + offsets[classes], -1)
+    return torch.zeros(CLASSES).index_add_(0, classes.flatten(), probs.flatten()) / len(logits)
+
+
+def fit_offsets(logits: torch.Tensor, classes: torch.Tensor, played: torch.Tensor,
+                rounds: int = 200) -> list[float]:
+    """The offsets that give each class its share of ``played`` (see the module text); a
+    class played fewer than ``MIN_COUNT`` times keeps 0, the others share the rest."""
+    counts = torch.bincount(played, minlength=CLASSES).float()
+    fit = counts >= MIN_COUNT
+    target = torch.where(fit, counts, torch.zeros(CLASSES)) / counts[fit].sum()
+    offsets = torch.zeros(CLASSES)
+    for _ in range(rounds):
+        shares = class_shares(logits, classes, offsets)
+        # the classes left unfitted keep the mass the net gives them; the rest share what
+        # is left in the players' proportions
+        goal = target * (1 - shares[~fit].sum())
+        step = torch.log(goal.clamp_min(1e-12) / shares.clamp_min(1e-12))
+        offsets = torch.where(fit, (offsets + step).clamp(-LIMIT, LIMIT), offsets)
+    return [round(float(v), 4) for v in offsets]
+
+
+def offsets_note(offsets: list[float] | None) -> str:
+    """One line for a take's info: the factor on each class's odds."""
+    if offsets is None:
+        return "off"
+    return ", ".join(f"{n} x{math.exp(v):.2f}" for n, v in zip(NAMES, offsets))
