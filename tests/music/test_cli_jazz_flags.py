@@ -149,7 +149,9 @@ def test_a_model_trained_without_chords_says_it_is_chord_blind(tmp_path, make_mi
     assert main(["models", "--json"]) == 0
     notes = {r["name"]: r["notes"] for r in json.loads(capsys.readouterr().out) if not r["shipped"]}
     blind_name, model_name = (load_checkpoint(p).meta["name"] for p in (blind, model))
-    assert notes == {blind_name: ["chord-blind: trained without chords"], model_name: []}
+    # (each row also says whether the file is signed: issue 23)
+    assert notes == {blind_name: ["chord-blind: trained without chords", "unsigned"],
+                     model_name: ["unsigned"]}
     assert main(["models"]) == 0
     lines = [line for line in capsys.readouterr().out.splitlines() if "chord-blind" in line]
     assert len(lines) == 1 and lines[0].startswith(blind_name + " ")

@@ -129,4 +129,4 @@ def test_the_report_prints_the_lines_figures_and_an_older_report_without_them():
     # a card's report measured before these figures: the rows are left out, not "n/a"
     old = {k: v for k, v in side.items() if k not in ("repeated_note_share", "leap_share_5", "mean_pitch")}
     text = format_report({**report, "model_side": old, "human_side": old})
-    assert "repeated notes" not in text and "mean pitch" not in text and "rests of a beat" in text
+    assert "repeated notes" not in text and "mean pitch" not in text and "solos / bars / notes" in text

@@ -105,7 +105,7 @@ def test_stored_line_temperatures_are_used_unless_a_flag_is_given(model, capsys)
 
     def take(*flags):
         assert main(["sample", str(path), "--chart", CHART, "--seed", "3", "--choruses", "4", "--json",
-                     "--licks", "0", "--out", str(path.parent / "t.mid"), *flags]) == 0
+                     "--licks", "0", "--out", str(path.parent / "t.mid"), "--force", *flags]) == 0
         row = json.loads(capsys.readouterr().out)[0]
         return row, (path.parent / "t.mid").read_bytes()
 

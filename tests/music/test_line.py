@@ -131,9 +131,14 @@ def test_combine_sums_the_biases_and_feeds_each_its_tokens():
 
 
 def test_a_take_plays_the_checkpoints_stored_offsets():
-    from test_licks import tiny_ckpt
+    import importlib.util
+    from pathlib import Path
 
-    ck = tiny_ckpt(3)
+    # test_licks' tiny checkpoint (tests are not a package: loaded by path)
+    spec = importlib.util.spec_from_file_location("test_licks", Path(__file__).with_name("test_licks.py"))
+    licks_tests = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(licks_tests)
+    ck = licks_tests.tiny_ckpt(3)
     chart = "| Dm7 | G7 | Cmaj7 | % |"
 
     def repeats(take):
