@@ -140,6 +140,11 @@ def route_out(args) -> None:
         return
     ext = Path(args.out).suffix.lower()
     flag = OUT_WRITERS.get(ext)
+    from studio.core.outputs import is_model_file
+
+    if is_model_file(args.out):  # the plainer reason first: a take never replaces a model
+        raise ValueError(f"{args.out} is a Sequence Studio model: a take is never written over a "
+                         "model (choose another file name)")
     if flag is None:
         raise ValueError(f"--out {args.out}: say what to write by the extension: .mid or .midi "
                          "(MIDI), .musicxml, .xml or .mxl (lead sheet), .wav (audio)")
