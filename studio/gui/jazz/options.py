@@ -33,9 +33,9 @@ TEMPERATURE_TUNED = 0.0              # the temperature boxes' lowest step, shown
 LINE_KEYS = ("pitch_temperature", "rhythm_temperature", "licks")
 SWING_CHOICES = [("By tempo (WJazzD)", "auto"), ("Straight", "straight"),
                  ("Light (1.5 : 1)", "1.5"), ("Triplet (2 : 1)", "2.0"), ("Hard (2.5 : 1)", "2.5")]
-ARTICULATION_CHOICES = [("Players' (as written at humanize 0)", "auto"),
-                        ("As the players hold", "players"), ("As the lead sheet writes", "written"),
-                        ("As sampled (the grid)", "score")]
+# short labels: the control column is narrow at 1000x700; the box's tooltip says the rest
+ARTICULATION_CHOICES = [("Auto", "auto"), ("Players' holds", "players"),
+                        ("Lead sheet", "written"), ("As sampled", "score")]
 
 DEFAULT_LOW, DEFAULT_HIGH = 48, 84   # JazzSettings' defaults: C3 .. C6
 
