@@ -14,6 +14,7 @@ output folder. Stored in the ``preferences`` settings group; read where they app
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,7 @@ class Preferences:
     soundfont: str = ""
     output_folder: str = ""
     audio_output: str = ""      # an output device's name; "" = the system default
+    output_folder_at: float = 0.0   # when the output folder was last set (``recent.folder``)
 
     def train_threads(self) -> int:
         return self.threads if self.threads > 0 else auto_threads()
@@ -51,11 +53,14 @@ def load() -> Preferences:
                            threads=g.get("threads", 0, int) or 0,
                            soundfont=str(g.get("soundfont", "") or ""),
                            output_folder=str(g.get("output_folder", "") or ""),
-                           audio_output=str(g.get("audio_output", "") or ""))
+                           audio_output=str(g.get("audio_output", "") or ""),
+                           output_folder_at=g.get("output_folder_at", 0.0, float) or 0.0)
 
 
 def save(prefs: Preferences) -> None:
     with Group("preferences", version=VERSION) as g:
+        if prefs.output_folder != (g.get("output_folder", "") or ""):
+            prefs.output_folder_at = time.time()  # a new output folder wins over the last export's
         for key, value in prefs.__dict__.items():
             g.set(key, value)
 
