@@ -82,6 +82,9 @@ def test_a_data_folder_blocked_by_a_file_is_said_plainly(tmp_path, monkeypatch, 
 # does not depend on timing; the command is the real entry point, `python -m studio`.
 HOOK = textwrap.dedent("""
     import builtins, os, runpy, signal, sys
+    # As in a terminal: a runner started in the background (CI, nohup) passes SIGINT on
+    # ignored, and Python then installs no KeyboardInterrupt handler of its own.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     target, real = sys.argv[1], builtins.__import__
     def hook(name, *args, **kwargs):
         if name == target:
