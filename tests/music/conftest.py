@@ -38,3 +38,21 @@ def write_midi(path, tracks, ticks_per_beat=480, tempo_bpm=100.0, type_=1, numer
 @pytest.fixture
 def make_midi():
     return write_midi
+
+
+@pytest.fixture
+def jazz_model(tmp_path):
+    """A tiny untrained jazz GRU checkpoint: the CLI's plumbing, not the model's taste."""
+    import torch
+
+    from studio.core.checkpoint import save_checkpoint
+    from studio.core.net import NetConfig, SequenceNet
+    from studio.core.vocab import Vocab
+    from studio.music.encoding import ENCODING, jazz_vocab_tokens
+
+    torch.manual_seed(0)
+    vocab = Vocab.from_tokens(jazz_vocab_tokens(), kind="event")
+    net = SequenceNet(NetConfig(cell="gru", vocab_size=len(vocab), layers=1, hidden=16, embedding=8))
+    path = tmp_path / "j.safetensors"
+    save_checkpoint(path, net, vocab, {"domain": "jazz", "name": "j", "encoding": ENCODING})
+    return path

@@ -8,27 +8,11 @@ from __future__ import annotations
 import zipfile
 
 import pytest
-import torch
 
 from studio.cli import main
-from studio.core.checkpoint import save_checkpoint
-from studio.core.net import NetConfig, SequenceNet
-from studio.core.vocab import Vocab
 
 music21 = pytest.importorskip("music21")
 CHART = "| Dm7 | G7#9 | Cmaj7 | NC |"
-
-
-@pytest.fixture
-def jazz_model(tmp_path):
-    from studio.music.encoding import ENCODING, jazz_vocab_tokens
-
-    torch.manual_seed(0)
-    vocab = Vocab.from_tokens(jazz_vocab_tokens(), kind="event")
-    net = SequenceNet(NetConfig(cell="gru", vocab_size=len(vocab), layers=1, hidden=16, embedding=8))
-    path = tmp_path / "j.safetensors"
-    save_checkpoint(path, net, vocab, {"domain": "jazz", "name": "j", "encoding": ENCODING})
-    return path
 
 
 def sample(model, *flags) -> int:
