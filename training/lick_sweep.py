@@ -7,6 +7,7 @@ rhythm temperatures.
     python training/lick_sweep.py --store jazz-gru=0.35 jazz-lstm=0.7   # the tuned strengths
     python training/lick_sweep.py --store jazz-lstm:rhythm_temperature=1.1 jazz-lstm:pitch_temperature=0.75
     python training/lick_sweep.py --fit-intervals jazz-gru jazz-lstm   # the interval calibration (line_bias)
+    python training/lick_sweep.py --fit-register jazz-gru jazz-lstm    # the register it plays in
 
 One take per validation solo of the model's training corpus (``splits.splits_for``: never
 the test split, which only reports; `--split test` is refused), over that solo's changes,
@@ -139,6 +140,25 @@ def fit_intervals(name: str, corpus) -> Path:
     return store(name, offsets, "intervals")
 
 
+def fit_register(name: str, corpus) -> Path:
+    """Measure the register the checkpoint plays in on its own (mean MIDI pitch of two takes
+    over each validation solo's first 48 bars, its stored settings) and store it as
+    ``meta["sampling"]["register"]``: what an instrument's register is measured against
+    (``generate.register_shift``)."""
+    from studio.music.analysis.discriminate_report import generated_takes
+    from studio.paths import shipped_models_dir
+
+    path = Path(name) if name.endswith(".safetensors") else shipped_models_dir() / f"{name}.safetensors"
+    ck = load_checkpoint(path)
+    solos = splits_for(ck.meta, corpus.solos).val   # validation only: never the test split
+    pitches = [n.pitch for _, _, take in generated_takes(ck, solos, instrument="model")
+               for n in take.notes]
+    register = round(sum(pitches) / len(pitches), 1)
+    print(f"{ck.name}: {len(pitches)} notes of {2 * len(solos)} takes over {len(solos)} "
+          f"validation solos: register {register}")
+    return store(name, register, "register")
+
+
 def main(argv=None) -> int:
     from studio.paths import corpora_dir, shipped_models_dir
 
@@ -158,6 +178,9 @@ def main(argv=None) -> int:
     ap.add_argument("--fit-intervals", nargs="+", metavar="NAME",
                     help="fit the interval calibration on the validation solos at the stored "
                          "pitch temperature and licks, store it, and stop")
+    ap.add_argument("--fit-register", nargs="+", metavar="NAME",
+                    help="measure the register the model plays in (its takes over the validation "
+                         "solos), store it, and stop")
     ap.add_argument("--store", nargs="+", metavar="NAME=VALUE",
                     help="write these tuned values into the checkpoints and stop (NAME=VALUE: "
                          "the lick strength; NAME:pitch_temperature=VALUE, NAME:rhythm_temperature=VALUE)")
@@ -185,6 +208,10 @@ def main(argv=None) -> int:
     if args.fit_intervals:
         for name in args.fit_intervals:
             print(f"{fit_intervals(name, corpus)}: intervals stored")
+        return 0
+    if args.fit_register:
+        for name in args.fit_register:
+            print(f"{fit_register(name, corpus)}: register stored")
         return 0
     print(f"when a model has none stored: licks {LICKS}, pitch temperature {PITCH_TEMPERATURE}, "
           f"rhythm temperature {RHYTHM_TEMPERATURE}\n\n"

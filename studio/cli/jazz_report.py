@@ -45,6 +45,10 @@ def add_parser(sub):
                    help="the first N bars of each human solo and take (default 48)")
     d.add_argument("--folds", type=int, default=5,
                    help="cross-validation folds, grouped by tune (fewer when fewer tunes)")
+    d.add_argument("--instrument", default="auto",
+                   help="what the takes play on: 'auto' (default: the instrument whose players' "
+                        "register is nearest each human solo's), 'model' (the model's own "
+                        "register), or an instrument (trumpet, alto, tenor ...)")
     add_device(r)
     return r
 
@@ -83,7 +87,8 @@ def _discriminate(args, ck, settings, held_out) -> int:
     report = discriminator_report(args.human, ck=ck, takes_folder=None if ck else args.takes,
                                   settings=settings, takes=args.takes_per_solo, bars=args.bars,
                                   held_out=held_out, seed=args.seed, limit=args.limit,
-                                  folds=args.folds, split=args.split)
+                                  folds=args.folds, split=args.split,
+                                  instrument=args.instrument)
     report["seconds"]["total"] = round(time.perf_counter() - started, 1)
     if args.json:
         print(json.dumps(report, indent=2))

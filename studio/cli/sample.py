@@ -25,14 +25,12 @@ def add_parser(sub):
     jazz.add_argument("--tempo", type=float, default=160)
     add_line_arguments(jazz)
     jazz.add_argument("--choruses", type=int, default=1)
-    jazz.add_argument("--low", type=int, default=48, help="lowest MIDI pitch")
-    jazz.add_argument("--high", type=int, default=84, help="highest MIDI pitch")
+    add_instrument_arguments(jazz)
     jazz.add_argument("--scale-mask", action="store_true", help="only chord-scale pitches")
     jazz.add_argument("--primer", help="MIDI file whose opening the solo continues")
     jazz.add_argument("--primer-bars", type=int, default=4, help="bars of the primer to use")
     jazz.add_argument("--lead", help="the primer's part to continue: a part number or part of a "
                                      "track name (default: the lead part by name, program, range)")
-    jazz.add_argument("--program", type=int, default=66, help="GM program of the solo (66 tenor sax)")
     jazz.add_argument("--no-comping", action="store_true")
     jazz.add_argument("--no-bass", action="store_true")
     add_feel_arguments(jazz)
@@ -95,6 +93,39 @@ def add_line_arguments(group) -> None:
                             "share (0 = off; default: the tuned one)")
 
 
+def add_instrument_arguments(group) -> None:
+    """The solo's instrument and range (``sample`` and ``live`` share them)."""
+    group.add_argument("--instrument",
+                       help="the solo's instrument: its sound, range and register (trumpet, alto, "
+                            "tenor, soprano, baritone, trombone, clarinet, flute, vibes, guitar, "
+                            "piano); default: the model's own register, a tenor sax sound")
+    group.add_argument("--low", type=int, default=None, help="lowest MIDI pitch (default 48, or the instrument's)")
+    group.add_argument("--high", type=int, default=None, help="highest MIDI pitch (default 84, or the instrument's)")
+    group.add_argument("--program", type=int, default=None,
+                       help="GM program of the solo (default 66 tenor sax, or the instrument's)")
+
+
+def instrument_values(args) -> dict:
+    """``program``, ``pitch_low``, ``pitch_high`` and ``register`` from --instrument, with
+    --program, --low and --high given beside it winning."""
+    from studio.music.perform.instruments import instrument_named
+
+    inst = instrument_named(args.instrument) if args.instrument else None
+    values = {"program": 66, "pitch_low": 48, "pitch_high": 84, "register": None}
+    if inst is not None:
+        values = {"program": inst.program, "pitch_low": inst.low, "pitch_high": inst.high,
+                  "register": inst.register}
+    for key, given in (("program", args.program), ("pitch_low", args.low), ("pitch_high", args.high)):
+        if given is not None:
+            values[key] = given
+    if not 0 <= values["program"] <= 127:
+        raise ValueError(f"--program must be a General MIDI program number 0..127, not {values['program']}")
+    for flag, key in (("--low", "pitch_low"), ("--high", "pitch_high")):
+        if not 0 <= values[key] <= 127:
+            raise ValueError(f"{flag} must be a MIDI pitch 0..127, not {values[key]}")
+    return values
+
+
 def add_feel_arguments(group) -> None:
     """The feel flags: swing, human scatter, articulation (``sample`` and ``live`` share them)."""
     group.add_argument("--swing", default="auto",
@@ -118,11 +149,7 @@ def check_sample_args(args) -> None:
     check_seed(args.seed)
     if not 1 <= args.count <= 10_000:
         raise ValueError(f"-n/--count must be at least 1 (and at most 10000), not {args.count}")
-    if not 0 <= args.program <= 127:
-        raise ValueError(f"--program must be a General MIDI program number 0..127, not {args.program}")
-    for flag, pitch in (("--low", args.low), ("--high", args.high)):
-        if not 0 <= pitch <= 127:
-            raise ValueError(f"{flag} must be a MIDI pitch 0..127, not {pitch}")
+    instrument_values(args)   # a bad instrument, program or pitch: one line, before a model loads
     if args.feel_seed is not None and not 0 <= args.feel_seed < 1 << 63:
         raise ValueError(f"--feel-seed must be a whole number from 0 to {(1 << 63) - 1}, not {args.feel_seed}")
     route_out(args)
@@ -169,9 +196,11 @@ def sample_jazz(ck, args) -> int:
     chart = PRESETS.get(chart, chart)  # a preset name or the chart text itself
     for note in chart_notes(chart):
         print(f"note: the chart has {note}", file=sys.stderr)
+    instrument = instrument_values(args)
+    program = instrument.pop("program")
     settings = JazzSettings(temperature=args.temperature, top_p=args.top_p, top_k=args.top_k,
                             seed=args.seed, choruses=args.choruses, tempo=args.tempo,
-                            pitch_low=args.low, pitch_high=args.high, scale_mask=args.scale_mask,
+                            scale_mask=args.scale_mask, **instrument,
                             primer=args.primer, primer_bars=args.primer_bars, count=args.count,
                             primer_lead=args.lead, **line_settings(args))
     if args.lead is not None and not args.primer:
@@ -187,7 +216,7 @@ def sample_jazz(ck, args) -> int:
         # each file: claimed, kept if it exists (no --force), never over a model, atomic
         if args.out:
             path = _numbered(args.out, suffix)
-            write_file(path, lambda tmp: take.to_midi(tmp, program=args.program, feel=feel,
+            write_file(path, lambda tmp: take.to_midi(tmp, program=program, feel=feel,
                        comping=not args.no_comping, bass=not args.no_bass), force=args.force)
             row["midi"] = path
         if args.wav:

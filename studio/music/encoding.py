@@ -207,6 +207,23 @@ def transpose_solo(solo: Solo, semitones: int) -> Solo:
     return solo.copy(notes=notes, chords=spans)
 
 
+def transpose_tokens(tokens: list[str], semitones: int) -> list[str]:
+    """Event tokens moved by ``semitones``: pitches (``PITCH_p``) and the chords they sound
+    over (``CHORD_``, ``NEXT_``); everything else (bars, positions, durations) kept."""
+    if not semitones:
+        return list(tokens)
+    out = []
+    for t in tokens:
+        if t.startswith("PITCH_"):
+            t = f"PITCH_{int(t[6:]) + semitones}"
+        elif t.startswith("CHORD_"):
+            t = chord_from_token(t).transposed(semitones).token
+        elif t.startswith("NEXT_"):
+            t = next_token(chord_from_token("CHORD_" + t[5:]).transposed(semitones))
+        out.append(t)
+    return out
+
+
 def _title_hash(title: str) -> float:
     digest = hashlib.sha1(title.encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big") / 2.0 ** 64

@@ -17,7 +17,7 @@ from typing import Callable
 
 from .chart import as_chart, check_length
 from .encoding import (BEATS_PER_BAR, ENCODING, PITCH_HIGH, PITCH_LOW, TICKS_PER_BAR, decode_tokens,
-                       encode_solo)
+                       encode_solo, transpose_solo, transpose_tokens)
 from .form import chart_chorus_starts
 from .grammar import ChartGrammar, GrammarError
 from .lick_bias import lick_bias_for
@@ -45,10 +45,16 @@ RHYTHM_TEMPERATURE = 1.0
 # (``meta["sampling"]["licks"]``, written by ``training/lick_sweep.py --store``); LICKS is
 # the strength for a checkpoint without one (docs/ARCHITECTURE.md, "Tuning").
 LICKS = 0.4
+# The register the model plays in on its own (mean MIDI pitch of its takes): what an
+# instrument's register is measured against (``register_shift``). Measured per checkpoint
+# (``training/lick_sweep.py --fit-register``, validation solos); without it, WJazzD's
+# training solos' mean pitch, which the nets learn.
+MODEL_REGISTER = 65.3
 # what a checkpoint's ``meta["sampling"]`` may tune: (default, lowest, highest)
 TUNABLE = {"pitch_temperature": (PITCH_TEMPERATURE, 0.0, 5.0),
            "rhythm_temperature": (RHYTHM_TEMPERATURE, 0.0, 5.0),
-           "licks": (LICKS, 0.0, 1.0)}
+           "licks": (LICKS, 0.0, 1.0),
+           "register": (MODEL_REGISTER, float(PITCH_LOW), float(PITCH_HIGH))}
 
 
 @dataclass
@@ -83,6 +89,9 @@ class JazzSettings:
     # the interval calibration fitted for the checkpoint (``line_bias``: the players' share
     # of repeated notes, steps and leaps); False plays the net's uncorrected intervals
     intervals: bool = True
+    # where the line sits: the mean MIDI pitch of the instrument's players
+    # (``perform.instruments``); None: the model's own register (``register_shift``)
+    register: float | None = None
 
     def validate(self) -> None:
         if self.choruses < 1 or self.choruses > 64:
@@ -102,6 +111,9 @@ class JazzSettings:
             raise ValueError(f"motif strength must be between 0 (off) and 3, not {self.motif_strength}")
         if self.licks is not None and not 0 <= self.licks <= 1:
             raise ValueError(f"licks must be between 0 (off) and 1, not {self.licks}")
+        if self.register is not None and not PITCH_LOW <= self.register <= PITCH_HIGH:
+            raise ValueError(f"the register must be a MIDI pitch {PITCH_LOW}..{PITCH_HIGH}, "
+                             f"not {self.register:g}")
 
     def temperatures(self) -> tuple[float, float]:
         """(pitch, rhythm) temperatures in effect: the master times each (one left to the
@@ -158,10 +170,11 @@ class Take:
 
 
 def _primer_tokens(primer, bars: int, tempo: float, chart_spans: list[ChordSpan],
-                   chart_bars: int, lead: str | None = None) -> list[str]:
+                   chart_bars: int, lead: str | None = None, shift: int = 0) -> list[str]:
     """Tokens of the first ``bars`` bars of a MIDI file or a Solo (a 4/4 melody), played
     as the bars just before the take: the take's tempo, the last bars of a chorus (FORM),
-    and the chart's first chord as the look-ahead at the primer's end."""
+    and the chart's first chord as the look-ahead at the primer's end. ``shift``: moved
+    into the net's frame (``register_shift``), like the chart spans given."""
     if primer is None or bars == 0:
         return []
     if isinstance(primer, Solo):
@@ -173,6 +186,8 @@ def _primer_tokens(primer, bars: int, tempo: float, chart_spans: list[ChordSpan]
             raise ValueError(f"primer {Path(primer).name}: {report.message}")
     if solo.beats_per_bar != BEATS_PER_BAR:
         raise ValueError(f"primer {solo.title}: {solo.beats_per_bar}/4, the model plays 4/4")
+    if shift:
+        solo = transpose_solo(solo, shift)
     end = bars * TICKS_PER_BAR
     notes = [Note(n.start, min(n.duration, end - n.start), n.pitch, n.velocity)
              for n in solo.notes if n.start < end]
@@ -204,6 +219,19 @@ def for_model(settings: JazzSettings, ckpt) -> JazzSettings:
     meta = getattr(ckpt, "meta", None)
     missing = {key: tuned(meta, key) for key in TUNABLE if getattr(settings, key) is None}
     return replace(settings, **missing) if missing else settings
+
+
+def register_shift(settings: JazzSettings, meta: dict | None) -> int:
+    """Semitones between the register asked for and the model's own (0 when none is asked).
+
+    The nets learned WJazzD's register (mostly tenor saxophones) and take no instrument, so
+    a trumpet line is not something they can be asked for directly. They did learn every
+    key (training transposes each solo at random), so the take is sampled over the chart
+    moved down by the shift, in the net's own register, and the line is moved up by it:
+    the same intervals, rhythm and harmony, where the instrument's players sit."""
+    if settings.register is None:
+        return 0
+    return int(round(settings.register - tuned(meta, "register")))
 
 
 def model_plays_chords(meta: dict) -> bool:
@@ -269,20 +297,28 @@ def _sample_takes(ckpt, spans, bars, chorus_starts, settings, chart_text, chart_
         raise GrammarError(f"{ckpt.name} was trained on the {encoding} encoding; this version "
                            f"plays {ENCODING}: retrain it (its recipe reproduces it)")
     chords = model_plays_chords(ckpt.meta or {})
-    grammar = ChartGrammar(vocab.tokens, spans, bars, count=settings.count,
-                           pitch_low=settings.pitch_low, pitch_high=settings.pitch_high,
+    # the net plays in its own register over the chart moved by -shift (``register_shift``)
+    shift = register_shift(settings, ckpt.meta)
+    low, high = max(settings.pitch_low, PITCH_LOW), min(settings.pitch_high, PITCH_HIGH)
+    if shift and max(low - shift, PITCH_LOW) > min(high - shift, PITCH_HIGH):
+        raise ValueError(f"the range {settings.pitch_low}..{settings.pitch_high} is out of the "
+                         f"model's reach {shift:+d} semitones from its register")
+    net_spans = [ChordSpan(s.start, s.end, s.chord.transposed(-shift)) for s in spans]
+    grammar = ChartGrammar(vocab.tokens, net_spans, bars, count=settings.count,
+                           pitch_low=max(low - shift, PITCH_LOW), pitch_high=min(high - shift, PITCH_HIGH),
                            scale_mask=settings.scale_mask, chords=chords,
                            end_token=vocab.tokens[vocab.end_id], tempo=settings.tempo,
                            chorus_starts=chorus_starts)
     seed = settings.seed if settings.seed is not None else random.randrange(2 ** 31)
-    primer = _primer_tokens(settings.primer, settings.primer_bars, settings.tempo, spans, chart_bars,
-                            settings.primer_lead)
+    primer = _primer_tokens(settings.primer, settings.primer_bars, settings.tempo, net_spans, chart_bars,
+                            settings.primer_lead, -shift)
     prime = [vocab.end_id] + vocab.encode(primer)
     licks, licks_note = lick_bias_for(ckpt, settings.licks, settings.count, primer)
     offsets = stored_offsets(ckpt.meta) if settings.intervals else None
     primed = [int(t[6:]) for t in primer if t.startswith("PITCH_")]
     # the call's cells (trading's develop mode) and the interval calibration on top of the licks
-    motif = motif_bias_for(ckpt, settings.motif, settings.motif_strength, settings.count, primer)
+    motif = motif_bias_for(ckpt, settings.motif and [p - shift for p in settings.motif],
+                           settings.motif_strength, settings.count, primer)
     bias = combine(licks, motif, offsets and IntervalBias(vocab.tokens, offsets, settings.count,
                                                           [primed] * settings.count))
     pitch_t, rhythm_t = settings.temperatures()
@@ -315,6 +351,7 @@ def _sample_takes(ckpt, spans, bars, chorus_starts, settings, chart_text, chart_
     takes = []
     model_name = getattr(ckpt, "name", None) or (ckpt.meta or {}).get("name", "model")
     for tokens in rows:
+        tokens = transpose_tokens(tokens, shift)   # back from the net's frame to the chart's
         solo = decode_tokens(tokens, tempo=settings.tempo, title=f"{model_name} take")
         played = max(1, solo.bar_count) if stopped else bars
         end = played * TICKS_PER_BAR
@@ -322,7 +359,8 @@ def _sample_takes(ckpt, spans, bars, chorus_starts, settings, chart_text, chart_
         solo.chorus_starts = list(chorus_starts)
         takes.append(Take(solo, chart_text, settings, model_name, tokens, seed=seed,
                           stopped=stopped, info={"chord_aware": chords, "bars_planned": bars,
-                                "licks": licks_note, "intervals": offsets_note(offsets)}))
+                                "licks": licks_note, "intervals": offsets_note(offsets),
+                                "register_shift": shift}))
     return takes
 
 

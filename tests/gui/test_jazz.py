@@ -262,3 +262,38 @@ def test_a_take_without_notes_says_so(qtbot, window, tiny_models, choose_model):
     assert _empty_note(take) == "" or not take.result.solo.notes
     take.result.solo = Solo("empty", [], take.result.solo.chords, tempo=140)
     assert "played no notes" in _empty_note(take)
+
+
+def test_picking_an_instrument_moves_the_range_and_the_register(qtbot, window, tiny_models,
+                                                               choose_model):
+    """The user picks Trumpet in the band row: the range boxes move to the trumpet's, the take
+    is drawn in the trumpet players' register and exported with the trumpet's program; the
+    tenor (the default) leaves the model's own register; a restore keeps a typed range."""
+    from studio.music.perform.instruments import instrument_named
+
+    tab = window.generate_tab
+    choose_model(tab, tiny_models["jazz"])
+    jazz, options = tab.jazz, tab.jazz.options
+    trumpet = instrument_named("trumpet")
+    jazz.instrument.setCurrentIndex(jazz.instrument.findText("Trumpet"))
+    jazz.instrument.activated.emit(jazz.instrument.currentIndex())   # as a click picks it
+    assert (options.pitch_low.value(), options.pitch_high.value()) == (trumpet.low, trumpet.high)
+    jazz.chart.setPlainText(CHART)
+    tab.form.length.setValue(1)
+    tab.generate()
+    qtbot.waitUntil(lambda: not tab.is_busy(), timeout=30000)
+    take = tab.history.takes[-1]
+    assert take.result.settings.register == trumpet.register
+    assert take.result.info["register_shift"] != 0
+    assert all(trumpet.low <= n.pitch <= trumpet.high for n in take.result.solo.notes)
+    assert take.settings["program"] == trumpet.program
+
+    jazz.instrument.setCurrentIndex(jazz.instrument.findText("Tenor sax"))
+    jazz.instrument.activated.emit(jazz.instrument.currentIndex())
+    tab.generate()
+    qtbot.waitUntil(lambda: not tab.is_busy(), timeout=30000)
+    assert tab.history.takes[-1].result.info["register_shift"] == 0
+    # restoring settings sets the instrument without the range it picks: the saved one wins
+    jazz.apply({"program": trumpet.program, "pitch_low": 50, "pitch_high": 70})
+    assert jazz.instrument.currentText() == "Trumpet"
+    assert (options.pitch_low.value(), options.pitch_high.value()) == (50, 70)

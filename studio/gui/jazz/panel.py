@@ -25,13 +25,10 @@ from studio.gui.jazz.piano_roll import PianoRoll
 from studio.gui.shared.settings import Group
 from studio.gui.shared.workers import CallbackWorker, WorkerSet
 from studio.music.chart import check_length, parse_chart
+from studio.music.perform.instruments import INSTRUMENTS, instrument_for_program
 
 log = logging.getLogger(__name__)
 
-# General MIDI programs that suit a jazz line (0-based program numbers).
-INSTRUMENTS = [("Tenor sax", 66), ("Alto sax", 65), ("Trumpet", 56), ("Trombone", 57),
-               ("Vibraphone", 11), ("Jazz guitar", 26), ("Acoustic piano", 0),
-               ("Flute", 73), ("Clarinet", 71)]
 CHORD_BLIND = ("This model is chord-blind: it was trained without chords, so it plays over "
                "the chart's bars but cannot follow its harmony.")
 
@@ -50,8 +47,10 @@ class JazzPanel(TakeExports, QWidget):
         self.tempo.setValue(160)
         self.tempo.setSuffix(" bpm")
         self.instrument = QComboBox()
-        for name, program in INSTRUMENTS:
-            self.instrument.addItem(name, program)
+        for inst in INSTRUMENTS:      # data: the General MIDI program, what takes record
+            self.instrument.addItem(inst.name, inst.program)
+        # picking one (not restoring one) moves the range boxes to its range
+        self.instrument.activated.connect(self._instrument_picked)
         self.comping = QCheckBox("Comping")
         self.comping.setChecked(True)
         self.comping.setToolTip("Add a chord-voicing track to the MIDI/WAV")
@@ -82,7 +81,9 @@ class JazzPanel(TakeExports, QWidget):
         band_row.addStretch(1)
         band_label = QLabel("&Band")
         band_label.setBuddy(self.instrument)
-        self.instrument.setToolTip("The solo's instrument (General MIDI program)")
+        self.instrument.setToolTip("The solo's instrument: its sound (General MIDI program), its "
+                                   "range and the register its players sit in (a trumpet line "
+                                   "sits higher than a tenor's)")
         top.addRow(band_label, band_row)
 
         self.roll = PianoRoll()
@@ -159,6 +160,11 @@ class JazzPanel(TakeExports, QWidget):
                 box.setChecked(value.lower() == "true" if isinstance(value, str) else bool(value))
         self.options.apply(values)
 
+    def _instrument_picked(self, _index: int) -> None:
+        inst = instrument_for_program(self.instrument.currentData())
+        if inst is not None:
+            self.options.apply({"pitch_low": inst.low, "pitch_high": inst.high})
+
     # -- generation ------------------------------------------------------------
     def start_take(self, ckpt, settings, take, done) -> None:
         """Generate over the chart; ``done(take, error)`` when finished or stopped."""
@@ -174,6 +180,8 @@ class JazzPanel(TakeExports, QWidget):
                             pitch_high=int(values.get("pitch_high", DEFAULT_HIGH)),
                             primer=values.get("primer_midi") or None,
                             primer_bars=int(values.get("primer_bars", 4)),
+                            register=getattr(instrument_for_program(int(values.get("program", 66))),
+                                             "register", None),
                             **line_settings(values))
         chart_text = values["chart"]
         chart = parse_chart(chart_text)

@@ -7,6 +7,12 @@ side is ``takes`` takes per human solo, played by the model now over that solo's
 ``bars`` bars: its chord spans, form and tempo (``generate.generate_over``, with the
 model's stored default settings), or a folder of takes (MIDI). Both sides are cut to their
 first ``bars`` bars, then into 4-bar phrases, each grouped by tune (``splits.tune_of``).
+
+A listening test plays both lines on one instrument: by default (``instrument="auto"``)
+each take is played on the instrument whose players' register is nearest the human solo's
+(``instruments.nearest_instrument``: its register and range, so a trumpeter's solo is
+answered by a trumpet line, not by the model's tenor-saxophone average); "model" leaves
+the model's own register, a name plays every take on that instrument.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from studio.music.analysis.phrase_features import Phrase, cut_phrases
 from studio.music.corpus.dataset import load_jazz_corpus
 from studio.music.corpus.splits import cut_solo, splits_for, tune_of
 from studio.music.generate import JazzSettings, for_model, generate_over
+from studio.music.perform.instruments import Instrument, instrument_named, nearest_instrument
 
 BARS = 48
 TAKES = 2
@@ -51,15 +58,31 @@ def _first_bars(solo, bars: int):
     return cut
 
 
+def instrument_for(solo, instrument: str = "auto") -> Instrument | None:
+    """The instrument a take over ``solo`` plays on: "auto" the one nearest the solo's
+    register, "model" none (the model's own register), else the one named."""
+    if instrument == "model":
+        return None
+    if instrument != "auto":
+        return instrument_named(instrument)
+    pitches = [n.pitch for n in solo.notes]
+    return nearest_instrument(sum(pitches) / len(pitches)) if pitches else None
+
+
 def generated_takes(ck, solos, settings: JazzSettings | None = None, takes: int = TAKES,
-                    seed: int = 0, bars: int = BARS) -> list[tuple[str, str, object]]:
+                    seed: int = 0, bars: int = BARS, instrument: str = "auto"
+                    ) -> list[tuple[str, str, object]]:
     """(group, source, take solo): ``takes`` takes over each solo's first ``bars`` bars,
-    drawn in one batch with seed + i for solo i."""
+    drawn in one batch with seed + i for solo i, on ``instrument_for`` the solo."""
     settings = settings or JazzSettings()
     out = []
     for i, solo in enumerate(solos):
+        first = _first_bars(solo, bars)
         run = replace(settings, seed=seed + i, count=takes, primer=None)
-        for j, take in enumerate(generate_over(ck, _first_bars(solo, bars), run)):
+        inst = instrument_for(first, instrument)
+        if inst is not None:
+            run = replace(run, register=inst.register, pitch_low=inst.low, pitch_high=inst.high)
+        for j, take in enumerate(generate_over(ck, first, run)):
             out.append((tune_of(solo.title), f"{solo.title} take {j + 1}", take.solo))
     return out
 
@@ -80,7 +103,8 @@ def discriminator_report(human_folder, ck=None, takes_folder=None,
                          settings: JazzSettings | None = None, takes: int = TAKES,
                          bars: int = BARS, held_out: bool | None = None, seed: int = 0,
                          limit: int | None = None, folds: int = FOLDS, gru: bool = True,
-                         gru_settings=None, split: str | None = None) -> dict:
+                         gru_settings=None, split: str | None = None,
+                         instrument: str = "auto") -> dict:
     """The discriminator's figures for a model (or a folder of takes) against human solos."""
     if ck is None and takes_folder is None:
         raise ValueError("give a model or a folder of takes")
@@ -96,9 +120,14 @@ def discriminator_report(human_folder, ck=None, takes_folder=None,
     out = {"human_folder": str(human_folder), "human_solos": len(solos), "human_split": which,
            "bars": bars}
     if ck is not None:
-        generated = generated_takes(ck, solos, settings, takes, seed, bars)
+        if instrument not in ("auto", "model"):
+            instrument_named(instrument)   # an unknown name is refused before any take
+        generated = generated_takes(ck, solos, settings, takes, seed, bars, instrument)
+        played = [getattr(instrument_for(_first_bars(s, bars), instrument), "name", "model's own")
+                  for s in solos]
         out.update(model=ck.name, settings=for_model(settings or JazzSettings(), ck).to_json(),
-                   takes_per_solo=takes)
+                   takes_per_solo=takes, instrument=instrument,
+                   instruments={name: played.count(name) for name in sorted(set(played))})
     else:
         generated = folder_takes(takes_folder, solos)
         out["model"] = f"takes in {Path(takes_folder).name}"
@@ -124,6 +153,14 @@ def _auc_line(name: str, fig: dict) -> str:
     return f"  {_NAMES[name]:<44} {fig['auc']:.3f}  [{lo:.3f}, {hi:.3f}]"
 
 
+def _instrument_lines(report: dict) -> list[str]:
+    if not report.get("instruments"):
+        return []
+    played = ", ".join(f"{name} {n}" for name, n in report["instruments"].items())
+    why = "nearest each solo's register" if report["instrument"] == "auto" else "as asked"
+    return [f"takes played on ({why}): {played}"]
+
+
 def _mean(value: float) -> str:
     return f"{value:.1f}" if abs(value) >= 10 else f"{value:.3f}"
 
@@ -133,6 +170,7 @@ def format_discriminator(report: dict) -> str:
     p = report["phrases"]
     lines = [f"discriminator: {report['model']} vs {report['human_solos']} human solos "
              f"({report['human_split']}), first {report['bars']} bars",
+             *_instrument_lines(report),
              f"4-bar phrases: {p['human']} human, {p['generated']} generated, over "
              f"{report['tunes']} tunes; {report['folds']} folds grouped by tune",
              "ROC-AUC [95% interval, bootstrap over tunes] (0.5: cannot tell; 1: always can)"]
