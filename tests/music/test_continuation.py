@@ -12,6 +12,7 @@ from studio.music.chart import chart_to_spans
 from studio.music.continuation import continue_solo, kept_tokens
 from studio.music.encoding import decode_tokens, encode_solo, jazz_vocab_tokens
 from studio.music.generate import JazzSettings, generate_solo, take_is_well_formed
+from studio.music.grammar import ChartGrammar
 from studio.music.types import Note, Solo
 
 CHART = "| Dm7 | G7 | Cmaj7 | A7 | Dm7 G7 | Cmaj7 |"
@@ -71,19 +72,53 @@ def test_same_seed_same_continuation(ckpt, take):
     assert c.tokens != a.tokens and c.tokens[:kept] == a.tokens[:kept]
 
 
-def test_the_state_at_bar_n_is_the_takes_own(ckpt):
+def test_the_kept_bars_prime_the_net_in_one_pass(ckpt, take):
+    """The net reads ``<end>`` and the kept bars once, as the prime (the last kept token,
+    the BAR of bar N, is the first step's input); the steps then carry that state and
+    never run the prefix again."""
+    calls = []
+    hook = ckpt.model.register_forward_pre_hook(lambda _m, args: calls.append(args[0].tolist()))
+    try:
+        new = continue_solo(ckpt, take, 3, CHART, JazzSettings(seed=2, tempo=150))
+    finally:
+        hook.remove()
+    kept = kept_tokens(take.solo, CHART, JazzSettings(tempo=150), 3)
+    assert calls == [[[ckpt.vocab.end_id] + ckpt.vocab.encode(kept[:-1])]]
+    assert new.tokens[:len(kept)] == kept
+
+
+def test_the_state_at_bar_n_is_the_takes_own():
     """Greedy decoding depends on the state alone: continuing a greedy take from bar N
-    greedily gives the same take back only when the kept bars primed the net and the
-    grammar stands at bar N, exactly as in the take (a fresh state or a grammar at bar 0
-    plays something else)."""
+    greedily gives the same take back only when the net's state and the grammar at bar N
+    are the take's (this net's greedy line depends on what it played before bar N)."""
+    ckpt = tiny_ckpt(seed=1)
     settings = JazzSettings(temperature=0, tempo=150, licks=0)
     take = generate_solo(ckpt, CHART, settings)
-    for keep in (1, 4):
+    for keep in (1, 3, 4):
         again = continue_solo(ckpt, take, keep, CHART, settings)
         assert again.tokens == take.tokens, keep
     # keeping no bar is a take from scratch: the same seed, the same take
     sampled = generate_solo(ckpt, CHART, JazzSettings(seed=8, tempo=150))
     assert continue_solo(ckpt, sampled, 0, CHART, JazzSettings(seed=8, tempo=150)).tokens == sampled.tokens
+
+
+def test_the_grammar_starts_at_bar_n_under_a_held_note(ckpt):
+    # bar 2 ends with a note held 16 ticks into bar 3: the grammar, replayed through the
+    # kept bars, stands at bar 3 with that note sounding (no onset before tick 16)
+    solo = Solo("held", [Note(0, 12, 62), Note(BAR_TICKS + 40, 24, 65)], chart_to_spans(CHART))
+    kept = kept_tokens(solo, CHART, JazzSettings(tempo=150), 2)
+    grammar = ChartGrammar(ckpt.vocab.tokens, chart_to_spans(CHART), 6, tempo=150)
+    grammar.replay(ckpt.vocab.encode(kept))
+    forced = []
+    while grammar.rows[0].queue:
+        forced.append(grammar.rows[0].queue[0])
+        grammar.advance(torch.tensor([forced[-1]]))
+    assert ckpt.vocab.decode(forced) == ["TEMPO_140", "FORM_2", "POS_0", "TO_4",
+                                                "NEXT_A_dom7", "CHORD_C_maj7"]
+    allowed = grammar.mask(0)[0]
+    tokens = [ckpt.vocab.tokens[i] for i in allowed.nonzero().view(-1).tolist()]
+    assert [t for t in tokens if t.startswith("POS_")][0] == "POS_16"
+    assert not any(t.startswith("PITCH_") for t in tokens)
 
 
 def test_a_note_held_over_bar_n_keeps_sounding(ckpt):
