@@ -100,3 +100,15 @@ def test_continue_a_text_from_the_cursor_then_undo(qtbot, window, tiny_models, c
     click(qtbot, cont.undo_button)
     assert view.text() == shown and tab.history.current() is first
     assert new not in tab.history.takes
+
+
+def test_the_cursor_finds_its_row_among_several_texts():
+    from studio.gui.generate.continuation import row_at
+    from studio.gui.generate.views import rows_text
+
+    texts = ["ROMEO: abc", "ROMEO: defgh"]
+    shown = rows_text(texts)
+    second = shown.index("defgh")
+    assert row_at(texts, shown, second + 2) == (1, len("ROMEO: de"))
+    assert row_at(texts, shown, shown.index("abc")) == (0, len("ROMEO: "))
+    assert row_at(["one"], "one", 99) == (0, 3)

@@ -107,7 +107,7 @@ class Continuation(QObject):
             row, offset = row_at(take.extra.get("texts") or [take.result], take.result,
                                  self.tab.text_view.textCursor().position())
             start = (take.extra.get("texts") or [take.result])[row][:offset]
-            values.update(primer=start, count=1, from_char=offset)
+            values.update(primer=start, count=1, from_char=offset, length=form.length.value())
             settings = replace(settings, count=1)
             note = f"Continuing take #{take.number} from character {offset}…"
         new = Take(self.tab.history.next_number(), take.domain, take.model_name, take.model_path,
