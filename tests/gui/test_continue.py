@@ -33,6 +33,7 @@ def test_continue_a_jazz_take_from_a_bar_then_undo(qtbot, window, tiny_models, c
 
     # a click on bar 3 of the piano roll picks it (and shades bars 3-4)
     roll = tab.jazz.roll
+    assert roll.selected_bar is None
     x = KEYS + 2.5 * 4 * roll.px_per_beat
     qtbot.mouseClick(roll.viewport(), Qt.MouseButton.LeftButton,
                      pos=roll.mapFromScene(QPointF(x, 60)))

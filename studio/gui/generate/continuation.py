@@ -32,7 +32,7 @@ class Continuation(QObject):
         self.undo_stack: list[tuple[Take, Take]] = []   # (the continued take, the one before)
         self.bar = QSpinBox()
         self.bar.setPrefix("from bar ")
-        self.bar.setRange(2, 2)
+        self.bar.setRange(1, 1)
         self.bar.setToolTip("The first bar to play again (or click a bar in the piano roll)")
         self.continue_button = QPushButton("Continue")
         self.undo_button = QPushButton("Undo")
@@ -46,7 +46,7 @@ class Continuation(QObject):
         self.shortcut.activated.connect(self.undo)
         self.continue_button.clicked.connect(self.start)
         self.undo_button.clicked.connect(self.undo)
-        tab.jazz.roll.bar_picked.connect(lambda bar: self.bar.setValue(bar + 1))
+        tab.jazz.roll.bar_picked.connect(self.pick)
         self.bar.valueChanged.connect(lambda value: tab.jazz.roll.set_selected_bar(value - 1))
         tab.busy_changed.connect(lambda _busy: self.update())
         tab.take_finished.connect(self._finished)
@@ -69,16 +69,19 @@ class Continuation(QObject):
         idle = not self.tab.is_busy()
         jazz = take is not None and take.domain == "jazz" and take.result is not None
         self.bar.setVisible(self.tab.views.currentWidget() is self.tab.jazz)
-        if jazz:
+        if jazz:   # the box's range: the take's bars (a shaded pick follows a clamped value)
             bars = int(take.result.info.get("bars_planned") or take.result.bars)
-            self.bar.setRange(2, max(2, bars))
-            self.tab.jazz.roll.set_selected_bar(self.bar.value() - 1)
+            self.bar.blockSignals(True)
+            self.bar.setRange(1, max(1, bars))
+            self.bar.blockSignals(False)
+            roll = self.tab.jazz.roll
+            if roll.selected_bar is not None and roll.selected_bar != self.bar.value() - 1:
+                roll.set_selected_bar(self.bar.value() - 1)
         self.continue_button.setText("Continue" if take is None or jazz else "Continue from cursor")
         self.continue_button.setToolTip(
             "Keep the bars before the picked bar and play the rest of the chart again" if jazz
             else "Go on from the cursor: the text before it is kept, the rest is sampled again")
-        ok = jazz and take.result.bars > 1 or (take is not None and take.domain == "text"
-                                                 and bool(take.result))
+        ok = jazz or (take is not None and take.domain == "text" and bool(take.result))
         self.continue_button.setEnabled(idle and ok)
         top = self.undo_stack[-1][0] if self.undo_stack else None
         self.undo_button.setEnabled(idle and top is not None and top is take)
@@ -116,10 +119,17 @@ class Continuation(QObject):
         self.tab.launch(new, settings)
         self.tab.status.setText(note)
 
+    def pick(self, bar: int) -> None:
+        """A bar picked in the piano roll (0-based): Continue plays it on again."""
+        self.bar.setValue(bar + 1)
+        self.tab.jazz.roll.set_selected_bar(bar)
+
     def _finished(self, take: Take) -> None:
         previous = take.extra.pop("continues", None)
         if previous is not None:
             self.undo_stack.append((take, previous))
+        elif take.domain == "jazz":   # a new take: no bar picked in it yet
+            self.tab.jazz.roll.set_selected_bar(None)
         self.update()
 
     # -- Undo --------------------------------------------------------------------
