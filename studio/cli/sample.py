@@ -183,7 +183,7 @@ def sample_jazz(ck, args) -> int:
     if keep is not None:   # continue from bar N: the window's Continue, the same function
         from studio.music.continuation import continue_takes, read_take
         source = read_take(args.primer, args.lead)
-    tempo = args.tempo or (min(400.0, max(20.0, round(source.tempo))) if source else 160.0)
+    tempo = args.tempo or (min(400.0, max(20.0, float(round(source.tempo)))) if source else 160.0)
     settings = JazzSettings(temperature=args.temperature, top_p=args.top_p, top_k=args.top_k,
                             seed=args.seed, choruses=args.choruses, tempo=tempo,
                             pitch_low=args.low, pitch_high=args.high, scale_mask=args.scale_mask,
