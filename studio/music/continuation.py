@@ -50,12 +50,24 @@ def kept_tokens(solo: Solo, chart_text: str, settings: JazzSettings, keep_bars: 
 
 
 def read_take(path, lead: str | None = None) -> Solo:
-    """A take from a MIDI file (its lead part, on the 12-per-beat grid)."""
+    """A take from a MIDI file: its lead part on the 12-per-beat grid. A file this app
+    wrote carries the take's score (``midi_file.score_notes``: before swing and human
+    timing); while the lead still plays those pitches in that order (not edited since,
+    the solo part picked) the score is the take, note for note; else the notes as played."""
+    import mido
+
     from studio.music.corpus.midi import read_midi_solo
+    from studio.music.notation.midi_file import score_notes
 
     solo, report = read_midi_solo(Path(path), lead)
     if solo is None:
         raise ValueError(f"{Path(path).name}: {report.message}")
+    try:
+        score = score_notes(mido.MidiFile(str(path)))
+    except (OSError, ValueError, EOFError):
+        score = None
+    if score is not None and [n.pitch for n in score] == [n.pitch for n in solo.notes]:
+        solo = solo.copy(notes=score)
     return solo
 
 

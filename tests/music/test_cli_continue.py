@@ -42,6 +42,34 @@ def test_keep_bars_keeps_the_takes_first_bars_and_plays_the_rest_again(jazz_mode
     assert "4 bars, bar 1 kept" in capsys.readouterr().out
 
 
+def test_a_swung_humanised_take_keeps_its_bars_note_for_note(jazz_model, tmp_path, capsys):
+    """The default export is a performance (swing, human timing); the file carries the
+    score too, so the kept bars are the take's own; a file edited since is read as played."""
+    import mido
+
+    from studio.music.corpus.midi import read_midi_solo
+    from studio.music.generate import generate_solo
+
+    take, new = tmp_path / "take.mid", tmp_path / "new.mid"
+    assert main(["sample", str(jazz_model), "--chart", CHART, "--tempo", "132", "--seed", "4",
+                 "--out", str(take)]) == 0
+    assert main(["sample", str(jazz_model), "--chart", CHART, "--primer", str(take),
+                 "--keep-bars", "2", "--seed", "9", "--out", str(new)]) == 0
+    ckpt = load_checkpoint(jazz_model)
+    score = generate_solo(ckpt, CHART, JazzSettings(seed=4, tempo=132)).solo
+    played = read_midi_solo(take)[0]
+    assert notes(played, 2) != notes(score, 2)          # swung and humanised as written
+    assert notes(read_take(take)) == notes(score)
+    assert notes(read_take(new), 2) == notes(score, 2)
+
+    edited = mido.MidiFile(str(take))
+    first_on = next(m for m in edited.tracks[1] if m.type == "note_on")
+    first_off = next(m for m in edited.tracks[1] if m.type == "note_off" and m.note == first_on.note)
+    first_on.note = first_off.note = first_on.note + 1
+    edited.save(str(tmp_path / "edited.mid"))
+    assert notes(read_take(tmp_path / "edited.mid")) == notes(read_midi_solo(tmp_path / "edited.mid")[0])
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--keep-bars", "2"], "give it as --primer take.mid"),
     (["--keep-bars", "4", "--primer", "TAKE"], "keep 0 to 3 bars"),
