@@ -23,7 +23,7 @@ LAYERS = {"paths": 0, "desktop": 0, "core": 1, "music": 2, "domains": 3, "bench"
           "cli": 5, "gui": 5, "__main__": 6, "": 0}
 
 # Rooms of studio.music, bottom to top; rooms of one rank do not import each other.
-GENERATION = {"generate", "licks", "lick_bias", "motif_bias", "line_bias"}
+GENERATION = {"generate", "continuation", "licks", "lick_bias", "motif_bias", "line_bias"}
 MUSIC_ROOMS = {"language": 0, "corpus": 1, "perform": 2, "notation": 3, "audio": 4,
                "generation": 5, "analysis": 6, "live": 6}
 # Rooms of studio.gui: shared widgets at the bottom, the shell (the window) on top.

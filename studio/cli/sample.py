@@ -22,13 +22,17 @@ def add_parser(sub):
     s.add_argument("--json", action="store_true", help="print JSON")
     jazz = s.add_argument_group("jazz")
     jazz.add_argument("--chart", help="chord chart, e.g. '| Dm7 | G7 | Cmaj7 | %% |', or a preset name")
-    jazz.add_argument("--tempo", type=float, default=160)
+    jazz.add_argument("--tempo", type=float, default=None,
+                      help="bpm (default 160; with --keep-bars, the take's own)")
     add_line_arguments(jazz)
     jazz.add_argument("--choruses", type=int, default=1)
     add_instrument_arguments(jazz)
     jazz.add_argument("--scale-mask", action="store_true", help="only chord-scale pitches")
     jazz.add_argument("--primer", help="MIDI file whose opening the solo continues")
     jazz.add_argument("--primer-bars", type=int, default=4, help="bars of the primer to use")
+    jazz.add_argument("--keep-bars", type=int, default=None, metavar="N",
+                      help="continue the --primer take: keep its first N bars note for note and "
+                           "play the rest of the chart again (from bar N+1)")
     jazz.add_argument("--lead", help="the primer's part to continue: a part number or part of a "
                                      "track name (default: the lead part by name, program, range)")
     jazz.add_argument("--no-comping", action="store_true")
@@ -53,6 +57,9 @@ def run(args) -> int:
     ck = load_model(args)
     if ck.domain == "jazz":
         return sample_jazz(ck, args)
+    if getattr(args, "keep_bars", None) is not None:
+        raise ValueError("--keep-bars continues a jazz take; text continues from --prime "
+                         "(the text up to the character to go on from)")
     note = input_note(ck, args.prime)
     if note:  # names: the start is lowercased, as the corpus was
         print(f"note: {note}", file=sys.stderr)
@@ -196,17 +203,29 @@ def sample_jazz(ck, args) -> int:
     chart = PRESETS.get(chart, chart)  # a preset name or the chart text itself
     for note in chart_notes(chart):
         print(f"note: the chart has {note}", file=sys.stderr)
+    keep = getattr(args, "keep_bars", None)
+    if keep is not None and not args.primer:
+        raise ValueError("--keep-bars keeps the first bars of a take: give it as --primer take.mid")
+    source = None
+    if keep is not None:   # continue from bar N: the window's Continue, the same function
+        from studio.music.continuation import continue_takes, read_take
+        source = read_take(args.primer, args.lead)
+    tempo = args.tempo or (min(400.0, max(20.0, float(round(source.tempo)))) if source else 160.0)
     instrument = instrument_values(args)
     program = instrument.pop("program")
     settings = JazzSettings(temperature=args.temperature, top_p=args.top_p, top_k=args.top_k,
-                            seed=args.seed, choruses=args.choruses, tempo=args.tempo,
+                            seed=args.seed, choruses=args.choruses, tempo=tempo,
                             scale_mask=args.scale_mask, **instrument,
-                            primer=args.primer, primer_bars=args.primer_bars, count=args.count,
+                            primer=args.primer if keep is None else None,
+                            primer_bars=args.primer_bars, count=args.count,
                             primer_lead=args.lead, **line_settings(args))
     if args.lead is not None and not args.primer:
         raise ValueError("--lead picks a part of the --primer MIDI file; give --primer too")
     feel = Feel.parse(args.swing, args.humanize, args.feel_seed, args.articulation)  # refused before sampling
-    takes = generate_takes(ck, chart, settings)
+    if keep is None:
+        takes = generate_takes(ck, chart, settings)
+    else:
+        takes = continue_takes(ck, source, keep, chart, settings)
     outputs = []
     for i, take in enumerate(takes):
         suffix = "" if len(takes) == 1 else f"-{i + 1}"
@@ -245,7 +264,9 @@ def sample_jazz(ck, args) -> int:
         m = row["metrics"]
         share = m.get("chord_tone_share")  # None over a chart with no chords (| NC |)
         share = f"{share:.2f}" if isinstance(share, (int, float)) else "- (no chords)"
-        print(f"take: {row['bars']} bars, {row['notes']} notes, {row['seconds']} s at {row['tempo']} bpm, "
+        n = row.get("kept_bars")
+        kept = "" if not n else ", bar 1 kept" if n == 1 else f", bars 1-{n} kept"
+        print(f"take: {row['bars']} bars{kept}, {row['notes']} notes, {row['seconds']} s at {row['tempo']} bpm, "
               f"seed {row['seed']}; chord-tone share {share}")
         if not row["notes"]:
             print("  note: the model played no notes in this take: try another --seed, or a "

@@ -13,6 +13,7 @@ The language of a solo (imports nothing from the rooms):
     fingerprint  a checkpoint's fingerprint of its training solos (copy guard, idiom)
 Generation (the model-facing core; may import the rooms corpus, perform, notation, audio):
     generate     JazzSettings, generate_solo / generate_takes -> Take
+    continuation continue_takes: keep a take's first N bars, play the rest again
     licks        the licks the training players share; lick_bias: their sampler bias
     line_bias    the interval calibration: the players' share of repeats, steps and leaps
 

@@ -258,11 +258,14 @@ def token_classes(tokens: list[str]) -> tuple[int, ...]:
 
 def generate_takes(ckpt, chart_text: str, settings: JazzSettings,
                    should_stop: Callable[[], bool] | None = None,
-                   on_step: Callable[[int, list[str]], None] | None = None) -> list[Take]:
+                   on_step: Callable[[int, list[str]], None] | None = None,
+                   kept: list[str] = ()) -> list[Take]:
     """``settings.count`` takes over the chart in one batched pass.
 
     ``on_step(index, tokens)`` gets row 0's new token list after each step (for a live
     view); ``should_stop()`` is polled each step and ends the takes where they are.
+    ``kept``: the tokens of bars the takes keep as they are (``continuation``), up to the
+    ``BAR`` of the first bar to play.
     """
     settings.validate()
     chart = as_chart(chart_text)
@@ -271,7 +274,7 @@ def generate_takes(ckpt, chart_text: str, settings: JazzSettings,
     bars = chart.bar_count * settings.choruses
     starts = chart_chorus_starts(chart.bar_count, settings.choruses)
     return _sample_takes(ckpt, spans, bars, starts, settings, chart.text, chart.bar_count,
-                         should_stop, on_step)
+                         should_stop, on_step, kept)
 
 
 def generate_over(ckpt, solo: Solo, settings: JazzSettings) -> list[Take]:
@@ -287,7 +290,7 @@ def generate_over(ckpt, solo: Solo, settings: JazzSettings) -> list[Take]:
 
 
 def _sample_takes(ckpt, spans, bars, chorus_starts, settings, chart_text, chart_bars,
-                  should_stop=None, on_step=None) -> list[Take]:
+                  should_stop=None, on_step=None, kept=()) -> list[Take]:
     from studio.core.sampling.sampler import SampleSettings, sample_stream
 
     settings = for_model(settings, ckpt)
@@ -312,6 +315,11 @@ def _sample_takes(ckpt, spans, bars, chorus_starts, settings, chart_text, chart_
     seed = settings.seed if settings.seed is not None else random.randrange(2 ** 31)
     primer = _primer_tokens(settings.primer, settings.primer_bars, settings.tempo, net_spans, chart_bars,
                             settings.primer_lead, -shift)
+    # kept bars (continue from bar N): primed in the same one pass as a primer, so the net's
+    # state at bar N is the take's; the grammar walks them to go on at bar N
+    kept = transpose_tokens(list(kept), -shift)
+    grammar.replay(vocab.encode(kept))
+    primer = primer + kept
     prime = [vocab.end_id] + vocab.encode(primer)
     licks, licks_note = lick_bias_for(ckpt, settings.licks, settings.count, primer)
     offsets = stored_offsets(ckpt.meta) if settings.intervals else None
@@ -331,7 +339,7 @@ def _sample_takes(ckpt, spans, bars, chorus_starts, settings, chart_text, chart_
         count=settings.count, seed=seed, stop_at_end=True,
         token_classes=token_classes(vocab.tokens) if tempered else None,
         class_temperatures=(rhythm_t, max(pitch_t, 1e-3), max(rhythm_t, 1e-3)) if tempered else ())
-    rows: list[list[str]] = [[] for _ in range(settings.count)]
+    rows: list[list[str]] = [list(kept) for _ in range(settings.count)]
     stopped = False
     stream = sample_stream(ckpt.model, prime, sample_settings, constraint=grammar,
                            end_id=vocab.end_id, bias=bias)

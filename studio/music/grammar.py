@@ -93,8 +93,9 @@ class ChartGrammar:
             self.kind[i] = ("pos", k)
         for d, i in self.dur_ids:
             self.kind[i] = ("dur", d)
-        for p, i in self.pitches:
-            self.kind[i] = ("pitch", p)
+        for p in range(PITCH_LOW, PITCH_HIGH + 1):   # kept bars (replay) may lie outside the range
+            if f"PITCH_{p}" in index:
+                self.kind[index[f"PITCH_{p}"]] = ("pitch", p)
         self.rows = [_Row() for _ in range(count)]
 
     def _head(self, tick: int) -> list[int]:
@@ -202,6 +203,18 @@ class ChartGrammar:
             elif kind == "dur":
                 row.note_end = row.onset + value
                 row.state = _FREE
+
+    def replay(self, tokens: list[int]) -> None:
+        """Walk every row through ``tokens`` (ids: the kept bars of a take, ending with the
+        ``BAR`` of the first bar to play) as if sampled, so the grammar goes on from there
+        with its bar, onset and sounding note exactly as at that point of the take
+        (``continuation.continue_takes``). A token the chart does not allow there is refused."""
+        for k, tok in enumerate(tokens):
+            pitch = self.kind.get(tok, ("", 0))[0] == "pitch"   # a kept note outside the range stays
+            if not pitch and not bool(self._row_mask(self.rows[0])[tok]):
+                raise GrammarError(f"the kept bars do not fit the chart at token {k} "
+                                   f"(bar {self.rows[0].bar + 1})")
+            self.advance(torch.full((len(self.rows),), tok, dtype=torch.long))
 
     @property
     def done(self) -> list[bool]:

@@ -2,6 +2,7 @@
 line, not by clamping it (``generate.register_shift``, ``perform.instruments``)."""
 
 import json
+from dataclasses import replace
 import pytest
 
 from studio.core.checkpoint import load_checkpoint
@@ -130,3 +131,20 @@ def test_the_discriminators_takes_play_the_human_solos_instrument(model):
                                                       pitch_low=inst.low, pitch_high=inst.high))[0]
         assert [(n.start, n.pitch) for n in take.notes] == [(n.start, n.pitch) for n in ref.solo.notes]
         assert group == solo.title.split("_")[1]
+
+
+def test_a_trumpet_take_continues_from_bar_n_on_the_trumpet(model):
+    """Continue from bar N moves the kept bars into the net's frame with the rest: they come
+    back note for note, and the new bars sit in the trumpet's range."""
+    from studio.music.continuation import continue_takes
+
+    trumpet = instrument_named("trumpet")
+    chart = "| Dm7 | G7 | Cmaj7 | A7 | Dm7 | G7 | Cmaj7 | % |"
+    asked = JazzSettings(seed=3, register=trumpet.register, pitch_low=trumpet.low,
+                         pitch_high=trumpet.high, tempo=150)
+    first = generate_takes(model, chart, asked)[0]
+    again = continue_takes(model, first, 4, chart, replace(asked, seed=9))[0]
+    before = [(n.start, n.pitch) for n in first.solo.notes if n.start < 4 * 48]
+    assert [(n.start, n.pitch) for n in again.solo.notes if n.start < 4 * 48] == before
+    assert again.info["register_shift"] == 10 and take_is_well_formed(again) == []
+    assert all(trumpet.low <= n.pitch <= trumpet.high for n in again.solo.notes)

@@ -92,11 +92,13 @@ def test_the_performances_resolution_is_the_files():
 
 def test_each_track_opens_in_the_documented_order():
     # the module's contract (its docstring): the conductor track is the song's name, tempo,
-    # time signature, key signature, then the chord markers; a part track is its name, then
-    # its program. Readers that take a track's first event as its name rely on it.
+    # time signature, key signature, then the chord markers, then the solo's score (for
+    # sample --keep-bars); a part track is its name, then its program. Readers that take a
+    # track's first event as its name rely on it.
     perf, score = hand_built()
     mid = performance_to_midi(perf, score, key="Bb")
     at_zero = [m.type for tick, m in timed(mid.tracks[0]) if tick == 0]
-    assert at_zero == ["track_name", "set_tempo", "time_signature", "key_signature", "marker"]
+    assert at_zero == ["track_name", "set_tempo", "time_signature", "key_signature", "marker",
+                       "sequencer_specific"]
     for track in mid.tracks[1:]:
         assert [m.type for m in track][:2] == ["track_name", "program_change"]

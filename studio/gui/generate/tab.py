@@ -21,6 +21,7 @@ from studio.gui.models import cache as model_cache
 from studio.gui.shared import recent
 from studio.gui.generate import take_store
 from studio.gui.shared.errors import show_error
+from studio.gui.generate.continuation import Continuation
 from studio.gui.generate.controls import SamplingForm
 from studio.gui.jazz.panel import JazzPanel
 from studio.gui.generate.views import NamesView, TextView, mark_names, rows_text
@@ -89,6 +90,8 @@ class GenerateTab(QWidget):
         self.history.audition.connect(self.audition)
         self.history.cleared.connect(self._store_takes)
         self.history.load(take_store.load())
+        self.continuation = Continuation(self)   # Continue from bar N / from the cursor; Undo
+        left.insertLayout(3, self.continuation.row)
         self.jazz.message.connect(self.status.setText)
         self.jazz.live_button.clicked.connect(self.open_live)
         self._model_changed()
@@ -154,11 +157,16 @@ class GenerateTab(QWidget):
         except ValueError as exc:
             show_error(self, "Generate", exc)
             return
+        self.launch(take, settings)
+
+    def launch(self, take: Take, settings) -> None:
+        """Load the take's model (in a worker), then sample the take (Generate, Continue)."""
+        domain = take.domain
         self._job += 1
         job = self._job
         self._pending = take
         self._set_busy(True)
-        self.status.setText(f"Loading {entry.name}…")
+        self.status.setText(f"Loading {take.model_name}…")
 
         def loaded(result, error):
             if job != self._job:
@@ -175,7 +183,7 @@ class GenerateTab(QWidget):
             self.status.setText("".join(n + "\n" for n in notes) + f"Sampling on {device}…")
             self._start(domain, ckpt, settings, take, job)
 
-        model_cache.load_async(str(entry.path), self.picker.device(), loaded, owner=self)
+        model_cache.load_async(take.model_path, take.device, loaded, owner=self)
 
     def _start(self, domain: str, ckpt, settings, take: Take, job: int) -> None:
         if domain == "names":

@@ -34,6 +34,10 @@ class Take:
         """Two short lines (the list is a narrow column): what, then how."""
         s = self.settings
         first = f"#{self.number}  {self.model_name}" + ("  (stopped)" if self.stopped else "")
+        if s.get("continued_from") is not None:   # Continue: the take it goes on from, and where
+            where = (f"bar {int(s['keep_bars']) + 1}" if "keep_bars" in s
+                     else f"char {s.get('from_char', 0)}")
+            first += f"  (#{s['continued_from']} from {where})"
         how = [f"T {float(s.get('temperature', 1.0)):g}", f"seed {s.get('seed', '?')}"]
         if self.domain == "jazz" and s.get("chart_name"):
             how.insert(0, str(s["chart_name"]))
@@ -158,6 +162,16 @@ class TakeHistory(QWidget):
         take = self.current()
         if take is not None:
             self.export_take.emit(take)
+
+    def remove(self, take: Take) -> None:
+        """Forget one take (Undo of a Continue); no other take is shown for it."""
+        self.takes = [t for t in self.takes if t is not take]
+        self._adding = True
+        for row in range(self.list.count()):
+            if self.list.item(row).data(Qt.ItemDataRole.UserRole) == take.number:
+                self.list.takeItem(row)
+                break
+        self._adding = False
 
     def clear(self) -> None:
         self.takes.clear()

@@ -167,7 +167,11 @@ class JazzPanel(TakeExports, QWidget):
 
     # -- generation ------------------------------------------------------------
     def start_take(self, ckpt, settings, take, done) -> None:
-        """Generate over the chart; ``done(take, error)`` when finished or stopped."""
+        """Generate over the chart; ``done(take, error)`` when finished or stopped. A take
+        made by Continue (``take.extra["continues"]``: the take it goes on from, keeping
+        ``take.settings["keep_bars"]`` bars) is played by ``continue_solo``, the function
+        ``sequence-studio sample --primer take.mid --keep-bars N`` calls."""
+        from studio.music.continuation import continue_solo
         from studio.music.encoding import decode_tokens
         from studio.music.generate import JazzSettings, generate_solo
 
@@ -189,7 +193,13 @@ class JazzPanel(TakeExports, QWidget):
         spans = chart.to_spans(jazz.choruses)
         self.audio.stop()
 
+        source = take.extra.get("continues")
+
         def work(should_stop, report):
+            if source is not None:
+                return continue_solo(ckpt, source.result, int(values["keep_bars"]), chart_text,
+                                     jazz, should_stop=should_stop,
+                                     on_step=lambda _i, tokens: report(tokens))
             return generate_solo(ckpt, chart_text, jazz, should_stop=should_stop,
                                  on_step=lambda _i, tokens: report(tokens))
 

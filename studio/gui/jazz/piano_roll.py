@@ -3,12 +3,14 @@
 It draws a ``studio.music.types.Solo`` (ticks, 12 per beat) into a QGraphicsScene.
 The vertical scale fits the take's pitch range into the view; the horizontal scale
 is pixels per beat (Ctrl+wheel zooms). The playhead is one line item moved by
-``set_playhead`` and kept in view while playing.
+``set_playhead`` and kept in view while playing. A click picks a bar (``bar_picked``):
+Continue plays the take again from there, so the bars from it on are shaded
+(``set_selected_bar``).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (QGraphicsLineItem, QGraphicsRectItem, QGraphicsScene,
                                QGraphicsSimpleTextItem, QGraphicsView, QWidget)
@@ -39,6 +41,8 @@ def pitch_name(pitch: int) -> str:
 
 
 class PianoRoll(QGraphicsView):
+    bar_picked = Signal(int)      # a click on bar i (0-based)
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setScene(QGraphicsScene(self))
@@ -52,6 +56,7 @@ class PianoRoll(QGraphicsView):
         self.playhead: QGraphicsLineItem | None = None
         self.note_items: list[QGraphicsRectItem] = []
         self.bar_lines = 0
+        self.selected_bar: int | None = None
         self._draw()
 
     # -- public ----------------------------------------------------------------
@@ -80,6 +85,20 @@ class PianoRoll(QGraphicsView):
         if not left + 40 <= x <= left + width - 40:
             bar.setValue(int(max(0, x - 80)))
 
+    def set_selected_bar(self, bar: int | None) -> None:
+        """Shade bar ``bar`` (0-based) and the bars after it: what Continue plays again."""
+        self.selected_bar = bar
+        self._draw()
+
+    def bar_at(self, x: float) -> int | None:
+        """The bar under the scene x coordinate (None outside the take)."""
+        solo = self.solo
+        if solo is None:
+            return None
+        bar = int((x - KEYS) // (solo.beats_per_bar * self.px_per_beat))
+        bars = -(-max(solo.end_tick, solo.ticks_per_bar) // solo.ticks_per_bar)
+        return bar if x >= KEYS and 0 <= bar < bars else None
+
     def zoom(self, factor: float) -> None:
         self.px_per_beat = max(6.0, min(200.0, self.px_per_beat * factor))
         self._draw()
@@ -88,6 +107,15 @@ class PianoRoll(QGraphicsView):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._draw()
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            bar = self.bar_at(self.mapToScene(event.position().toPoint()).x())
+            if bar is not None:
+                self.bar_picked.emit(bar)
+                event.accept()
+                return
+        super().mousePressEvent(event)
 
     def wheelEvent(self, event) -> None:
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
@@ -182,6 +210,17 @@ class PianoRoll(QGraphicsView):
                             f"  beat {note.start % solo.ticks_per_bar / tpb + 1:g}"
                             f"  {note.duration / tpb:g} beats  vel {note.velocity}")
             self.note_items.append(item)
+        if self.selected_bar is not None and self.selected_bar < bars:
+            # Continue plays these bars again: shaded from the picked bar to the end
+            x0 = KEYS + self.selected_bar * solo.beats_per_bar * self.px_per_beat
+            shade = scene.addRect(QRectF(x0, RULER, width - 20 - x0, height - RULER),
+                                  QPen(Qt.PenStyle.NoPen), QBrush(QColor(255, 170, 60, 50)))
+            shade.setZValue(5)
+            shade.setToolTip(f"Continue plays bar {self.selected_bar + 1} on again")
+            edge = scene.addLine(x0, 0, x0, height, QPen(QColor("#e07800"), 2))
+            edge.setZValue(6)
+            for item in self.note_items:   # the notes as they are, over the shade
+                item.setZValue(7)
         self.playhead = scene.addLine(0, RULER, 0, height, QPen(QColor("#d03030"), 2))
         self.playhead.setZValue(10)
         self.playhead.hide()

@@ -3,8 +3,14 @@
 The file is the take's performance (``performance.perform``: the score played with a
 feel, swung and humanised by default; ``feel=EXACT`` writes the score itself). Tracks:
 0 = conductor (song name, tempo, time signature, key signature, chord symbols as markers
-in the user's spelling); 1 = the solo (named, its GM program, channel 1); optional comping
-(channel 2) and walking bass (channel 3). Channel 10 stays free for the user's drums.
+in the user's spelling, the score below); 1 = the solo (named, its GM program, channel
+1); optional comping (channel 2) and walking bass (channel 3). Channel 10 stays free for
+the user's drums.
+
+The conductor track also carries the score of the solo (the notes on the 12-per-beat grid
+the model wrote, before swing and human timing) in one sequencer-specific event
+(``score_notes`` reads it back), so ``sample --primer take.mid --keep-bars N`` keeps a
+swung, humanised take's bars note for note; a DAW ignores it.
 
 Hygiene a DAW relies on: every note-on has its note-off; two notes of one pitch on one
 channel never overlap; at one instant note-offs come before note-ons; no event before
@@ -20,7 +26,7 @@ import mido
 from studio.music.perform.feel import Feel
 from studio.music.perform.performance import (ACOUSTIC_BASS, CHANNELS, PIANO, PPQ, TENOR_SAX,
     Performance, perform)
-from studio.music.types import TICKS_PER_BEAT, Solo, merge_spans
+from studio.music.types import TICKS_PER_BEAT, Note, Solo, merge_spans
 
 SCALE = PPQ // TICKS_PER_BEAT            # score ticks -> MIDI ticks
 SOLO_CHANNEL, COMP_CHANNEL, BASS_CHANNEL = CHANNELS["solo"], CHANNELS["comping"], CHANNELS["bass"]
@@ -62,6 +68,7 @@ def performance_to_midi(perf: Performance, solo: Solo, program: int = TENOR_SAX,
     ]
     if key:
         conductor.append((0, 0, mido.MetaMessage("key_signature", key=key)))
+    conductor.append((0, 2, _score_event(solo)))   # after the first bar's marker
     for span in merge_spans(solo.chords):
         if span.start * SCALE < perf.end:
             conductor.append((span.start * SCALE, 1, mido.MetaMessage("marker", text=span.chord.name)))
@@ -95,3 +102,31 @@ def write_midi(solo, path, **options) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     solo_to_midi(solo, **options).save(path)
     return path
+
+
+# The score event: 0x7D (the manufacturer id for non-commercial use), a tag, then
+# "start,duration,pitch" per note in score ticks (12 per beat), ";"-separated.
+SCORE_TAG = b"\x7dsequence-studio score 1:"
+
+
+def _score_event(solo: Solo) -> mido.MetaMessage:
+    text = ";".join(f"{n.start},{n.duration},{n.pitch}" for n in sorted(solo.notes))
+    return mido.MetaMessage("sequencer_specific", data=list(SCORE_TAG + text.encode("ascii")))
+
+
+def score_notes(mid: mido.MidiFile) -> list[Note] | None:
+    """The solo's score as this module wrote it (None when the file has none, or a damaged
+    one): the notes on the grid, velocity 90."""
+    for track in mid.tracks:
+        for msg in track:
+            if msg.type == "sequencer_specific" and bytes(msg.data[:len(SCORE_TAG)]) == SCORE_TAG:
+                text = bytes(msg.data[len(SCORE_TAG):]).decode("ascii", "replace")
+                try:
+                    triples = [tuple(int(x) for x in item.split(",")) for item in text.split(";") if item]
+                    notes = [Note(s, d, p, 90) for s, d, p in triples]
+                except (TypeError, ValueError):
+                    return None
+                if all(n.start >= 0 and n.duration > 0 and 0 <= n.pitch <= 127 for n in notes):
+                    return notes
+                return None
+    return None
