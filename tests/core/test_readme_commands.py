@@ -109,7 +109,7 @@ def test_readme_sample_text_and_jazz(run_readme, tmp_path):
     text = run_readme(_command("sample models/shakespeare-lstm"))
     assert text.startswith("ROMEO:") and len(text) == len("ROMEO:") + 500 + 1  # + newline
     run_readme(_command("sample models/jazz-lstm"))
-    run_readme(_command("sample models/jazz-gru", without="--keep-bars"))   # feel, lead sheet
+    run_readme(_command("sample models/jazz-gru.safetensors --chart \"Bb blues\" --tempo 220"))  # feel, lead sheet
     assert ET.parse(tmp_path / "sheet.musicxml").getroot().find("part/measure/harmony") is not None
     midi = mido.MidiFile(tmp_path / "solo.mid")
     markers = [m.text for m in midi.tracks[0] if m.type == "marker"]
@@ -122,10 +122,23 @@ def test_readme_continue_from_bar(run_readme, tmp_path):
     # the take to continue, exported as the window and sample write it (swung, humanised)
     model = str(ROOT / "models" / "jazz-gru.safetensors")
     assert main(["sample", model, "--chart", "Bb blues", "--seed", "2", "--out", "take.mid"]) == 0
-    out = run_readme(_command("sample models/jazz-gru", without="--xml"))
+    out = run_readme(_command("sample models/jazz-gru.safetensors --chart \"Bb blues\" --primer"))
     assert "12 bars, bars 1-4 kept" in out
     take, again = read_take(tmp_path / "take.mid"), read_take(tmp_path / "take2.mid")
     assert [n for n in again.notes if n.start < 4 * 48] == [n for n in take.notes if n.start < 4 * 48]
+
+
+def test_readme_jazz_on_an_instrument(run_readme, tmp_path):
+    """The trumpet take: the trumpet's program and range, and higher than the tenor's."""
+    import pretty_midi
+
+    from studio.music.perform.instruments import instrument_named
+
+    run_readme(_command("sample models/jazz-gru.safetensors --chart \"Bb blues\" --instrument"))
+    trumpet = instrument_named("trumpet")
+    solo = pretty_midi.PrettyMIDI(str(tmp_path / "trumpet.mid")).instruments[0]
+    assert solo.program == trumpet.program
+    assert all(trumpet.low <= n.pitch <= trumpet.high for n in solo.notes)
 
 
 def test_readme_train_commands(run_readme, tmp_path):

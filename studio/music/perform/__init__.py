@@ -8,6 +8,7 @@ writes) into played time and dynamics, and the band beside the soloist.
     hold_table    the players' hold ratios by tempo as data (made by corpus.swing --holds)
     performance   perform(take, feel) -> Performance; performance_events (live playback)
     band          comping voicings and a walking bass under the chart
+    instruments   the solo's instrument: GM program, range, its players' register
 
 May import: ``studio.music``'s language only. Never torch, Qt, files or sound.
 """
