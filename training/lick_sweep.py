@@ -8,6 +8,7 @@ rhythm temperatures.
     python training/lick_sweep.py --store jazz-lstm:rhythm_temperature=1.1 jazz-lstm:pitch_temperature=0.75
     python training/lick_sweep.py --fit-intervals jazz-gru jazz-lstm   # the interval calibration (line_bias)
     python training/lick_sweep.py --fit-register jazz-gru jazz-lstm    # the register it plays in
+    python training/lick_sweep.py --fit-onsets jazz-gru jazz-lstm      # the onset calibration
 
 One take per validation solo of the model's training corpus (``splits.splits_for``: never
 the test split, which only reports; `--split test` is refused), over that solo's changes,
@@ -98,7 +99,11 @@ def store(name: str, value, key: str = "licks") -> Path:
     from studio.core.checkpoint import save_checkpoint, stored_dtypes
     from studio.paths import shipped_models_dir
 
-    if key == "intervals":       # a list, fitted by fit_intervals (line_bias)
+    if key == "onsets":          # a list per tempo band, fitted by fit_onsets (line_bias)
+        from studio.music.line_bias import stored_onsets
+        if stored_onsets({"sampling": {"onsets": value}}, 120) is None:
+            raise SystemExit(f"{name}: onset offsets are 3 lists of 8 numbers within +-3")
+    elif key == "intervals":       # a list, fitted by fit_intervals (line_bias)
         from studio.music.line_bias import CLASSES, LIMIT
         if not (isinstance(value, list) and len(value) == CLASSES and all(abs(v) <= LIMIT for v in value)):
             raise SystemExit(f"{name}: interval offsets are {CLASSES} numbers within +-{LIMIT:g}")
@@ -159,6 +164,45 @@ def fit_register(name: str, corpus) -> Path:
     return store(name, register, "register")
 
 
+def fit_onsets(name: str, corpus, rounds: int = 4, per_band: int = 10) -> Path:
+    """Fit the onset calibration (``line_bias.OnsetBias``) free-running: each round plays two
+    takes over the first 48 bars of ``per_band`` training solos per tempo band (the net's
+    own register, the stored settings and offsets so far) and moves each gap class by
+    0.8 x log(training players' share / takes' share); then stores the offsets."""
+    import math
+    import random
+
+    from studio.music import line_bias
+    from studio.music.analysis.discriminate_report import generated_takes
+    from studio.paths import shipped_models_dir
+
+    path = Path(name) if name.endswith(".safetensors") else shipped_models_dir() / f"{name}.safetensors"
+    ck = load_checkpoint(path)
+    train = splits_for(ck.meta, corpus.solos).train     # never the validation or test solos
+    bands = [[s for s in train if line_bias.gap_band(s.tempo) == b] for b in range(3)]
+    target = [line_bias.gap_shares(group, 48) for group in bands]
+    charts = [random.Random(b).sample(group, min(per_band, len(group))) for b, group in enumerate(bands)]
+    offsets = [[0.0] * len(line_bias.GAP_EDGES) for _ in bands]
+    for round_ in range(rounds + 1):
+        ck.meta["sampling"] = {**(ck.meta.get("sampling") or {}), "onsets": offsets}
+        print(f"{ck.name} round {round_}: " + "; ".join(
+            f"band {b}: {' '.join(f'{v:+.2f}' for v in offsets[b])}" for b in range(3)))
+        for b, group in enumerate(charts):
+            takes = [t for _, _, t in generated_takes(ck, group, instrument="model", seed=100 * b)]
+            shares = line_bias.gap_shares(takes, 48)
+            density = sum(len(t.notes) for t in takes) / sum(min(48, t.bar_count) for t in takes)
+            players = sum(len([n for n in s.notes if n.start < 48 * 48]) for s in bands[b]) / \
+                sum(min(48, s.bar_count) for s in bands[b])
+            print(f"  band {b}: notes per bar {density:.2f} (training players {players:.2f}); "
+                  "gaps " + " ".join(f"{n} {s:.3f}/{t:.3f}" for n, s, t in
+                                     zip(line_bias.GAP_NAMES, shares.tolist(), target[b].tolist())))
+            if round_ < rounds:
+                offsets[b] = [round(max(-line_bias.ONSET_LIMIT, min(line_bias.ONSET_LIMIT,
+                              o + 0.8 * math.log(max(t, 1e-4) / max(s, 1e-4)))), 4)
+                              for o, s, t in zip(offsets[b], shares.tolist(), target[b].tolist())]
+    return store(name, offsets, "onsets")
+
+
 def main(argv=None) -> int:
     from studio.paths import corpora_dir, shipped_models_dir
 
@@ -178,6 +222,9 @@ def main(argv=None) -> int:
     ap.add_argument("--fit-intervals", nargs="+", metavar="NAME",
                     help="fit the interval calibration on the validation solos at the stored "
                          "pitch temperature and licks, store it, and stop")
+    ap.add_argument("--fit-onsets", nargs="+", metavar="NAME",
+                    help="fit the onset calibration on takes over training solos' changes "
+                         "(free-running), store it, and stop")
     ap.add_argument("--fit-register", nargs="+", metavar="NAME",
                     help="measure the register the model plays in (its takes over the validation "
                          "solos), store it, and stop")
@@ -208,6 +255,10 @@ def main(argv=None) -> int:
     if args.fit_intervals:
         for name in args.fit_intervals:
             print(f"{fit_intervals(name, corpus)}: intervals stored")
+        return 0
+    if args.fit_onsets:
+        for name in args.fit_onsets:
+            print(f"{fit_onsets(name, corpus)}: onsets stored")
         return 0
     if args.fit_register:
         for name in args.fit_register:

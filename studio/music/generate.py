@@ -22,7 +22,7 @@ from .form import chart_chorus_starts
 from .grammar import ChartGrammar, GrammarError
 from .lick_bias import lick_bias_for
 from .motif_bias import motif_bias_for
-from .line_bias import IntervalBias, combine, offsets_note, stored_offsets
+from .line_bias import combine, line_calibration
 from .types import ChordSpan, Note, Solo
 
 
@@ -86,8 +86,8 @@ class JazzSettings:
     # interval cells and their inversions (``motif_bias``; 0 = off)
     motif: list[int] | None = None
     motif_strength: float = 0.0
-    # the interval calibration fitted for the checkpoint (``line_bias``: the players' share
-    # of repeated notes, steps and leaps); False plays the net's uncorrected intervals
+    # the calibrations fitted for the checkpoint (``line_bias``: the players' share of
+    # repeated notes, steps and leaps, and of onset gaps); False plays the net uncorrected
     intervals: bool = True
     # where the line sits: the mean MIDI pitch of the instrument's players
     # (``perform.instruments``); None: the model's own register (``register_shift``)
@@ -322,13 +322,12 @@ def _sample_takes(ckpt, spans, bars, chorus_starts, settings, chart_text, chart_
     primer = primer + kept
     prime = [vocab.end_id] + vocab.encode(primer)
     licks, licks_note = lick_bias_for(ckpt, settings.licks, settings.count, primer)
-    offsets = stored_offsets(ckpt.meta) if settings.intervals else None
-    primed = [int(t[6:]) for t in primer if t.startswith("PITCH_")]
-    # the call's cells (trading's develop mode) and the interval calibration on top of the licks
+    # the call's cells (trading's develop mode) and the line's calibrations on top of the licks
     motif = motif_bias_for(ckpt, settings.motif and [p - shift for p in settings.motif],
                            settings.motif_strength, settings.count, primer)
-    bias = combine(licks, motif, offsets and IntervalBias(vocab.tokens, offsets, settings.count,
-                                                          [primed] * settings.count))
+    calibration, calibration_note = (line_calibration(vocab.tokens, ckpt.meta, settings.count, primer,
+                                                      settings.tempo) if settings.intervals else (None, "off"))
+    bias = combine(licks, motif, calibration)
     pitch_t, rhythm_t = settings.temperatures()
     # token classes also keep a lick bias inside the pitch class (which note, not whether one)
     tempered = settings.temperature > 0 and (pitch_t != rhythm_t or bias is not None)
@@ -367,7 +366,7 @@ def _sample_takes(ckpt, spans, bars, chorus_starts, settings, chart_text, chart_
         solo.chorus_starts = list(chorus_starts)
         takes.append(Take(solo, chart_text, settings, model_name, tokens, seed=seed,
                           stopped=stopped, info={"chord_aware": chords, "bars_planned": bars,
-                                "licks": licks_note, "intervals": offsets_note(offsets),
+                                "licks": licks_note, "intervals": calibration_note,
                                 "register_shift": shift}))
     return takes
 

@@ -177,6 +177,114 @@ def fit_offsets(logits: torch.Tensor, classes: torch.Tensor, played: torch.Tenso
     return [round(float(v), 4) for v in offsets]
 
 
+# -- the onset calibration -------------------------------------------------------------------
+# Free-running, the nets drift sparse: over the test split's changes the takes played 5.7-6.0
+# notes a bar where the training players play 6.5 at those tempos, with fewer 16th and
+# triplet onsets, though teacher-forced the same nets give the players' onset gaps. So the
+# gap from one onset to the next (in ticks, 12 a beat) gets a log-linear offset per class
+# and tempo band, like the intervals above, but fitted on the takes themselves
+# (``training/lick_sweep.py --fit-onsets``): each round plays takes over training solos'
+# changes and moves each class by log(players' share / takes' share).
+GAP_EDGES = (2, 3, 4, 6, 9, 12, 24, 10 ** 6)
+GAP_NAMES = ("1-2", "3", "4", "5-6", "7-9", "10-12", "13-24", "25+")
+GAP_BANDS = (140, 200)          # < 140, 140-199, >= 200 bpm: as the reports' tempo bands
+ONSET_LIMIT = 3.0
+
+
+def gap_class(gap: int) -> int:
+    """The class of an onset gap in ticks (``GAP_NAMES``)."""
+    return next(i for i, edge in enumerate(GAP_EDGES) if gap <= edge)
+
+
+def gap_band(bpm: float) -> int:
+    return sum(bpm >= edge for edge in GAP_BANDS)
+
+
+def stored_onsets(meta: dict | None, bpm: float) -> list[float] | None:
+    """The onset offsets stored for the checkpoint (``meta["sampling"]["onsets"]``, one list
+    per tempo band) for a tempo, or None."""
+    value = ((meta or {}).get("sampling") or {}).get("onsets")
+    if not (isinstance(value, list) and len(value) == len(GAP_BANDS) + 1):
+        return None
+    row = value[gap_band(bpm)]
+    if (isinstance(row, list) and len(row) == len(GAP_EDGES)
+            and all(isinstance(v, (int, float)) and abs(v) <= ONSET_LIMIT for v in row)):
+        return [float(v) for v in row]
+    return None
+
+
+class OnsetBias:
+    """``LogitBias`` for N jazz rows: the onset offsets added to the next onset's choice
+    (each ``POS_k`` of the bar, and ``BAR`` at the gap to the next bar's downbeat) after a
+    note's duration or a position's harmony, once a note has sounded. Inside the sampler's
+    rhythm class, so it never decides between a note now and a later one at a chord change."""
+
+    def __init__(self, vocab_tokens: list[str], offsets: list[float], count: int = 1,
+                 ticks_per_bar: int = 48):
+        self.offsets = torch.tensor(offsets, dtype=torch.float32)
+        self.width = len(vocab_tokens)
+        self.pos_of = {i: int(t[4:]) for i, t in enumerate(vocab_tokens) if t.startswith("POS_")}
+        self.pos_ids = torch.tensor(list(self.pos_of))
+        self.pos_ticks = torch.tensor(list(self.pos_of.values()))
+        self.bar_id = vocab_tokens.index("BAR")
+        self.pitch_ids = {i for i, t in enumerate(vocab_tokens) if t.startswith("PITCH_")}
+        self.ready_after = {i for i, t in enumerate(vocab_tokens) if t.startswith(("DUR_", "CHORD_"))}
+        self.edges = torch.tensor(GAP_EDGES[:-1])
+        self.tpb = ticks_per_bar
+        self.bar = [-1] * count
+        self.pos = [0] * count
+        self.last = [None] * count
+        self.ready = [False] * count
+
+    def bias(self, step: int) -> torch.Tensor | None:
+        rows = [r for r, ready in enumerate(self.ready) if ready and self.last[r] is not None]
+        if not rows:
+            return None
+        out = torch.zeros(len(self.ready), self.width)
+        for r in rows:
+            start = self.bar[r] * self.tpb - self.last[r]     # the bar's downbeat, from the last onset
+            gaps = (start + self.pos_ticks).clamp_min(1)
+            out[r, self.pos_ids] = self.offsets[torch.bucketize(gaps, self.edges)]
+            out[r, self.bar_id] = self.offsets[gap_class(max(1, start + self.tpb))]
+        return out
+
+    def advance(self, tokens: torch.Tensor) -> None:
+        for r, tok in enumerate(tokens.tolist()):
+            if tok == self.bar_id:
+                self.bar[r] += 1
+                self.pos[r] = 0
+            elif tok in self.pos_of:
+                self.pos[r] = self.pos_of[tok]
+            elif tok in self.pitch_ids:
+                self.last[r] = self.bar[r] * self.tpb + self.pos[r]
+            self.ready[r] = tok in self.ready_after
+
+
+def gap_shares(solos, bars: int | None = None) -> torch.Tensor:
+    """The share of each gap class among the onset gaps of ``solos`` (their first ``bars``)."""
+    counts = torch.zeros(len(GAP_EDGES))
+    for solo in solos:
+        end = bars * solo.ticks_per_bar if bars else None
+        onsets = sorted(n.start for n in solo.notes if end is None or n.start < end)
+        for a, b in zip(onsets, onsets[1:]):
+            if b > a:
+                counts[gap_class(b - a)] += 1
+    return counts / counts.sum().clamp_min(1)
+
+
+def line_calibration(vocab_tokens: list[str], meta: dict | None, count: int, primer: list[str],
+                     bpm: float) -> tuple[object | None, str]:
+    """(the bias of the checkpoint's stored calibrations, intervals and onsets at ``bpm``;
+    a line for the take's info) for ``count`` rows after ``primer``'s tokens."""
+    offsets, onsets = stored_offsets(meta), stored_onsets(meta, bpm)
+    primed = [int(t[6:]) for t in primer if t.startswith("PITCH_")]
+    bias = combine(offsets and IntervalBias(vocab_tokens, offsets, count, [primed] * count),
+                   onsets and OnsetBias(vocab_tokens, onsets, count))
+    note = offsets_note(offsets) + ("" if onsets is None else "; onset gaps " + ", ".join(
+        f"{n} x{math.exp(v):.2f}" for n, v in zip(GAP_NAMES, onsets)))
+    return bias, note
+
+
 def offsets_note(offsets: list[float] | None) -> str:
     """One line for a take's info: the factor on each class's odds."""
     if offsets is None:

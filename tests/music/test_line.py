@@ -154,3 +154,78 @@ def test_a_take_plays_the_checkpoints_stored_offsets():
     assert repeats(stutter) > 0.4 > 0.1 > repeats(plain)
     off = generate_solo(ck, chart, JazzSettings(seed=5, licks=0.0, choruses=8, intervals=False))
     assert off.tokens == plain.tokens
+
+
+def test_onset_gaps_fall_in_their_classes():
+    from studio.music.line_bias import GAP_NAMES, gap_class, gap_shares
+
+    assert [GAP_NAMES[gap_class(g)] for g in (1, 2, 3, 4, 5, 6, 7, 9, 10, 12, 13, 24, 25, 400)] == \
+        ["1-2", "1-2", "3", "4", "5-6", "5-6", "7-9", "7-9", "10-12", "10-12", "13-24", "13-24",
+         "25+", "25+"]
+    # onsets 0 3 6 8 12 60 (and one at 100, after the first 2 bars): gaps 3 3 2 4 48
+    shares = gap_shares([solo([60] * 7, starts=[0, 3, 6, 8, 12, 60, 100])], bars=2)
+    assert shares.tolist() == pytest.approx([1 / 5, 2 / 5, 1 / 5, 0, 0, 0, 0, 1 / 5])
+
+
+def test_the_onset_bias_adds_each_positions_gap_class_after_a_note():
+    """By hand: a note at bar 1, position 6; after its duration, POS_k of bar 1 is k - 6
+    ticks on and BAR 42 ticks; after the next BAR, POS_k is 42 + k on."""
+    from studio.music.encoding import jazz_vocab_tokens
+    from studio.music.line_bias import GAP_EDGES, OnsetBias, gap_class
+
+    tokens = jazz_vocab_tokens()
+    offsets = [float(i + 1) for i in range(len(GAP_EDGES))]     # class c -> c + 1
+    b = OnsetBias(tokens, offsets, count=1)
+    ids = {t: i for i, t in enumerate(tokens)}
+
+    def feed(*names):
+        for name in names:
+            b.advance(torch.tensor([ids[name]]))
+
+    feed("BAR", "POS_0", "CHORD_C_dom7")
+    assert b.bias(0) is None                          # no note yet: nothing to measure from
+    feed("BAR", "POS_6", "CHORD_C_dom7", "PITCH_60")
+    assert b.bias(0) is None                          # a pitch: its duration comes next
+    feed("DUR_3")
+    row = b.bias(0)[0]
+    for k in (7, 9, 10, 12, 18, 47):
+        assert row[ids[f"POS_{k}"]] == offsets[gap_class(k - 6)]
+    assert row[ids["BAR"]] == offsets[gap_class(42)]
+    assert row[ids["PITCH_62"]] == 0 and row[ids["DUR_6"]] == 0
+    feed("BAR")
+    assert b.bias(0) is None                          # after a bar line: its tempo and form first
+    feed("TEMPO_170", "FORM_2", "POS_0", "TO_4", "NEXT_F_dom7", "CHORD_C_dom7")
+    row = b.bias(0)[0]
+    assert row[ids["POS_3"]] == offsets[gap_class(45)] and row[ids["POS_0"]] == offsets[gap_class(42)]
+
+
+def test_a_take_plays_the_stored_onset_offsets_for_its_tempo():
+    """A strong offset on beat-long gaps (10-12 ticks) at 140-199 bpm makes most of the take's
+    onsets a beat apart (a tiny net's notes are long, so shorter gaps are out of its reach:
+    the next onset never comes before the note ends); at 120 bpm (another band's offsets,
+    all 0) the take is the plain one; off, off."""
+    import importlib.util
+    from pathlib import Path
+
+    from studio.music.line_bias import GAP_EDGES, gap_shares
+
+    spec = importlib.util.spec_from_file_location("test_licks", Path(__file__).with_name("test_licks.py"))
+    licks_tests = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(licks_tests)
+    ck = licks_tests.tiny_ckpt(3)
+    chart = "| Dm7 | G7 | Cmaj7 | % |"
+    plain = {t: generate_solo(ck, chart, JazzSettings(seed=5, licks=0.0, choruses=8, tempo=t))
+             for t in (120, 160)}
+    beats = [0.0] * len(GAP_EDGES)
+    beats[5] = 3.0
+    ck.meta["sampling"] = {"onsets": [[0.0] * len(GAP_EDGES), beats, [0.0] * len(GAP_EDGES)]}
+    fast = generate_solo(ck, chart, JazzSettings(seed=5, licks=0.0, choruses=8, tempo=160))
+    assert "onset gaps" in fast.info["intervals"]
+    # the tiny net rests across most bar lines (gaps of 25+ ticks, which BAR keeps), so the
+    # beat-long gaps double rather than take over
+    assert gap_shares([fast.solo])[5] > 2 * gap_shares([plain[160].solo])[5] > 0
+    slow = generate_solo(ck, chart, JazzSettings(seed=5, licks=0.0, choruses=8, tempo=120))
+    assert slow.tokens == plain[120].tokens
+    off = generate_solo(ck, chart, JazzSettings(seed=5, licks=0.0, choruses=8, tempo=160,
+                                                intervals=False))
+    assert off.tokens == plain[160].tokens
