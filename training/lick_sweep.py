@@ -102,7 +102,7 @@ def store(name: str, value, key: str = "licks") -> Path:
     if key == "onsets":          # a list per tempo band, fitted by fit_onsets (line_bias)
         from studio.music.line_bias import stored_onsets
         if stored_onsets({"sampling": {"onsets": value}}, 120) is None:
-            raise SystemExit(f"{name}: onset offsets are 3 lists of 8 numbers within +-3")
+            raise SystemExit(f"{name}: rhythm offsets are 3 lists of 16 numbers within +-3")
     elif key == "intervals":       # a list, fitted by fit_intervals (line_bias)
         from studio.music.line_bias import CLASSES, LIMIT
         if not (isinstance(value, list) and len(value) == CLASSES and all(abs(v) <= LIMIT for v in value)):
@@ -179,23 +179,28 @@ def fit_onsets(name: str, corpus, rounds: int = 4, per_band: int = 10) -> Path:
     path = Path(name) if name.endswith(".safetensors") else shipped_models_dir() / f"{name}.safetensors"
     ck = load_checkpoint(path)
     train = splits_for(ck.meta, corpus.solos).train     # never the validation or test solos
+    from studio.music.encoding import decode_tokens, encode_solo
+
     bands = [[s for s in train if line_bias.gap_band(s.tempo) == b] for b in range(3)]
-    target = [line_bias.gap_shares(group, 48) for group in bands]
+    # the players' rhythm as the net learnt it: encoded (durations snapped, shrunk to the next onset)
+    written = [[decode_tokens(encode_solo(s), tempo=s.tempo) for s in group] for group in bands]
+    target = [line_bias.rhythm_shares(group, 48) for group in written]
     charts = [random.Random(b).sample(group, min(per_band, len(group))) for b, group in enumerate(bands)]
-    offsets = [[0.0] * len(line_bias.GAP_EDGES) for _ in bands]
+    offsets = [[0.0] * line_bias.RHYTHM_CLASSES for _ in bands]
     for round_ in range(rounds + 1):
         ck.meta["sampling"] = {**(ck.meta.get("sampling") or {}), "onsets": offsets}
         print(f"{ck.name} round {round_}: " + "; ".join(
             f"band {b}: {' '.join(f'{v:+.2f}' for v in offsets[b])}" for b in range(3)))
         for b, group in enumerate(charts):
             takes = [t for _, _, t in generated_takes(ck, group, instrument="model", seed=100 * b)]
-            shares = line_bias.gap_shares(takes, 48)
+            shares = line_bias.rhythm_shares(takes, 48)
             density = sum(len(t.notes) for t in takes) / sum(min(48, t.bar_count) for t in takes)
             players = sum(len([n for n in s.notes if n.start < 48 * 48]) for s in bands[b]) / \
                 sum(min(48, s.bar_count) for s in bands[b])
             print(f"  band {b}: notes per bar {density:.2f} (training players {players:.2f}); "
-                  "gaps " + " ".join(f"{n} {s:.3f}/{t:.3f}" for n, s, t in
-                                     zip(line_bias.GAP_NAMES, shares.tolist(), target[b].tolist())))
+                  "gaps, then durations (takes/players) " + " ".join(
+                      f"{n} {s:.3f}/{t:.3f}" for n, s, t in
+                      zip(line_bias.GAP_NAMES * 2, shares.tolist(), target[b].tolist())))
             if round_ < rounds:
                 offsets[b] = [round(max(-line_bias.ONSET_LIMIT, min(line_bias.ONSET_LIMIT,
                               o + 0.8 * math.log(max(t, 1e-4) / max(s, 1e-4)))), 4)

@@ -177,22 +177,25 @@ def fit_offsets(logits: torch.Tensor, classes: torch.Tensor, played: torch.Tenso
     return [round(float(v), 4) for v in offsets]
 
 
-# -- the onset calibration -------------------------------------------------------------------
-# Free-running, the nets drift sparse: over the test split's changes the takes played 5.7-6.0
-# notes a bar where the training players play 6.5 at those tempos, with fewer 16th and
-# triplet onsets, though teacher-forced the same nets give the players' onset gaps. So the
-# gap from one onset to the next (in ticks, 12 a beat) gets a log-linear offset per class
-# and tempo band, like the intervals above, but fitted on the takes themselves
+# -- the rhythm calibration ------------------------------------------------------------------
+# Free-running, the nets drift sparse and legato: over the test split's changes the takes
+# played 5.7-6.0 notes a bar where the training players play 6.5 at those tempos, with fewer
+# 16th and triplet onsets and more notes of 9-12 ticks, though teacher-forced the same nets
+# give the players' rhythm. So the line's two rhythm choices get a log-linear offset per
+# class and tempo band, like the intervals above: the gap from one onset to the next (in
+# ticks, 12 a beat) and the written duration (which bounds the gap: the next onset never
+# comes before the note ends). They are fitted on the takes themselves
 # (``training/lick_sweep.py --fit-onsets``): each round plays takes over training solos'
 # changes and moves each class by log(players' share / takes' share).
 GAP_EDGES = (2, 3, 4, 6, 9, 12, 24, 10 ** 6)
 GAP_NAMES = ("1-2", "3", "4", "5-6", "7-9", "10-12", "13-24", "25+")
 GAP_BANDS = (140, 200)          # < 140, 140-199, >= 200 bpm: as the reports' tempo bands
+RHYTHM_CLASSES = 2 * len(GAP_EDGES)   # the gaps' classes, then the durations' (same edges)
 ONSET_LIMIT = 3.0
 
 
 def gap_class(gap: int) -> int:
-    """The class of an onset gap in ticks (``GAP_NAMES``)."""
+    """The class of an onset gap or a duration in ticks (``GAP_NAMES``)."""
     return next(i for i, edge in enumerate(GAP_EDGES) if gap <= edge)
 
 
@@ -201,27 +204,33 @@ def gap_band(bpm: float) -> int:
 
 
 def stored_onsets(meta: dict | None, bpm: float) -> list[float] | None:
-    """The onset offsets stored for the checkpoint (``meta["sampling"]["onsets"]``, one list
-    per tempo band) for a tempo, or None."""
+    """The rhythm offsets stored for the checkpoint (``meta["sampling"]["onsets"]``, one
+    list per tempo band: the gap classes', then the durations') for a tempo, or None."""
     value = ((meta or {}).get("sampling") or {}).get("onsets")
     if not (isinstance(value, list) and len(value) == len(GAP_BANDS) + 1):
         return None
     row = value[gap_band(bpm)]
-    if (isinstance(row, list) and len(row) == len(GAP_EDGES)
+    if (isinstance(row, list) and len(row) == RHYTHM_CLASSES
             and all(isinstance(v, (int, float)) and abs(v) <= ONSET_LIMIT for v in row)):
         return [float(v) for v in row]
     return None
 
 
 class OnsetBias:
-    """``LogitBias`` for N jazz rows: the onset offsets added to the next onset's choice
+    """``LogitBias`` for N jazz rows: the rhythm offsets, added to the next onset's choice
     (each ``POS_k`` of the bar, and ``BAR`` at the gap to the next bar's downbeat) after a
-    note's duration or a position's harmony, once a note has sounded. Inside the sampler's
-    rhythm class, so it never decides between a note now and a later one at a chord change."""
+    note's duration or a position's harmony once a note has sounded, and to the ``DUR_d``
+    choice after a pitch. Inside the sampler's rhythm class, so it never decides between a
+    note now and a later one at a chord change."""
 
     def __init__(self, vocab_tokens: list[str], offsets: list[float], count: int = 1,
                  ticks_per_bar: int = 48):
-        self.offsets = torch.tensor(offsets, dtype=torch.float32)
+        k = len(GAP_EDGES)
+        self.gap_offsets = torch.tensor(offsets[:k], dtype=torch.float32)
+        self.duration_row = torch.zeros(len(vocab_tokens))
+        for i, t in enumerate(vocab_tokens):
+            if t.startswith("DUR_"):
+                self.duration_row[i] = offsets[k + gap_class(int(t[4:]))]
         self.width = len(vocab_tokens)
         self.pos_of = {i: int(t[4:]) for i, t in enumerate(vocab_tokens) if t.startswith("POS_")}
         self.pos_ids = torch.tensor(list(self.pos_of))
@@ -234,18 +243,22 @@ class OnsetBias:
         self.bar = [-1] * count
         self.pos = [0] * count
         self.last = [None] * count
-        self.ready = [False] * count
+        self.ready = [False] * count     # an onset is next
+        self.pitched = [False] * count   # a duration is next
 
     def bias(self, step: int) -> torch.Tensor | None:
         rows = [r for r, ready in enumerate(self.ready) if ready and self.last[r] is not None]
-        if not rows:
+        durations = [r for r, pitched in enumerate(self.pitched) if pitched]
+        if not rows and not durations:
             return None
         out = torch.zeros(len(self.ready), self.width)
         for r in rows:
             start = self.bar[r] * self.tpb - self.last[r]     # the bar's downbeat, from the last onset
             gaps = (start + self.pos_ticks).clamp_min(1)
-            out[r, self.pos_ids] = self.offsets[torch.bucketize(gaps, self.edges)]
-            out[r, self.bar_id] = self.offsets[gap_class(max(1, start + self.tpb))]
+            out[r, self.pos_ids] = self.gap_offsets[torch.bucketize(gaps, self.edges)]
+            out[r, self.bar_id] = self.gap_offsets[gap_class(max(1, start + self.tpb))]
+        for r in durations:
+            out[r] = self.duration_row
         return out
 
     def advance(self, tokens: torch.Tensor) -> None:
@@ -258,18 +271,27 @@ class OnsetBias:
             elif tok in self.pitch_ids:
                 self.last[r] = self.bar[r] * self.tpb + self.pos[r]
             self.ready[r] = tok in self.ready_after
+            self.pitched[r] = tok in self.pitch_ids
+
+
+def rhythm_shares(solos, bars: int | None = None) -> torch.Tensor:
+    """The share of each gap class among the onset gaps of ``solos`` (their first ``bars``),
+    then of each duration class among their notes: ``RHYTHM_CLASSES`` numbers."""
+    gaps, durations = torch.zeros(len(GAP_EDGES)), torch.zeros(len(GAP_EDGES))
+    for solo in solos:
+        end = bars * solo.ticks_per_bar if bars else None
+        notes = sorted((n for n in solo.notes if end is None or n.start < end), key=lambda n: n.start)
+        for a, b in zip(notes, notes[1:]):
+            if b.start > a.start:
+                gaps[gap_class(b.start - a.start)] += 1
+        for n in notes:
+            durations[gap_class(max(1, n.duration))] += 1
+    return torch.cat([gaps / gaps.sum().clamp_min(1), durations / durations.sum().clamp_min(1)])
 
 
 def gap_shares(solos, bars: int | None = None) -> torch.Tensor:
     """The share of each gap class among the onset gaps of ``solos`` (their first ``bars``)."""
-    counts = torch.zeros(len(GAP_EDGES))
-    for solo in solos:
-        end = bars * solo.ticks_per_bar if bars else None
-        onsets = sorted(n.start for n in solo.notes if end is None or n.start < end)
-        for a, b in zip(onsets, onsets[1:]):
-            if b > a:
-                counts[gap_class(b - a)] += 1
-    return counts / counts.sum().clamp_min(1)
+    return rhythm_shares(solos, bars)[:len(GAP_EDGES)]
 
 
 def line_calibration(vocab_tokens: list[str], meta: dict | None, count: int, primer: list[str],
@@ -281,7 +303,9 @@ def line_calibration(vocab_tokens: list[str], meta: dict | None, count: int, pri
     bias = combine(offsets and IntervalBias(vocab_tokens, offsets, count, [primed] * count),
                    onsets and OnsetBias(vocab_tokens, onsets, count))
     note = offsets_note(offsets) + ("" if onsets is None else "; onset gaps " + ", ".join(
-        f"{n} x{math.exp(v):.2f}" for n, v in zip(GAP_NAMES, onsets)))
+        f"{n} x{math.exp(v):.2f}" for n, v in zip(GAP_NAMES, onsets))
+        + "; durations " + ", ".join(f"{n} x{math.exp(v):.2f}"
+                                     for n, v in zip(GAP_NAMES, onsets[len(GAP_EDGES):])))
     return bias, note
 
 

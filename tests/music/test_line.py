@@ -156,8 +156,8 @@ def test_a_take_plays_the_checkpoints_stored_offsets():
     assert off.tokens == plain.tokens
 
 
-def test_onset_gaps_fall_in_their_classes():
-    from studio.music.line_bias import GAP_NAMES, gap_class, gap_shares
+def test_onset_gaps_and_durations_fall_in_their_classes():
+    from studio.music.line_bias import GAP_NAMES, gap_class, gap_shares, rhythm_shares
 
     assert [GAP_NAMES[gap_class(g)] for g in (1, 2, 3, 4, 5, 6, 7, 9, 10, 12, 13, 24, 25, 400)] == \
         ["1-2", "1-2", "3", "4", "5-6", "5-6", "7-9", "7-9", "10-12", "10-12", "13-24", "13-24",
@@ -165,6 +165,10 @@ def test_onset_gaps_fall_in_their_classes():
     # onsets 0 3 6 8 12 60 (and one at 100, after the first 2 bars): gaps 3 3 2 4 48
     shares = gap_shares([solo([60] * 7, starts=[0, 3, 6, 8, 12, 60, 100])], bars=2)
     assert shares.tolist() == pytest.approx([1 / 5, 2 / 5, 1 / 5, 0, 0, 0, 0, 1 / 5])
+    # the same notes' durations (3 ticks each): six notes in the first two bars
+    both = rhythm_shares([solo([60] * 7, starts=[0, 3, 6, 8, 12, 60, 100])], bars=2)
+    assert both[:8].tolist() == pytest.approx(shares.tolist())
+    assert both[8:].tolist() == pytest.approx([0, 1, 0, 0, 0, 0, 0, 0])
 
 
 def test_the_onset_bias_adds_each_positions_gap_class_after_a_note():
@@ -174,7 +178,7 @@ def test_the_onset_bias_adds_each_positions_gap_class_after_a_note():
     from studio.music.line_bias import GAP_EDGES, OnsetBias, gap_class
 
     tokens = jazz_vocab_tokens()
-    offsets = [float(i + 1) for i in range(len(GAP_EDGES))]     # class c -> c + 1
+    offsets = [float(i + 1) for i in range(2 * len(GAP_EDGES))]     # class c -> c + 1
     b = OnsetBias(tokens, offsets, count=1)
     ids = {t: i for i, t in enumerate(tokens)}
 
@@ -185,13 +189,16 @@ def test_the_onset_bias_adds_each_positions_gap_class_after_a_note():
     feed("BAR", "POS_0", "CHORD_C_dom7")
     assert b.bias(0) is None                          # no note yet: nothing to measure from
     feed("BAR", "POS_6", "CHORD_C_dom7", "PITCH_60")
-    assert b.bias(0) is None                          # a pitch: its duration comes next
+    row = b.bias(0)[0]                                # a pitch: its duration's class is biased
+    for d in (1, 3, 4, 6, 9, 12, 24, 96):
+        assert row[ids[f"DUR_{d}"]] == offsets[len(GAP_EDGES) + gap_class(d)]
+    assert row[ids["POS_9"]] == 0 and row[ids["BAR"]] == 0
     feed("DUR_3")
     row = b.bias(0)[0]
     for k in (7, 9, 10, 12, 18, 47):
         assert row[ids[f"POS_{k}"]] == offsets[gap_class(k - 6)]
     assert row[ids["BAR"]] == offsets[gap_class(42)]
-    assert row[ids["PITCH_62"]] == 0 and row[ids["DUR_6"]] == 0
+    assert row[ids["PITCH_62"]] == 0 and row[ids["DUR_6"]] == 0   # durations only after a pitch
     feed("BAR")
     assert b.bias(0) is None                          # after a bar line: its tempo and form first
     feed("TEMPO_170", "FORM_2", "POS_0", "TO_4", "NEXT_F_dom7", "CHORD_C_dom7")
@@ -216,9 +223,9 @@ def test_a_take_plays_the_stored_onset_offsets_for_its_tempo():
     chart = "| Dm7 | G7 | Cmaj7 | % |"
     plain = {t: generate_solo(ck, chart, JazzSettings(seed=5, licks=0.0, choruses=8, tempo=t))
              for t in (120, 160)}
-    beats = [0.0] * len(GAP_EDGES)
+    beats = [0.0] * (2 * len(GAP_EDGES))
     beats[5] = 3.0
-    ck.meta["sampling"] = {"onsets": [[0.0] * len(GAP_EDGES), beats, [0.0] * len(GAP_EDGES)]}
+    ck.meta["sampling"] = {"onsets": [[0.0] * (2 * len(GAP_EDGES)), beats, [0.0] * (2 * len(GAP_EDGES))]}
     fast = generate_solo(ck, chart, JazzSettings(seed=5, licks=0.0, choruses=8, tempo=160))
     assert "onset gaps" in fast.info["intervals"]
     # the tiny net rests across most bar lines (gaps of 25+ ticks, which BAR keeps), so the
