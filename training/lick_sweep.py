@@ -164,11 +164,11 @@ def fit_register(name: str, corpus) -> Path:
     return store(name, register, "register")
 
 
-def fit_onsets(name: str, corpus, rounds: int = 4, per_band: int = 10) -> Path:
+def fit_onsets(name: str, corpus, rounds: int = 6, per_band: int = 10, rate: float = 0.4) -> Path:
     """Fit the onset calibration (``line_bias.OnsetBias``) free-running: each round plays two
     takes over the first 48 bars of ``per_band`` training solos per tempo band (the net's
     own register, the stored settings and offsets so far) and moves each gap class by
-    0.8 x log(training players' share / takes' share); then stores the offsets."""
+    ``rate`` x log(training players' share / takes' share); then stores the offsets."""
     import math
     import random
 
@@ -203,7 +203,7 @@ def fit_onsets(name: str, corpus, rounds: int = 4, per_band: int = 10) -> Path:
                       zip(line_bias.GAP_NAMES * 2, shares.tolist(), target[b].tolist())))
             if round_ < rounds:
                 offsets[b] = [round(max(-line_bias.ONSET_LIMIT, min(line_bias.ONSET_LIMIT,
-                              o + 0.8 * math.log(max(t, 1e-4) / max(s, 1e-4)))), 4)
+                              o + rate * math.log(max(t, 1e-4) / max(s, 1e-4)))), 4)
                               for o, s, t in zip(offsets[b], shares.tolist(), target[b].tolist())]
     return store(name, offsets, "onsets")
 
