@@ -81,6 +81,7 @@ def test_a_font_without_the_gm_programs_plays_its_first_preset(tmp_path):
     (None, "SoundFont not found"),
     (b"", "not a SoundFont"),
     (b"MThd\x00\x00\x00\x06junk", "not a SoundFont"),
+    (b"RIFF\x04\x00\x00\x00sfbk", "is empty"),
     ("truncated", "truncated"),
     ("garbled", "could not be loaded"),
 ])

@@ -102,6 +102,8 @@ def check(path) -> Path:
         raise SoundFontError(f"SoundFont {path.name} cannot be read ({exc.strerror or exc})") from None
     if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"sfbk":
         raise SoundFontError(f"{path.name} is not a SoundFont (no RIFF 'sfbk' header)")
+    if int.from_bytes(head[4:8], "little") < 40:   # 'sfbk' and its three LISTs at least
+        raise SoundFontError(f"SoundFont {path.name} is empty (no instruments, no samples)")
     if int.from_bytes(head[4:8], "little") + 8 > size:
         raise SoundFontError(f"SoundFont {path.name} is truncated ({size} bytes, the header says "
                              f"{int.from_bytes(head[4:8], 'little') + 8})")
