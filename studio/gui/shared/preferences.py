@@ -76,6 +76,7 @@ class PreferencesDialog(QDialog):
         from studio.core.devices import device_choices
 
         self.setWindowTitle("Preferences")
+        self.setMinimumWidth(480)   # the SoundFont path and the line saying what plays
         self.device = QComboBox()
         for name, available, reason in device_choices():
             self.device.addItem(name.upper() if name != "auto" else "Auto", name)
