@@ -155,3 +155,35 @@ def test_cli_wav_through_a_soundfont(jazz_model, tmp_path, tiny_sf2, capsys):
     assert main(args + ["--wav", str(missing), "--soundfont", str(tmp_path / "nope.sf2")]) == 0
     err = capsys.readouterr().err
     assert "--soundfont not used: built-in synth: SoundFont not found" in err and missing.is_file()
+
+
+def test_a_soundfont_take_sounds_on_the_jack_server(jack, tiny_sf2, tmp_path):
+    """The SoundFont render through the app's Player into the tests' JACK server, recorded
+    by jackd2's jack_rec (a separate client): sound arrives, and it is the font's."""
+    import shutil
+    import time
+
+    from studio.music.audio.playback import Player, audio_status
+    from tests.live.test_live_audio import jack_ports, record
+
+    ok, reason = audio_status()
+    if not ok and "PortAudio" in reason:
+        pytest.skip(reason)
+    if shutil.which("jack_rec") is None:
+        pytest.skip("jack_rec (jackd2's example clients) is not installed")
+    assert ok, reason
+    sound = sf.render_take(blues_take(), tiny_sf2)
+    player = Player()
+    player.play(sound.buffer, sound.rate)
+    try:
+        time.sleep(0.2)
+        outs = [p for p in jack_ports() if p.startswith("PortAudio:out")]
+        assert outs, "no PortAudio output port on the JACK server"
+        heard, rate = record(outs[0], tmp_path / "heard.wav")
+    finally:
+        player.stop()
+    assert rate == 48000 and rms(heard[:, 0]) > 0.02
+    sent = sound.buffer[int(0.2 * sf.RATE):int(1.2 * sf.RATE)]
+    builtin = render_solo(blues_take(), rate=sf.RATE)[int(0.2 * sf.RATE):int(1.2 * sf.RATE)]
+    near, far = (np.abs(spectrum(heard, rate) - spectrum(x, sf.RATE)).sum() for x in (sent, builtin))
+    assert near < 0.25 < far
