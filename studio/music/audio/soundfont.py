@@ -117,14 +117,13 @@ def status(chosen=None) -> tuple[bool, str]:
     if path is None:
         why = "SoundFont off" if chosen is not None and str(chosen).strip() else "no SoundFont found"
         return False, f"built-in synth: {why}"
-    engine = engine_name()
-    if engine is None:
-        return False, ("built-in synth: no SoundFont engine (pip install --no-deps "
-                       "tinysoundfont)")
     try:
         check(path)
     except SoundFontError as exc:
         return False, f"built-in synth: {exc}"
+    if engine_name() is None:
+        return False, ("built-in synth: no SoundFont engine (pip install --no-deps "
+                       "tinysoundfont)")
     return True, f"SoundFont {path.name}"
 
 
