@@ -65,7 +65,7 @@ def test_the_notes_are_the_performance_notes(tiny_sf2):
     """One A4 (key 69) for a beat at 120 bpm, exact feel: sound from 0.5 s to ~1.0 s at 440 Hz."""
     solo = Solo("one", [Note(12, 12, 69)], chart_to_spans("| NC |"), tempo=120)
     buf = sf.render_soundfont(solo, tiny_sf2, comping=False, bass=False, feel=EXACT).mean(axis=1)
-    assert rms(buf[:int(0.45 * sf.RATE)]) == 0.0       # nothing before the note
+    assert rms(buf[:int(0.45 * sf.RATE)]) < 1e-4       # nothing before the note (FluidSynth dithers)
     note = buf[int(0.55 * sf.RATE):int(0.95 * sf.RATE)]
     assert rms(note) > 0.05
     freqs = np.fft.rfftfreq(len(note), 1.0 / sf.RATE)

@@ -160,7 +160,7 @@ class _Fluid:
     def __init__(self, path: Path, rate: int):
         import fluidsynth
 
-        self.synth = fluidsynth.Synth(samplerate=float(rate), gain=0.5)
+        self.synth = fluidsynth.Synth(samplerate=float(rate), gain=1.0)
         self.sfid = self.synth.sfload(str(path))
         if self.sfid < 0:
             self.synth.delete()
