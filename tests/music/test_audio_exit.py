@@ -49,18 +49,21 @@ print("QUITTING", flush=True)
 def start_jack(name: str) -> subprocess.Popen:
     env = dict(os.environ, JACK_NO_AUDIO_RESERVATION="1")
     proc = subprocess.Popen(["jackd", "-n", name, "--no-realtime", "-d", "dummy", "-r", "48000",
-                             "-p", "256"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             "-p", "256"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             stdin=subprocess.DEVNULL, env=env)
     lsp = shutil.which("jack_lsp")
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and lsp:
+    while time.monotonic() < deadline and lsp and proc.poll() is None:
         probe = subprocess.run([lsp], env=dict(os.environ, JACK_DEFAULT_SERVER=name,
                                                JACK_NO_START_SERVER="1"), capture_output=True)
         if probe.returncode == 0:
             return proc
         time.sleep(0.1)
     proc.kill()
-    pytest.skip("the JACK server did not start")
+    # jackd2 says why first ("Too many servers already active": JACK's registry of servers
+    # on this machine is full, e.g. of servers other test runs left behind)
+    said = [line for line in proc.communicate()[0].splitlines() if line.strip()]
+    pytest.skip(f"the JACK server did not start: {said[0] if said else 'no output'}")
 
 
 @pytest.mark.skipif(shutil.which("jackd") is None, reason="jackd is not installed (apt-get install jackd2)")
