@@ -46,6 +46,19 @@ print("QUITTING", flush=True)
 """
 
 
+def stop_jack(proc: subprocess.Popen) -> None:
+    """SIGTERM, so jackd takes its entry out of JACK's machine-wide registry of servers (8
+    entries); a SIGKILLed server leaves its entry behind, and enough of them stop every
+    JACK server on the machine from starting ("Too many servers already active")."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
 def start_jack(name: str) -> subprocess.Popen:
     env = dict(os.environ, JACK_NO_AUDIO_RESERVATION="1")
     proc = subprocess.Popen(["jackd", "-n", name, "--no-realtime", "-d", "dummy", "-r", "48000",
@@ -59,7 +72,7 @@ def start_jack(name: str) -> subprocess.Popen:
         if probe.returncode == 0:
             return proc
         time.sleep(0.1)
-    proc.kill()
+    stop_jack(proc)
     # jackd2 says why first ("Too many servers already active": JACK's registry of servers
     # on this machine is full, e.g. of servers other test runs left behind)
     said = [line for line in proc.communicate()[0].splitlines() if line.strip()]
@@ -80,14 +93,12 @@ def test_quitting_after_playback_prints_no_portaudio_assertion(server, mode):
             pytest.skip(f"no audio output through PortAudio here: {first[8:].strip()}")
         assert first.strip() == "PLAYING", child.stderr.read()
         if server == "gone":
-            jack.terminate()
-            jack.wait(10)
+            stop_jack(jack)
             time.sleep(0.5)          # the client has seen the server go
         out, err = child.communicate("\n", timeout=15)   # a hung Stop: TimeoutExpired
     finally:
         child.kill() if child.poll() is None else None
-        jack.kill()
-        jack.wait(10)
+        stop_jack(jack)
     assert "Assertion" not in err and "pa_jack.c" not in err, err
     assert child.returncode == 0 and out.strip().endswith("QUITTING"), (child.returncode, err)
     if mode == "stop-first":
