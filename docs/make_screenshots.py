@@ -1,4 +1,4 @@
-"""Screenshots of every tab, offscreen at 1280x800, after doing something real in each.
+"""Screenshots of every tab, offscreen on a 1280x800 screen, after doing something real in each.
 
     python docs/make_screenshots.py [--out docs/screenshots] [--corpora ../shared/corpora]
 
@@ -7,11 +7,17 @@ one trained first with the real trainer (``python -m studio train``) into a temp
 user folder, so the pictures always show real samples. The Train tab runs two short
 real trainings on the dinosaur names (LSTM with clipping, plain RNN without) so the
 overlaid curves show.
+
+``--size WxH`` is the size of the (offscreen) screen, not of the window: the window opens as
+it opens for a user on that screen (fitted to the available geometry, ``fit_to_screen``), so
+a picture at 1000x700 shows what that user sees. With a real display (QT_QPA_PLATFORM set
+to something other than offscreen) the window is resized to WxH instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -80,13 +86,20 @@ def main() -> int:
     parser.add_argument("--corpora", default=str(ROOT.parent / "shared" / "corpora"))
     parser.add_argument("--home", help="user data folder (default: a temporary one)")
     parser.add_argument("--size", default="1280x800",
-                        help="window size, e.g. 1000x700 to check that nothing is cut off")
+                        help="screen size, e.g. 1000x700 to check that nothing is cut off")
     parser.add_argument("--import", dest="imports", nargs="*", default=[],
                         help="checkpoints to add to the (temporary) library first")
     args = parser.parse_args()
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     home = args.home or tempfile.mkdtemp(prefix="studio-shots-")
     os.environ["SEQUENCE_STUDIO_HOME"] = home
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    offscreen = os.environ.get("QT_QPA_PLATFORM", "offscreen").startswith("offscreen")
+    if offscreen:   # a screen of that size (Qt's offscreen platform reads it from a file)
+        screen = Path(home) / "screen.json"
+        screen.write_text(json.dumps({"screens": [{
+            "name": "s", "x": 0, "y": 0, "width": width, "height": height,
+            "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}), encoding="utf-8")
+        os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={screen}"
     corpora = Path(args.corpora)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -103,10 +116,14 @@ def main() -> int:
 
     app = QApplication.instance() or QApplication([])
     window = MainWindow(restore=False)
-    width, height = (int(v) for v in args.size.lower().split("x"))
-    window.resize(width, height)
+    if not offscreen:
+        window.resize(width, height)
     window.show()
     wait_until(app, lambda: len(window.generate_tab.picker.entries) >= 3)
+    settle(app)
+    frame = window.frameGeometry()
+    print(f"screen {width}x{height}: window frame {frame.width()}x{frame.height()} at "
+          f"{frame.x()},{frame.y()}, inside {window.width()}x{window.height()}")
 
     def grab(name: str) -> None:
         settle(app)
@@ -180,6 +197,17 @@ def main() -> int:
     score.score()
     wait_until(app, lambda: bool(score.results))
     grab("score")
+
+    # Preferences: audio output, SoundFont and the line saying what will play
+    from studio.gui.shared import preferences
+
+    dialog = preferences.PreferencesDialog(preferences.load(), window)
+    dialog.show()
+    settle(app)
+    path = out / "preferences.png"
+    dialog.grab().save(str(path))
+    print("wrote", path)
+    dialog.close()
 
     window.close()
     return 0

@@ -58,7 +58,18 @@ def device() -> str:
 def _isolated_home(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("SEQUENCE_STUDIO_HOME", str(home))
+    # The built-in synth unless a test picks a SoundFont: a system's General MIDI font
+    # (fluid-soundfont-gm) would otherwise change every rendered take on machines that have it.
+    monkeypatch.setenv("SEQUENCE_STUDIO_SOUNDFONT", "none")
     return home
+
+
+@pytest.fixture
+def tiny_sf2(tmp_path) -> Path:
+    """A valid 8 KB SoundFont written here (tests/tiny_sf2.py): one harmonic tone."""
+    from tests.tiny_sf2 import write_sf2
+
+    return write_sf2(tmp_path / "tiny.sf2")
 
 
 # -- a real MIDI and audio system: a JACK server with its dummy driver -------------------

@@ -41,6 +41,8 @@ def add_parser(sub):
     jazz.add_argument("--out", help="write the take, in the format its extension names: .mid/.midi "
                                     "(MIDI), .musicxml/.xml/.mxl (lead sheet), .wav (audio)")
     jazz.add_argument("--wav", help="render the take to WAV")
+    jazz.add_argument("--soundfont", help="a .sf2/.sf3 SoundFont for --wav, or 'none' for the built-in "
+                                          "synth (default: the system's General MIDI SoundFont, if any)")
     jazz.add_argument("--xml", help="write a lead sheet (MusicXML: chord symbols, key, swing marking)")
     jazz.add_argument("--force", action="store_true",
                       help="replace existing --out/--wav/--xml files (never a model file)")
@@ -196,7 +198,8 @@ def sample_jazz(ck, args) -> int:
     from studio.music.chart import PRESETS, chart_notes
     from studio.music.perform.feel import Feel
     from studio.music.generate import JazzSettings, generate_takes, model_plays_chords
-    from studio.music.audio.synth import render_solo, write_wav
+    from studio.music.audio.soundfont import OFF, render_take
+    from studio.music.audio.synth import write_wav
     from studio.core.outputs import write_file
 
     chart = "Bb blues" if args.chart is None else args.chart  # "" is an empty chart, refused
@@ -240,9 +243,12 @@ def sample_jazz(ck, args) -> int:
             row["midi"] = path
         if args.wav:
             path = _numbered(args.wav, suffix)
-            write_file(path, lambda tmp: write_wav(tmp, render_solo(take, comping=not args.no_comping,
-                       bass=not args.no_bass, feel=feel)), force=args.force)
-            row["wav"] = path
+            sound = render_take(take, args.soundfont, program=args.program, feel=feel,
+                                comping=not args.no_comping, bass=not args.no_bass)
+            write_file(path, lambda tmp: write_wav(tmp, sound.buffer, sound.rate), force=args.force)
+            row["wav"], row["sound"] = path, sound.engine
+            if args.soundfont and sound.soundfont is None and args.soundfont.lower() not in OFF:
+                print(f"note: --soundfont not used: {sound.engine}", file=sys.stderr)
         if args.xml:
             from studio.music.notation.leadsheet import musicxml_path, write_musicxml
 
@@ -271,7 +277,7 @@ def sample_jazz(ck, args) -> int:
         if not row["notes"]:
             print("  note: the model played no notes in this take: try another --seed, or a "
                   "higher --temperature or --rhythm-temperature", file=sys.stderr)
-        for key in ("midi", "wav", "musicxml"):
+        for key in ("midi", "wav", "sound", "musicxml"):
             if key in row:
                 print(f"  {key}: {row[key]}")
     if not (args.out or args.wav or args.xml):

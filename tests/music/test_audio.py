@@ -7,8 +7,7 @@ import pytest
 from studio.music.chart import PRESETS, chart_to_spans
 from studio.music.perform.feel import EXACT
 from studio.music.audio.playback import AudioUnavailable, Player, audio_status
-from studio.music.audio.synth import (fluidsynth_status, read_wav, render_solo, render_soundfont,
-    write_wav)
+from studio.music.audio.synth import read_wav, render_solo, write_wav
 from studio.music.types import Note, Solo
 
 
@@ -50,13 +49,6 @@ def test_no_clicks_at_note_edges():
     assert abs(buf[start]) < 1e-3 and abs(buf[start - 1]) == 0.0
     jumps = np.abs(np.diff(buf))
     assert jumps.max() < 0.05
-
-
-def test_fluidsynth_is_optional():
-    ok, reason = fluidsynth_status("/nonexistent/font.sf2")
-    assert not ok and reason
-    with pytest.raises(RuntimeError):
-        render_soundfont(blues_take(), "/nonexistent/font.sf2")
 
 
 def test_playback_reports_unavailable_without_crashing():

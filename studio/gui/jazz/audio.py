@@ -42,30 +42,35 @@ def write_leadsheet_file(solo, path: Path, options: dict) -> Path:
 
 
 def render(solo, options: dict):
-    """(buffer, rate): through FluidSynth and the Preferences' SoundFont when there is one
-    (with the chosen instrument), else the built-in synth (the instrument is MIDI-only)."""
+    """``studio.music.audio.soundfont.Rendered``: through the Preferences' SoundFont (else
+    the system's General MIDI SoundFont) with the chosen instrument, else the built-in synth;
+    ``engine`` says which (and why), for the status bar."""
     from studio.gui.shared import preferences
-    from studio.music.audio.synth import RATE, render_solo, render_soundfont
+    from studio.music.audio.soundfont import render_take
 
-    comping, bass, feel = options.get("comping", True), options.get("bass", True), options.get("feel")
-    soundfont = preferences.load().soundfont
-    if soundfont:
-        try:
-            return render_soundfont(solo, soundfont, rate=RATE, comping=comping, bass=bass, feel=feel,
-                                    **({"program": options["program"]} if "program" in options else {})), RATE
-        except RuntimeError as exc:  # no FluidSynth, a missing file: say so, play anyway
-            log.warning("SoundFont %s not used: %s", soundfont, exc)
-    return render_solo(solo, rate=RATE, comping=comping, bass=bass, feel=feel), RATE
+    sound = render_take(solo, preferences.load().soundfont or None,
+                        comping=options.get("comping", True), bass=options.get("bass", True),
+                        feel=options.get("feel"),
+                        **({"program": options["program"]} if "program" in options else {}))
+    if sound.soundfont is None:
+        log.info("sound: %s", sound.engine)
+    return sound
 
 
 def write_wav_file(solo, path: Path, options: dict) -> Path:
+    return render_wav_file(solo, path, options)[0]
+
+
+def render_wav_file(solo, path: Path, options: dict) -> tuple[Path, str]:
+    """(the WAV written, what rendered it: "SoundFont …" or "built-in synth: …")."""
     from studio.music.audio.synth import write_wav
 
     path = Path(path)
     if path.suffix.lower() != ".wav":
         path = path.with_suffix(".wav")
-    buffer, rate = render(solo, options)
-    return write_file(path, lambda tmp: write_wav(tmp, buffer, rate), force=True)
+    sound = render(solo, options)
+    out = write_file(path, lambda tmp: write_wav(tmp, sound.buffer, sound.rate), force=True)
+    return out, sound.engine
 
 
 class AudioTransport(QObject):
@@ -77,6 +82,7 @@ class AudioTransport(QObject):
     position = Signal(object)
     state_changed = Signal()
     status_known = Signal()
+    started = Signal(str)       # what plays: "SoundFont FluidR3_GM.sf2", "built-in synth: …"
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -88,6 +94,7 @@ class AudioTransport(QObject):
         self._timer.timeout.connect(self._tick)
         self._status: tuple[bool, str] | None = None
         self._job = 0
+        self.engine = ""            # what rendered the last take played
 
     def check(self) -> None:
         """Ask ``playback.audio_status()`` off the UI thread (PortAudio can be slow)."""
@@ -127,10 +134,12 @@ class AudioTransport(QObject):
                     from studio.music.audio.playback import Player
 
                     self._player = self._player or Player()
-                    buffer, rate = result
-                    self._player.play(buffer, rate, preferences.load().audio_output or None)
+                    self._player.play(result.buffer, result.rate,
+                                      preferences.load().audio_output or None)
                     self._solo = solo
+                    self.engine = result.engine
                     self._timer.start()
+                    self.started.emit(result.engine)
                 except Exception as exc:  # AudioUnavailable: the device went away
                     error = exc
             if error is not None and on_error is not None:

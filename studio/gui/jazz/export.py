@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QWidget
 
 from studio.gui.shared import recent
 from studio.gui.shared.errors import show_error
-from studio.gui.jazz.audio import write_leadsheet_file, write_midi_file, write_wav_file
+from studio.gui.jazz.audio import render_wav_file, write_leadsheet_file, write_midi_file
 from studio.gui.shared.workers import run_task
 
 
@@ -113,7 +113,15 @@ class TakeExports:
         solo = self._shown_solo()
         path = solo is not None and (path or self._ask_path("Export WAV", ".wav", "WAV audio (*.wav)"))
         if path:
-            self._write_in_worker("Export WAV", "Rendering audio…", write_wav_file, solo, path, done)
+            engine = []
+
+            def write(solo, path, options):   # the status bar says what rendered it
+                out, said = render_wav_file(solo, path, options)
+                engine.append(said)
+                return out
+
+            self._write_in_worker("Export WAV", "Rendering audio…", write, solo, path, done,
+                                  note=lambda: engine[0] if engine else "")
 
     def export_leadsheet(self, path: str | None = None, done=None) -> None:
         """MusicXML in a worker (music21 takes a moment to load), then save."""
@@ -124,7 +132,7 @@ class TakeExports:
             self._write_in_worker("Export lead sheet", "Writing the lead sheet…",
                                   write_leadsheet_file, solo, path, done)
 
-    def _write_in_worker(self, title, busy, write, solo, path, done) -> None:
+    def _write_in_worker(self, title, busy, write, solo, path, done, note=None) -> None:
         options = self.midi_options()
         self.message.emit(busy)
 
@@ -132,7 +140,8 @@ class TakeExports:
             if error is not None:
                 show_error(self, title, error)
             else:
-                self.message.emit(f"Saved {out}")
+                said = note() if note is not None else ""
+                self.message.emit(f"Saved {out}" + (f" ({said})" if said else ""))
             if done is not None:
                 done(out, error)
 

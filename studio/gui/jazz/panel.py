@@ -113,6 +113,7 @@ class JazzPanel(TakeExports, QWidget):
         self.audio.position.connect(self.roll.set_playhead)
         self.audio.state_changed.connect(self._update_buttons)
         self.audio.status_known.connect(self._update_buttons)
+        self.audio.started.connect(lambda engine: self.message.emit(f"Playing ({engine})"))
         transport = QHBoxLayout()
         for w in (self.play_button, self.stop_button, self.midi_button, self.wav_button,
                   self.xml_button, self.drag, self.live_button):
@@ -255,7 +256,8 @@ class JazzPanel(TakeExports, QWidget):
         self.stop_button.setEnabled(self.audio.playing())
         for w in (self.midi_button, self.wav_button, self.xml_button, self.drag):
             w.setEnabled(has)
-        self.audio_status.setText("" if ok else f"Playback is off: {reason}")
+        self.audio_status.setText(f"Playback is off: {reason}" if not ok else
+                                  f"Sound: {self.audio.engine}" if self.audio.engine else "")
 
     def play(self) -> None:
         solo = self.solo()

@@ -6,8 +6,9 @@ output folder. Stored in the ``preferences`` settings group; read where they app
   one core to the window (measured on a 2-core machine: a tiny GRU trained 8x faster
   with one thread than with two competing with the desktop, and the window no longer
   waits for the trainer's threads).
-* SoundFont: a .sf2 file for playback and WAV export through FluidSynth; the
-  built-in synth plays when it is empty or FluidSynth is missing.
+* SoundFont: a .sf2/.sf3 file for playback and WAV export (``music.audio.soundfont``);
+  empty: the system's General MIDI SoundFont when there is one; "none": the built-in
+  synth. A line under it says what will play, and why not a SoundFont.
 * output folder: where export dialogs start, when set (else the last export folder).
 """
 
@@ -75,6 +76,7 @@ class PreferencesDialog(QDialog):
         from studio.core.devices import device_choices
 
         self.setWindowTitle("Preferences")
+        self.setMinimumWidth(480)   # the SoundFont path and the line saying what plays
         self.device = QComboBox()
         for name, available, reason in device_choices():
             self.device.addItem(name.upper() if name != "auto" else "Auto", name)
@@ -90,8 +92,14 @@ class PreferencesDialog(QDialog):
         self.threads.setToolTip("Torch threads of a training run started here; auto leaves "
                                 "one core to the window")
         self.soundfont = QLineEdit(prefs.soundfont)
-        self.soundfont.setPlaceholderText("none: the built-in synth")
+        self.soundfont.setPlaceholderText("the system's General MIDI SoundFont, if any")
         self.soundfont.setClearButtonEnabled(True)
+        self.soundfont.setToolTip("A .sf2/.sf3 SoundFont; empty: the system's General MIDI "
+                                  "SoundFont; none: the built-in synth")
+        self.sound_status = QLabel()
+        self.sound_status.setWordWrap(True)
+        self.soundfont.textChanged.connect(self._show_sound)
+        self._show_sound()
         self.output_folder = QLineEdit(prefs.output_folder)
         self.output_folder.setPlaceholderText(str(Path.home()))
         self.output_folder.setClearButtonEnabled(True)
@@ -110,9 +118,10 @@ class PreferencesDialog(QDialog):
         form.addRow("Training &threads", self.threads)
         form.addRow("&Audio output", self.audio_output)
         form.addRow("&SoundFont", _with_browse(self.soundfont, self._pick_soundfont))
+        form.addRow("", self.sound_status)
         form.addRow("&Output folder", _with_browse(self.output_folder, self._pick_folder))
-        note = QLabel("The SoundFont plays jazz takes and renders WAV files through FluidSynth "
-                      "when it is installed; otherwise the built-in synth is used.")
+        note = QLabel("The SoundFont plays jazz takes and renders WAV files (through "
+                      "tinysoundfont); where none is usable the built-in synth plays.")
         note.setWordWrap(True)
         note.setStyleSheet("color: #555")
         form.addRow(note)
@@ -121,6 +130,14 @@ class PreferencesDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+
+    def _show_sound(self) -> None:
+        """What will play: "SoundFont FluidR3_GM.sf2" or "built-in synth: <why>"."""
+        from studio.music.audio.soundfont import status
+
+        ok, said = status(self.soundfont.text().strip() or None)
+        self.sound_status.setText(f"Plays: {said}")
+        self.sound_status.setStyleSheet("color: #555" if ok else "color: #a60")
 
     def _pick_soundfont(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "SoundFont", self.soundfont.text() or str(Path.home()),

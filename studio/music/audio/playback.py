@@ -5,11 +5,25 @@ this build machine): sounddevice is imported lazily, and ``audio_status`` turns 
 failure into ``(False, reason)`` for the GUI to show beside a disabled Play button.
 ``Player`` keeps a playhead clock (``position_seconds``) for the piano-roll cursor.
 Qt-free; the GUI polls ``position_seconds`` from a timer.
+
+Quitting after the JACK server went away (stopped, restarted, a test server torn down):
+sounddevice's exit handler calls Pa_Terminate, whose JACK host API asserts that
+``jack_deactivate`` of its client succeeds; with the server gone it fails, and the process
+aborted at exit with "pa_jack.c:820: Terminate: Assertion `err == 0' failed" (issue 25,
+defect 5). ``_exit_guard``, run before that handler, skips PortAudio's clean-up then (the
+process is ending; the dead server has nothing left to release). Stopping a stream whose
+JACK server has gone waits forever in Pa_StopStream (Stop, or the window's shut-down,
+hung): ``_stop_streams`` gives it ``STOP_WAIT`` seconds on a helper thread, then leaves the
+stream, and playback says the sound server has gone until the app restarts.
 """
 
 from __future__ import annotations
 
+import atexit
+import ctypes
+import ctypes.util
 import re
+import sys
 import threading
 import time
 
@@ -54,7 +68,78 @@ def _sounddevice():
                                "(e.g. libportaudio2) to hear takes") from None
     except ImportError:
         raise AudioUnavailable("the sounddevice package is not installed") from None
+    global _guarded
+    if not _guarded:        # after sounddevice's own exit handler, so it runs before it
+        atexit.register(_exit_guard)
+        _guarded = True
     return sounddevice
+
+
+_guarded = False
+_stuck = False             # a stream could not be stopped: its JACK server has gone
+STOP_WAIT = 1.0
+GONE = ("the sound server went away while a take played; restart Sequence Studio to play "
+        "again, or export a WAV")
+
+
+def _stop_streams(sd) -> bool:
+    """``sd.stop()``, but never forever (see the module text); False when it was left."""
+    global _stuck
+    if _stuck:
+        return False
+    done = threading.Event()
+
+    def stop():
+        try:
+            sd.stop()
+        except Exception:
+            pass            # stopping a dead stream must never raise in a UI handler
+        done.set()
+
+    threading.Thread(target=stop, name="audio-stop", daemon=True).start()
+    if not done.wait(STOP_WAIT):
+        _stuck = True
+    return not _stuck
+_SILENT = ctypes.CFUNCTYPE(None, ctypes.c_char_p)(lambda _msg: None)
+
+
+def jack_server_running() -> bool | None:
+    """Is the JACK server this process would talk to (JACK_DEFAULT_SERVER) up? None when
+    libjack is not there to ask. Opens and closes a client that never starts a server;
+    libjack's "Cannot connect to server" lines are silenced."""
+    name = ctypes.util.find_library("jack")
+    if not name:
+        return None
+    try:
+        lib = ctypes.CDLL(name)
+        lib.jack_client_open.restype = ctypes.c_void_p
+        lib.jack_client_open.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(ctypes.c_int)]
+        lib.jack_client_close.argtypes = [ctypes.c_void_p]
+        lib.jack_set_error_function(_SILENT)
+        lib.jack_set_info_function(_SILENT)
+        status = ctypes.c_int(0)
+        client = lib.jack_client_open(b"sequence-studio-probe", 0x01, ctypes.byref(status))  # JackNoStartServer
+    except (OSError, AttributeError):
+        return None
+    if not client:
+        return False
+    lib.jack_client_close(client)
+    return True
+
+
+def _exit_guard() -> None:
+    """At exit: PortAudio with a JACK client whose server is gone must not terminate
+    (the assertion above); drop sounddevice's exit handler then."""
+    sd = sys.modules.get("sounddevice")
+    handler = getattr(sd, "_exit_handler", None)
+    if handler is None or not getattr(sd, "_initialized", 0):
+        return
+    try:
+        jack = any("JACK" in api.get("name", "") for api in sd.query_hostapis())
+    except Exception:
+        return
+    if _stuck or (jack and jack_server_running() is False):
+        atexit.unregister(handler)
 
 
 def audio_status() -> tuple[bool, str]:
@@ -129,8 +214,10 @@ class Player:
             raise AudioUnavailable(reason)
         sd = _sounddevice()
         with self._lock:
+            if not _stop_streams(sd):
+                self._started = None
+                raise AudioUnavailable(GONE)
             try:
-                sd.stop()
                 device_rate = _output_rate(sd, buffer, rate, device or None)
                 if device_rate != rate:
                     buffer, rate = resample(buffer, rate, device_rate), device_rate
@@ -145,10 +232,7 @@ class Player:
     def stop(self) -> None:
         with self._lock:
             if self._sd is not None and self._started is not None:
-                try:
-                    self._sd.stop()
-                except Exception:
-                    pass        # stopping a dead stream must never raise in a UI handler
+                _stop_streams(self._sd)
             self._started = None
 
     def position_seconds(self) -> float | None:

@@ -10,8 +10,8 @@ the band's rhythm), the very notes the MIDI export writes, so what you hear is w
 DAW gets. Envelopes start and end at zero (short attack ramp, cosine release), so no note
 clicks.
 
-A SoundFont through FluidSynth is optional: ``render_soundfont`` works when pyfluidsynth
-and a .sf2 file are present, and ``fluidsynth_status`` says why not otherwise.
+A SoundFont plays instead when there is one (``soundfont.render_take``, the renderer
+every caller uses); this synth is its fallback.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from studio.music.perform.feel import Feel
-from studio.music.perform.performance import ACOUSTIC_BASS, PIANO, TENOR_SAX, perform
+from studio.music.perform.performance import perform
 
 RATE = 44100
 
@@ -124,50 +124,3 @@ def read_wav(path) -> tuple[np.ndarray, int]:
         raw = wav.readframes(wav.getnframes())
     data = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32767
     return data.reshape(-1, channels), rate
-
-
-# ---------------------------------------------------------------- optional FluidSynth
-def fluidsynth_status(soundfont=None) -> tuple[bool, str]:
-    try:
-        import fluidsynth  # noqa: F401  (pyfluidsynth; needs the libfluidsynth library)
-    except (ImportError, OSError) as exc:
-        return False, f"FluidSynth is not available ({exc}); the built-in synth is used"
-    if soundfont is None:
-        return True, "FluidSynth available; choose a .sf2 SoundFont"
-    if not Path(soundfont).is_file():
-        return False, f"SoundFont not found: {soundfont}"
-    return True, f"FluidSynth with {Path(soundfont).name}"
-
-
-def render_soundfont(solo, soundfont, rate: int = RATE, program: int = TENOR_SAX,
-                     comping: bool = True, bass: bool = True, tail: float = 1.0,
-                     feel: Feel | None = None) -> np.ndarray:
-    """Render through FluidSynth and a SoundFont: float32 [n, 2]. RuntimeError (with the
-    reason) when FluidSynth or the SoundFont is missing; callers fall back to render_solo."""
-    ok, reason = fluidsynth_status(soundfont)
-    if not ok:
-        raise RuntimeError(reason)
-    import fluidsynth
-
-    from studio.music.notation.midi_file import solo_to_midi
-    mid = solo_to_midi(solo, program=program, comping=comping, bass=bass, feel=feel)
-    synth = fluidsynth.Synth(samplerate=float(rate))
-    try:
-        sfid = synth.sfload(str(soundfont))
-        for channel, prog in ((0, program), (1, PIANO), (2, ACOUSTIC_BASS)):
-            synth.program_select(channel, sfid, 0, prog)
-        chunks, now = [], 0.0
-        for msg in mid:                       # mido yields messages with time in seconds
-            if msg.time > 0:
-                frames = int(round(msg.time * rate))
-                chunks.append(np.asarray(synth.get_samples(frames), dtype=np.int16))
-                now += msg.time
-            if msg.type == "note_on" and msg.velocity > 0:
-                synth.noteon(msg.channel, msg.note, msg.velocity)
-            elif msg.type in ("note_on", "note_off"):
-                synth.noteoff(msg.channel, msg.note)
-        chunks.append(np.asarray(synth.get_samples(int(tail * rate)), dtype=np.int16))
-    finally:
-        synth.delete()
-    data = np.concatenate(chunks).astype(np.float32) / 32768.0
-    return data.reshape(-1, 2)
