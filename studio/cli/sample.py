@@ -243,7 +243,7 @@ def sample_jazz(ck, args) -> int:
             row["midi"] = path
         if args.wav:
             path = _numbered(args.wav, suffix)
-            sound = render_take(take, args.soundfont, program=args.program, feel=feel,
+            sound = render_take(take, args.soundfont, program=program, feel=feel,
                                 comping=not args.no_comping, bass=not args.no_bass)
             write_file(path, lambda tmp: write_wav(tmp, sound.buffer, sound.rate), force=args.force)
             row["wav"], row["sound"] = path, sound.engine

@@ -94,14 +94,21 @@ def test_a_range_the_shift_cannot_reach_is_refused(model):
         generate_takes(model, "| C7 |", JazzSettings(register=90, pitch_low=30, pitch_high=40, seed=1))
 
 
-def test_sample_plays_the_instrument_named(jazz_model, tmp_path, capsys):
+def test_sample_plays_the_instrument_named(jazz_model, tmp_path, capsys, monkeypatch):
     import pretty_midi
 
     from studio.cli import main
+    from studio.music.audio import soundfont
 
+    rendered = []
+    real = soundfont.render_take
+    monkeypatch.setattr(soundfont, "render_take",
+                        lambda *a, **k: rendered.append(k.get("program")) or real(*a, **k))
     out = tmp_path / "t.mid"
     assert main(["sample", str(jazz_model), "--chart", "| Dm7 | G7 | Cmaj7 | % |", "--seed", "2",
-                 "--instrument", "trumpet", "--low", "60", "--out", str(out), "--json"]) == 0
+                 "--instrument", "trumpet", "--low", "60", "--out", str(out), "--json",
+                 "--wav", str(tmp_path / "t.wav"), "--soundfont", "none"]) == 0
+    assert rendered == [56]      # the WAV is played on the trumpet too
     take = json.loads(capsys.readouterr().out)[0]
     assert take["settings"]["register"] == 70.4
     assert (take["settings"]["pitch_low"], take["settings"]["pitch_high"]) == (60, 86)  # --low wins
