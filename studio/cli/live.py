@@ -58,7 +58,8 @@ def add_parser(sub):
     m.add_argument("--clock", action="store_true", help="send MIDI clock (24 PPQN) and start/stop")
     m.add_argument("--sync", choices=("internal", "clock"), default="internal",
                    help="clock: follow the MIDI clock, Start/Stop/Continue and Song Position "
-                        "coming into --in (the DAW leads; band mode)")
+                        "coming into --in (the DAW leads; band and trading: a player's notes "
+                        "may come in on the same port)")
     m.add_argument("--count-in", type=int, default=1, help="bars of count-in on channel 10")
     m.add_argument("--loop", action="store_true", help="band mode: keep drawing choruses")
     m.add_argument("--reconnect", action="store_true",
@@ -117,8 +118,6 @@ def _settings(args):
     check_seed(args.seed)
     if not 0 <= args.program <= 127:
         raise ValueError(f"--program must be a General MIDI program number 0..127, not {args.program}")
-    if args.sync == "clock" and args.trade:
-        raise ValueError("--sync clock follows a DAW in band mode; trading keeps its own tempo for now")
     if args.sync == "clock":
         args.count_in, args.clock = 0, False       # the DAW counts in and sends the clock
     if not 0 <= args.count_in <= 8:
@@ -148,7 +147,7 @@ def _play(args) -> int:
     chart, settings, options = _settings(args)
     path = find_model(args.model)
     backend = open_backend(args.midi_api)          # a missing MIDI system fails before loading
-    opened, worker, session, inp = [], None, None, None
+    opened, worker, session, inp, in_callback = [], None, None, None, None
     with StopSignals():
         try:
             out = open_output(args.out_port, backend=backend)
@@ -157,21 +156,25 @@ def _play(args) -> int:
             opened.insert(0, engine)
             if args.trade:
                 session, worker = _trade_session(args, path, chart, settings, options, engine)
-                inp = open_input(args.in_port, backend=backend, callback=session.recorder.handle)
+                in_callback = session.recorder.handle
+                if args.sync == "clock":
+                    in_callback = _follow_clock(args, session)
+                inp = open_input(args.in_port, backend=backend, callback=in_callback)
                 opened.append(inp)
                 print(f"trading {args.trade} bars: play into {_where(inp)}; the band plays on "
                       f"{_where(out)}", file=sys.stderr)
             else:
                 session, worker = _take_session(args, path, chart, settings, options, engine)
                 if args.sync == "clock":
-                    inp = _follow_clock(args, session, backend)
+                    inp = open_input(args.in_port, backend=backend, callback=_follow_clock(args, session))
                     opened.append(inp)
+                    print(f"following the MIDI clock into {_where(inp)}: start the DAW", file=sys.stderr)
                 print(f"playing on {_where(out)}", file=sys.stderr)
             session.start()
             opened.insert(0, watch_session(
                 session, backend, out.name if args.out_port else None,
                 inp.name if inp is not None and args.in_port else None, reconnect=args.reconnect,
-                in_callback=session.recorder.handle if args.trade else None))
+                in_callback=in_callback if args.trade else None))
             _follow(session, args)
         except KeyboardInterrupt:
             if session is not None:
@@ -199,16 +202,15 @@ def _play(args) -> int:
     return 0
 
 
-def _follow_clock(args, session, backend):
-    """The band follows the MIDI clock coming into --in (the DAW's Start plays it)."""
-    from studio.music.live.ports import open_input
-    from studio.music.live.sync import ClockFollower
+def _follow_clock(args, session):
+    """The session follows the MIDI clock coming into --in (the DAW's Start plays it);
+    the input's callback: clock and transport to the follower, notes to the phrase."""
+    from studio.music.live.sync import ClockFollower, split_input
 
     follower = ClockFollower(session.tempo)
     session.follow(follower)
-    inp = open_input(args.in_port, backend=backend, callback=follower.handle)
-    print(f"following the MIDI clock into {_where(inp)}: start the DAW", file=sys.stderr)
-    return inp
+    recorder = getattr(session, "recorder", None)
+    return split_input(follower, None if recorder is None else recorder.handle)
 
 
 def _where(port) -> str:

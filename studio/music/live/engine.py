@@ -180,6 +180,13 @@ class LiveEngine:
             return self.timebase.to_song(live_clock.now())
         return None if self.t0 is None else live_clock.now() - self.t0
 
+    def song_at(self, mono: float) -> float | None:
+        """Song seconds at monotonic time ``mono`` (None before start, or while the DAW
+        whose clock is followed is stopped)."""
+        if self.timebase is not None:
+            return self.timebase.to_song(mono)
+        return None if self.t0 is None else mono - self.t0
+
     def deadline(self, song_time: float) -> float | None:
         """When song time ``song_time`` is on the monotonic clock (None: the DAW stopped)."""
         if self.timebase is not None:

@@ -27,15 +27,25 @@ class PhraseRecorder:
     """Notes from the input port, timed on the monotonic clock (song seconds once the
     engine has started). Use ``handle`` as the mido port's callback."""
 
-    def __init__(self, clock_origin=lambda: 0.0, latency: float = 0.0):
+    def __init__(self, clock_origin=lambda: 0.0, latency: float = 0.0, song_at=None):
         self._origin = clock_origin     # returns the engine's t0
         self.latency = latency          # seconds the input delivers late (the user's setting)
+        self._song_at = song_at         # (monotonic s) -> song s or None: a DAW's clock followed
+        self._last = 0.0                # the last song time heard (a note-off while stopped)
         self._lock = threading.Lock()
         self._open: dict[int, tuple[float, int]] = {}
         self.notes: list[tuple[float, float | None, int, int]] = []   # (on, off, pitch, velocity)
 
     def handle(self, msg) -> None:
-        t = live_clock.now() - (self._origin() or 0.0) - self.latency
+        if self._song_at is not None:       # song time from the followed clock (tempo moves it)
+            t = self._song_at(live_clock.now() - self.latency)
+            if t is None:                   # the DAW is stopped: a note-on is not part of a phrase
+                if msg.type == "note_on" and msg.velocity > 0:
+                    return
+                t = self._last
+        else:
+            t = live_clock.now() - (self._origin() or 0.0) - self.latency
+        self._last = t
         self.add(msg, t)
 
     def add(self, msg, t: float) -> None:

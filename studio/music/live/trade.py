@@ -35,12 +35,15 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 from dataclasses import dataclass, replace
 
 from studio.music.live import clock as live_clock
 from studio.music.chart import Chart, as_chart
 from studio.music.perform.feel import Feel
 from studio.music.live.events import band_events, chart_slice, take_events
+from studio.music.live.response import (MOTIF_STRENGTH, REGISTER_MARGIN, RESPONSE_MODES,  # noqa: F401
+                                         response_settings)
 from studio.music.live.session import LiveNote, LiveSession
 from studio.music.live.phrase import (ECHO_N, PhraseRecorder, echo_share, interval_ngrams,  # noqa: F401
                                       follow_dynamics, join_answer, motif_primer, pick_answer, quantise_phrase,
@@ -50,15 +53,6 @@ from studio.music.types import Solo
 log = logging.getLogger(__name__)
 
 TRADE_LENGTHS = (2, 4, 8)
-# How an answer responds to the call (Impro-Visor offers the like): free = primed with it
-# only; develop = leaning toward its interval cells and their inversion, in its register;
-# echo = quoting its last bar, then developing; contrast = another register, no cells.
-# Every mode but free takes the call's dynamics.
-RESPONSE_MODES = ("free", "develop", "echo", "contrast")
-MOTIF_STRENGTH = {"develop": 2.0, "echo": 1.0}   # motif_bias strength per mode (develop: 1.0 -> 2.0
-# took the answers sharing a 4-interval cell with the call from 45% to 50%, 3.0 to 55%
-# with the chord-tone share falling toward the players' low end: 20 WJazzD calls)
-REGISTER_MARGIN = 5            # develop: the call's range widened by this, each side
 QUANTIZE_GRIDS = {1: "off", 3: "16th", 4: "8th triplet", 6: "8th"}   # ticks (12 a beat): name
 SOLO_CHANNEL = 0               # the export's solo channel (channel 1)
 SWAP_MARGIN_S = 0.03           # a later answer must be ready this long before its downbeat
@@ -96,26 +90,6 @@ class TradeSettings:
             raise ValueError("input latency must be 0..500 ms and the late window 0..250 ms")
 
 
-def response_settings(mode: str, phrase: Solo, s) -> dict:
-    """The JazzSettings fields by which an answer responds to the call ``phrase`` in
-    ``mode``, given the user's settings ``s`` (free: none)."""
-    if mode == "free":
-        return {}
-    pitches = [n.pitch for n in sorted(phrase.notes)]
-    low, high = min(pitches), max(pitches)
-    if mode == "contrast":           # the other side of the user's range from the call
-        middle = (s.pitch_low + s.pitch_high) / 2
-        if (low + high) / 2 >= middle:
-            return {"pitch_high": max(s.pitch_low + 12, min(s.pitch_high, low + 7))}
-        return {"pitch_low": min(s.pitch_high - 12, max(s.pitch_low, high - 7))}
-    lo = max(s.pitch_low, low - REGISTER_MARGIN)
-    hi = min(s.pitch_high, high + REGISTER_MARGIN)
-    if hi - lo < 19:                 # never squeeze the line into less than an octave and a half
-        lo, hi = max(s.pitch_low, min(lo, hi - 19)), min(s.pitch_high, max(hi, lo + 19))
-    return {"motif": pitches, "motif_strength": MOTIF_STRENGTH[mode], "pitch_low": lo,
-            "pitch_high": hi}
-
-
 class TradeSession(LiveSession):
     """Band + alternating player / model blocks over the chart, until stopped."""
 
@@ -129,10 +103,15 @@ class TradeSession(LiveSession):
         self.settings = jazz_settings
         self.trade = trade
         self.midi_options = dict(midi_options or {})
-        self.recorder = PhraseRecorder(lambda: self.engine.t0, trade.latency_ms / 1000.0)
+        self.recorder = PhraseRecorder(lambda: self.engine.t0, trade.latency_ms / 1000.0,
+                                       song_at=lambda mono: self.engine.song_at(mono))
         self.seed = jazz_settings.seed if jazz_settings.seed is not None else random.randrange(2 ** 31)
         self.answers: list[dict] = []
         self._band_until = 0      # choruses of band queued
+        self._plan_lock = threading.Lock()
+        self._epoch = 0           # a DAW's Start / Song Position starts the plan anew (sync.py)
+        self._located_at = 0.0    # ... from this song time
+        self._run_epoch = 0       # the plan the control thread follows
 
     # -- the plan -----------------------------------------------------------------------
     def block_role(self, k: int) -> str:
@@ -143,17 +122,53 @@ class TradeSession(LiveSession):
         n = self.trade.bars * self.bar_s
         return k * n, (k + 1) * n
 
-    def _queue_band(self, until: float) -> None:
-        chorus_s = self.chart.bar_count * self.bar_s
+    def _chorus_events(self, c: int):
+        """The band's chorus ``c`` (each its own seed: the comping varies as a band's
+        would), at its song time."""
         o = self.midi_options
-        while self._band_until * chorus_s < until:
-            # each chorus its own seed: the comping rhythms vary as a band's would
-            feel = replace(o.get("feel") or Feel(), seed=self.seed * 31 + self._band_until)
-            events = band_events(self.chart, self.tempo, comping=o.get("comping", True),
-                                 bass=o.get("bass", True), comp_program=o.get("comp_program", 0),
-                                 bass_program=o.get("bass_program", 32), feel=feel)
-            self.engine.schedule(events, self._band_until * chorus_s)
-            self._band_until += 1
+        feel = replace(o.get("feel") or Feel(), seed=self.seed * 31 + c)
+        events = band_events(self.chart, self.tempo, comping=o.get("comping", True),
+                             bass=o.get("bass", True), comp_program=o.get("comp_program", 0),
+                             bass_program=o.get("bass_program", 32), feel=feel)
+        offset = c * self.chart.bar_count * self.bar_s
+        return [e.shifted(offset) for e in events]
+
+    def _queue_band(self, until: float, epoch: int | None = None) -> None:
+        chorus_s = self.chart.bar_count * self.bar_s
+        with self._plan_lock:
+            while self._band_until * chorus_s < until and epoch in (None, self._epoch):
+                self.engine.schedule(self._chorus_events(self._band_until))
+                self._band_until += 1
+
+    def _schedule(self, events, offset: float, epoch: int) -> None:
+        """Queue an answer's messages unless the DAW has located since it was asked."""
+        with self._plan_lock:
+            if epoch == self._epoch:
+                self.engine.schedule(events, offset)
+
+    # -- following a DAW's clock (--sync clock) -------------------------------------------
+    def follow(self, follower) -> None:
+        """Trade to a DAW's clock (``sync.ClockFollower``): tempo from its ticks, Stop
+        ends what sounds (Continue plays on), Start and Song Position start the trading
+        anew from the block there (the player's, or the model's opening)."""
+        self.engine.follow(follower)
+        follower.on_locate = self._locate
+        follower.on_stop = self.engine.silence_sounding
+
+    def _locate(self, song_s: float) -> None:
+        """The DAW located (Start: 0, Song Position): the band from there, every answer
+        asked before dropped; the control thread re-plans (``run``)."""
+        chorus_s = self.chart.bar_count * self.bar_s
+        c = max(0, int(song_s // chorus_s + 1e-9))
+        with self._plan_lock:
+            self._epoch += 1
+            self._located_at = song_s
+            events = self._chorus_events(c) + self._chorus_events(c + 1)
+            self._band_until = c + 2
+            self.engine.relocate(events, song_s)
+
+    def _halted(self) -> bool:
+        return self._stop.is_set() or self._epoch != self._run_epoch
 
     def _solo_events(self, take):
         o = self.midi_options
@@ -196,21 +211,38 @@ class TradeSession(LiveSession):
         else:
             chart, settings = answer_chart, self._answer_settings(phrase, n, k, call, phrase)
         future = self.worker.submit(chart, settings, candidates=self.trade.candidates if call else 1,
-                                    deadline=None if deadline is None else self.engine.t0 + deadline)
+                                    deadline=None if deadline is None else self.engine.deadline(deadline))
         future.motif, future.answer_chart = motif, answer_chart
         return phrase, asked, future, cut
 
     # -- the control thread -------------------------------------------------------------
     def run(self) -> None:
-        blocks = 2 * self.trade.trades if self.trade.trades else None
+        """The plan from block 0; again from the DAW's locate point whenever it locates."""
         k = 0
-        if self.block_role(0) == "model":         # the model opens: an unprimed answer
-            self._queue_band(self.block_span(2)[1])
-            self._play_answer(0, [self._request(0, None)])
-            k = 1
-        while not self._stop.is_set() and (blocks is None or k < blocks):
+        while True:
+            self._run_epoch = epoch = self._epoch
+            k = self._blocks(k, epoch, opening=k == 0 or self._at_block_start(k))
+            if self._stop.is_set() or self._epoch == epoch:
+                break
+            k = int(self._located_at // self.block_span(1)[0] + 1e-6)
+            if self.block_role(k) == "model" and not self._at_block_start(k):
+                k += 1                   # mid-answer: the band plays on to the player's block
+        self._finish(k)
+
+    def _at_block_start(self, k: int) -> bool:
+        return abs(self._located_at - self.block_span(k)[0]) < self.beat_s / 2
+
+    def _blocks(self, k: int, epoch: int, opening: bool = True) -> int:
+        """Blocks from ``k`` until the trades are done, the session stops or the DAW
+        locates (the plan's epoch changes). Returns the block reached."""
+        blocks = 2 * self.trade.trades if self.trade.trades else None
+        if self.block_role(k) == "model" and opening:   # the model opens: an unprimed answer
+            self._queue_band(self.block_span(k + 2)[1], epoch)
+            self._play_answer(k, [self._request(k, None)], epoch)
+            k += 1
+        while not self._halted() and (blocks is None or k < blocks):
             start, end = self.block_span(k)
-            self._queue_band(end + 2 * self.block_span(1)[1])
+            self._queue_band(end + 2 * self.block_span(1)[1], epoch)
             if self.block_role(k) == "model":     # its answer was queued at the player's turn
                 k += 1
                 continue
@@ -221,18 +253,18 @@ class TradeSession(LiveSession):
             # beat before if the player has played on since (used when it is in time).
             cut = end - 2 * self.beat_s
             if not self.wait_song_time(cut):
-                return
+                return k
             later = end - self.beat_s
             requests = [self._request(k + 1, cut, deadline=later)]
             if not self.wait_song_time(later):
-                return
+                return k
             if len(self.recorder.between(start, later)) > len(self.recorder.between(start, cut)):
                 requests.append(self._request(k + 1, later, deadline=end - SWAP_MARGIN_S))
-            self._play_answer(k + 1, requests)
+            self._play_answer(k + 1, requests, epoch)
             k += 1
-        self._finish(k)
+        return k
 
-    def _play_answer(self, k: int, requests) -> None:
+    def _play_answer(self, k: int, requests, epoch: int = 0) -> None:
         start, end = self.block_span(k)
         chosen = None
         if len(requests) > 1:                     # the fuller phrase, if it is in time
@@ -252,9 +284,9 @@ class TradeSession(LiveSession):
         answer = (join_answer(future.motif, model_part, future.answer_chart, self.tempo)
                   if future.motif else model_part)
         answer = self._dynamics(answer, phrase)
-        now_song = decided - self.engine.t0
+        now_song = self._song(decided, start)
         events = [e for e in self._solo_events(answer) if e.time + start > now_song]
-        self.engine.schedule(events, start)
+        self._schedule(events, start, epoch)
         record = {
             "block": k, "bar": k * self.trade.bars + 1, "stage": chosen + 1,
             "stages": len(requests), "phrase_notes": len(phrase.notes) if phrase else 0,
@@ -262,14 +294,14 @@ class TradeSession(LiveSession):
             "generation_s": round(seconds, 4),
             "candidates": len(takes),
             "first_ready_before_downbeat_s": self._margin(requests[0][2], start),
-            "ready_before_downbeat_s": round(start - (ready - self.engine.t0), 4),
+            "ready_before_downbeat_s": round(start - self._song(ready, start), 4),
             "from_cut_s": round(ready - asked, 4),
-            "late": start - (ready - self.engine.t0) < 0,
+            "late": start - self._song(ready, start) < 0,
         }
         bar2 = start + self.bar_s       # the window draws bar 1 now, the rest once decided
         self.add_notes([n for n in self._model_notes(answer, start) if n.start < bar2])
         if phrase is not None:
-            answer, phrase = self._hear_whole_phrase(k, answer, phrase, record)
+            answer, phrase = self._hear_whole_phrase(k, answer, phrase, record, epoch)
         self.add_notes([n for n in self._model_notes(answer, start) if n.start >= bar2])
         record.update(
             answer_notes=len(answer.notes),
@@ -277,7 +309,8 @@ class TradeSession(LiveSession):
             echo_model_part=round(echo_share(model_part, phrase), 3) if phrase is not None else None)
         self.answers.append(record)
 
-    def _hear_whole_phrase(self, k: int, answer: Solo, early_phrase: Solo, record: dict):
+    def _hear_whole_phrase(self, k: int, answer: Solo, early_phrase: Solo, record: dict,
+                           epoch: int = 0):
         """At the bar line (plus the late window) the whole phrase, last beat and late
         notes included, primes bars 2.. of the answer after the answer's first bar as it
         is playing; used when ready ``SWAP_MARGIN_S`` before bar 2, else the first
@@ -297,7 +330,7 @@ class TradeSession(LiveSession):
                                          whole)
         bar2 = start + self.bar_s
         future = self.worker.submit(chart_slice(self.chart, k * n + 1, n - 1), settings,
-                                    deadline=self.engine.t0 + bar2 - SWAP_MARGIN_S)
+                                    deadline=self.engine.deadline(bar2 - SWAP_MARGIN_S))
         left = bar2 - SWAP_MARGIN_S - (self.position() or 0.0)
         result = self.result_of(future, timeout=max(0.0, left))
         record["whole_ready_before_bar2_s"] = self._margin(future, bar2)
@@ -305,9 +338,12 @@ class TradeSession(LiveSession):
             record["whole_used"] = False
             return answer, early_phrase
         rest = self._dynamics(result[0][0].solo, whole)
-        self.engine.cancel_after(bar2 - SWAP_MARGIN_S, channels=[SOLO_CHANNEL])
-        self.engine.schedule([e for e in self._solo_events(rest) if e.message.type != "program_change"],
-                             bar2)
+        with self._plan_lock:
+            if epoch != self._epoch:        # the DAW located meanwhile
+                return answer, early_phrase
+            self.engine.cancel_after(bar2 - SWAP_MARGIN_S, channels=[SOLO_CHANNEL])
+            self.engine.schedule([e for e in self._solo_events(rest)
+                                  if e.message.type != "program_change"], bar2)
         record["whole_used"] = True
         return join_answer(bar1, rest, answer_chart, self.tempo), whole
 
@@ -320,7 +356,12 @@ class TradeSession(LiveSession):
     def _margin(self, future, downbeat: float) -> float | None:
         """How long before ``downbeat`` (song s) a request's answer arrived (None: not yet)."""
         done_at = getattr(future, "done_at", None)
-        return None if done_at is None else round(downbeat - (done_at - self.engine.t0), 4)
+        return None if done_at is None else round(downbeat - self._song(done_at, downbeat), 4)
+
+    def _song(self, mono: float, otherwise: float) -> float:
+        """Song time at monotonic ``mono`` (``otherwise`` while a followed DAW is stopped)."""
+        t = self.engine.song_at(mono)
+        return otherwise if t is None else t
 
     def _finish(self, k: int) -> None:
         """The last block has been played: stop just after its end (the engine ends any
