@@ -135,18 +135,31 @@ def test_a_lost_port_stops_the_take_and_the_window_says_so(qtbot, live_window):
     assert f"the MIDI output port '{daw.port_name}' went away" in live.status.text()
 
 
-def test_the_response_mode_goes_to_the_trade_and_is_remembered(qtbot, live_window):
+def test_the_response_mode_input_settings_and_sync_go_to_the_trade_and_are_remembered(qtbot, live_window):
     from studio.gui.shared.settings import Group
 
     live, _listener = live_window
     live.mode.setCurrentText("Trade")
     live.response.setCurrentText("develop")
+    live.inputs.quantize.setCurrentText("16th")
+    live.inputs.latency.setValue(25)
+    live.sync.setChecked(True)
+    assert live.sync.isEnabled() and live.inputs.quantize.isEnabled()
     qtbot.mouseClick(live.start_button, left())
     qtbot.waitUntil(lambda: live.session is not None, timeout=60000)
-    assert live.session.trade.mode == "develop"
+    trade = live.session.trade
+    assert (trade.mode, trade.quantize, trade.latency_ms) == ("develop", 3, 25.0)
+    assert live.session.engine.timebase is not None           # trading to the DAW's clock
+    assert live.session.recorder.latency == pytest.approx(0.025)
     qtbot.mouseClick(live.stop_button, left())
     with Group("live", 1) as g:
-        assert g.get("response") == "develop"
+        assert g.get("response") == "develop" and g.get("quantize") == "16th"
+        assert g.get("latency_ms", 0.0, float) == 25.0 and g.get("sync", False, bool)
+    live.inputs.quantize.setCurrentText("off")
+    live.inputs.latency.setValue(0)
+    live.restore_settings()                                   # what a new window shows
+    assert live.inputs.quantize.currentText() == "16th" and live.inputs.latency.value() == 25
+    live.sync.setChecked(False)
 
 
 def left():
