@@ -51,6 +51,10 @@ def add_parser(sub):
                    help="input quantize: the grid the player's phrase is heard on")
     t.add_argument("--input-latency", type=float, default=0.0, metavar="MS",
                    help="how late the keyboard's notes arrive; taken off their times")
+    t.add_argument("--phrase-end", default="bars", metavar="bars|silence[:BEATS]",
+                   help="bars: your phrase is the block's N bars; silence: it ends once you "
+                        "have been silent BEATS beats (default 2) after playing, and the answer "
+                        "comes in at the next bar line")
     m = p.add_argument_group("MIDI")
     m.add_argument("--out", dest="out_port", help="output port (default: virtual 'Sequence Studio')")
     m.add_argument("--in", dest="in_port", help="input port (default: virtual 'Sequence Studio in')")
@@ -248,12 +252,26 @@ def _trade_session(args, path, chart, settings, options, engine):
     trade = TradeSettings(bars=args.trade, call_response=args.call_response, mode=args.response,
                           candidates=args.candidates, player_first=not args.model_first,
                           trades=args.trades, latency_ms=args.input_latency,
+                          silence_beats=phrase_end_beats(args.phrase_end),
                           quantize={"off": 1, "16th": 3, "8th-triplet": 4, "8th": 6}[args.quantize])
     trade.validate()
     worker = GenerationWorker(path)
     worker.wait_ready()
     return TradeSession(engine, worker, chart, settings, trade, count_in_bars=args.count_in,
                         midi_options=options), worker
+
+
+def phrase_end_beats(text: str) -> float:
+    """``--phrase-end``: bars -> 0 (off), silence -> 2 beats, silence:B -> B beats."""
+    kind, _, beats = text.partition(":")
+    if kind == "bars" and not beats:
+        return 0.0
+    if kind == "silence":
+        try:
+            return float(beats) if beats else 2.0
+        except ValueError:
+            pass
+    raise ValueError(f"--phrase-end must be bars, silence or silence:BEATS, not {text!r}")
 
 
 def _follow(session, args) -> None:

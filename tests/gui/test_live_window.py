@@ -143,12 +143,13 @@ def test_the_response_mode_input_settings_and_sync_go_to_the_trade_and_are_remem
     live.response.setCurrentText("develop")
     live.inputs.quantize.setCurrentText("16th")
     live.inputs.latency.setValue(25)
+    live.inputs.silence.setValue(1.5)
     live.sync.setChecked(True)
     assert live.sync.isEnabled() and live.inputs.quantize.isEnabled()
     qtbot.mouseClick(live.start_button, left())
     qtbot.waitUntil(lambda: live.session is not None, timeout=60000)
     trade = live.session.trade
-    assert (trade.mode, trade.quantize, trade.latency_ms) == ("develop", 3, 25.0)
+    assert (trade.mode, trade.quantize, trade.latency_ms, trade.silence_beats) == ("develop", 3, 25.0, 1.5)
     assert live.session.engine.timebase is not None           # trading to the DAW's clock
     assert live.session.recorder.latency == pytest.approx(0.025)
     qtbot.mouseClick(live.stop_button, left())
@@ -157,8 +158,11 @@ def test_the_response_mode_input_settings_and_sync_go_to_the_trade_and_are_remem
         assert g.get("latency_ms", 0.0, float) == 25.0 and g.get("sync", False, bool)
     live.inputs.quantize.setCurrentText("off")
     live.inputs.latency.setValue(0)
+    live.inputs.silence.setValue(0)
     live.restore_settings()                                   # what a new window shows
     assert live.inputs.quantize.currentText() == "16th" and live.inputs.latency.value() == 25
+    assert live.inputs.silence.value() == 1.5
+    live.inputs.silence.setValue(0)
     live.sync.setChecked(False)
 
 

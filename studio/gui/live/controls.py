@@ -1,5 +1,5 @@
 """The Live window's input controls for trading: how the player's phrase is heard (input
-quantize, the keyboard's latency, where the phrase ends). Built and remembered here so
+quantize, the keyboard's latency, where the phrase ends: its bars, or silence). Built and remembered here so
 the window stays one screen of code; ``trade_fields`` gives ``TradeSettings`` fields."""
 
 from __future__ import annotations
@@ -24,9 +24,19 @@ class InputControls:
         self.latency.setSuffix(" ms")
         self.latency.setToolTip("Input latency: how late your keyboard's notes arrive; "
                                 "taken off their times")
+        self.silence = QDoubleSpinBox()       # TradeSettings.silence_beats (0: off)
+        self.silence.setRange(0.0, 16.0)
+        self.silence.setSingleStep(0.5)
+        self.silence.setDecimals(1)
+        self.silence.setSpecialValueText("off")
+        self.silence.setSuffix(" beats")
+        self.silence.setToolTip("Phrase end: off = your phrase is the block's bars; else it "
+                                "ends once you have been silent this long after playing, and "
+                                "the answer comes in at the next bar line")
 
     def widgets(self) -> list:
-        return [QLabel("quantize"), self.quantize, QLabel("latency"), self.latency]
+        return [QLabel("quantize"), self.quantize, QLabel("latency"), self.latency,
+                QLabel("end on silence"), self.silence]
 
     def row(self) -> QHBoxLayout:
         row = QHBoxLayout()
@@ -36,18 +46,21 @@ class InputControls:
         return row
 
     def set_enabled(self, on: bool) -> None:
-        for w in (self.quantize, self.latency):
+        for w in (self.quantize, self.latency, self.silence):
             w.setEnabled(on)
 
     def trade_fields(self) -> dict:
         return {"quantize": int(self.quantize.currentData()),
-                "latency_ms": float(self.latency.value())}
+                "latency_ms": float(self.latency.value()),
+                "silence_beats": float(self.silence.value()) if self.silence.value() >= 0.5 else 0.0}
 
     def save(self, g) -> None:
         g.set("quantize", self.quantize.currentText())
         g.set("latency_ms", float(self.latency.value()))
+        g.set("silence_beats", float(self.silence.value()))
 
     def restore(self, g) -> None:
         index = self.quantize.findText(g.get("quantize", "off"))
         self.quantize.setCurrentIndex(max(0, index))
         self.latency.setValue(g.get("latency_ms", 0.0, float))
+        self.silence.setValue(g.get("silence_beats", 0.0, float))

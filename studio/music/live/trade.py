@@ -4,7 +4,8 @@ The band (the export's comping and walking bass) plays the chart round and round
 form is cut into blocks of N bars (2, 4 or 8); blocks alternate player, model, player...
 For each player block:
 
-1. ``PhraseRecorder`` has kept every note-on/off from the input port with its song time.
+1. ``PhraseRecorder`` has kept every note-on/off from the input port with its song time
+   (read off a followed DAW's clock with ``follow``).
 2. Two beats before the block ends, the phrase so far is quantised onto the chart's grid
    (12 ticks per beat, the project's own encoding does the rest) and sent to the
    generation process as the primer of ``generate_takes`` over the answer's bars of the
@@ -20,15 +21,9 @@ For each player block:
    before bar 2 (a bar, 1 s at 240 bpm, to draw it in). So the answer is ready at its
    downbeat and what follows its first bar has heard the call to its end.
 
-Call and response (``call_response=True``): the answer develops the player's motif. It
-opens by restating the motif (the phrase's last bar of notes, its rhythm kept,
-transposed from the chord under it to the answer's first chord), as players quote each
-other when they trade; the model, primed with the phrase *and* that restatement, plays
-the rest at a lower temperature. Up to ``candidates`` continuations are drawn one after
-another while there is time (each stage until the next decision point) and the one whose
-pitch-interval 4-grams echo the phrase most is kept (chord-tone share breaks ties).
-``live_bench`` measures the echo of the whole answer and of the model's part against
-unprimed and merely primed answers.
+With ``silence_beats`` a call may end early (``plan.py``). Echo mode (``call_response``)
+opens with the call's last bar restated over the answer's first chord, and keeps the
+continuation whose interval 4-grams echo the call most (docs/LIVE.md).
 """
 
 from __future__ import annotations
@@ -45,6 +40,7 @@ from studio.music.live.events import band_events, chart_slice, take_events
 from studio.music.live.response import (MOTIF_STRENGTH, REGISTER_MARGIN, RESPONSE_MODES,  # noqa: F401
                                          response_settings)
 from studio.music.live.session import LiveNote, LiveSession
+from studio.music.live.plan import LEAD_BEATS, BlockPlan, silence_end
 from studio.music.live.phrase import (ECHO_N, PhraseRecorder, echo_share, interval_ngrams,  # noqa: F401
                                       follow_dynamics, join_answer, motif_primer, pick_answer, quantise_phrase,
                                       restate_motif)
@@ -70,6 +66,7 @@ class TradeSettings:
     latency_ms: float = 0.0        # the input's delivery delay, taken off every note's time
     late_ms: float = 60.0          # notes this late after the bar line still end the phrase
     mode: str = "free"             # free | develop | echo | contrast (RESPONSE_MODES)
+    silence_beats: float = 0.0     # > 0: a call ends after this many silent beats (plan.py)
 
     def __post_init__(self):
         if self.call_response and self.mode == "free":
@@ -88,6 +85,8 @@ class TradeSettings:
             raise ValueError("input quantize must be one of " + ", ".join(QUANTIZE_GRIDS.values()))
         if not 0 <= self.latency_ms <= 500 or not 0 <= self.late_ms <= 250:
             raise ValueError("input latency must be 0..500 ms and the late window 0..250 ms")
+        if self.silence_beats and not 0.5 <= self.silence_beats <= 16:
+            raise ValueError("the silence that ends a phrase must be 0.5..16 beats (0: off)")
 
 
 class TradeSession(LiveSession):
@@ -112,15 +111,14 @@ class TradeSession(LiveSession):
         self._epoch = 0           # a DAW's Start / Song Position starts the plan anew (sync.py)
         self._located_at = 0.0    # ... from this song time
         self._run_epoch = 0       # the plan the control thread follows
+        self.plan = BlockPlan(trade.bars, self.bar_s, trade.player_first)
 
     # -- the plan -----------------------------------------------------------------------
     def block_role(self, k: int) -> str:
-        player = (k % 2 == 0) == self.trade.player_first
-        return "player" if player else "model"
+        return self.plan.role(k)
 
     def block_span(self, k: int) -> tuple[float, float]:
-        n = self.trade.bars * self.bar_s
-        return k * n, (k + 1) * n
+        return self.plan.span(k)
 
     def _chorus_events(self, c: int):
         """The band's chorus ``c`` (each its own seed: the comping varies as a band's
@@ -163,6 +161,7 @@ class TradeSession(LiveSession):
         with self._plan_lock:
             self._epoch += 1
             self._located_at = song_s
+            self.plan.reset()             # calls ended early before: the plan from bar 0
             events = self._chorus_events(c) + self._chorus_events(c + 1)
             self._band_until = c + 2
             self.engine.relocate(events, song_s)
@@ -191,13 +190,13 @@ class TradeSession(LiveSession):
         """Block k's phrase up to song time ``cut``; with ``late`` (s) notes that far
         past the cut (the bar line) count as the last beat's, played late."""
         start, _ = self.block_span(k)
-        phrase_chart = chart_slice(self.chart, k * self.trade.bars, self.trade.bars)
+        phrase_chart = chart_slice(self.chart, self.plan.bar(k), self.trade.bars)
         return quantise_phrase(self.recorder.between(start, cut + late), start, cut,
                                self.tempo, phrase_chart, self.trade.quantize, late > 0)
 
     def _request(self, k: int, cut: float | None, deadline: float | None = None):
         """Submit the answer for block k, primed with the phrase of block k-1 up to cut."""
-        answer_chart = chart_slice(self.chart, k * self.trade.bars, self.trade.bars)
+        answer_chart = chart_slice(self.chart, self.plan.bar(k), self.trade.bars)
         phrase = None if cut is None else self.phrase_of(k - 1, cut)
         asked = live_clock.now()
         call = bool(self.trade.mode == "echo" and phrase is not None and phrase.notes)
@@ -205,7 +204,7 @@ class TradeSession(LiveSession):
                               self.settings.pitch_high) if call else []
         n = self.trade.bars
         if motif:       # the model develops the restated motif over the answer's other bars
-            chart = chart_slice(self.chart, k * n + 1, n - 1)
+            chart = chart_slice(self.chart, self.plan.bar(k) + 1, n - 1)
             settings = self._answer_settings(motif_primer(phrase, motif, answer_chart), n + 1, k,
                                              True, phrase)
         else:
@@ -224,7 +223,7 @@ class TradeSession(LiveSession):
             k = self._blocks(k, epoch, opening=k == 0 or self._at_block_start(k))
             if self._stop.is_set() or self._epoch == epoch:
                 break
-            k = int(self._located_at // self.block_span(1)[0] + 1e-6)
+            k = self.plan.block_at(self._located_at)
             if self.block_role(k) == "model" and not self._at_block_start(k):
                 k += 1                   # mid-answer: the band plays on to the player's block
         self._finish(k)
@@ -249,8 +248,14 @@ class TradeSession(LiveSession):
             if blocks is not None and k + 1 >= blocks:
                 self.wait_song_time(end)
                 break
-            # Ask at two beats before the downbeat (ready a beat early), and again at one
-            # beat before if the player has played on since (used when it is in time).
+            ended = self._call_ended(k) if self.trade.silence_beats else None
+            if ended is not None:                 # silent: answered at the bar line after
+                if ended is False:
+                    return k
+                self._play_answer(k + 1, [self._request(k + 1, ended[0], deadline=ended[1])], epoch)
+                k += 1
+                continue
+            # Ask 2 beats before the downbeat, and 1 before if the player has played on since.
             cut = end - 2 * self.beat_s
             if not self.wait_song_time(cut):
                 return k
@@ -263,6 +268,24 @@ class TradeSession(LiveSession):
             self._play_answer(k + 1, requests, epoch)
             k += 1
         return k
+
+    def _call_ended(self, k: int):
+        """Silence ends the call in player block k? Watched every 16th up to 2 beats before
+        its end: (cut, deadline) if so (the answer at the bar line after, later blocks
+        moved), None: it runs its bars, False: the session stops or re-plans."""
+        start, end = self.block_span(k)
+        step, silence = self.beat_s / 4, self.trade.silence_beats * self.beat_s
+        t = start + self.beat_s
+        while t <= end - LEAD_BEATS * self.beat_s:
+            if not self.wait_song_time(t):
+                return False
+            bar = silence_end(self.recorder.between(start, t), start, t, silence, self.bar_s,
+                              LEAD_BEATS * self.beat_s)
+            if bar is not None and bar < self.plan.bar(k + 1):
+                self.plan.rebase(k + 1, bar)
+                return t, bar * self.bar_s - SWAP_MARGIN_S
+            t += step
+        return None
 
     def _play_answer(self, k: int, requests, epoch: int = 0) -> None:
         start, end = self.block_span(k)
@@ -288,7 +311,7 @@ class TradeSession(LiveSession):
         events = [e for e in self._solo_events(answer) if e.time + start > now_song]
         self._schedule(events, start, epoch)
         record = {
-            "block": k, "bar": k * self.trade.bars + 1, "stage": chosen + 1,
+            "block": k, "bar": self.plan.bar(k) + 1, "stage": chosen + 1,
             "stages": len(requests), "phrase_notes": len(phrase.notes) if phrase else 0,
             "answer_notes": len(answer.notes), "motif_notes": len(future.motif),
             "generation_s": round(seconds, 4),
@@ -324,12 +347,12 @@ class TradeSession(LiveSession):
         record.update(whole_phrase_notes=len(whole.notes), heard_to_s=round(late, 4))
         tpbar = answer.ticks_per_bar
         bar1 = [note for note in answer.notes if note.start < tpbar]
-        answer_chart = chart_slice(self.chart, k * n, n)
+        answer_chart = chart_slice(self.chart, self.plan.bar(k), n)
         call = bool(self.trade.mode == "echo" and whole.notes)
         settings = self._answer_settings(motif_primer(whole, bar1, answer_chart), n + 1, k, call,
                                          whole)
         bar2 = start + self.bar_s
-        future = self.worker.submit(chart_slice(self.chart, k * n + 1, n - 1), settings,
+        future = self.worker.submit(chart_slice(self.chart, self.plan.bar(k) + 1, n - 1), settings,
                                     deadline=self.engine.deadline(bar2 - SWAP_MARGIN_S))
         left = bar2 - SWAP_MARGIN_S - (self.position() or 0.0)
         result = self.result_of(future, timeout=max(0.0, left))
