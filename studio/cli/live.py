@@ -64,6 +64,12 @@ def add_parser(sub):
                    help="clock: follow the MIDI clock, Start/Stop/Continue and Song Position "
                         "coming into --in (the DAW leads; band and trading: a player's notes "
                         "may come in on the same port)")
+    m.add_argument("--channels", default="1,2,3", metavar="SOLO,COMP,BASS",
+                   help="MIDI channels (1-16) of the solo, comping and bass (default 1,2,3)")
+    m.add_argument("--no-program-changes", action="store_true",
+                   help="send no program changes (the DAW's or synth's sounds stay)")
+    m.add_argument("--thru", type=int, metavar="CHANNEL",
+                   help="trading: pass your notes on to --out on this channel (MIDI thru)")
     m.add_argument("--count-in", type=int, default=1, help="bars of count-in on channel 10")
     m.add_argument("--loop", action="store_true", help="band mode: keep drawing choruses")
     m.add_argument("--reconnect", action="store_true",
@@ -124,6 +130,7 @@ def _settings(args):
         raise ValueError(f"--program must be a General MIDI program number 0..127, not {args.program}")
     if args.sync == "clock":
         args.count_in, args.clock = 0, False       # the DAW counts in and sends the clock
+    routing(args)                                  # checked before the model loads
     if not 0 <= args.count_in <= 8:
         raise ValueError(f"--count-in must be 0..8 bars, not {args.count_in}")
     chart = "Bb blues" if args.chart is None else args.chart
@@ -157,6 +164,7 @@ def _play(args) -> int:
             out = open_output(args.out_port, backend=backend)
             opened.append(out)
             engine = LiveEngine(out, midi_clock=args.clock)
+            engine.route(**routing(args))
             opened.insert(0, engine)
             if args.trade:
                 session, worker = _trade_session(args, path, chart, settings, options, engine)
@@ -259,6 +267,21 @@ def _trade_session(args, path, chart, settings, options, engine):
     worker.wait_ready()
     return TradeSession(engine, worker, chart, settings, trade, count_in_bars=args.count_in,
                         midi_options=options), worker
+
+
+def routing(args) -> dict:
+    """``LiveEngine.route`` from --channels, --no-program-changes and --thru (0-based)."""
+    try:
+        chans = [int(c) for c in args.channels.split(",")]
+    except ValueError:
+        chans = []
+    if len(chans) != 3 or not all(1 <= c <= 16 for c in chans):
+        raise ValueError(f"--channels must be three channels 1..16 (solo,comping,bass), not {args.channels!r}")
+    if args.thru is not None and not 1 <= args.thru <= 16:
+        raise ValueError(f"--thru must be a channel 1..16, not {args.thru}")
+    return {"channels": {part: c - 1 for part, c in enumerate(chans) if c - 1 != part},
+            "program_changes": not args.no_program_changes,
+            "thru_channel": None if args.thru is None else args.thru - 1}
 
 
 def phrase_end_beats(text: str) -> float:

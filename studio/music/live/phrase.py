@@ -27,7 +27,8 @@ class PhraseRecorder:
     """Notes from the input port, timed on the monotonic clock (song seconds once the
     engine has started). Use ``handle`` as the mido port's callback."""
 
-    def __init__(self, clock_origin=lambda: 0.0, latency: float = 0.0, song_at=None):
+    def __init__(self, clock_origin=lambda: 0.0, latency: float = 0.0, song_at=None, thru=None):
+        self.thru = thru                # (msg) -> None: MIDI thru to the output (engine.thru)
         self._origin = clock_origin     # returns the engine's t0
         self.latency = latency          # seconds the input delivers late (the user's setting)
         self._song_at = song_at         # (monotonic s) -> song s or None: a DAW's clock followed
@@ -37,6 +38,8 @@ class PhraseRecorder:
         self.notes: list[tuple[float, float | None, int, int]] = []   # (on, off, pitch, velocity)
 
     def handle(self, msg) -> None:
+        if self.thru is not None:
+            self.thru(msg)
         if self._song_at is not None:       # song time from the followed clock (tempo moves it)
             t = self._song_at(live_clock.now() - self.latency)
             if t is None:                   # the DAW is stopped: a note-on is not part of a phrase

@@ -103,7 +103,8 @@ class TradeSession(LiveSession):
         self.trade = trade
         self.midi_options = dict(midi_options or {})
         self.recorder = PhraseRecorder(lambda: self.engine.t0, trade.latency_ms / 1000.0,
-                                       song_at=lambda mono: self.engine.song_at(mono))
+                                       song_at=lambda mono: self.engine.song_at(mono),
+                                       thru=lambda msg: self.engine.thru(msg))
         self.seed = jazz_settings.seed if jazz_settings.seed is not None else random.randrange(2 ** 31)
         self.answers: list[dict] = []
         self._band_until = 0      # choruses of band queued
