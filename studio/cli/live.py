@@ -174,7 +174,8 @@ def _play(args) -> int:
                 inp = open_input(args.in_port, backend=backend, callback=in_callback)
                 opened.append(inp)
                 print(f"trading {args.trade} bars: play into {_where(inp)}; the band plays on "
-                      f"{_where(out)}", file=sys.stderr)
+                      f"{_where(out)}" + ("; following the MIDI clock there: start the DAW"
+                                          if args.sync == "clock" else ""), file=sys.stderr)
             else:
                 session, worker = _take_session(args, path, chart, settings, options, engine)
                 if args.sync == "clock":

@@ -200,3 +200,17 @@ def test_phrase_end_flag():
             phrase_end_beats(bad)
     with pytest.raises(ValueError, match="silence"):
         TradeSettings(silence_beats=40).validate()
+
+
+def test_sync_clock_is_taken_with_trading():
+    """--trade with --sync clock: accepted (it was refused), the DAW counts in and clocks."""
+    import argparse
+
+    from studio.cli.live import _settings, add_parser
+
+    sub = argparse.ArgumentParser().add_subparsers()
+    add_parser(sub)
+    args = sub.choices["live"].parse_args(["m", "--trade", "4", "--sync", "clock", "--clock",
+                                           "--phrase-end", "silence:3"])
+    _settings(args)
+    assert (args.count_in, args.clock) == (0, False)
