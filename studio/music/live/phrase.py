@@ -161,6 +161,22 @@ def pick_answer(takes: list, phrase: Solo):
     return takes[max(range(len(takes)), key=key)]
 
 
+def pick_for(mode: str, takes: list, phrase: Solo):
+    """The answer kept among the model's candidates: echo, the one echoing the phrase
+    most (``pick_answer``); develop, one that shares a 4-interval cell with the call,
+    the most chord tones first among those (the cells over the new chords, in time with
+    them); otherwise the first."""
+    if len(takes) < 2 or mode not in ("echo", "develop"):
+        return takes[0]
+    if mode == "echo":
+        return pick_answer(takes, phrase)
+
+    def key(i):
+        solo = takes[i].solo
+        return (shares_cell(solo, phrase)["interval"], chord_tone_share(solo) or 0.0, -i)
+    return takes[max(range(len(takes)), key=key)]
+
+
 def rhythm_cells(solo: Solo, n: int = ECHO_N) -> list[tuple[int, ...]]:
     """The inter-onset intervals (ticks) of every ``n`` consecutive onsets: the rhythm
     cells a rhythmic echo or augmentation (all doubled) repeats."""

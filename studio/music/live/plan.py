@@ -5,14 +5,54 @@ end-of-phrase detection by silence (``--phrase-end silence:BEATS``, as Magenta's
 call-and-response ends a call) a player's block may end early: once the player, having
 played, has been silent ``BEATS`` beats, the answer starts at the first bar line at
 least ``LEAD_BEATS`` later (time to draw it: the answer is still on time), and every
-later block moves with it. ``BlockPlan`` keeps those re-bases; a DAW's locate resets it.
+later block moves with it. ``BlockPlan`` keeps those re-bases; a DAW's locate resets
+it. ``TradeSettings``: what the user chose for the trades.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+
+from studio.music.live.response import RESPONSE_MODES
 
 LEAD_BEATS = 2.0          # an answer asked this long before its downbeat is ready in time
+TRADE_LENGTHS = (2, 4, 8)
+QUANTIZE_GRIDS = {1: "off", 3: "16th", 4: "8th triplet", 6: "8th"}   # ticks (12 a beat): name
+
+
+@dataclass
+class TradeSettings:
+    bars: int = 4                  # bars each side plays: 2, 4 or 8
+    call_response: bool = False
+    candidates: int = 4            # answers drawn (echo, develop) while there is time
+    player_first: bool = True
+    trades: int = 0                # player + model pairs before the session ends; 0 = until stopped
+    quantize: int = 1              # input grid in ticks (12 a beat): 1, 3 (16ths), 4, 6 (8ths)
+    latency_ms: float = 0.0        # the input's delivery delay, taken off every note's time
+    late_ms: float = 60.0          # notes this late after the bar line still end the phrase
+    mode: str = "free"             # free | develop | echo | contrast (RESPONSE_MODES)
+    silence_beats: float = 0.0     # > 0: a call ends after this many silent beats (plan.py)
+
+    def __post_init__(self):
+        if self.call_response and self.mode == "free":
+            self.mode = "echo"         # the older switch: quoting the call is echo mode
+
+    def validate(self) -> None:
+        if self.bars not in TRADE_LENGTHS:
+            raise ValueError(f"trade length must be one of {', '.join(map(str, TRADE_LENGTHS))} bars")
+        if not 1 <= self.candidates <= 16:
+            raise ValueError("candidates must be between 1 and 16")
+        if self.trades < 0:
+            raise ValueError("trades must be >= 0")
+        if self.mode not in RESPONSE_MODES:
+            raise ValueError("response mode must be one of " + ", ".join(RESPONSE_MODES))
+        if self.quantize not in QUANTIZE_GRIDS:
+            raise ValueError("input quantize must be one of " + ", ".join(QUANTIZE_GRIDS.values()))
+        if not 0 <= self.latency_ms <= 500 or not 0 <= self.late_ms <= 250:
+            raise ValueError("input latency must be 0..500 ms and the late window 0..250 ms")
+        if self.silence_beats and not 0.5 <= self.silence_beats <= 16:
+            raise ValueError("the silence that ends a phrase must be 0.5..16 beats (0: off)")
 
 
 class BlockPlan:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from studio.music.live import clock as live_clock
 from studio.music.chart import Chart, as_chart
@@ -40,53 +40,18 @@ from studio.music.live.events import band_events, chart_slice, take_events
 from studio.music.live.response import (MOTIF_STRENGTH, REGISTER_MARGIN, RESPONSE_MODES,  # noqa: F401
                                          response_settings)
 from studio.music.live.session import LiveNote, LiveSession
-from studio.music.live.plan import LEAD_BEATS, BlockPlan, silence_end
+from studio.music.live.plan import (LEAD_BEATS, QUANTIZE_GRIDS, TRADE_LENGTHS,  # noqa: F401
+                                    BlockPlan, TradeSettings, silence_end)
 from studio.music.live.phrase import (ECHO_N, PhraseRecorder, echo_share, interval_ngrams,  # noqa: F401
-                                      follow_dynamics, join_answer, motif_primer, pick_answer, quantise_phrase,
-                                      restate_motif)
+                                      follow_dynamics, join_answer, motif_primer, pick_answer,
+                                      pick_for, quantise_phrase, restate_motif)
 from studio.music.types import Solo
 
 log = logging.getLogger(__name__)
 
-TRADE_LENGTHS = (2, 4, 8)
-QUANTIZE_GRIDS = {1: "off", 3: "16th", 4: "8th triplet", 6: "8th"}   # ticks (12 a beat): name
 SOLO_CHANNEL = 0               # the export's solo channel (channel 1)
 SWAP_MARGIN_S = 0.03           # a later answer must be ready this long before its downbeat
 CALL_RESPONSE_TEMPERATURE = 0.8  # x the chosen temperature: stay near the motif
-
-
-@dataclass
-class TradeSettings:
-    bars: int = 4                  # bars each side plays: 2, 4 or 8
-    call_response: bool = False
-    candidates: int = 4            # answers drawn for call and response
-    player_first: bool = True
-    trades: int = 0                # player + model pairs before the session ends; 0 = until stopped
-    quantize: int = 1              # input grid in ticks (12 a beat): 1, 3 (16ths), 4, 6 (8ths)
-    latency_ms: float = 0.0        # the input's delivery delay, taken off every note's time
-    late_ms: float = 60.0          # notes this late after the bar line still end the phrase
-    mode: str = "free"             # free | develop | echo | contrast (RESPONSE_MODES)
-    silence_beats: float = 0.0     # > 0: a call ends after this many silent beats (plan.py)
-
-    def __post_init__(self):
-        if self.call_response and self.mode == "free":
-            self.mode = "echo"         # the older switch: quoting the call is echo mode
-
-    def validate(self) -> None:
-        if self.bars not in TRADE_LENGTHS:
-            raise ValueError(f"trade length must be one of {', '.join(map(str, TRADE_LENGTHS))} bars")
-        if not 1 <= self.candidates <= 16:
-            raise ValueError("candidates must be between 1 and 16")
-        if self.trades < 0:
-            raise ValueError("trades must be >= 0")
-        if self.mode not in RESPONSE_MODES:
-            raise ValueError("response mode must be one of " + ", ".join(RESPONSE_MODES))
-        if self.quantize not in QUANTIZE_GRIDS:
-            raise ValueError("input quantize must be one of " + ", ".join(QUANTIZE_GRIDS.values()))
-        if not 0 <= self.latency_ms <= 500 or not 0 <= self.late_ms <= 250:
-            raise ValueError("input latency must be 0..500 ms and the late window 0..250 ms")
-        if self.silence_beats and not 0.5 <= self.silence_beats <= 16:
-            raise ValueError("the silence that ends a phrase must be 0.5..16 beats (0: off)")
 
 
 class TradeSession(LiveSession):
@@ -210,7 +175,7 @@ class TradeSession(LiveSession):
                                              True, phrase)
         else:
             chart, settings = answer_chart, self._answer_settings(phrase, n, k, call, phrase)
-        future = self.worker.submit(chart, settings, candidates=self.trade.candidates if call else 1,
+        future = self.worker.submit(chart, settings, candidates=self._candidates(phrase),
                                     deadline=None if deadline is None else self.engine.deadline(deadline))
         future.motif, future.answer_chart = motif, answer_chart
         return phrase, asked, future, cut
@@ -303,7 +268,7 @@ class TradeSession(LiveSession):
         takes, seconds = result
         ready = getattr(future, "done_at", live_clock.now())
         decided = live_clock.now()
-        take = pick_answer(takes, phrase) if phrase is not None and len(takes) > 1 else takes[0]
+        take = pick_for(self.trade.mode, takes, phrase) if phrase is not None else takes[0]
         model_part = take.solo
         answer = (join_answer(future.motif, model_part, future.answer_chart, self.tempo)
                   if future.motif else model_part)
@@ -353,15 +318,16 @@ class TradeSession(LiveSession):
         settings = self._answer_settings(motif_primer(whole, bar1, answer_chart), n + 1, k, call,
                                          whole)
         bar2 = start + self.bar_s
+        left = bar2 - SWAP_MARGIN_S - (self.position() or 0.0)    # more candidates: half of it
         future = self.worker.submit(chart_slice(self.chart, self.plan.bar(k) + 1, n - 1), settings,
-                                    deadline=self.engine.deadline(bar2 - SWAP_MARGIN_S))
-        left = bar2 - SWAP_MARGIN_S - (self.position() or 0.0)
+                                    candidates=self._candidates(whole) if not call else 1,
+                                    deadline=self.engine.deadline(bar2 - SWAP_MARGIN_S - left / 2))
         result = self.result_of(future, timeout=max(0.0, left))
         record["whole_ready_before_bar2_s"] = self._margin(future, bar2)
         if result is None or (self.position() or 0.0) > bar2 - SWAP_MARGIN_S:
             record["whole_used"] = False
             return answer, early_phrase
-        rest = self._dynamics(result[0][0].solo, whole)
+        rest = self._dynamics(pick_for(self.trade.mode, result[0], whole).solo, whole)
         with self._plan_lock:
             if epoch != self._epoch:        # the DAW located meanwhile
                 return answer, early_phrase
@@ -370,6 +336,11 @@ class TradeSession(LiveSession):
                                   if e.message.type != "program_change"], bar2)
         record["whole_used"] = True
         return join_answer(bar1, rest, answer_chart, self.tempo), whole
+
+    def _candidates(self, phrase: Solo | None) -> int:
+        """Echo and develop draw answers while there is time and keep the best (pick_for)."""
+        picks = self.trade.mode in ("echo", "develop") and phrase is not None and phrase.notes
+        return self.trade.candidates if picks else 1
 
     def _dynamics(self, answer: Solo, phrase: Solo | None) -> Solo:
         """Every mode but free plays at the call's loudness."""
