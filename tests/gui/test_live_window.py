@@ -144,6 +144,9 @@ def test_the_response_mode_input_settings_and_sync_go_to_the_trade_and_are_remem
     live.inputs.quantize.setCurrentText("16th")
     live.inputs.latency.setValue(25)
     live.inputs.silence.setValue(1.5)
+    live.routing.channels["solo"].setValue(5)
+    live.routing.programs.setChecked(False)
+    live.routing.thru.setValue(4)
     live.sync.setChecked(True)
     assert live.sync.isEnabled() and live.inputs.quantize.isEnabled()
     qtbot.mouseClick(live.start_button, left())
@@ -152,6 +155,8 @@ def test_the_response_mode_input_settings_and_sync_go_to_the_trade_and_are_remem
     assert (trade.mode, trade.quantize, trade.latency_ms, trade.silence_beats) == ("develop", 3, 25.0, 1.5)
     assert live.session.engine.timebase is not None           # trading to the DAW's clock
     assert live.session.recorder.latency == pytest.approx(0.025)
+    engine = live.session.engine                              # --channels 5,2,3 --no-program-changes --thru 4
+    assert (engine.channel_map, engine.program_changes, engine.thru_channel) == ({0: 4}, False, 3)
     qtbot.mouseClick(live.stop_button, left())
     with Group("live", 1) as g:
         assert g.get("response") == "develop" and g.get("quantize") == "16th"
@@ -159,10 +164,16 @@ def test_the_response_mode_input_settings_and_sync_go_to_the_trade_and_are_remem
     live.inputs.quantize.setCurrentText("off")
     live.inputs.latency.setValue(0)
     live.inputs.silence.setValue(0)
+    live.routing.channels["solo"].setValue(1)
+    live.routing.thru.setValue(0)
     live.restore_settings()                                   # what a new window shows
     assert live.inputs.quantize.currentText() == "16th" and live.inputs.latency.value() == 25
-    assert live.inputs.silence.value() == 1.5
+    assert live.inputs.silence.value() == 1.5 and live.routing.channels["solo"].value() == 5
+    assert live.routing.thru.value() == 4 and not live.routing.programs.isChecked()
     live.inputs.silence.setValue(0)
+    live.routing.channels["solo"].setValue(1)
+    live.routing.thru.setValue(0)
+    live.routing.programs.setChecked(True)
     live.sync.setChecked(False)
 
 

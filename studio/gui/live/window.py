@@ -27,7 +27,7 @@ from studio.gui.live.parts import close_parts as _close
 from studio.gui.live.parts import follow_daw as _follow_daw
 from studio.gui.live.parts import prepare as _prepare
 from studio.gui.live.roll import LiveRoll
-from studio.gui.live.controls import InputControls
+from studio.gui.live.controls import InputControls, RoutingControls
 from studio.gui.shared.settings import Group
 from studio.gui.shared.workers import run_task
 
@@ -96,6 +96,7 @@ class LiveWindow(QDialog):
         self.clock = QCheckBox("Send MIDI clock")
         self.loop = QCheckBox("Loop (keep drawing choruses)")
         self.inputs = InputControls()       # quantize, latency: how your phrase is heard
+        self.routing = RoutingControls()    # channels per part, program changes, thru
         self.start_button, self.stop_button = QPushButton("● Start"), QPushButton("■ Stop")
         self.position = QLabel("–")
         self.position.setFont(QFont(self.font().family(), 20, QFont.Weight.Bold))
@@ -122,6 +123,7 @@ class LiveWindow(QDialog):
         timing.addStretch(1)
         form.addRow("Tempo", timing)
         form.addRow("Input", self.inputs.row())
+        form.addRow("Channels", self.routing.row())
         transport = QHBoxLayout()
         for w in (self.start_button, self.stop_button, self.position):
             transport.addWidget(w)
@@ -226,6 +228,7 @@ class LiveWindow(QDialog):
         from studio.music.live.watch import watch_session
 
         engine = LiveEngine(parts["out"], midi_clock=self.clock.isChecked())
+        engine.route(**self.routing.route())
         if trading:
             trade = TradeSettings(bars=int(self.trade_bars.currentText()),
                                   mode=self.response.currentText(),
@@ -310,6 +313,7 @@ class LiveWindow(QDialog):
         self.in_port.setEnabled((trading or self.sync.isChecked()) and not running)
         self.sync.setEnabled(not running)
         self.inputs.set_enabled(trading and not running)
+        self.routing.set_enabled(not running)
         self.loop.setEnabled(not trading and not running)
         for w in (self.out_port, self.api, self.refresh_button, self.mode, self.tempo,
                   self.count_in, self.clock):
@@ -336,6 +340,7 @@ class LiveWindow(QDialog):
             g.set("bars", self.trade_bars.currentText())
             g.set("count_in", self.count_in.value())
             self.inputs.save(g)
+            self.routing.save(g)
 
     def restore_settings(self) -> None:
         with Group("live", 1) as g:
@@ -349,6 +354,7 @@ class LiveWindow(QDialog):
             self.trade_bars.setCurrentText(g.get("bars", "4"))
             self.count_in.setValue(g.get("count_in", 1, int))
             self.inputs.restore(g)
+            self.routing.restore(g)
 
     def closeEvent(self, event) -> None:
         self.stop()
