@@ -198,3 +198,32 @@ def test_without_python_rtmidi_the_window_says_how_to_get_it(qtbot, window, tiny
     live.mode.setCurrentText("Play take")                     # no other control brings it back
     assert not live.start_button.isEnabled()
     live.close()
+
+
+def test_the_roll_shades_blocks_where_a_call_ended_by_silence_moved_them(qtbot):
+    """The roll draws the blocks as the trade's plan has them: a call ended at bar 3
+    moves the answer to bars 3-6 and the next call to bar 7 (1 s a bar, 100 px a s)."""
+    from studio.gui.live.roll import KEYS, LiveRoll
+    from studio.music.live.plan import BlockPlan
+
+    class Painter:
+        def __init__(self):
+            self.rects = []
+
+        def fillRect(self, rect, _brush):
+            self.rects.append((round(rect.left()), round(rect.right())))
+
+        def setPen(self, _pen):
+            pass
+
+        def drawText(self, *_args):
+            pass
+
+    plan = BlockPlan(4, 1.0)
+    plan.rebase(1, 3)
+    roll = LiveRoll()
+    qtbot.addWidget(roll)
+    roll.reset(1.0, 4, plan.role, plan.span)
+    p = Painter()
+    roll._blocks(p, lambda t: KEYS + 100 * t, 0.0, 10.0, 50)
+    assert p.rects[:3] == [(KEYS, KEYS + 300), (KEYS + 300, KEYS + 700), (KEYS + 700, KEYS + 1100)]

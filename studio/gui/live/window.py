@@ -240,8 +240,7 @@ class LiveWindow(QDialog):
             parts["in"].callback = session.recorder.handle
             if self.sync.isChecked():          # the DAW's clock, and the notes, on one port
                 _follow_daw(session, parts["in"], session.recorder.handle)
-            self.roll.reset(session.bar_s, trade.bars,
-                            lambda k, s=session: s.block_role(k))
+            self.roll.reset(session.bar_s, trade.bars, session.block_role, session.block_span)
         else:
             session = TakeSession(engine, parts["take"], midi_options=request.midi_options,
                                   count_in_bars=self.count_in.value(),
