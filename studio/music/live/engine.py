@@ -181,8 +181,9 @@ class LiveEngine:
     def thru(self, msg) -> None:
         """MIDI thru: the player's note (or sustain pedal) out on ``thru_channel`` now,
         from the engine's thread (one sender per port); ended like the rest at stop."""
-        if self.thru_channel is None or msg.type not in ("note_on", "note_off", "control_change"):
-            return
+        if (self.thru_channel is None or self._thread is None
+                or msg.type not in ("note_on", "note_off", "control_change")):
+            return                       # (before start: nothing to pass on yet)
         self._thru.append(msg.copy(channel=self.thru_channel))
         self._wake.set()
 
