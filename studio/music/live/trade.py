@@ -327,6 +327,7 @@ class TradeSession(LiveSession):
         if result is None or (self.position() or 0.0) > bar2 - SWAP_MARGIN_S:
             record["whole_used"] = False
             return answer, early_phrase
+        record["whole_candidates"] = len(result[0])
         rest = self._dynamics(pick_for(self.trade.mode, result[0], whole).solo, whole)
         with self._plan_lock:
             if epoch != self._epoch:        # the DAW located meanwhile
