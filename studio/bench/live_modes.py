@@ -8,7 +8,7 @@ cell (or it augmented) with the call; the answers' chord-tone share against the 
 own (their next 4 bars: p10-p90); register and loudness against the call's; and how many
 answers are note for note the answer to silence.
 
-    python -m studio.bench.live_modes [--corpus FOLDER] [--phrases N] [--model jazz-gru]
+    python -m studio.bench.live_modes [--corpus FOLDER] [--phrases N] [--model jazz-gru] [--candidates K]
 """
 
 from __future__ import annotations
@@ -22,11 +22,14 @@ from dataclasses import replace
 MODES = ("free", "develop", "echo", "contrast")
 
 
-def answer_for(ckpt, mode: str, phrase, chart, base):
-    """The answer trading plays in ``mode`` (over ``chart``, the next block's chords)."""
+def answer_for(ckpt, mode: str, phrase, chart, base, candidates: int = 1):
+    """The answer trading plays in ``mode`` (over ``chart``, the next block's chords);
+    develop keeps the best of ``candidates`` drawn (``phrase.pick_for``), as trading does
+    with the candidates that fit before the deadline."""
     from studio.music.generate import generate_takes
     from studio.music.live.events import chart_slice
-    from studio.music.live.phrase import follow_dynamics, join_answer, motif_primer, restate_motif
+    from studio.music.live.phrase import (follow_dynamics, join_answer, motif_primer, pick_for,
+                                          restate_motif)
     from studio.music.live.trade import CALL_RESPONSE_TEMPERATURE, response_settings
 
     bars = chart.bar_count
@@ -38,6 +41,10 @@ def answer_for(ckpt, mode: str, phrase, chart, base):
                        primer=motif_primer(phrase, motif, chart), primer_bars=bars + 1)
         rest = generate_takes(ckpt, chart_slice(chart, 1, bars - 1), cool)[0].solo
         answer = join_answer(motif, rest, chart, base.tempo)
+    elif mode == "develop" and candidates > 1:      # seeds apart, as the worker draws them
+        takes = [generate_takes(ckpt, chart, replace(settings, count=1, seed=base.seed + 7919 * i))[0]
+                 for i in range(candidates)]
+        answer = pick_for(mode, takes, phrase).solo
     else:
         answer = generate_takes(ckpt, chart, settings)[0].solo
     if mode != "free":
@@ -45,7 +52,7 @@ def answer_for(ckpt, mode: str, phrase, chart, base):
     return answer
 
 
-def measure_modes(ckpt, windows, seed: int = 0, tempo: float = 240.0) -> dict:
+def measure_modes(ckpt, windows, seed: int = 0, tempo: float = 240.0, candidates: int = 1) -> dict:
     from studio.music.generate import JazzSettings, generate_takes
     from studio.music.live.phrase import shares_cell
     from studio.music.metrics import chord_tone_share
@@ -56,7 +63,7 @@ def measure_modes(ckpt, windows, seed: int = 0, tempo: float = 240.0) -> dict:
         base = JazzSettings(seed=seed + i, tempo=tempo)
         silence = generate_takes(ckpt, chart, base)[0].solo
         for mode in MODES:
-            answer = answer_for(ckpt, mode, phrase, chart, base)
+            answer = answer_for(ckpt, mode, phrase, chart, base, candidates)
             cells = shares_cell(answer, phrase)
             rows[mode].append({
                 **cells, "chord_tones": chord_tone_share(answer),
@@ -77,7 +84,7 @@ def measure_modes(ckpt, windows, seed: int = 0, tempo: float = 240.0) -> dict:
         vals = [r[key] for r in rs if r[key] is not None]
         return round(statistics.mean(vals), 3) if vals else None
 
-    out = {"phrases": len(windows), "players_chord_tones_p10_p90": [round(q[0], 3), round(q[-1], 3)],
+    out = {"phrases": len(windows), "candidates": candidates, "players_chord_tones_p10_p90": [round(q[0], 3), round(q[-1], 3)],
            "players_chord_tones_mean": round(statistics.mean(players), 3)}
     for mode, rs in rows.items():
         out[mode] = {"shares_a_cell": share(rs, "any"), "interval_cell": share(rs, "interval"),
@@ -97,6 +104,8 @@ def main(argv=None) -> int:
     p.add_argument("--corpus", help="WJazzD folder (default: the model's own takes)")
     p.add_argument("--phrases", type=int, default=20)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--candidates", type=int, default=1,
+                   help="develop: answers drawn, the best kept (trading: those that fit in time)")
     args = p.parse_args(argv)
     ckpt = load_checkpoint(find_model(args.model))
     if args.corpus:
@@ -106,7 +115,7 @@ def main(argv=None) -> int:
     else:
         solos = model_solos(ckpt, max(4, args.phrases // 4))
     windows = phrase_windows(solos, args.phrases, seed=7)
-    json.dump(measure_modes(ckpt, windows, seed=args.seed), sys.stdout, indent=2)
+    json.dump(measure_modes(ckpt, windows, seed=args.seed, candidates=args.candidates), sys.stdout, indent=2)
     print()
     return 0
 

@@ -51,6 +51,10 @@ def add_parser(sub):
                    help="input quantize: the grid the player's phrase is heard on")
     t.add_argument("--input-latency", type=float, default=0.0, metavar="MS",
                    help="how late the keyboard's notes arrive; taken off their times")
+    t.add_argument("--phrase-end", default="bars", metavar="bars|silence[:BEATS]",
+                   help="bars: your phrase is the block's N bars; silence: it ends once you "
+                        "have been silent BEATS beats (default 2) after playing, and the answer "
+                        "comes in at the next bar line")
     m = p.add_argument_group("MIDI")
     m.add_argument("--out", dest="out_port", help="output port (default: virtual 'Sequence Studio')")
     m.add_argument("--in", dest="in_port", help="input port (default: virtual 'Sequence Studio in')")
@@ -58,7 +62,14 @@ def add_parser(sub):
     m.add_argument("--clock", action="store_true", help="send MIDI clock (24 PPQN) and start/stop")
     m.add_argument("--sync", choices=("internal", "clock"), default="internal",
                    help="clock: follow the MIDI clock, Start/Stop/Continue and Song Position "
-                        "coming into --in (the DAW leads; band mode)")
+                        "coming into --in (the DAW leads; band and trading: a player's notes "
+                        "may come in on the same port)")
+    m.add_argument("--channels", default="1,2,3", metavar="SOLO,COMP,BASS",
+                   help="MIDI channels (1-16) of the solo, comping and bass (default 1,2,3)")
+    m.add_argument("--no-program-changes", action="store_true",
+                   help="send no program changes (the DAW's or synth's sounds stay)")
+    m.add_argument("--thru", type=int, metavar="CHANNEL",
+                   help="trading: pass your notes on to --out on this channel (MIDI thru)")
     m.add_argument("--count-in", type=int, default=1, help="bars of count-in on channel 10")
     m.add_argument("--loop", action="store_true", help="band mode: keep drawing choruses")
     m.add_argument("--reconnect", action="store_true",
@@ -117,10 +128,9 @@ def _settings(args):
     check_seed(args.seed)
     if not 0 <= args.program <= 127:
         raise ValueError(f"--program must be a General MIDI program number 0..127, not {args.program}")
-    if args.sync == "clock" and args.trade:
-        raise ValueError("--sync clock follows a DAW in band mode; trading keeps its own tempo for now")
     if args.sync == "clock":
         args.count_in, args.clock = 0, False       # the DAW counts in and sends the clock
+    routing(args)                                  # checked before the model loads
     if not 0 <= args.count_in <= 8:
         raise ValueError(f"--count-in must be 0..8 bars, not {args.count_in}")
     chart = "Bb blues" if args.chart is None else args.chart
@@ -148,30 +158,36 @@ def _play(args) -> int:
     chart, settings, options = _settings(args)
     path = find_model(args.model)
     backend = open_backend(args.midi_api)          # a missing MIDI system fails before loading
-    opened, worker, session, inp = [], None, None, None
+    opened, worker, session, inp, in_callback = [], None, None, None, None
     with StopSignals():
         try:
             out = open_output(args.out_port, backend=backend)
             opened.append(out)
             engine = LiveEngine(out, midi_clock=args.clock)
+            engine.route(**routing(args))
             opened.insert(0, engine)
             if args.trade:
                 session, worker = _trade_session(args, path, chart, settings, options, engine)
-                inp = open_input(args.in_port, backend=backend, callback=session.recorder.handle)
+                in_callback = session.recorder.handle
+                if args.sync == "clock":
+                    in_callback = _follow_clock(args, session)
+                inp = open_input(args.in_port, backend=backend, callback=in_callback)
                 opened.append(inp)
                 print(f"trading {args.trade} bars: play into {_where(inp)}; the band plays on "
-                      f"{_where(out)}", file=sys.stderr)
+                      f"{_where(out)}" + ("; following the MIDI clock there: start the DAW"
+                                          if args.sync == "clock" else ""), file=sys.stderr)
             else:
                 session, worker = _take_session(args, path, chart, settings, options, engine)
                 if args.sync == "clock":
-                    inp = _follow_clock(args, session, backend)
+                    inp = open_input(args.in_port, backend=backend, callback=_follow_clock(args, session))
                     opened.append(inp)
+                    print(f"following the MIDI clock into {_where(inp)}: start the DAW", file=sys.stderr)
                 print(f"playing on {_where(out)}", file=sys.stderr)
             session.start()
             opened.insert(0, watch_session(
                 session, backend, out.name if args.out_port else None,
                 inp.name if inp is not None and args.in_port else None, reconnect=args.reconnect,
-                in_callback=session.recorder.handle if args.trade else None))
+                in_callback=in_callback if args.trade else None))
             _follow(session, args)
         except KeyboardInterrupt:
             if session is not None:
@@ -199,16 +215,15 @@ def _play(args) -> int:
     return 0
 
 
-def _follow_clock(args, session, backend):
-    """The band follows the MIDI clock coming into --in (the DAW's Start plays it)."""
-    from studio.music.live.ports import open_input
-    from studio.music.live.sync import ClockFollower
+def _follow_clock(args, session):
+    """The session follows the MIDI clock coming into --in (the DAW's Start plays it);
+    the input's callback: clock and transport to the follower, notes to the phrase."""
+    from studio.music.live.sync import ClockFollower, split_input
 
     follower = ClockFollower(session.tempo)
     session.follow(follower)
-    inp = open_input(args.in_port, backend=backend, callback=follower.handle)
-    print(f"following the MIDI clock into {_where(inp)}: start the DAW", file=sys.stderr)
-    return inp
+    recorder = getattr(session, "recorder", None)
+    return split_input(follower, None if recorder is None else recorder.handle)
 
 
 def _where(port) -> str:
@@ -246,12 +261,41 @@ def _trade_session(args, path, chart, settings, options, engine):
     trade = TradeSettings(bars=args.trade, call_response=args.call_response, mode=args.response,
                           candidates=args.candidates, player_first=not args.model_first,
                           trades=args.trades, latency_ms=args.input_latency,
+                          silence_beats=phrase_end_beats(args.phrase_end),
                           quantize={"off": 1, "16th": 3, "8th-triplet": 4, "8th": 6}[args.quantize])
     trade.validate()
     worker = GenerationWorker(path)
     worker.wait_ready()
     return TradeSession(engine, worker, chart, settings, trade, count_in_bars=args.count_in,
                         midi_options=options), worker
+
+
+def routing(args) -> dict:
+    """``LiveEngine.route`` from --channels, --no-program-changes and --thru (0-based)."""
+    try:
+        chans = [int(c) for c in args.channels.split(",")]
+    except ValueError:
+        chans = []
+    if len(chans) != 3 or not all(1 <= c <= 16 for c in chans):
+        raise ValueError(f"--channels must be three channels 1..16 (solo,comping,bass), not {args.channels!r}")
+    if args.thru is not None and not 1 <= args.thru <= 16:
+        raise ValueError(f"--thru must be a channel 1..16, not {args.thru}")
+    return {"channels": {part: c - 1 for part, c in enumerate(chans) if c - 1 != part},
+            "program_changes": not args.no_program_changes,
+            "thru_channel": None if args.thru is None else args.thru - 1}
+
+
+def phrase_end_beats(text: str) -> float:
+    """``--phrase-end``: bars -> 0 (off), silence -> 2 beats, silence:B -> B beats."""
+    kind, _, beats = text.partition(":")
+    if kind == "bars" and not beats:
+        return 0.0
+    if kind == "silence":
+        try:
+            return float(beats) if beats else 2.0
+        except ValueError:
+            pass
+    raise ValueError(f"--phrase-end must be bars, silence or silence:BEATS, not {text!r}")
 
 
 def _follow(session, args) -> None:

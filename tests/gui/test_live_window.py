@@ -135,18 +135,46 @@ def test_a_lost_port_stops_the_take_and_the_window_says_so(qtbot, live_window):
     assert f"the MIDI output port '{daw.port_name}' went away" in live.status.text()
 
 
-def test_the_response_mode_goes_to_the_trade_and_is_remembered(qtbot, live_window):
+def test_the_response_mode_input_settings_and_sync_go_to_the_trade_and_are_remembered(qtbot, live_window):
     from studio.gui.shared.settings import Group
 
     live, _listener = live_window
     live.mode.setCurrentText("Trade")
     live.response.setCurrentText("develop")
+    live.inputs.quantize.setCurrentText("16th")
+    live.inputs.latency.setValue(25)
+    live.inputs.silence.setValue(1.5)
+    live.routing.channels["solo"].setValue(5)
+    live.routing.programs.setChecked(False)
+    live.routing.thru.setValue(4)
+    live.sync.setChecked(True)
+    assert live.sync.isEnabled() and live.inputs.quantize.isEnabled()
     qtbot.mouseClick(live.start_button, left())
     qtbot.waitUntil(lambda: live.session is not None, timeout=60000)
-    assert live.session.trade.mode == "develop"
+    trade = live.session.trade
+    assert (trade.mode, trade.quantize, trade.latency_ms, trade.silence_beats) == ("develop", 3, 25.0, 1.5)
+    assert live.session.engine.timebase is not None           # trading to the DAW's clock
+    assert live.session.recorder.latency == pytest.approx(0.025)
+    engine = live.session.engine                              # --channels 5,2,3 --no-program-changes --thru 4
+    assert (engine.channel_map, engine.program_changes, engine.thru_channel) == ({0: 4}, False, 3)
     qtbot.mouseClick(live.stop_button, left())
     with Group("live", 1) as g:
-        assert g.get("response") == "develop"
+        assert g.get("response") == "develop" and g.get("quantize") == "16th"
+        assert g.get("latency_ms", 0.0, float) == 25.0 and g.get("sync", False, bool)
+    live.inputs.quantize.setCurrentText("off")
+    live.inputs.latency.setValue(0)
+    live.inputs.silence.setValue(0)
+    live.routing.channels["solo"].setValue(1)
+    live.routing.thru.setValue(0)
+    live.restore_settings()                                   # what a new window shows
+    assert live.inputs.quantize.currentText() == "16th" and live.inputs.latency.value() == 25
+    assert live.inputs.silence.value() == 1.5 and live.routing.channels["solo"].value() == 5
+    assert live.routing.thru.value() == 4 and not live.routing.programs.isChecked()
+    live.inputs.silence.setValue(0)
+    live.routing.channels["solo"].setValue(1)
+    live.routing.thru.setValue(0)
+    live.routing.programs.setChecked(True)
+    live.sync.setChecked(False)
 
 
 def left():
@@ -170,3 +198,32 @@ def test_without_python_rtmidi_the_window_says_how_to_get_it(qtbot, window, tiny
     live.mode.setCurrentText("Play take")                     # no other control brings it back
     assert not live.start_button.isEnabled()
     live.close()
+
+
+def test_the_roll_shades_blocks_where_a_call_ended_by_silence_moved_them(qtbot):
+    """The roll draws the blocks as the trade's plan has them: a call ended at bar 3
+    moves the answer to bars 3-6 and the next call to bar 7 (1 s a bar, 100 px a s)."""
+    from studio.gui.live.roll import KEYS, LiveRoll
+    from studio.music.live.plan import BlockPlan
+
+    class Painter:
+        def __init__(self):
+            self.rects = []
+
+        def fillRect(self, rect, _brush):
+            self.rects.append((round(rect.left()), round(rect.right())))
+
+        def setPen(self, _pen):
+            pass
+
+        def drawText(self, *_args):
+            pass
+
+    plan = BlockPlan(4, 1.0)
+    plan.rebase(1, 3)
+    roll = LiveRoll()
+    qtbot.addWidget(roll)
+    roll.reset(1.0, 4, plan.role, plan.span)
+    p = Painter()
+    roll._blocks(p, lambda t: KEYS + 100 * t, 0.0, 10.0, 50)
+    assert p.rects[:3] == [(KEYS, KEYS + 300), (KEYS + 300, KEYS + 700), (KEYS + 700, KEYS + 1100)]

@@ -153,3 +153,35 @@ def test_a_failing_port_stops_the_engine_with_the_error_recorded():
     assert wait_for(lambda: not engine.running)
     assert isinstance(engine.error, OSError) and "unplugged" in str(engine.error)
     assert engine.port.sent[-32:] == all_notes_off()
+
+
+def test_routing_moves_part_channels_drops_programs_and_passes_the_players_notes_thru():
+    """--channels 5,2,3 --no-program-changes --thru 4: the solo (export channel 1) goes out
+    on 5, comping stays, no program change; the player's notes come out on 4, and one
+    still held at stop is ended there (the recorder passes every message on)."""
+    from studio.cli.live import add_parser, routing
+    from studio.music.live.phrase import PhraseRecorder
+    import argparse
+
+    sub = argparse.ArgumentParser().add_subparsers()
+    add_parser(sub)
+    args = sub.choices["live"].parse_args(["m", "--channels", "5,2,3", "--no-program-changes",
+                                           "--thru", "4"])
+    port = RecordingPort()
+    engine = LiveEngine(port, realtime=False)
+    engine.route(**routing(args))
+    engine.start(t0=time.monotonic())
+    engine.schedule([TimedMessage(0, 0, mido.Message("program_change", channel=0, program=66)),
+                     note(0, 1, "note_on", 60), note(0, 2, "note_on", 48, channel=1),
+                     note(0.01, 3, "note_off", 60), note(0.01, 4, "note_off", 48, channel=1)])
+    recorder = PhraseRecorder(thru=engine.thru)
+    recorder.handle(mido.Message("note_on", channel=0, note=70, velocity=80))
+    assert wait_for(lambda: len([m for m in port.sent if m.type.startswith("note")]) == 5)
+    engine.stop()
+    notes = [(m.type, m.channel, m.note) for m in port.sent if m.type.startswith("note")]
+    assert ("note_on", 4, 60) in notes and ("note_on", 1, 48) in notes
+    assert ("note_on", 3, 70) in notes and ("note_off", 3, 70) in notes   # thru, ended at stop
+    assert not [m for m in port.sent if m.type == "program_change"]
+    assert not [n for n in notes if n[1] == 0]
+    with pytest.raises(ValueError, match="--channels"):
+        routing(sub.choices["live"].parse_args(["m", "--channels", "1,2"]))

@@ -170,3 +170,47 @@ def test_trade_settings_check_quantize_and_latency():
         TradeSettings(quantize=5).validate()
     with pytest.raises(ValueError, match="latency"):
         TradeSettings(latency_ms=-3).validate()
+
+
+def test_silence_ends_a_call_and_moves_the_blocks_after():
+    from studio.music.live.plan import BlockPlan, silence_end
+
+    plan = BlockPlan(4, 1.0)                                  # 4-bar blocks, 1 s a bar
+    assert [plan.bar(k) for k in range(3)] == [0, 4, 8] and plan.role(1) == "model"
+    played = [(0.0, 0.2, 60, 90), (1.2, 1.4, 62, 90)]
+    assert silence_end([], 0.0, 3.0, 0.5, 1.0, 0.5) is None                # nothing played yet
+    assert silence_end(played, 0.0, 1.8, 0.5, 1.0, 0.5) is None            # silent 0.4 s only
+    assert silence_end([(1.2, None, 62, 90)], 0.0, 3.0, 0.5, 1.0, 0.5) is None   # a held note
+    assert silence_end(played, 0.0, 1.9, 0.5, 1.0, 0.5) == 3               # bar line >= 2.4 s
+    assert silence_end(played, 0.0, 1.9, 0.5, 1.0, 0.0) == 2
+    plan.rebase(1, 3)                                         # the call ended: answer at bar 3
+    assert plan.span(0) == (0.0, 3.0) and [plan.bar(k) for k in (1, 2, 3)] == [3, 7, 11]
+    assert plan.block_at(6.9) == 1 and plan.block_at(7.0) == 2
+    plan.reset()
+    assert plan.bar(2) == 8
+
+
+def test_phrase_end_flag():
+    from studio.cli.live import phrase_end_beats
+    from studio.music.live.trade import TradeSettings
+
+    assert [phrase_end_beats(t) for t in ("bars", "silence", "silence:1.5")] == [0.0, 2.0, 1.5]
+    for bad in ("silence:x", "bars:2", "quiet"):
+        with pytest.raises(ValueError, match="--phrase-end"):
+            phrase_end_beats(bad)
+    with pytest.raises(ValueError, match="silence"):
+        TradeSettings(silence_beats=40).validate()
+
+
+def test_sync_clock_is_taken_with_trading():
+    """--trade with --sync clock: accepted (it was refused), the DAW counts in and clocks."""
+    import argparse
+
+    from studio.cli.live import _settings, add_parser
+
+    sub = argparse.ArgumentParser().add_subparsers()
+    add_parser(sub)
+    args = sub.choices["live"].parse_args(["m", "--trade", "4", "--sync", "clock", "--clock",
+                                           "--phrase-end", "silence:3"])
+    _settings(args)
+    assert (args.count_in, args.clock) == (0, False)

@@ -99,6 +99,7 @@ class Worker:
 
     def submit(self, chart, settings, candidates=1, deadline=None):
         self.asked.append((chart, settings))
+        self.candidates = getattr(self, "candidates", []) + [candidates]
         return Future()
 
 
@@ -117,5 +118,31 @@ def test_a_trading_answer_is_drawn_over_the_next_blocks_chords():
         assert over.text == "| Bb7 | Eb7 |"                     # block 1: bars 3-4, not the call's
         assert [s.chord.name for s in settings.primer.chords] == ["C7", "F7"]
         assert settings.motif == [60, 62, 64, 65, 67]
+        assert worker.candidates == [4]          # develop draws candidates and keeps the best
     finally:
         engine.stop()
+
+
+def test_develop_keeps_a_candidate_that_shares_a_cell_then_the_most_chord_tones():
+    """Among the model's candidates develop keeps one sharing a 4-interval cell with the
+    call (transposed), chord tones deciding between those; free keeps the first."""
+    from types import SimpleNamespace
+
+    from studio.music.live.phrase import pick_for
+
+    phrase = call()
+    spans = ANSWER_CHART.to_spans(1)
+
+    def take(pitches):
+        notes = [Note(6 * i, 6, p, 80) for i, p in enumerate(pitches)]
+        return SimpleNamespace(solo=Solo("answer", notes, spans, tempo=240.0))
+
+    unrelated = take([62, 63, 61, 66, 60, 62, 64, 59])
+    cell_up = take([p + 2 for p in CELL])          # the call's cell a tone up: shares it
+    cell_on_tones = take([p + 3 for p in CELL[:5]] + [62, 65, 69])
+    chosen = pick_for("develop", [unrelated, cell_up, cell_on_tones], phrase)
+    assert shares_cell(chosen.solo, phrase)["interval"]
+    from studio.music.metrics import chord_tone_share
+    best = max((cell_up, cell_on_tones), key=lambda t: chord_tone_share(t.solo))
+    assert chosen is best
+    assert pick_for("free", [unrelated, cell_up], phrase) is unrelated

@@ -148,3 +148,36 @@ def test_the_whole_phrase_is_heard_late_notes_too_and_the_answer_is_on_time(list
         assert answer["whole_phrase_notes"] == 33, answer
         assert answer["whole_used"] and not answer["late"], answer
         assert answer["ready_before_downbeat_s"] > 0 and answer["whole_ready_before_bar2_s"] > 0
+
+
+def test_a_call_ended_by_silence_is_answered_at_the_next_bar_line(listener, worker):
+    """--phrase-end silence:2 with 4-bar trades at 240 bpm: twelve eighths (a bar and a
+    half), then silence; two beats later the call has ended and the answer comes in at
+    the next bar line with time to draw it (bar 4, not bar 5), on time, having heard the
+    twelve notes; the player's next block moves with it (bar 8)."""
+    line = [65, 69, 72, 74, 75, 74, 72, 69, 67, 65, 64, 62]
+    notes = [(i * BEAT / 2, i * BEAT / 2 + 0.9 * BEAT / 2, p, 90) for i, p in enumerate(line)]
+    engine = LiveEngine(open_output(listener.port_name, api="jack"))
+    session = TradeSession(engine, worker, PRESETS["Bb blues"], JazzSettings(seed=4, tempo=TEMPO),
+                           TradeSettings(bars=4, trades=1, silence_beats=2))
+    inp = open_input(None, api="jack", callback=session.recorder.handle)
+    keyboard = Keyboard("Sequence Studio in")
+    try:
+        t0 = session.start()
+        player = threading.Thread(target=keyboard.play, args=(notes, t0), daemon=True)
+        player.start()
+        assert session.wait(30)
+        player.join(5)
+        time.sleep(0.2)
+    finally:
+        inp.close()
+        keyboard.close()
+        engine.close()
+    assert session.error is None and len(session.answers) == 1
+    answer = session.answers[0]
+    assert answer["bar"] == 4 and answer["phrase_notes"] == 12 and not answer["late"], answer
+    assert answer["ready_before_downbeat_s"] > 0
+    bar = 4 * BEAT
+    solo = [t - t0 for t, m in listener.notes() if m[0] == 0x90 and m[2]]
+    assert solo and 3 * bar - 0.005 < solo[0] < 4 * bar, solo[:3]     # from bar 4's downbeat
+    assert session.plan.bar(2) == 7                                    # the next call: bar 8

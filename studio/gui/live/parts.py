@@ -41,3 +41,15 @@ def close_parts(parts: dict) -> None:
                 pass
     if parts.get("worker") is not None:
         parts["worker"].close()
+
+
+def follow_daw(session, port, notes=None) -> None:
+    """The session plays to the MIDI clock coming into ``port`` (``sync.ClockFollower``):
+    no count-in, no clock of its own; ``notes`` (trading) gets the player's notes from
+    the same port."""
+    from studio.music.live.sync import ClockFollower, split_input
+
+    follower = ClockFollower(session.tempo)
+    session.follow(follower)
+    session.count_in_bars, session.engine.midi_clock = 0, False
+    port.callback = split_input(follower, notes)

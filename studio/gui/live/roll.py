@@ -32,12 +32,15 @@ class LiveRoll(QWidget):
         self.window_bars = 8
         self.low, self.high = 55, 79
 
-    def reset(self, bar_s: float, block_bars: int = 0, roles=None) -> None:
+    def reset(self, bar_s: float, block_bars: int = 0, roles=None, spans=None) -> None:
+        """``spans``: block index -> (start, end) song s, where a call ended by silence
+        moved the blocks (default: ``block_bars`` each)."""
         self.notes, self.player = [], []
         self.position = -1.0
         self.bar_s = bar_s
         self.block_bars = block_bars
         self.roles = roles or (lambda k: "model")
+        self.spans = spans
         self.window_bars = max(8, 3 * block_bars)
         self.low, self.high = 55, 79
         self.update()
@@ -111,10 +114,13 @@ class LiveRoll(QWidget):
         if not self.block_bars:
             return
         block_s = self.block_bars * self.bar_s
-        k = int(max(0.0, t0) // block_s)
-        while k * block_s < t1:
+        span = self.spans or (lambda k: (k * block_s, (k + 1) * block_s))
+        k = int(max(0.0, t0) // block_s)        # blocks only ever move earlier: a lower bound
+        while span(k)[1] <= t0:
+            k += 1
+        while span(k)[0] < t1:
             role = self.roles(k)
-            left, right = max(x(k * block_s), KEYS), x((k + 1) * block_s)
+            left, right = max(x(span(k)[0]), KEYS), x(span(k)[1])
             p.fillRect(QRectF(left, RULER, right - left, h), BLOCK_TINT[role])
             if right - left > 60:                   # no label squeezed against the edge
                 p.setPen(COLOURS[role])

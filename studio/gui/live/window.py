@@ -24,8 +24,10 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFormLayout, QHBox
                                QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from studio.gui.live.parts import close_parts as _close
+from studio.gui.live.parts import follow_daw as _follow_daw
 from studio.gui.live.parts import prepare as _prepare
 from studio.gui.live.roll import LiveRoll
+from studio.gui.live.controls import InputControls, RoutingControls
 from studio.gui.shared.settings import Group
 from studio.gui.shared.workers import run_task
 
@@ -78,7 +80,9 @@ class LiveWindow(QDialog):
                                  "and inverted; echo: quotes your last bar, then develops; "
                                  "contrast: another register")
         self.sync = QCheckBox("Follow DAW clock")
-        self.sync.setToolTip("Play take: wait for the MIDI clock and Start on the input port")
+        self.sync.setToolTip("Wait for the MIDI clock and Start on the input port and play to "
+                             "it (Stop, Continue, Song Position too); trading: your notes may "
+                             "come in on the same port")
         self.reconnect = QCheckBox("Reconnect")
         self.reconnect.setToolTip("A lost port: wait for it and play on from the next bar")
         self.model_first = QCheckBox("Model opens")
@@ -91,6 +95,8 @@ class LiveWindow(QDialog):
         self.count_in.setSuffix(" bar(s)")
         self.clock = QCheckBox("Send MIDI clock")
         self.loop = QCheckBox("Loop (keep drawing choruses)")
+        self.inputs = InputControls()       # quantize, latency: how your phrase is heard
+        self.routing = RoutingControls()    # channels per part, program changes, thru
         self.start_button, self.stop_button = QPushButton("● Start"), QPushButton("■ Stop")
         self.position = QLabel("–")
         self.position.setFont(QFont(self.font().family(), 20, QFont.Weight.Bold))
@@ -116,6 +122,8 @@ class LiveWindow(QDialog):
             timing.addWidget(w)
         timing.addStretch(1)
         form.addRow("Tempo", timing)
+        form.addRow("Input", self.inputs.row())
+        form.addRow("Channels", self.routing.row())
         transport = QHBoxLayout()
         for w in (self.start_button, self.stop_button, self.position):
             transport.addWidget(w)
@@ -190,7 +198,7 @@ class LiveWindow(QDialog):
         settings = replace(request.settings, tempo=float(self.tempo.value()))
         api = self.api.currentData()
         out_name, in_name = self._port(self.out_port, VIRTUAL_OUT), self._port(self.in_port, VIRTUAL_IN)
-        sync = self.sync.isChecked() and not trading
+        sync = self.sync.isChecked()
         self._job += 1
         job = self._job
         self.start_button.setEnabled(False)
@@ -220,16 +228,19 @@ class LiveWindow(QDialog):
         from studio.music.live.watch import watch_session
 
         engine = LiveEngine(parts["out"], midi_clock=self.clock.isChecked())
+        engine.route(**self.routing.route())
         if trading:
             trade = TradeSettings(bars=int(self.trade_bars.currentText()),
                                   mode=self.response.currentText(),
-                                  player_first=not self.model_first.isChecked())
+                                  player_first=not self.model_first.isChecked(),
+                                  **self.inputs.trade_fields())
             session = TradeSession(engine, parts["worker"], request.chart, settings, trade,
                                    count_in_bars=self.count_in.value(),
                                    midi_options=request.midi_options)
             parts["in"].callback = session.recorder.handle
-            self.roll.reset(session.bar_s, trade.bars,
-                            lambda k, s=session: s.block_role(k))
+            if self.sync.isChecked():          # the DAW's clock, and the notes, on one port
+                _follow_daw(session, parts["in"], session.recorder.handle)
+            self.roll.reset(session.bar_s, trade.bars, session.block_role, session.block_span)
         else:
             session = TakeSession(engine, parts["take"], midi_options=request.midi_options,
                                   count_in_bars=self.count_in.value(),
@@ -237,12 +248,7 @@ class LiveWindow(QDialog):
                                   chart=request.chart)
             self.roll.reset(session.bar_s)
             if "in" in parts:                  # following the DAW's clock (sync.ClockFollower)
-                from studio.music.live.sync import ClockFollower
-
-                follower = ClockFollower(session.tempo)
-                session.follow(follower)
-                session.count_in_bars, engine.midi_clock = 0, False
-                parts["in"].callback = follower.handle
+                _follow_daw(session, parts["in"])
         parts["engine"] = engine
         self.parts, self.session, self._seen = parts, session, 0
         session.start()
@@ -304,7 +310,9 @@ class LiveWindow(QDialog):
         for w in (self.trade_bars, self.response, self.model_first):
             w.setEnabled(trading and not running)
         self.in_port.setEnabled((trading or self.sync.isChecked()) and not running)
-        self.sync.setEnabled(not trading and not running)
+        self.sync.setEnabled(not running)
+        self.inputs.set_enabled(trading and not running)
+        self.routing.set_enabled(not running)
         self.loop.setEnabled(not trading and not running)
         for w in (self.out_port, self.api, self.refresh_button, self.mode, self.tempo,
                   self.count_in, self.clock):
@@ -330,6 +338,8 @@ class LiveWindow(QDialog):
             g.set("mode", self.mode.currentText())
             g.set("bars", self.trade_bars.currentText())
             g.set("count_in", self.count_in.value())
+            self.inputs.save(g)
+            self.routing.save(g)
 
     def restore_settings(self) -> None:
         with Group("live", 1) as g:
@@ -342,6 +352,8 @@ class LiveWindow(QDialog):
             self.mode.setCurrentText(g.get("mode", "Trade"))
             self.trade_bars.setCurrentText(g.get("bars", "4"))
             self.count_in.setValue(g.get("count_in", 1, int))
+            self.inputs.restore(g)
+            self.routing.restore(g)
 
     def closeEvent(self, event) -> None:
         self.stop()

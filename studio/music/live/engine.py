@@ -104,6 +104,11 @@ class LiveEngine:
         self.timebase = None              # sync.ClockFollower: song time from a DAW's clock
         self._silence_now = threading.Event()   # the DAW stopped: end what sounds
         self._switch = live_clock.SwitchInterval()
+        # Routing on the way out (``route``): channels per part, program changes, MIDI thru.
+        self.channel_map: dict[int, int] = {}   # the export's channel (solo 0, comping 1, bass 2) -> sent on
+        self.program_changes = True
+        self.thru_channel: int | None = None    # the player's notes sent on here (None: no thru)
+        self._thru: collections.deque = collections.deque()
 
     # -- control (any thread) -----------------------------------------------------------
     def start(self, t0: float | None = None) -> float:
@@ -164,6 +169,24 @@ class LiveEngine:
             self._new_port = port
         self._wake.set()
 
+    def route(self, channels: dict[int, int] | None = None, program_changes: bool = True,
+              thru_channel: int | None = None) -> None:
+        """How messages go out: part channels moved (``{0: solo, 1: comping, 2: bass}``,
+        0-based), program changes sent or not, the player's notes passed through on
+        ``thru_channel`` (``thru``)."""
+        self.channel_map = dict(channels or {})
+        self.program_changes = program_changes
+        self.thru_channel = thru_channel
+
+    def thru(self, msg) -> None:
+        """MIDI thru: the player's note (or sustain pedal) out on ``thru_channel`` now,
+        from the engine's thread (one sender per port); ended like the rest at stop."""
+        if (self.thru_channel is None or self._thread is None
+                or msg.type not in ("note_on", "note_off", "control_change")):
+            return                       # (before start: nothing to pass on yet)
+        self._thru.append(msg.copy(channel=self.thru_channel))
+        self._wake.set()
+
     def pending(self) -> int:
         with self._lock:
             return len(self._heap)
@@ -179,6 +202,13 @@ class LiveEngine:
         if self.timebase is not None:
             return self.timebase.to_song(live_clock.now())
         return None if self.t0 is None else live_clock.now() - self.t0
+
+    def song_at(self, mono: float) -> float | None:
+        """Song seconds at monotonic time ``mono`` (None before start, or while the DAW
+        whose clock is followed is stopped)."""
+        if self.timebase is not None:
+            return self.timebase.to_song(mono)
+        return None if self.t0 is None else mono - self.t0
 
     def deadline(self, song_time: float) -> float | None:
         """When song time ``song_time`` is on the monotonic clock (None: the DAW stopped)."""
@@ -248,6 +278,10 @@ class LiveEngine:
             while not self._stopping.is_set():
                 self._wake.clear()
                 self._swap_port()
+                while self._thru:
+                    msg = self._thru.popleft()
+                    self.port.send(msg)
+                    self._track(msg)
                 if self._silence_now.is_set():
                     self._silence_now.clear()
                     self._end_sounding()
@@ -299,6 +333,10 @@ class LiveEngine:
         for ideal, _, _, msg in batch:
             if msg.type == "note_on" and msg.velocity > 0 and ideal < self._mute_until:
                 continue                # back after a lost port: wait for the bar line
+            if msg.type == "program_change" and not self.program_changes:
+                continue
+            if self.channel_map and getattr(msg, "channel", None) in self.channel_map:
+                msg = msg.copy(channel=self.channel_map[msg.channel])
             self.port.send(msg)
             actual = self.position()
             actual = ideal if actual is None else actual

@@ -27,15 +27,28 @@ class PhraseRecorder:
     """Notes from the input port, timed on the monotonic clock (song seconds once the
     engine has started). Use ``handle`` as the mido port's callback."""
 
-    def __init__(self, clock_origin=lambda: 0.0, latency: float = 0.0):
+    def __init__(self, clock_origin=lambda: 0.0, latency: float = 0.0, song_at=None, thru=None):
+        self.thru = thru                # (msg) -> None: MIDI thru to the output (engine.thru)
         self._origin = clock_origin     # returns the engine's t0
         self.latency = latency          # seconds the input delivers late (the user's setting)
+        self._song_at = song_at         # (monotonic s) -> song s or None: a DAW's clock followed
+        self._last = 0.0                # the last song time heard (a note-off while stopped)
         self._lock = threading.Lock()
         self._open: dict[int, tuple[float, int]] = {}
         self.notes: list[tuple[float, float | None, int, int]] = []   # (on, off, pitch, velocity)
 
     def handle(self, msg) -> None:
-        t = live_clock.now() - (self._origin() or 0.0) - self.latency
+        if self.thru is not None:
+            self.thru(msg)
+        if self._song_at is not None:       # song time from the followed clock (tempo moves it)
+            t = self._song_at(live_clock.now() - self.latency)
+            if t is None:                   # the DAW is stopped: a note-on is not part of a phrase
+                if msg.type == "note_on" and msg.velocity > 0:
+                    return
+                t = self._last
+        else:
+            t = live_clock.now() - (self._origin() or 0.0) - self.latency
+        self._last = t
         self.add(msg, t)
 
     def add(self, msg, t: float) -> None:
@@ -145,6 +158,22 @@ def pick_answer(takes: list, phrase: Solo):
     def key(i):
         take = takes[i]
         return (echo_share(take.solo, phrase), chord_tone_share(take.solo) or 0.0, -i)
+    return takes[max(range(len(takes)), key=key)]
+
+
+def pick_for(mode: str, takes: list, phrase: Solo):
+    """The answer kept among the model's candidates: echo, the one echoing the phrase
+    most (``pick_answer``); develop, one that shares a 4-interval cell with the call,
+    the most chord tones first among those (the cells over the new chords, in time with
+    them); otherwise the first."""
+    if len(takes) < 2 or mode not in ("echo", "develop"):
+        return takes[0]
+    if mode == "echo":
+        return pick_answer(takes, phrase)
+
+    def key(i):
+        solo = takes[i].solo
+        return (shares_cell(solo, phrase)["interval"], chord_tone_share(solo) or 0.0, -i)
     return takes[max(range(len(takes)), key=key)]
 
 

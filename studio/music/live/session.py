@@ -77,7 +77,7 @@ class LiveSession:
 
     def wait_song_time(self, song_time: float) -> bool:
         """Sleep until song time (absolute deadline); False if the session is stopping."""
-        while not self._stop.is_set():
+        while not self._halted():
             deadline = self.engine.deadline(song_time)   # re-read: a DAW's clock may move it
             remaining = 0.05 if deadline is None else deadline - live_clock.now()
             if remaining <= 0:
@@ -85,11 +85,15 @@ class LiveSession:
             self._stop.wait(min(remaining, 0.05 if self.engine.timebase is not None else 0.1))
         return False
 
+    def _halted(self) -> bool:
+        """Waits end early: the session stops (a trading session: or re-plans)."""
+        return self._stop.is_set()
+
     def result_of(self, future, timeout: float | None = None):
         """A generation future's result, or None if the session stops first (or the
         timeout passes). A failed generation raises (the session then ends silenced)."""
         deadline = None if timeout is None else live_clock.now() + timeout
-        while not self._stop.is_set():
+        while not self._halted():
             wait = 0.05 if deadline is None else min(0.05, deadline - live_clock.now())
             if wait <= 0:
                 return None

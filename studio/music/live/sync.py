@@ -112,3 +112,17 @@ class ClockFollower:
             if not self.running or self._at is None or self._period is None:
                 return None
             return (self._k + (mono - self._at) / self._period) * self.nominal_tick_s
+
+
+TRANSPORT = frozenset(("clock", "start", "continue", "stop", "songpos"))
+
+
+def split_input(follower: ClockFollower, notes=None):
+    """One input port's callback for a DAW that sends its clock where the player's notes
+    come in too (trading): clock and transport to ``follower``, the rest to ``notes``."""
+    def handle(msg) -> None:
+        if msg.type in TRANSPORT:
+            follower.handle(msg)
+        elif notes is not None:
+            notes(msg)
+    return handle

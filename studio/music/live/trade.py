@@ -4,7 +4,8 @@ The band (the export's comping and walking bass) plays the chart round and round
 form is cut into blocks of N bars (2, 4 or 8); blocks alternate player, model, player...
 For each player block:
 
-1. ``PhraseRecorder`` has kept every note-on/off from the input port with its song time.
+1. ``PhraseRecorder`` has kept every note-on/off from the input port with its song time
+   (read off a followed DAW's clock with ``follow``).
 2. Two beats before the block ends, the phrase so far is quantised onto the chart's grid
    (12 ticks per beat, the project's own encoding does the rest) and sent to the
    generation process as the primer of ``generate_takes`` over the answer's bars of the
@@ -20,100 +21,37 @@ For each player block:
    before bar 2 (a bar, 1 s at 240 bpm, to draw it in). So the answer is ready at its
    downbeat and what follows its first bar has heard the call to its end.
 
-Call and response (``call_response=True``): the answer develops the player's motif. It
-opens by restating the motif (the phrase's last bar of notes, its rhythm kept,
-transposed from the chord under it to the answer's first chord), as players quote each
-other when they trade; the model, primed with the phrase *and* that restatement, plays
-the rest at a lower temperature. Up to ``candidates`` continuations are drawn one after
-another while there is time (each stage until the next decision point) and the one whose
-pitch-interval 4-grams echo the phrase most is kept (chord-tone share breaks ties).
-``live_bench`` measures the echo of the whole answer and of the model's part against
-unprimed and merely primed answers.
+With ``silence_beats`` a call may end early (``plan.py``). Echo mode (``call_response``)
+opens with the call's last bar restated over the answer's first chord, and keeps the
+continuation whose interval 4-grams echo the call most (docs/LIVE.md).
 """
 
 from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass, replace
+import threading
+from dataclasses import replace
 
 from studio.music.live import clock as live_clock
 from studio.music.chart import Chart, as_chart
 from studio.music.perform.feel import Feel
 from studio.music.live.events import band_events, chart_slice, take_events
+from studio.music.live.response import (MOTIF_STRENGTH, REGISTER_MARGIN, RESPONSE_MODES,  # noqa: F401
+                                         response_settings)
 from studio.music.live.session import LiveNote, LiveSession
+from studio.music.live.plan import (LEAD_BEATS, QUANTIZE_GRIDS, TRADE_LENGTHS,  # noqa: F401
+                                    BlockPlan, TradeSettings, silence_end)
 from studio.music.live.phrase import (ECHO_N, PhraseRecorder, echo_share, interval_ngrams,  # noqa: F401
-                                      follow_dynamics, join_answer, motif_primer, pick_answer, quantise_phrase,
-                                      restate_motif)
+                                      follow_dynamics, join_answer, motif_primer, pick_answer,
+                                      pick_for, quantise_phrase, restate_motif)
 from studio.music.types import Solo
 
 log = logging.getLogger(__name__)
 
-TRADE_LENGTHS = (2, 4, 8)
-# How an answer responds to the call (Impro-Visor offers the like): free = primed with it
-# only; develop = leaning toward its interval cells and their inversion, in its register;
-# echo = quoting its last bar, then developing; contrast = another register, no cells.
-# Every mode but free takes the call's dynamics.
-RESPONSE_MODES = ("free", "develop", "echo", "contrast")
-MOTIF_STRENGTH = {"develop": 2.0, "echo": 1.0}   # motif_bias strength per mode (develop: 1.0 -> 2.0
-# took the answers sharing a 4-interval cell with the call from 45% to 50%, 3.0 to 55%
-# with the chord-tone share falling toward the players' low end: 20 WJazzD calls)
-REGISTER_MARGIN = 5            # develop: the call's range widened by this, each side
-QUANTIZE_GRIDS = {1: "off", 3: "16th", 4: "8th triplet", 6: "8th"}   # ticks (12 a beat): name
 SOLO_CHANNEL = 0               # the export's solo channel (channel 1)
 SWAP_MARGIN_S = 0.03           # a later answer must be ready this long before its downbeat
 CALL_RESPONSE_TEMPERATURE = 0.8  # x the chosen temperature: stay near the motif
-
-
-@dataclass
-class TradeSettings:
-    bars: int = 4                  # bars each side plays: 2, 4 or 8
-    call_response: bool = False
-    candidates: int = 4            # answers drawn for call and response
-    player_first: bool = True
-    trades: int = 0                # player + model pairs before the session ends; 0 = until stopped
-    quantize: int = 1              # input grid in ticks (12 a beat): 1, 3 (16ths), 4, 6 (8ths)
-    latency_ms: float = 0.0        # the input's delivery delay, taken off every note's time
-    late_ms: float = 60.0          # notes this late after the bar line still end the phrase
-    mode: str = "free"             # free | develop | echo | contrast (RESPONSE_MODES)
-
-    def __post_init__(self):
-        if self.call_response and self.mode == "free":
-            self.mode = "echo"         # the older switch: quoting the call is echo mode
-
-    def validate(self) -> None:
-        if self.bars not in TRADE_LENGTHS:
-            raise ValueError(f"trade length must be one of {', '.join(map(str, TRADE_LENGTHS))} bars")
-        if not 1 <= self.candidates <= 16:
-            raise ValueError("candidates must be between 1 and 16")
-        if self.trades < 0:
-            raise ValueError("trades must be >= 0")
-        if self.mode not in RESPONSE_MODES:
-            raise ValueError("response mode must be one of " + ", ".join(RESPONSE_MODES))
-        if self.quantize not in QUANTIZE_GRIDS:
-            raise ValueError("input quantize must be one of " + ", ".join(QUANTIZE_GRIDS.values()))
-        if not 0 <= self.latency_ms <= 500 or not 0 <= self.late_ms <= 250:
-            raise ValueError("input latency must be 0..500 ms and the late window 0..250 ms")
-
-
-def response_settings(mode: str, phrase: Solo, s) -> dict:
-    """The JazzSettings fields by which an answer responds to the call ``phrase`` in
-    ``mode``, given the user's settings ``s`` (free: none)."""
-    if mode == "free":
-        return {}
-    pitches = [n.pitch for n in sorted(phrase.notes)]
-    low, high = min(pitches), max(pitches)
-    if mode == "contrast":           # the other side of the user's range from the call
-        middle = (s.pitch_low + s.pitch_high) / 2
-        if (low + high) / 2 >= middle:
-            return {"pitch_high": max(s.pitch_low + 12, min(s.pitch_high, low + 7))}
-        return {"pitch_low": min(s.pitch_high - 12, max(s.pitch_low, high - 7))}
-    lo = max(s.pitch_low, low - REGISTER_MARGIN)
-    hi = min(s.pitch_high, high + REGISTER_MARGIN)
-    if hi - lo < 19:                 # never squeeze the line into less than an octave and a half
-        lo, hi = max(s.pitch_low, min(lo, hi - 19)), min(s.pitch_high, max(hi, lo + 19))
-    return {"motif": pitches, "motif_strength": MOTIF_STRENGTH[mode], "pitch_low": lo,
-            "pitch_high": hi}
 
 
 class TradeSession(LiveSession):
@@ -129,31 +67,73 @@ class TradeSession(LiveSession):
         self.settings = jazz_settings
         self.trade = trade
         self.midi_options = dict(midi_options or {})
-        self.recorder = PhraseRecorder(lambda: self.engine.t0, trade.latency_ms / 1000.0)
+        self.recorder = PhraseRecorder(lambda: self.engine.t0, trade.latency_ms / 1000.0,
+                                       song_at=lambda mono: self.engine.song_at(mono),
+                                       thru=lambda msg: self.engine.thru(msg))
         self.seed = jazz_settings.seed if jazz_settings.seed is not None else random.randrange(2 ** 31)
         self.answers: list[dict] = []
         self._band_until = 0      # choruses of band queued
+        self._plan_lock = threading.Lock()
+        self._epoch = 0           # a DAW's Start / Song Position starts the plan anew (sync.py)
+        self._located_at = 0.0    # ... from this song time
+        self._run_epoch = 0       # the plan the control thread follows
+        self.plan = BlockPlan(trade.bars, self.bar_s, trade.player_first)
 
     # -- the plan -----------------------------------------------------------------------
     def block_role(self, k: int) -> str:
-        player = (k % 2 == 0) == self.trade.player_first
-        return "player" if player else "model"
+        return self.plan.role(k)
 
     def block_span(self, k: int) -> tuple[float, float]:
-        n = self.trade.bars * self.bar_s
-        return k * n, (k + 1) * n
+        return self.plan.span(k)
 
-    def _queue_band(self, until: float) -> None:
-        chorus_s = self.chart.bar_count * self.bar_s
+    def _chorus_events(self, c: int):
+        """The band's chorus ``c`` (each its own seed: the comping varies as a band's
+        would), at its song time."""
         o = self.midi_options
-        while self._band_until * chorus_s < until:
-            # each chorus its own seed: the comping rhythms vary as a band's would
-            feel = replace(o.get("feel") or Feel(), seed=self.seed * 31 + self._band_until)
-            events = band_events(self.chart, self.tempo, comping=o.get("comping", True),
-                                 bass=o.get("bass", True), comp_program=o.get("comp_program", 0),
-                                 bass_program=o.get("bass_program", 32), feel=feel)
-            self.engine.schedule(events, self._band_until * chorus_s)
-            self._band_until += 1
+        feel = replace(o.get("feel") or Feel(), seed=self.seed * 31 + c)
+        events = band_events(self.chart, self.tempo, comping=o.get("comping", True),
+                             bass=o.get("bass", True), comp_program=o.get("comp_program", 0),
+                             bass_program=o.get("bass_program", 32), feel=feel)
+        offset = c * self.chart.bar_count * self.bar_s
+        return [e.shifted(offset) for e in events]
+
+    def _queue_band(self, until: float, epoch: int | None = None) -> None:
+        chorus_s = self.chart.bar_count * self.bar_s
+        with self._plan_lock:
+            while self._band_until * chorus_s < until and epoch in (None, self._epoch):
+                self.engine.schedule(self._chorus_events(self._band_until))
+                self._band_until += 1
+
+    def _schedule(self, events, offset: float, epoch: int) -> None:
+        """Queue an answer's messages unless the DAW has located since it was asked."""
+        with self._plan_lock:
+            if epoch == self._epoch:
+                self.engine.schedule(events, offset)
+
+    # -- following a DAW's clock (--sync clock) -------------------------------------------
+    def follow(self, follower) -> None:
+        """Trade to a DAW's clock (``sync.ClockFollower``): tempo from its ticks, Stop
+        ends what sounds (Continue plays on), Start and Song Position start the trading
+        anew from the block there (the player's, or the model's opening)."""
+        self.engine.follow(follower)
+        follower.on_locate = self._locate
+        follower.on_stop = self.engine.silence_sounding
+
+    def _locate(self, song_s: float) -> None:
+        """The DAW located (Start: 0, Song Position): the band from there, every answer
+        asked before dropped; the control thread re-plans (``run``)."""
+        chorus_s = self.chart.bar_count * self.bar_s
+        c = max(0, int(song_s // chorus_s + 1e-9))
+        with self._plan_lock:
+            self._epoch += 1
+            self._located_at = song_s
+            self.plan.reset()             # calls ended early before: the plan from bar 0
+            events = self._chorus_events(c) + self._chorus_events(c + 1)
+            self._band_until = c + 2
+            self.engine.relocate(events, song_s)
+
+    def _halted(self) -> bool:
+        return self._stop.is_set() or self._epoch != self._run_epoch
 
     def _solo_events(self, take):
         o = self.midi_options
@@ -176,13 +156,13 @@ class TradeSession(LiveSession):
         """Block k's phrase up to song time ``cut``; with ``late`` (s) notes that far
         past the cut (the bar line) count as the last beat's, played late."""
         start, _ = self.block_span(k)
-        phrase_chart = chart_slice(self.chart, k * self.trade.bars, self.trade.bars)
+        phrase_chart = chart_slice(self.chart, self.plan.bar(k), self.trade.bars)
         return quantise_phrase(self.recorder.between(start, cut + late), start, cut,
                                self.tempo, phrase_chart, self.trade.quantize, late > 0)
 
     def _request(self, k: int, cut: float | None, deadline: float | None = None):
         """Submit the answer for block k, primed with the phrase of block k-1 up to cut."""
-        answer_chart = chart_slice(self.chart, k * self.trade.bars, self.trade.bars)
+        answer_chart = chart_slice(self.chart, self.plan.bar(k), self.trade.bars)
         phrase = None if cut is None else self.phrase_of(k - 1, cut)
         asked = live_clock.now()
         call = bool(self.trade.mode == "echo" and phrase is not None and phrase.notes)
@@ -190,49 +170,90 @@ class TradeSession(LiveSession):
                               self.settings.pitch_high) if call else []
         n = self.trade.bars
         if motif:       # the model develops the restated motif over the answer's other bars
-            chart = chart_slice(self.chart, k * n + 1, n - 1)
+            chart = chart_slice(self.chart, self.plan.bar(k) + 1, n - 1)
             settings = self._answer_settings(motif_primer(phrase, motif, answer_chart), n + 1, k,
                                              True, phrase)
         else:
             chart, settings = answer_chart, self._answer_settings(phrase, n, k, call, phrase)
-        future = self.worker.submit(chart, settings, candidates=self.trade.candidates if call else 1,
-                                    deadline=None if deadline is None else self.engine.t0 + deadline)
+        future = self.worker.submit(chart, settings, candidates=self._candidates(phrase),
+                                    deadline=None if deadline is None else self.engine.deadline(deadline))
         future.motif, future.answer_chart = motif, answer_chart
         return phrase, asked, future, cut
 
     # -- the control thread -------------------------------------------------------------
     def run(self) -> None:
-        blocks = 2 * self.trade.trades if self.trade.trades else None
+        """The plan from block 0; again from the DAW's locate point whenever it locates."""
         k = 0
-        if self.block_role(0) == "model":         # the model opens: an unprimed answer
-            self._queue_band(self.block_span(2)[1])
-            self._play_answer(0, [self._request(0, None)])
-            k = 1
-        while not self._stop.is_set() and (blocks is None or k < blocks):
+        while True:
+            self._run_epoch = epoch = self._epoch
+            k = self._blocks(k, epoch, opening=k == 0 or self._at_block_start(k))
+            if self._stop.is_set() or self._epoch == epoch:
+                break
+            k = self.plan.block_at(self._located_at)
+            if self.block_role(k) == "model" and not self._at_block_start(k):
+                k += 1                   # mid-answer: the band plays on to the player's block
+        self._finish(k)
+
+    def _at_block_start(self, k: int) -> bool:
+        return abs(self._located_at - self.block_span(k)[0]) < self.beat_s / 2
+
+    def _blocks(self, k: int, epoch: int, opening: bool = True) -> int:
+        """Blocks from ``k`` until the trades are done, the session stops or the DAW
+        locates (the plan's epoch changes). Returns the block reached."""
+        blocks = 2 * self.trade.trades if self.trade.trades else None
+        if self.block_role(k) == "model" and opening:   # the model opens: an unprimed answer
+            self._queue_band(self.block_span(k + 2)[1], epoch)
+            self._play_answer(k, [self._request(k, None)], epoch)
+            k += 1
+        while not self._halted() and (blocks is None or k < blocks):
             start, end = self.block_span(k)
-            self._queue_band(end + 2 * self.block_span(1)[1])
+            self._queue_band(end + 2 * self.block_span(1)[1], epoch)
             if self.block_role(k) == "model":     # its answer was queued at the player's turn
                 k += 1
                 continue
             if blocks is not None and k + 1 >= blocks:
                 self.wait_song_time(end)
                 break
-            # Ask at two beats before the downbeat (ready a beat early), and again at one
-            # beat before if the player has played on since (used when it is in time).
+            ended = self._call_ended(k) if self.trade.silence_beats else None
+            if ended is not None:                 # silent: answered at the bar line after
+                if ended is False:
+                    return k
+                self._play_answer(k + 1, [self._request(k + 1, ended[0], deadline=ended[1])], epoch)
+                k += 1
+                continue
+            # Ask 2 beats before the downbeat, and 1 before if the player has played on since.
             cut = end - 2 * self.beat_s
             if not self.wait_song_time(cut):
-                return
+                return k
             later = end - self.beat_s
             requests = [self._request(k + 1, cut, deadline=later)]
             if not self.wait_song_time(later):
-                return
+                return k
             if len(self.recorder.between(start, later)) > len(self.recorder.between(start, cut)):
                 requests.append(self._request(k + 1, later, deadline=end - SWAP_MARGIN_S))
-            self._play_answer(k + 1, requests)
+            self._play_answer(k + 1, requests, epoch)
             k += 1
-        self._finish(k)
+        return k
 
-    def _play_answer(self, k: int, requests) -> None:
+    def _call_ended(self, k: int):
+        """Silence ends the call in player block k? Watched every 16th up to 2 beats before
+        its end: (cut, deadline) if so (the answer at the bar line after, later blocks
+        moved), None: it runs its bars, False: the session stops or re-plans."""
+        start, end = self.block_span(k)
+        step, silence = self.beat_s / 4, self.trade.silence_beats * self.beat_s
+        t = start + self.beat_s
+        while t <= end - LEAD_BEATS * self.beat_s:
+            if not self.wait_song_time(t):
+                return False
+            bar = silence_end(self.recorder.between(start, t), start, t, silence, self.bar_s,
+                              LEAD_BEATS * self.beat_s)
+            if bar is not None and bar < self.plan.bar(k + 1):
+                self.plan.rebase(k + 1, bar)
+                return t, bar * self.bar_s - SWAP_MARGIN_S
+            t += step
+        return None
+
+    def _play_answer(self, k: int, requests, epoch: int = 0) -> None:
         start, end = self.block_span(k)
         chosen = None
         if len(requests) > 1:                     # the fuller phrase, if it is in time
@@ -247,29 +268,29 @@ class TradeSession(LiveSession):
         takes, seconds = result
         ready = getattr(future, "done_at", live_clock.now())
         decided = live_clock.now()
-        take = pick_answer(takes, phrase) if phrase is not None and len(takes) > 1 else takes[0]
+        take = pick_for(self.trade.mode, takes, phrase) if phrase is not None else takes[0]
         model_part = take.solo
         answer = (join_answer(future.motif, model_part, future.answer_chart, self.tempo)
                   if future.motif else model_part)
         answer = self._dynamics(answer, phrase)
-        now_song = decided - self.engine.t0
+        now_song = self._song(decided, start)
         events = [e for e in self._solo_events(answer) if e.time + start > now_song]
-        self.engine.schedule(events, start)
+        self._schedule(events, start, epoch)
         record = {
-            "block": k, "bar": k * self.trade.bars + 1, "stage": chosen + 1,
+            "block": k, "bar": self.plan.bar(k) + 1, "stage": chosen + 1,
             "stages": len(requests), "phrase_notes": len(phrase.notes) if phrase else 0,
             "answer_notes": len(answer.notes), "motif_notes": len(future.motif),
             "generation_s": round(seconds, 4),
             "candidates": len(takes),
             "first_ready_before_downbeat_s": self._margin(requests[0][2], start),
-            "ready_before_downbeat_s": round(start - (ready - self.engine.t0), 4),
+            "ready_before_downbeat_s": round(start - self._song(ready, start), 4),
             "from_cut_s": round(ready - asked, 4),
-            "late": start - (ready - self.engine.t0) < 0,
+            "late": start - self._song(ready, start) < 0,
         }
         bar2 = start + self.bar_s       # the window draws bar 1 now, the rest once decided
         self.add_notes([n for n in self._model_notes(answer, start) if n.start < bar2])
         if phrase is not None:
-            answer, phrase = self._hear_whole_phrase(k, answer, phrase, record)
+            answer, phrase = self._hear_whole_phrase(k, answer, phrase, record, epoch)
         self.add_notes([n for n in self._model_notes(answer, start) if n.start >= bar2])
         record.update(
             answer_notes=len(answer.notes),
@@ -277,7 +298,8 @@ class TradeSession(LiveSession):
             echo_model_part=round(echo_share(model_part, phrase), 3) if phrase is not None else None)
         self.answers.append(record)
 
-    def _hear_whole_phrase(self, k: int, answer: Solo, early_phrase: Solo, record: dict):
+    def _hear_whole_phrase(self, k: int, answer: Solo, early_phrase: Solo, record: dict,
+                           epoch: int = 0):
         """At the bar line (plus the late window) the whole phrase, last beat and late
         notes included, primes bars 2.. of the answer after the answer's first bar as it
         is playing; used when ready ``SWAP_MARGIN_S`` before bar 2, else the first
@@ -291,25 +313,35 @@ class TradeSession(LiveSession):
         record.update(whole_phrase_notes=len(whole.notes), heard_to_s=round(late, 4))
         tpbar = answer.ticks_per_bar
         bar1 = [note for note in answer.notes if note.start < tpbar]
-        answer_chart = chart_slice(self.chart, k * n, n)
+        answer_chart = chart_slice(self.chart, self.plan.bar(k), n)
         call = bool(self.trade.mode == "echo" and whole.notes)
         settings = self._answer_settings(motif_primer(whole, bar1, answer_chart), n + 1, k, call,
                                          whole)
         bar2 = start + self.bar_s
-        future = self.worker.submit(chart_slice(self.chart, k * n + 1, n - 1), settings,
-                                    deadline=self.engine.t0 + bar2 - SWAP_MARGIN_S)
-        left = bar2 - SWAP_MARGIN_S - (self.position() or 0.0)
+        left = bar2 - SWAP_MARGIN_S - (self.position() or 0.0)    # more candidates: half of it
+        future = self.worker.submit(chart_slice(self.chart, self.plan.bar(k) + 1, n - 1), settings,
+                                    candidates=self._candidates(whole) if not call else 1,
+                                    deadline=self.engine.deadline(bar2 - SWAP_MARGIN_S - left / 2))
         result = self.result_of(future, timeout=max(0.0, left))
         record["whole_ready_before_bar2_s"] = self._margin(future, bar2)
         if result is None or (self.position() or 0.0) > bar2 - SWAP_MARGIN_S:
             record["whole_used"] = False
             return answer, early_phrase
-        rest = self._dynamics(result[0][0].solo, whole)
-        self.engine.cancel_after(bar2 - SWAP_MARGIN_S, channels=[SOLO_CHANNEL])
-        self.engine.schedule([e for e in self._solo_events(rest) if e.message.type != "program_change"],
-                             bar2)
+        record["whole_candidates"] = len(result[0])
+        rest = self._dynamics(pick_for(self.trade.mode, result[0], whole).solo, whole)
+        with self._plan_lock:
+            if epoch != self._epoch:        # the DAW located meanwhile
+                return answer, early_phrase
+            self.engine.cancel_after(bar2 - SWAP_MARGIN_S, channels=[SOLO_CHANNEL])
+            self.engine.schedule([e for e in self._solo_events(rest)
+                                  if e.message.type != "program_change"], bar2)
         record["whole_used"] = True
         return join_answer(bar1, rest, answer_chart, self.tempo), whole
+
+    def _candidates(self, phrase: Solo | None) -> int:
+        """Echo and develop draw answers while there is time and keep the best (pick_for)."""
+        picks = self.trade.mode in ("echo", "develop") and phrase is not None and phrase.notes
+        return self.trade.candidates if picks else 1
 
     def _dynamics(self, answer: Solo, phrase: Solo | None) -> Solo:
         """Every mode but free plays at the call's loudness."""
@@ -320,7 +352,12 @@ class TradeSession(LiveSession):
     def _margin(self, future, downbeat: float) -> float | None:
         """How long before ``downbeat`` (song s) a request's answer arrived (None: not yet)."""
         done_at = getattr(future, "done_at", None)
-        return None if done_at is None else round(downbeat - (done_at - self.engine.t0), 4)
+        return None if done_at is None else round(downbeat - self._song(done_at, downbeat), 4)
+
+    def _song(self, mono: float, otherwise: float) -> float:
+        """Song time at monotonic ``mono`` (``otherwise`` while a followed DAW is stopped)."""
+        t = self.engine.song_at(mono)
+        return otherwise if t is None else t
 
     def _finish(self, k: int) -> None:
         """The last block has been played: stop just after its end (the engine ends any
