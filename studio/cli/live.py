@@ -16,7 +16,8 @@ import json
 import sys
 
 from studio.cli.common import StopSignals, check_seed
-from studio.cli.sample import add_feel_arguments, add_line_arguments, line_settings
+from studio.cli.sample import (add_feel_arguments, add_instrument_arguments, add_line_arguments,
+                               instrument_values, line_settings)
 
 
 def add_parser(sub):
@@ -29,10 +30,8 @@ def add_parser(sub):
     p.add_argument("-t", "--temperature", type=float, default=1.0)
     p.add_argument("--top-k", type=int, default=0)
     p.add_argument("--top-p", type=float, default=1.0)
-    p.add_argument("--low", type=int, default=48, help="lowest MIDI pitch")
-    p.add_argument("--high", type=int, default=84, help="highest MIDI pitch")
+    add_instrument_arguments(p)
     p.add_argument("--scale-mask", action="store_true", help="only chord-scale pitches")
-    p.add_argument("--program", type=int, default=66, help="GM program of the solo")
     p.add_argument("--no-comping", action="store_true")
     p.add_argument("--no-bass", action="store_true")
     line = p.add_argument_group("line and feel (as `sample` takes them)")
@@ -126,8 +125,8 @@ def _settings(args):
     from studio.music.perform.feel import Feel
 
     check_seed(args.seed)
-    if not 0 <= args.program <= 127:
-        raise ValueError(f"--program must be a General MIDI program number 0..127, not {args.program}")
+    instrument = instrument_values(args)   # --instrument, --program, --low, --high
+    program = instrument.pop("program")
     if args.sync == "clock":
         args.count_in, args.clock = 0, False       # the DAW counts in and sends the clock
     routing(args)                                  # checked before the model loads
@@ -137,12 +136,12 @@ def _settings(args):
     chart = PRESETS.get(chart, chart)
     settings = JazzSettings(temperature=args.temperature, top_p=args.top_p, top_k=args.top_k,
                             seed=args.seed, choruses=args.choruses, tempo=args.tempo,
-                            pitch_low=args.low, pitch_high=args.high, scale_mask=args.scale_mask,
+                            scale_mask=args.scale_mask, **instrument,
                             **line_settings(args))
     settings.validate()
     if args.feel_seed is not None and not 0 <= args.feel_seed < 1 << 63:
         raise ValueError(f"--feel-seed must be a whole number from 0 to {(1 << 63) - 1}, not {args.feel_seed}")
-    options = {"program": args.program, "comping": not args.no_comping, "bass": not args.no_bass,
+    options = {"program": program, "comping": not args.no_comping, "bass": not args.no_bass,
                "feel": Feel.parse(args.swing, args.humanize, args.feel_seed, args.articulation)}
     return chart, settings, options
 

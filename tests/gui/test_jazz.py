@@ -287,6 +287,8 @@ def test_picking_an_instrument_moves_the_range_and_the_register(qtbot, window, t
     assert take.result.info["register_shift"] != 0
     assert all(trumpet.low <= n.pitch <= trumpet.high for n in take.result.solo.notes)
     assert take.settings["program"] == trumpet.program
+    from studio.gui.live.window import request_from_tab
+    assert request_from_tab(tab).settings.register == trumpet.register   # the live window too
 
     jazz.instrument.setCurrentIndex(jazz.instrument.findText("Tenor sax"))
     jazz.instrument.activated.emit(jazz.instrument.currentIndex())

@@ -41,7 +41,7 @@ def test_no_jack_server_is_one_line(jack):
 
 
 FEEL_AND_LINE = ("--swing", "2.2", "--humanize", "2.5", "--feel-seed", "77", "--licks", "0.2",
-                 "--pitch-temperature", "0.9", "--rhythm-temperature", "1.2")
+                 "--pitch-temperature", "0.9", "--rhythm-temperature", "1.2", "--instrument", "trumpet")
 
 
 @pytest.mark.parametrize("flags", [(), FEEL_AND_LINE], ids=["plain", "feel-and-line-flags"])

@@ -271,3 +271,16 @@ def line_settings(values: dict) -> dict:
     form's values (missing or None: tuned for the model, ``generate.for_model``): one
     reading for the Generate tab and the live window."""
     return {key: None if values.get(key) in (None, "") else float(values[key]) for key in LINE_KEYS}
+
+
+def register_setting(values: dict) -> dict:
+    """The ``register`` keyword of the instrument a take's values name by its program (the
+    tenor, an unknown program or none: the model's own): the Generate tab's and the live
+    window's one reading."""
+    from studio.music.perform.instruments import instrument_for_program
+
+    try:
+        inst = instrument_for_program(int(values.get("program", 66)))
+    except (TypeError, ValueError):
+        inst = None
+    return {"register": inst.register if inst is not None else None}

@@ -20,7 +20,8 @@ from studio.gui.shared.errors import show_error
 from studio.gui.jazz.audio import AudioTransport
 from studio.gui.jazz.chart import ChartEditor
 from studio.gui.jazz.export import DragHandle, TakeExports
-from studio.gui.jazz.options import DEFAULT_HIGH, DEFAULT_LOW, LINE_KEYS, JazzOptions, line_settings
+from studio.gui.jazz.options import (DEFAULT_HIGH, DEFAULT_LOW, LINE_KEYS, JazzOptions, line_settings,
+                                    register_setting)
 from studio.gui.jazz.piano_roll import PianoRoll
 from studio.gui.shared.settings import Group
 from studio.gui.shared.workers import CallbackWorker, WorkerSet
@@ -185,9 +186,7 @@ class JazzPanel(TakeExports, QWidget):
                             pitch_high=int(values.get("pitch_high", DEFAULT_HIGH)),
                             primer=values.get("primer_midi") or None,
                             primer_bars=int(values.get("primer_bars", 4)),
-                            register=getattr(instrument_for_program(int(values.get("program", 66))),
-                                             "register", None),
-                            **line_settings(values))
+                            **register_setting(values), **line_settings(values))
         chart_text = values["chart"]
         chart = parse_chart(chart_text)
         check_length(chart, jazz.choruses)   # before the worker starts: the same one line

@@ -363,7 +363,7 @@ class LiveWindow(QDialog):
 
 def request_from_tab(tab) -> LiveRequest:
     """The Generate tab's jazz model, chart and settings (ValueError if there is none)."""
-    from studio.gui.jazz.options import DEFAULT_HIGH, DEFAULT_LOW, line_settings
+    from studio.gui.jazz.options import DEFAULT_HIGH, DEFAULT_LOW, line_settings, register_setting
     from studio.music.generate import JazzSettings
 
     entry = tab.picker.current_entry()
@@ -377,8 +377,8 @@ def request_from_tab(tab) -> LiveRequest:
                             tempo=float(values["tempo"]), scale_mask=bool(values.get("scale_mask")),
                             pitch_low=int(values.get("pitch_low", DEFAULT_LOW)),
                             pitch_high=int(values.get("pitch_high", DEFAULT_HIGH)),
-                            # the line's own temperatures and licks, as Generate plays them
-                            **line_settings(values))
+                            # the line's temperatures, licks and register, as Generate plays them
+                            **register_setting(values), **line_settings(values))
     return LiveRequest(str(entry.path), entry.name, values["chart"], settings,
                        tab.jazz.midi_options())
 
