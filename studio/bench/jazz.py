@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 
 import torch
 
@@ -53,4 +54,13 @@ def jazz_figures(device: str = "cpu", model: str = "jazz-lstm", choruses: int = 
             os.environ["STUDIO_CUDA_GRAPHS"] = before
     if "graph_tok_s" in out:
         out["graph_vs_eager"] = round(out["graph_tok_s"] / out["eager_tok_s"], 2)
+    else:
+        # the stored settings (licks, the two temperatures) with and without the line's
+        # calibrations (intervals and rhythm: a bias table lookup per row and step)
+        tuned = JazzSettings(seed=1, choruses=choruses, tempo=160)
+        for name, intervals in (("calibrated", True), ("uncalibrated", False)):
+            run = replace(tuned, intervals=intervals)
+            _take_rate(ckpt, run)
+            out[f"{name}_tok_s"] = round(max(_take_rate(ckpt, run) for _ in range(3)))
+        out["calibrated_vs_uncalibrated"] = round(out["calibrated_tok_s"] / out["uncalibrated_tok_s"], 2)
     return out

@@ -1,4 +1,6 @@
-"""The interval calibration: the sampler's ``LogitBias`` that gives a take the players' steps.
+"""The line's calibrations: the sampler's ``LogitBias`` that gives a take the players' steps
+(``IntervalBias``, below) and their rhythm (``OnsetBias``: onset gaps and written durations,
+at the end of this module).
 
 Measured teacher-forced on WJazzD's validation solos (docs/ARCHITECTURE.md, "Tuning: the
 line"), the shipped nets put 14-16% of their pitch probability on striking the previous
