@@ -34,3 +34,13 @@ def test_bench_cuda_without_a_gpu_is_one_clear_message(capsys):
     assert main(["bench", "--device", "cuda"]) == 2
     err = capsys.readouterr().err
     assert "needs a CUDA GPU" in err and "Traceback" not in err
+
+
+def test_jazz_bench_times_the_calibrations_on_and_off():
+    """The CPU jazz figures carry the calibrations' cost as a ratio of the two rates it
+    measured (a shipped model, one chorus: a smoke test of the figures' shape)."""
+    from studio.bench.jazz import jazz_figures
+
+    out = jazz_figures("cpu", "jazz-gru", choruses=1)
+    assert out["calibrated_tok_s"] > 0 and out["uncalibrated_tok_s"] > 0
+    assert out["calibrated_vs_uncalibrated"] == round(out["calibrated_tok_s"] / out["uncalibrated_tok_s"], 2)
