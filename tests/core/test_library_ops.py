@@ -1,0 +1,103 @@
+"""The model library's file operations in one process: rename, export, upgrade, delete,
+and a FIFO refused at once (the window's Models tab calls these; its tests are GUI tests,
+and the CLI's FIFO test runs a subprocess)."""
+
+import os
+import threading
+
+import pytest
+import torch
+
+from studio.core import library
+from studio.core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from studio.core.library import (ModelEntry, delete_model, export_model, import_model, list_models,
+                                 rename_model, upgrade_model)
+from studio.core.net import NetConfig, SequenceNet
+from studio.core.vocab import Vocab
+from studio.paths import user_models_dir
+
+
+def _model(path, name, half=False):
+    torch.manual_seed(0)
+    vocab = Vocab.from_text("abcdefghij")
+    net = SequenceNet(NetConfig(cell="gru", vocab_size=len(vocab), layers=1, hidden=8, embedding=4))
+    meta = {"domain": "names", "name": name, "encoding": "char-v1", "train_config": {"half_weights": half}}
+    save_checkpoint(path, net, vocab, meta, half=half)
+    return path
+
+
+def _entry(name, half=False, card=None):
+    folder = user_models_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = _model(folder / f"{name}.safetensors", name, half)
+    if card is not None:
+        path.with_suffix(".md").write_text(card)
+    return next(m for m in list_models() if m.path == path)
+
+
+def test_rename_rewrites_the_name_keeps_half_weights_and_moves_the_card():
+    entry = _entry("old", half=True, card="# old card")
+    new = rename_model(entry, "new one")
+    assert new.path == user_models_dir() / "new one.safetensors" and new.name == "new one"
+    assert not entry.path.exists() and new.card.read_text() == "# old card"
+    assert load_checkpoint(new.path).meta["name"] == "new one"
+    assert library._stored_half(new.path)                      # still stored in float16
+    again = rename_model(new, "new one")                       # its own file name: kept in place
+    assert again.path == new.path and again.path.exists()
+
+
+def test_rename_onto_another_model_and_renaming_a_shipped_one_are_refused():
+    a, b = _entry("a"), _entry("b")
+    before = b.path.read_bytes()
+    with pytest.raises(FileExistsError) as err:
+        rename_model(a, "b")
+    assert str(err.value) == "a model called 'b' already exists"
+    assert b.path.read_bytes() == before and a.path.exists()
+    shipped = ModelEntry(a.path, "a", True, a.meta)
+    for op in (lambda: rename_model(shipped, "c"), lambda: delete_model(shipped)):
+        with pytest.raises(PermissionError) as err:
+            op()
+        assert str(err.value) == "shipped models are read-only"
+    assert a.path.exists()
+
+
+def test_delete_removes_the_model_and_its_card():
+    entry = _entry("gone", card="card")
+    delete_model(entry)
+    assert not entry.path.exists() and not entry.path.with_suffix(".md").exists()
+
+
+def test_export_copies_the_card_beside_the_model(tmp_path):
+    entry = _entry("m", card="# the card")
+    dest = export_model(entry, tmp_path)
+    assert dest == tmp_path / "m.safetensors" and dest.read_bytes() == entry.path.read_bytes()
+    assert (tmp_path / "m.md").read_text() == "# the card"
+
+
+def test_upgrade_takes_the_name_it_is_given(tmp_path):
+    src = _model(tmp_path / "x.safetensors", "x")
+    entry = upgrade_model(src, "given")
+    assert entry.name == "given" and load_checkpoint(entry.path).meta["name"] == "given"
+
+
+def test_importing_a_fifo_is_refused_at_once_not_waited_on(tmp_path):
+    fifo = tmp_path / "fifo.safetensors"
+    os.mkfifo(fifo)
+    outcome = []
+
+    def attempt():
+        try:
+            import_model(fifo)
+        except Exception as exc:  # noqa: BLE001 - the test looks at which
+            outcome.append(exc)
+
+    t = threading.Thread(target=attempt, daemon=True)
+    t.start()
+    t.join(10)
+    if t.is_alive():  # blocked opening the FIFO: a writer lets it go on
+        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        os.close(fd)
+        t.join(10)
+        pytest.fail("the import waited on the FIFO")
+    assert len(outcome) == 1 and isinstance(outcome[0], CheckpointError)
+    assert "is not a regular file (a device, FIFO or socket)" in str(outcome[0])
