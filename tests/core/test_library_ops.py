@@ -101,3 +101,39 @@ def test_importing_a_fifo_is_refused_at_once_not_waited_on(tmp_path):
         pytest.fail("the import waited on the FIFO")
     assert len(outcome) == 1 and isinstance(outcome[0], CheckpointError)
     assert "is not a regular file (a device, FIFO or socket)" in str(outcome[0])
+
+
+def _sparse(path, size):
+    with open(path, "wb") as f:
+        f.truncate(size)                                       # no blocks written
+    return path
+
+
+def test_an_oversized_file_and_a_full_disk_are_refused_with_their_figures(tmp_path, monkeypatch):
+    big = _sparse(tmp_path / "big.safetensors", 5 << 30)
+    with pytest.raises(CheckpointError) as err:
+        import_model(big)
+    assert str(err.value) == f"{big}: 5.0 GiB is more than a checkpoint can be (4 GiB at most)"
+    mid = _sparse(tmp_path / "mid.safetensors", 300 << 20)
+    monkeypatch.setattr(library.shutil, "disk_usage", lambda p: type("U", (), {"free": 10 << 20})())
+    with pytest.raises(CheckpointError) as err:
+        import_model(mid)
+    assert str(err.value) == (f"cannot import mid.safetensors: the library's disk ({user_models_dir()}) "
+                              "has 10 MB free, the file needs 300 MB; nothing was imported")
+    assert list(user_models_dir().iterdir()) == []
+
+
+def test_a_file_longer_than_its_size_said_is_refused_as_grown(tmp_path, monkeypatch):
+    src = _model(tmp_path / "m.safetensors", "m")
+    real = os.fstat
+
+    def shorter(fd):
+        st = list(real(fd))
+        st[6] -= 10                                            # st_size: as if it grew since
+        return os.stat_result(st)
+
+    monkeypatch.setattr(library.os, "fstat", shorter)
+    with pytest.raises(CheckpointError) as err:
+        import_model(src)
+    assert str(err.value) == f"{src}: the file grew while it was imported; nothing was imported"
+    assert list(user_models_dir().iterdir()) == []
