@@ -137,3 +137,18 @@ def test_a_file_longer_than_its_size_said_is_refused_as_grown(tmp_path, monkeypa
         import_model(src)
     assert str(err.value) == f"{src}: the file grew while it was imported; nothing was imported"
     assert list(user_models_dir().iterdir()) == []
+
+
+def test_an_imports_temp_is_named_as_the_stale_temp_cleanup_looks_for(tmp_path, monkeypatch):
+    """A kill -9 mid-import leaves the temp; the next import clears ``.import-*.tmp``."""
+    src = _model(tmp_path / "m.safetensors", "m")
+    seen = []
+
+    def looking(path, **kw):
+        seen.extend(p.name for p in user_models_dir().iterdir())
+        return load_checkpoint(path, **kw)
+
+    monkeypatch.setattr(library, "load_checkpoint", looking)
+    import_model(src)
+    assert len(seen) == 1 and seen[0].startswith(".import-") and seen[0].endswith(".tmp")
+    assert list(user_models_dir().glob(".import-*.tmp")) == []
