@@ -23,7 +23,7 @@ class Engine:
     timebase = None
 
     def __init__(self):
-        self.t0 = live_clock.now()
+        self.t0 = live_clock.now() + 100.0          # the song starts later (after a count-in)
         self.pos = 0.0
         self.scheduled, self.cancelled, self.stopped, self.waits = [], [], False, []
 
@@ -201,3 +201,46 @@ def test_player_notes_end_now_while_held():
     engine.pos = 1.25
     assert [(n.start, n.end, n.pitch, n.role) for n in s.player_notes()] == [
         (0.5, 1.25, 60, "player"), (0.1, 0.3, 62, "player")]
+
+
+def test_a_notes_song_time_is_taken_from_the_engines_start_less_the_input_latency():
+    import mido
+
+    s, engine, _ = _session([], latency_ms=100)
+    engine.t0 = live_clock.now() - 10.0              # the song began 10 s ago
+    s.recorder.handle(mido.Message("note_on", note=60, velocity=90))
+    (on, off, pitch, velocity), = s.recorder.notes
+    assert on == pytest.approx(9.9, abs=0.05) and (off, pitch, velocity) == (None, 60, 90)
+
+
+def test_the_midi_options_reach_the_band_and_the_answer():
+    engine = Engine()
+    worker = Worker(engine, [0.5])
+    s = TradeSession(engine, worker, CHART, JazzSettings(tempo=240.0, seed=5),
+                     TradeSettings(bars=2, trades=1, player_first=False),
+                     midi_options={"program": 11, "comp_program": 4, "bass_program": 33})
+    s.run()
+    programs = sorted((e.message.channel, e.message.program) for _, events in engine.scheduled
+                      for e in events if e.message.type == "program_change")
+    assert programs == sorted([(0, 11)] + [(1, 4), (2, 33)] * 3)
+    solo = [events for _, events in engine.scheduled if {e.message.channel for e in events} == {0}]
+    assert len(solo) == 1                            # the answer alone: no band parts of its own
+
+
+def test_trade_settings_are_refused_word_for_word_and_their_bounds_accepted():
+    for ok in (dict(latency_ms=0, late_ms=0), dict(latency_ms=500, late_ms=250), dict(candidates=16)):
+        TradeSettings(**ok).validate()
+    for bad, message in ((dict(bars=3), "trade length must be one of 2, 4, 8 bars"),
+                         (dict(candidates=0), "candidates must be between 1 and 16"),
+                         (dict(candidates=17), "candidates must be between 1 and 16"),
+                         (dict(trades=-1), "trades must be >= 0"),
+                         (dict(mode="loud"), "response mode must be one of free, develop, echo, contrast"),
+                         (dict(quantize=5), "input quantize must be one of off, 16th, 8th triplet, 8th"),
+                         (dict(late_ms=-1), "input latency must be 0..500 ms and the late window 0..250 ms"),
+                         (dict(late_ms=251), "input latency must be 0..500 ms and the late window 0..250 ms"),
+                         (dict(latency_ms=501), "input latency must be 0..500 ms and the late window 0..250 ms")):
+        with pytest.raises(ValueError) as err:
+            TradeSettings(**bad).validate()
+        assert str(err.value) == message
+    assert TradeSettings(call_response=True).mode == "echo"
+    assert TradeSettings(call_response=True, mode="develop").mode == "develop"
