@@ -152,3 +152,27 @@ def test_an_imports_temp_is_named_as_the_stale_temp_cleanup_looks_for(tmp_path, 
     import_model(src)
     assert len(seen) == 1 and seen[0].startswith(".import-") and seen[0].endswith(".tmp")
     assert list(user_models_dir().glob(".import-*.tmp")) == []
+
+
+def test_a_listing_summary_takes_each_figure_from_its_part_of_the_header(tmp_path):
+    meta = {"domain": "jazz", "config": {"cell": "lstm", "layers": 2, "hidden": 64},
+            "metrics": {"parameters": 1234, "val_nll": 1.5}, "corpus": {"name": "wjazzd"},
+            "created": "2026-12-07"}
+    assert ModelEntry(tmp_path / "m.safetensors", "m", True, meta).summary() == {
+        "name": "m", "domain": "jazz", "cell": "lstm", "size": "2x64", "parameters": 1234,
+        "val_nll": 1.5, "corpus": "wjazzd", "created": "2026-12-07", "shipped": True,
+        "path": str(tmp_path / "m.safetensors")}
+    odd = ModelEntry(tmp_path / "o.safetensors", "o", False, {"metrics": [1], "corpus": "x"}).summary()
+    assert (odd["parameters"], odd["corpus"], odd["size"]) == (None, None, "NonexNone")
+
+
+def test_the_library_lists_by_domain_and_keeps_capitals_in_file_names(tmp_path):
+    entry = _entry("mine")
+    assert entry in library.list_models("names") and entry not in library.list_models("jazz")
+    assert rename_model(entry, "My Model").path.name == "My Model.safetensors"
+
+
+def test_an_import_under_another_name_keeps_half_weights(tmp_path):
+    src = _model(tmp_path / "h.safetensors", "h", half=True)
+    entry = import_model(src, "renamed half")
+    assert entry.name == "renamed half" and library._stored_half(entry.path)
