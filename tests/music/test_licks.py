@@ -114,6 +114,13 @@ def test_the_mining_command_writes_the_training_splits_vocabulary(tmp_path, make
     assert mined.matches(expected.corpus_sha256, 0.2) and not mined.matches(expected.corpus_sha256, 0.1)
     with pytest.raises(SystemExit):
         licks.main([str(corpus)])                              # --out is required
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as done:
+        licks.main(["--help"])
+    usage = " ".join(capsys.readouterr().out.split())
+    assert done.value.code == 0 and "--min-players MIN_PLAYERS" in usage
+    assert "mine a jazz corpus's lick vocabulary (training split)" in usage
+    assert "WJazzD folder or MIDI folder" in usage
 
 
 def test_mining_a_corpus_tags_the_vocabulary_with_its_validation_fraction(tmp_path, make_midi):
