@@ -50,7 +50,7 @@ def test_a_refused_real_time_priority_says_why(fifo, monkeypatch):
 def nice(monkeypatch):
     calls = []
     monkeypatch.setattr(clock.os, "setpriority", lambda which, who, n: calls.append((which, who, n)))
-    monkeypatch.setattr(clock.os, "getsid", lambda pid: 111)
+    monkeypatch.setattr(clock.os, "getsid", lambda pid: {0: 111}[pid])   # this process's session
     monkeypatch.setattr(clock.os, "getpid", lambda: 222)      # not a session leader
     written = []
 
@@ -75,13 +75,13 @@ def test_a_nice_level_is_asked_for_the_calling_thread(nice, monkeypatch):
     calls, written = nice
     assert clock.raise_niceness() == "normal scheduling at nice -10"
     assert calls == [(clock.os.PRIO_PROCESS, 0, -10)] and written == []
-    monkeypatch.setattr(clock.os, "getsid", lambda pid: 222)  # a session leader: its autogroup too
+    monkeypatch.setattr(clock.os, "getsid", lambda pid: {0: 222}[pid])  # a session leader: its autogroup too
     assert clock.raise_niceness(-5) == "normal scheduling at nice -5"
     assert written == [("/proc/self/autogroup", "w"), "-5"]
 
 
 def test_an_autogroup_that_cannot_be_written_changes_nothing_else(nice, monkeypatch):
-    monkeypatch.setattr(clock.os, "getsid", lambda pid: 222)
+    monkeypatch.setattr(clock.os, "getsid", lambda pid: {0: 222}[pid])
 
     def no_file(path, mode):
         raise OSError("read-only")
