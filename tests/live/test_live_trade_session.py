@@ -17,6 +17,8 @@ from studio.music.live.trade import SWAP_MARGIN_S, TradeSession, TradeSettings
 from studio.music.types import Note, Solo
 
 CHART = "| C7 | F7 | Bb7 | Eb7 |"       # 240 bpm: a bar is 1 s, a beat 0.25 s
+LINE = [60, 62, 64, 65, 67, 69]            # the call, and (an octave or more up) every answer
+CALL = list(zip((0.1, 0.35, 0.6, 0.85, 1.1, 1.35), LINE))
 
 
 class Engine:
@@ -57,9 +59,9 @@ class Worker:
         self.asked.append(SimpleNamespace(chart=chart.text, settings=settings, candidates=candidates,
                                           deadline=None if deadline is None else deadline - self.engine.t0))
         ticks = chart.bar_count * 48
-        base = 72 + 2 * len(self.asked)
-        solo = Solo("answer", [Note(t, 6, base + (t // 6) % 5, 80) for t in range(0, ticks, 6)],
-                    chart.to_spans(1), tempo=240.0)
+        octave = 12 * len(self.asked)                 # tells the requests' answers apart
+        solo = Solo("answer", [Note(t, 6, LINE[(t // 6) % len(LINE)] + octave, 80)
+                               for t in range(0, ticks, 6)], chart.to_spans(1), tempo=240.0)
         f = Future()
         f.set_result(([SimpleNamespace(solo=solo)], 0.125))
         f.done_at = self.engine.t0 + self.ready.pop(0)
@@ -79,11 +81,10 @@ def _play(s, notes):
         s.recorder.notes.append((t, t + 0.1, pitch, 90))
 
 
-CALL = [(0.1, 60), (0.35, 62), (0.6, 64), (0.85, 65), (1.1, 67), (1.35, 69)]
 
 
 def test_a_trade_asks_twice_before_the_downbeat_then_hears_the_whole_phrase():
-    s, engine, worker = _session([1.9, 1.95, 2.5])
+    s, engine, worker = _session([1.91234, 1.95678, 2.51234])
     _play(s, CALL + [(1.6, 71), (2.02, 72)])   # one note after the first cut, one late
     s.run()
     first, second, whole = worker.asked
@@ -109,22 +110,25 @@ def test_a_trade_asks_twice_before_the_downbeat_then_hears_the_whole_phrase():
     (_, answer), (_, rest) = solo
     assert [e.message.program for e in answer if e.message.type == "program_change"] == [66]
     assert not [e for e in rest if e.message.type == "program_change"]
-    assert {e.message.note for e in answer if e.message.type == "note_on"} <= set(range(76, 81))  # the second's
-    assert {e.message.note for e in rest if e.message.type == "note_on"} <= set(range(78, 83))    # the third's
+    assert {e.message.note for e in answer if e.message.type == "note_on"} == {p + 24 for p in LINE}  # the second's
+    assert {e.message.note for e in rest if e.message.type == "note_on"} == {p + 36 for p in LINE}    # the third's
     record, = s.answers
     assert {k: record[k] for k in ("block", "bar", "stage", "stages", "phrase_notes", "motif_notes",
                                    "generation_s", "candidates", "first_ready_before_downbeat_s",
                                    "ready_before_downbeat_s", "late", "whole_phrase_notes",
                                    "heard_to_s", "whole_ready_before_bar2_s", "whole_used")} == {
         "block": 1, "bar": 3, "stage": 2, "stages": 2, "phrase_notes": 7, "motif_notes": 0,
-        "generation_s": 0.125, "candidates": 1, "first_ready_before_downbeat_s": 0.1,
-        "ready_before_downbeat_s": 0.05, "late": False, "whole_phrase_notes": 8, "heard_to_s": 0.06,
-        "whole_ready_before_bar2_s": 0.5, "whole_used": True}
-    assert record["answer_notes"] == 16 and record["echo"] is not None
+        "generation_s": 0.125, "candidates": 1, "first_ready_before_downbeat_s": 0.0877,
+        "ready_before_downbeat_s": 0.0432, "late": False, "whole_phrase_notes": 8, "heard_to_s": 0.06,
+        "whole_ready_before_bar2_s": 0.4877, "whole_used": True}
+    assert record["answer_notes"] == 16
+    for echo in (record["echo"], record["echo_model_part"]):       # the answers echo the call's cells
+        assert 0 < echo < 1 and echo == round(echo, 3) and echo != round(echo, 2)
     # the window's timeline: the answer's bar 3 as first drawn, then bar 4 as it plays
     starts = [n.start for n in s.notes]
     assert s.notes and all(n.role == "model" for n in s.notes)
     assert min(starts) == pytest.approx(2.0) and max(starts) < 4.0 and starts == sorted(starts)
+    assert len(set(starts)) == len(starts)                     # bar 4's first note drawn once
     # cut, a beat before, the swap margin, the bar line + late window, just past the last block
     assert engine.waits == [1.5, 1.75, 1.97, 2.06, 4.01] and engine.stopped
 
@@ -183,6 +187,7 @@ def test_echo_mode_restates_the_motif_and_draws_candidates_at_a_lower_temperatur
     # the restated motif takes the answer's first bar: the model plays the rest
     assert first.chart == "| Eb7 |" and first.candidates == 3
     assert first.settings.primer_bars == 3 and first.settings.temperature == pytest.approx(0.8)
+    assert first.settings.motif == LINE and first.settings.motif_strength == 1.0   # echo mode's response
     record, = s.answers
     assert record["motif_notes"] > 0 and record["stages"] == 1
 
