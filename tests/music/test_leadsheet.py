@@ -177,3 +177,22 @@ def test_clef_key_meter_and_tempo_are_set_in_the_first_bar_only():
         assert {"Clef", "KeySignature", "TimeSignature"} <= kinds[0]
         assert all(not k for k in kinds[1:]), kinds
     assert score.parts[0].getElementsByClass("Measure")[0].getElementsByClass("MetronomeMark")
+
+
+def test_chords_without_a_typed_spelling_are_spelled_in_the_key(tmp_path):
+    """Chords read back from tokens (a model's take) carry no spelling of their own."""
+    from studio.music.chords import chord_from_token
+    from studio.music.notation.leadsheet import leadsheet_score
+    from studio.music.types import ChordSpan
+
+    spans = [ChordSpan(0, 48, chord_from_token("CHORD_F_dom7")), ChordSpan(48, 96, chord_from_token("CHORD_C_dom7"))]
+    solo = Solo("t", [Note(0, 12, 65), Note(48, 12, 60)], spans, tempo=120.0)
+    figures = [h.figure for h in leadsheet_score(solo, bass=False).parts[0].recurse().getElementsByClass("ChordSymbol")]
+    assert figures == ["F7", "C7"]
+
+
+def test_an_mxl_path_gets_compressed_musicxml(tmp_path):
+    path = write_musicxml(random_solo(bars=2), tmp_path / "sheet.mxl")
+    assert path.read_bytes()[:2] == b"PK"                       # a zip, as .mxl readers expect
+    assert (write_musicxml(random_solo(bars=2), tmp_path / "sheet.musicxml").read_bytes()[:5]
+            == b"<?xml")
