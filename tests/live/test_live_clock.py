@@ -145,8 +145,12 @@ def test_wait_until_returns_false_when_woken_sleeping_or_spinning():
     assert clock.wait_until(start + 0.5, wake, spin=1.0) is False   # woken in the busy wait
     assert clock.now() - start < 0.4
     wake = threading.Event()
+    late = threading.Timer(1.0, wake.set)        # ends a wait that ignored its deadline
+    late.start()
     deadline = clock.now() + 0.03
     assert clock.wait_until(deadline, wake) is True
-    assert time.monotonic() >= deadline
+    assert deadline <= time.monotonic() < deadline + 0.5
+    late.cancel()
+    wake = threading.Event()
     wake.set()
     assert clock.wait_until(clock.now() + 5, wake) is False
