@@ -68,10 +68,11 @@ class Worker:
         return f
 
 
-def _session(ready, **trade):
+def _session(ready, jazz=None, **trade):
     engine = Engine()
     worker = Worker(engine, ready)
-    s = TradeSession(engine, worker, CHART, JazzSettings(tempo=240.0, seed=5, temperature=1.0),
+    s = TradeSession(engine, worker, CHART, JazzSettings(**{"tempo": 240.0, "seed": 5, "temperature": 1.0,
+                                                            **(jazz or {})}),
                      TradeSettings(**{"bars": 2, "trades": 1, **trade}))
     return s, engine, worker
 
@@ -100,6 +101,7 @@ def test_a_trade_asks_twice_before_the_downbeat_then_hears_the_whole_phrase():
     # at the bar line plus the late window: the whole phrase primes bar 4 after bar 3 as played
     assert whole.chart == "| Eb7 |" and whole.deadline == pytest.approx(3.0 - SWAP_MARGIN_S)
     assert whole.settings.primer_bars == 3 and whole.settings.seed == 6
+    assert [c.chord.name for c in whole.settings.primer.chords] == ["C7", "F7", "Bb7"]  # call, then bar 3
     assert engine.cancelled == [(pytest.approx(3.0 - SWAP_MARGIN_S), [0])]
     # the band: a chorus (4 s) at a time, queued ahead of the blocks
     band = [offset for offset, events in engine.scheduled if {e.message.channel for e in events} == {1, 2}]
@@ -121,7 +123,11 @@ def test_a_trade_asks_twice_before_the_downbeat_then_hears_the_whole_phrase():
         "generation_s": 0.125, "candidates": 1, "first_ready_before_downbeat_s": 0.0877,
         "ready_before_downbeat_s": 0.0432, "late": False, "whole_phrase_notes": 8, "heard_to_s": 0.06,
         "whole_ready_before_bar2_s": 0.4877, "whole_used": True}
-    assert record["answer_notes"] == 16
+    assert record["answer_notes"] == 16 and set(record) == {
+        "block", "bar", "stage", "stages", "phrase_notes", "answer_notes", "motif_notes", "generation_s",
+        "candidates", "first_ready_before_downbeat_s", "ready_before_downbeat_s", "from_cut_s", "late",
+        "whole_phrase_notes", "heard_to_s", "whole_ready_before_bar2_s", "whole_used", "echo",
+        "echo_model_part"}
     for echo in (record["echo"], record["echo_model_part"]):       # the answers echo the call's cells
         assert 0 < echo < 1 and echo == round(echo, 3) and echo != round(echo, 2)
     # the window's timeline: the answer's bar 3 as first drawn, then bar 4 as it plays
@@ -249,3 +255,11 @@ def test_trade_settings_are_refused_word_for_word_and_their_bounds_accepted():
         assert str(err.value) == message
     assert TradeSettings(call_response=True).mode == "echo"
     assert TradeSettings(call_response=True, mode="develop").mode == "develop"
+
+
+def test_the_restated_motif_stays_in_the_players_range():
+    s, engine, worker = _session([1.9, 1.95, 2.5], jazz={"pitch_low": 40, "pitch_high": 62}, mode="echo")
+    _play(s, CALL)
+    s.run()
+    motif = worker.asked[0].settings.primer.notes
+    assert motif and max(n.pitch for n in motif if n.start >= 96) <= 62     # the answer's bar: the motif
