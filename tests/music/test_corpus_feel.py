@@ -104,12 +104,3 @@ def test_the_players_played_figures_for_the_report(folder):
     assert all(1.0 < r < 1.25 for r in figures["pair_ratio"].values())
     assert 0.25 < figures["velocity_pitch_correlation"] < 0.4
 
-
-def test_tempo_tables_interpolate_between_their_points_and_hold_past_the_ends():
-    from studio.music.perform.feel import _interpolate
-
-    tempos, values = [100, 200, 300], [1.0, 2.0, None]      # a band with no figure is skipped
-    assert _interpolate(150, tempos, values) == pytest.approx(1.5)
-    assert _interpolate(80, tempos, values) == 1.0 and _interpolate(250, tempos, values) == 2.0
-    assert _interpolate(100, tempos, values) == 1.0 and _interpolate(200, tempos, values) == 2.0
-    assert _interpolate(150, tempos, [None, None, None]) is None
