@@ -103,4 +103,3 @@ def test_the_players_played_figures_for_the_report(folder):
     assert 0.08 < figures["detached_share"] < 0.14
     assert all(1.0 < r < 1.25 for r in figures["pair_ratio"].values())
     assert 0.25 < figures["velocity_pitch_correlation"] < 0.4
-
