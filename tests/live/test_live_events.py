@@ -8,11 +8,11 @@ import pytest
 
 from studio.music.chart import PRESETS, parse_chart
 from studio.music.chords import parse_chord
-from studio.music.live.events import (DRUM_CHANNEL, chart_slice, count_in_events, midi_file_events,
-    take_events)
+from studio.music.live.events import (DRUM_CHANNEL, TimedMessage, band_events, bar_seconds, chart_slice,
+    count_in_events, midi_file_events, take_events, ticks_to_seconds)
 from studio.music.live.trade import PhraseRecorder, echo_share, pick_answer, quantise_phrase
 from studio.music.notation.midi_file import write_midi
-from studio.music.types import ChordSpan, Note, Solo
+from studio.music.types import TICKS_PER_BEAT, ChordSpan, Note, Solo
 
 
 def blues_solo(tempo=200.0) -> Solo:
@@ -214,3 +214,41 @@ def test_sync_clock_is_taken_with_trading():
                                            "--phrase-end", "silence:3"])
     _settings(args)
     assert (args.count_in, args.clock) == (0, False)
+
+
+def test_the_band_under_a_trade_is_the_files_comping_and_bass_of_an_empty_solo(tmp_path):
+    """``band_events``: the chart's comping (piano, channel 2) and bass (program 32, channel
+    3) at the chart's tempo, as the MIDI export of a take with no notes has them."""
+    chart = parse_chart(PRESETS["Bb blues"])
+    path = tmp_path / "band.mid"
+    write_midi(Solo("band", [], chart.to_spans(1), tempo=200.0), path)
+    from_file = [(round(e.time, 6), e.message.bytes()) for e in midi_file_events(mido.MidiFile(path))
+                 if e.message.channel != 0]                   # the solo's program change
+    band = [(round(e.time, 6), e.message.bytes()) for e in sorted(band_events(chart, 200.0))]
+    assert sorted(band) == sorted(from_file)
+    programs = [e.message for e in band_events(chart, 200.0) if e.message.type == "program_change"]
+    assert [(m.channel, m.program) for m in programs] == [(1, 0), (2, 32)]
+    alone = band_events(chart, 200.0, comping=False)
+    assert {e.message.channel for e in alone} == {2} and len(alone) < len(band)
+    assert {e.message.channel for e in band_events(chart, 200.0, bass=False)} == {1}
+
+
+def test_a_take_without_the_band_sends_the_solo_channel_only():
+    events = take_events(blues_solo(), comping=False, bass=False)
+    assert {e.message.channel for e in events} == {0}
+    assert [e.message.program for e in events if e.message.type == "program_change"] == [66]
+
+
+def test_times_and_orders_of_timed_messages(tmp_path):
+    assert bar_seconds(240.0) == 1.0 and bar_seconds(120.0, 3) == 1.5
+    assert ticks_to_seconds(TICKS_PER_BEAT * 3, 90.0) == pytest.approx(2.0)
+    m = mido.Message("note_on", note=60)
+    assert TimedMessage(1.0, 3, m).shifted(0.5, 10) == TimedMessage(1.5, 13, m)
+    assert TimedMessage(1.0, 3, m).shifted(0.5).order == 3
+    clicks = count_in_events(2, tempo=120.0)
+    assert [e.order for e in sorted(clicks)] == list(range(16))   # each its own place in the file
+    path = tmp_path / "t.mid"
+    write_midi(blues_solo(), path)
+    read = midi_file_events(mido.MidiFile(path))
+    assert all(isinstance(e.order, int) for e in read)
+    assert [e.order for e in read] == sorted({e.order for e in read})

@@ -178,3 +178,17 @@ def test_a_legato_line_is_one_note_at_a_time(tmp_path, make_midi):
     chords = [(b, 1, p) for b in range(4) for p in (60, 64)]
     _, report = read_midi_solo(make_midi(tmp_path / "chords.mid", [{"notes": chords}]))
     assert report.message == "polyphonic part: took its top line"
+
+
+def test_program_families_at_their_edges_and_the_reasons_given():
+    from studio.music.corpus.lead_pick import _program_score
+
+    edges = {None: 0.0, 31: 0.0, 32: -3.0, 39: -3.0, 40: 2.0, 41: 2.0, 22: 2.0, 47: 0.0, 48: -2.0,
+             55: -2.0, 56: 2.0, 79: 2.0, 80: 2.0, 87: 2.0, 88: -2.0, 103: -2.0, 104: 0.0}
+    assert {p: _program_score(p) for p in edges} == edges
+    sax = Part(0, 0, "Tenor Sax", 66, _line(0, 60).notes)
+    assert lead_scores([sax], PPQ)[0].reasons[:2] == ("name", "program 66")
+    assert "one note at a time" in lead_scores([sax], PPQ)[0].reasons
+    # an unnamed part's ensemble program counts against it (no name points to outweigh it)
+    plain, pad = (Part(0, 0, "", program, _line(0, 60).notes) for program in (0, 89))
+    assert lead_scores([plain], PPQ)[0].score - lead_scores([pad], PPQ)[0].score == pytest.approx(2.0)

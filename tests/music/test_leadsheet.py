@@ -150,3 +150,49 @@ def test_musescore_imports_every_chord_symbol_and_the_durations(tmp_path):
         figures = roundtrip_figures(solo, tmp_path, f"t{i}")
         assert figures["chords_in_mscx"] == figures["chords"] and figures["chords_same"], figures
         assert figures["durations_exact"] >= 0.95 * figures["durations"], figures
+
+
+def test_a_rest_in_a_sextuplet_beat_stays_inside_each_triplet_eighth():
+    from studio.music.notation.leadsheet import leadsheet_score
+
+    solo = Solo("s", [Note(0, 2, 60), Note(2, 2, 61), Note(4, 2, 62), Note(12, 12, 63)],
+                parse_chart("| C7 |").to_spans(), tempo=120.0)
+    first = leadsheet_score(solo, feel=EXACT, bass=False).parts[0].getElementsByClass("Measure")[0]
+    rests = [(Fraction(r.offset).limit_denominator(48), Fraction(r.quarterLength).limit_denominator(48))
+             for r in first.getElementsByClass("Rest")]
+    # the rest after three sextuplets (ticks 6-12): a 16th-triplet rest, then an 8th-triplet one
+    assert rests[:2] == [(Fraction(1, 2), Fraction(1, 6)), (Fraction(2, 3), Fraction(1, 3))]
+
+
+def test_clef_key_meter_and_tempo_are_set_in_the_first_bar_only():
+    from studio.music.notation.leadsheet import leadsheet_score
+
+    score = leadsheet_score(random_solo(bars=2))
+    for part in score.parts:
+        measures = list(part.getElementsByClass("Measure"))
+        kinds = [{c.__name__ for c in (music21.clef.Clef, music21.key.KeySignature,
+                                       music21.meter.TimeSignature, music21.tempo.MetronomeMark)
+                  if m.getElementsByClass(c)} for m in measures]
+        assert measures[0].number == 1
+        assert {"Clef", "KeySignature", "TimeSignature"} <= kinds[0]
+        assert all(not k for k in kinds[1:]), kinds
+    assert score.parts[0].getElementsByClass("Measure")[0].getElementsByClass("MetronomeMark")
+
+
+def test_chords_without_a_typed_spelling_are_spelled_in_the_key(tmp_path):
+    """Chords read back from tokens (a model's take) carry no spelling of their own."""
+    from studio.music.chords import chord_from_token
+    from studio.music.notation.leadsheet import leadsheet_score
+    from studio.music.types import ChordSpan
+
+    spans = [ChordSpan(0, 48, chord_from_token("CHORD_F_dom7")), ChordSpan(48, 96, chord_from_token("CHORD_C_dom7"))]
+    solo = Solo("t", [Note(0, 12, 65), Note(48, 12, 60)], spans, tempo=120.0)
+    figures = [h.figure for h in leadsheet_score(solo, bass=False).parts[0].recurse().getElementsByClass("ChordSymbol")]
+    assert figures == ["F7", "C7"]
+
+
+def test_an_mxl_path_gets_compressed_musicxml(tmp_path):
+    path = write_musicxml(random_solo(bars=2), tmp_path / "sheet.mxl")
+    assert path.read_bytes()[:2] == b"PK"                       # a zip, as .mxl readers expect
+    assert (write_musicxml(random_solo(bars=2), tmp_path / "sheet.musicxml").read_bytes()[:5]
+            == b"<?xml")

@@ -84,6 +84,58 @@ def test_mining_a_corpus_reads_its_training_split_only(tmp_path, make_midi):
     assert LickVocabulary.mine_corpus(tmp_path, min_players=4).patterns.get((2, 2, 1, 2)) is None
 
 
+def _four_players(folder, make_midi):
+    for player in ("Ann", "Ben", "Cid", "Dot"):
+        notes = [(i * 0.5, 0.5, p) for i, p in enumerate(noise(len(player) + ord(player[0])) + LICK)]
+        make_midi(folder / f"{player}_tune.mid", [{"name": "sax", "program": 66, "notes": notes,
+                                                   "texts": [(0, "C7")]}])
+
+
+def test_the_mining_command_writes_the_training_splits_vocabulary(tmp_path, make_midi, capsys):
+    """``python -m studio.music.licks CORPUS --out FILE``: its options reach the miner, the
+    file loads back, the line says what was found."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _four_players(corpus, make_midi)
+    out = tmp_path / "l.json"
+    assert licks.main([str(corpus), "--out", str(out)]) == 0
+    mined = LickVocabulary.load(out)
+    expected = LickVocabulary.mine_corpus(corpus)
+    assert mined.patterns == expected.patterns and mined.patterns[(2, 2, 1, 2)] == 3
+    assert mined.matches(expected.corpus_sha256, 0.1) and mined.min_players == 3
+    by_len = {}
+    for p in mined.patterns:
+        by_len[len(p)] = by_len.get(len(p), 0) + 1
+    assert capsys.readouterr().out == (f"{out}: {len(mined.patterns)} patterns from 3 training solos of "
+                                       f"3 players (by intervals: {dict(sorted(by_len.items()))})\n")
+    assert licks.main([str(corpus), "--out", str(out), "--min-players", "4", "--val-fraction", "0.2"]) == 0
+    mined = LickVocabulary.load(out)
+    assert (2, 2, 1, 2) not in mined.patterns and mined.min_players == 4
+    assert mined.matches(expected.corpus_sha256, 0.2) and not mined.matches(expected.corpus_sha256, 0.1)
+    with pytest.raises(SystemExit):
+        licks.main([str(corpus)])                              # --out is required
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as done:
+        licks.main(["--help"])
+    usage = " ".join(capsys.readouterr().out.split())
+    assert done.value.code == 0 and "--min-players MIN_PLAYERS" in usage
+    assert "mine a jazz corpus's lick vocabulary (training split)" in usage
+    assert "WJazzD folder or MIDI folder" in usage
+
+
+def test_mining_a_corpus_tags_the_vocabulary_with_its_validation_fraction(tmp_path, make_midi):
+    _four_players(tmp_path, make_midi)
+    assert LickVocabulary.mine_corpus(tmp_path, 0.25).val_fraction == 0.25
+
+
+def test_a_vocabulary_file_without_its_optional_fields_takes_the_defaults():
+    back = LickVocabulary.from_json({"format": "sequence-studio-licks", "format_version": 1,
+                                     "patterns": [[2, 2, 1, 3]]})
+    assert back.patterns == {(2, 2, 1): 3} and back.min_players == licks.MIN_PLAYERS
+    assert back.val_fraction == 0.1 and back.solos == 0 and back.players == 0
+    assert back.corpus_sha256 is None
+
+
 # -- the bias ---------------------------------------------------------------------------------
 
 def tokens():

@@ -204,3 +204,13 @@ def test_scatter_never_reorders_a_dense_line():
     line = perf.part("solo")
     assert [n.pitch for n in line] == [n.pitch for n in notes]
     assert all(a.start < b.start and a.end <= b.start for a, b in zip(line, line[1:]))
+
+
+def test_tempo_tables_interpolate_between_their_points_and_hold_past_the_ends():
+    from studio.music.perform.feel import _interpolate
+
+    tempos, values = [100, 200, 300], [1.0, 2.0, None]      # a band with no figure is skipped
+    assert _interpolate(150, tempos, values) == pytest.approx(1.5)
+    assert _interpolate(80, tempos, values) == 1.0 and _interpolate(250, tempos, values) == 2.0
+    assert _interpolate(100, tempos, values) == 1.0 and _interpolate(200, tempos, values) == 2.0
+    assert _interpolate(150, tempos, [None, None, None]) is None
