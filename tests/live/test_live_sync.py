@@ -100,12 +100,15 @@ def test_the_band_follows_a_daws_clock_ramp_stop_and_song_position(listener, wor
         daw.close()
         engine.close()
     # onsets of the first three bars against the grid the DAW's clock implies
-    ons = [(ideal, msg) for ideal, _actual, msg in engine.sent[:played]
-           if msg.type == "note_on" and msg.velocity]
-    got = [s for s, m in listener.notes() if m[0] & 0xF0 == 0x90 and m[2] and s < stopped]
+    # (the notes sent up to 10 ms before the Stop: the Stop lands on bar 4's downbeat, where
+    # a chord is sent as it arrives, and a note sent just before it can be heard just after)
+    ons = [(ideal, msg) for ideal, actual, msg in engine.sent[:played]
+           if msg.type == "note_on" and msg.velocity and actual < stopped - 0.01]
+    got = [s for s, m in listener.notes() if m[0] & 0xF0 == 0x90 and m[2] and s < stopped + 0.05]
+    assert len(got) >= len(ons), "notes the engine sent before the Stop were lost"
     errors = [g - grid_time(sent, ideal) for g, (ideal, _) in zip(got, ons)
               if grid_time(sent, ideal) is not None]
-    assert len(ons) == len(got) and len(errors) > 20
+    assert len(errors) > 20
     errors.sort()
     p99 = errors[int(0.99 * (len(errors) - 1))]
     print(f"clock ramp: {len(errors)} onsets, p50 {errors[len(errors) // 2] * 1000:.2f} ms, "
