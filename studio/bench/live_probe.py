@@ -156,10 +156,9 @@ class DummyJack:
 def refresh_portaudio() -> None:
     """PortAudio reads the list of devices once, when it starts; if sounddevice was
     imported before the server ran, start PortAudio again so it sees the server."""
-    sd = sys.modules.get("sounddevice")
-    if sd is not None and hasattr(sd, "_terminate") and hasattr(sd, "_initialize"):
-        sd._terminate()
-        sd._initialize()
+    from studio.music.audio.playback import restart_portaudio
+
+    restart_portaudio()
 
 
 def _rtmidi_jack():

@@ -22,6 +22,7 @@ from __future__ import annotations
 import atexit
 import ctypes
 import ctypes.util
+import os
 import re
 import sys
 import threading
@@ -60,6 +61,9 @@ def explain(exc: BaseException) -> str:
 
 def _sounddevice():
     """The sounddevice module, or AudioUnavailable with a reason a user can act on."""
+    global _pa_server
+    if "sounddevice" not in sys.modules:     # PortAudio starts (and joins JACK) on import
+        _pa_server = os.environ.get("JACK_DEFAULT_SERVER")
     try:
         import sounddevice
     except OSError as exc:   # the package is there but the PortAudio library is not
@@ -77,6 +81,20 @@ def _sounddevice():
 
 _guarded = False
 _stuck = False             # a stream could not be stopped: its JACK server has gone
+# the JACK server PortAudio joined when it started (JACK_DEFAULT_SERVER then): the one the
+# exit guard must ask about, whatever the variable says by exit (tests change it)
+_pa_server: str | None = None
+
+
+def restart_portaudio() -> None:
+    """Start PortAudio again (it reads the devices once, when it starts): after a JACK
+    server came up, or under another JACK_DEFAULT_SERVER."""
+    global _pa_server
+    sd = sys.modules.get("sounddevice")
+    if sd is not None and hasattr(sd, "_terminate") and hasattr(sd, "_initialize"):
+        sd._terminate()
+        sd._initialize()
+        _pa_server = os.environ.get("JACK_DEFAULT_SERVER")
 STOP_WAIT = 1.0
 GONE = ("the sound server went away while a take played; restart Sequence Studio to play "
         "again, or export a WAV")
@@ -103,10 +121,23 @@ def _stop_streams(sd) -> bool:
 _SILENT = ctypes.CFUNCTYPE(None, ctypes.c_char_p)(lambda _msg: None)
 
 
-def jack_server_running() -> bool | None:
-    """Is the JACK server this process would talk to (JACK_DEFAULT_SERVER) up? None when
-    libjack is not there to ask. Opens and closes a client that never starts a server;
-    libjack's "Cannot connect to server" lines are silenced."""
+def jack_server_running(server: str | None = "") -> bool | None:
+    """Is the JACK server ``server`` up ("": the one JACK_DEFAULT_SERVER names now; None:
+    the default server)? None when libjack is not there to ask. Opens and closes a client
+    that never starts a server; libjack's "Cannot connect to server" lines are silenced."""
+    if server != "":
+        saved = os.environ.get("JACK_DEFAULT_SERVER")
+        if server is None:
+            os.environ.pop("JACK_DEFAULT_SERVER", None)
+        else:
+            os.environ["JACK_DEFAULT_SERVER"] = server
+        try:
+            return jack_server_running()
+        finally:
+            if saved is None:
+                os.environ.pop("JACK_DEFAULT_SERVER", None)
+            else:
+                os.environ["JACK_DEFAULT_SERVER"] = saved
     name = ctypes.util.find_library("jack")
     if not name:
         return None
@@ -115,16 +146,25 @@ def jack_server_running() -> bool | None:
         lib.jack_client_open.restype = ctypes.c_void_p
         lib.jack_client_open.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(ctypes.c_int)]
         lib.jack_client_close.argtypes = [ctypes.c_void_p]
-        lib.jack_set_error_function(_SILENT)
-        lib.jack_set_info_function(_SILENT)
+        # libjack keeps its message functions in two globals; ours (a Python callback) must
+        # not outlive the probe: PortAudio's own clean-up at exit closes its JACK client
+        # after Python has shut down, and a message then called into freed Python (a
+        # segfault at exit, seen when the probe ran while the server was up)
+        hooks = [ctypes.c_void_p.in_dll(lib, g) for g in ("jack_error_callback", "jack_info_callback")]
+        saved = [h.value for h in hooks]
+    except (OSError, AttributeError, ValueError):
+        return None
+    lib.jack_set_error_function(_SILENT)
+    lib.jack_set_info_function(_SILENT)
+    try:
         status = ctypes.c_int(0)
         client = lib.jack_client_open(b"sequence-studio-probe", 0x01, ctypes.byref(status))  # JackNoStartServer
-    except (OSError, AttributeError):
-        return None
-    if not client:
-        return False
-    lib.jack_client_close(client)
-    return True
+        if client:
+            lib.jack_client_close(client)
+    finally:
+        for hook, value in zip(hooks, saved):
+            hook.value = value
+    return bool(client)
 
 
 def _exit_guard() -> None:
@@ -138,7 +178,7 @@ def _exit_guard() -> None:
         jack = any("JACK" in api.get("name", "") for api in sd.query_hostapis())
     except Exception:
         return
-    if _stuck or (jack and jack_server_running() is False):
+    if _stuck or (jack and jack_server_running(_pa_server) is False):
         atexit.unregister(handler)
 
 
