@@ -54,7 +54,7 @@ def test_clock_follower_tracks_a_ramp_offline():
 def test_the_band_follows_a_daws_clock_ramp_stop_and_song_position(listener, worker, jack):
     from studio.bench.live_probe import Keyboard
 
-    takes, _ = worker.submit("| C7 | F7 | C7 | C7 |", JazzSettings(seed=5, tempo=NOMINAL)).result(120)
+    takes, _ = worker.submit("| C7 | F7 | C7 | C7 |", JazzSettings(seed=5, tempo=NOMINAL, choruses=2)).result(120)
     engine = LiveEngine(open_output(listener.port_name, api="jack"))
     follower = ClockFollower(NOMINAL)
     inp = open_input(None, api="jack", callback=follower.handle)
@@ -71,13 +71,13 @@ def test_the_band_follows_a_daws_clock_ramp_stop_and_song_position(listener, wor
             t += 0.025
         live_clock.wait_until(t)
         daw.send([0xFA])                               # Start: the next clock is the downbeat
-        for period in ramp_periods(384)[:288]:          # 3 bars, 100 -> 145 bpm
+        for period in ramp_periods(384):               # 4 bars, 100 -> 160 bpm (issue 24's ramp)
             live_clock.wait_until(t)
             daw.send([0xF8])
             sent.append(t)
             t += period
         live_clock.wait_until(t)
-        daw.send([0xFC])                               # Stop in bar 4
+        daw.send([0xFC])                               # Stop on bar 5's downbeat
         stopped = live_clock.now()
         played = len(engine.sent)
         time.sleep(0.4)
@@ -99,8 +99,8 @@ def test_the_band_follows_a_daws_clock_ramp_stop_and_song_position(listener, wor
         inp.close()
         daw.close()
         engine.close()
-    # onsets of the first three bars against the grid the DAW's clock implies
-    # (the notes sent up to 10 ms before the Stop: the Stop lands on bar 4's downbeat, where
+    # onsets of the first four bars against the grid the DAW's clock implies
+    # (the notes sent up to 10 ms before the Stop: the Stop lands on bar 5's downbeat, where
     # a chord is sent as it arrives, and a note sent just before it can be heard just after)
     ons = [(ideal, msg) for ideal, actual, msg in engine.sent[:played]
            if msg.type == "note_on" and msg.velocity and actual < stopped - 0.01]
