@@ -12,7 +12,12 @@ then Stop), and pings the UI thread all along:
 * ``window_cpu``: the UI thread's own CPU time per timer gap (``time.thread_time``):
   the work the window did between two firings. A late tick with little CPU in it is
   the OS giving the cores to someone else (the trainers, other people's jobs); a late
-  tick full of CPU is the window's own stall.
+  tick full of CPU is the window's own stall;
+* ``poster_late_ms``: how late the posting thread itself woke from its 10 ms sleeps. It
+  does nothing on the UI thread, so its lateness is the machine's, not the window's: a
+  long timer gap that the poster shares is the whole process waiting for a core;
+* ``gc_pause_ms``: Python's garbage collections in the process (any thread: one holds
+  the interpreter lock for all), so a stall from a collection is told from the OS's.
 
 Phases: ``idle`` (before Start), ``startup`` (Start until the first step is drawn)
 and ``training`` (``seconds`` from the first step). Beside each: the load average
@@ -26,6 +31,7 @@ tests/test_import_rules.py); the CLI's ``bench --ui`` calls ``run_probe``.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import random
@@ -75,6 +81,9 @@ class Pings:
         self.late: dict[str, list[float]] = {}
         self.cpu: dict[str, list[float]] = {}
         self.trip: dict[str, list[float]] = {}
+        self.poster: dict[str, list[float]] = {}
+        self.gc_pauses: dict[str, list[float]] = {}
+        self._gc_start = 0.0
         self.receiver = Receiver()
         self.receiver.ping.connect(self._answer, Qt.ConnectionType.QueuedConnection)
         self.timer = QTimer()
@@ -91,8 +100,18 @@ class Pings:
         self._running = True
         self._thread = threading.Thread(target=self._post, daemon=True, name="ui-probe")
         self._thread.start()
+        gc.callbacks.append(self._gc)
+
+    def _gc(self, when: str, _info: dict) -> None:
+        if when == "start":
+            self._gc_start = time.perf_counter()
+        else:
+            self.gc_pauses.setdefault(self.phase, []).append(
+                (time.perf_counter() - self._gc_start) * 1000)
 
     def stop(self) -> None:
+        if self._gc in gc.callbacks:
+            gc.callbacks.remove(self._gc)
         self.timer.stop()
         self._running = False
         if self._thread is not None:
@@ -106,8 +125,12 @@ class Pings:
         self._last = (now, own)
 
     def _post(self) -> None:
+        last = time.perf_counter()
         while self._running:
-            self.receiver.ping.emit(time.perf_counter())
+            now = time.perf_counter()
+            self.poster.setdefault(self.phase, []).append(max(0.0, (now - last) * 1000 - TICK_MS))
+            last = now
+            self.receiver.ping.emit(now)
             time.sleep(TICK_MS / 1000)
 
     def _answer(self, sent: float) -> None:
@@ -116,7 +139,9 @@ class Pings:
     def figures(self, phase: str) -> dict:
         return {"timer_late_ms": summary(self.late.get(phase, [])),
                 "round_trip_ms": summary(self.trip.get(phase, [])),
-                "window_cpu_per_gap_ms": summary(self.cpu.get(phase, []))}
+                "window_cpu_per_gap_ms": summary(self.cpu.get(phase, [])),
+                "poster_late_ms": summary(self.poster.get(phase, [])),
+                "gc_pause_ms": summary(self.gc_pauses.get(phase, []))}
 
 
 def spin(seconds: float, until=None, every: float = 1.0, on_every=None) -> bool:

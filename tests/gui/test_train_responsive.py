@@ -122,6 +122,7 @@ def test_the_ui_probe_runs_and_reports_its_figures(qtbot, names, tmp_path):
     assert set(run["load_during"]) == {"mean", "max", "end"}
     for phase in ("idle", "startup", "training"):
         figures = run["phases"][phase]
-        assert set(figures) == {"timer_late_ms", "round_trip_ms", "window_cpu_per_gap_ms"}
+        assert set(figures) == {"timer_late_ms", "round_trip_ms", "window_cpu_per_gap_ms",
+                                "poster_late_ms", "gc_pause_ms"}
         assert set(figures["timer_late_ms"]) == {"n", "p50", "p95", "max"}
     assert run["phases"]["training"]["timer_late_ms"]["n"] > 10
