@@ -1,4 +1,5 @@
-"""``sequence-studio bench``: speed figures as ratios against baselines run in the same process."""
+"""``sequence-studio bench``: speed figures as ratios against baselines run in the same process;
+``--ui``: the window's responsiveness while training runs (``studio.gui.ui_probe``)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,24 @@ def add_parser(sub):
     b.add_argument("--device", default="cpu", choices=("cpu", "cuda"),
                    help="cuda: the GPU figures (graphs vs eager, trainer, bf16, memory)")
     b.add_argument("--jazz", action="store_true", help="add the jazz path's sampling speed")
+    b.add_argument("--ui", action="store_true",
+                   help="the window's responsiveness while the Train tab trains: UI-thread "
+                        "ping lateness (p50/p95/max ms) with 2 and 1 processes, the load "
+                        "beside it (opens the window offscreen; studio.gui.ui_probe)")
+    ui = b.add_argument_group("--ui options")
+    ui.add_argument("--processes", default="2,1", help="--ui: the runs' process counts (default 2,1)")
+    ui.add_argument("--seconds", type=float, default=20.0,
+                    help="--ui: seconds of training measured per run (default 20)")
     return b
 
 
 def run(args) -> int:
+    if args.ui:  # the window's package (bench may not import the window)
+        from studio.gui.ui_probe import parse_processes, run_probe
+
+        counts = parse_processes(args.processes)  # a ValueError is main()'s clear message
+        print(json.dumps(run_probe(counts, 5.0 if args.quick else args.seconds), indent=2))
+        return 0
     from studio.bench.engine import parse_sizes, run_bench, size_figures
 
     if args.sizes:
