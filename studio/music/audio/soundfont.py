@@ -127,7 +127,23 @@ def status(chosen=None) -> tuple[bool, str]:
     return True, f"SoundFont {path.name}"
 
 
-class _Tsf:
+class _Engine:
+    """What the render asks of a synthesizer; both bindings name these calls alike."""
+
+    def has(self, program: int) -> bool:
+        return bool(self.synth.sfpreset_name(self.sfid, 0, program))
+
+    def select(self, channel, program):
+        self.synth.program_select(channel, self.sfid, 0, program)
+
+    def noteon(self, channel, pitch, velocity):
+        self.synth.noteon(channel, pitch, velocity)
+
+    def noteoff(self, channel, pitch):
+        self.synth.noteoff(channel, pitch)
+
+
+class _Tsf(_Engine):
     def __init__(self, path: Path, rate: int):
         import tinysoundfont
 
@@ -137,18 +153,6 @@ class _Tsf:
         except Exception as exc:    # RuntimeError "Could not load SoundFont"
             raise SoundFontError(f"SoundFont {path.name} could not be loaded ({exc})") from None
 
-    def has(self, program: int) -> bool:
-        return bool(self.synth.sfpreset_name(self.sfid, 0, program))
-
-    def select(self, channel, program):
-        self.synth.program_select(channel, self.sfid, 0, program)
-
-    def noteon(self, channel, pitch, velocity):
-        self.synth.noteon(channel, pitch, velocity)
-
-    def noteoff(self, channel, pitch):
-        self.synth.noteoff(channel, pitch)
-
     def samples(self, frames: int) -> np.ndarray:
         return np.frombuffer(self.synth.generate_simple(frames), dtype=np.float32).reshape(-1, 2)
 
@@ -156,7 +160,7 @@ class _Tsf:
         self.synth.soundfonts.clear()
 
 
-class _Fluid:
+class _Fluid(_Engine):
     def __init__(self, path: Path, rate: int):
         import fluidsynth
 
@@ -165,18 +169,6 @@ class _Fluid:
         if self.sfid < 0:
             self.synth.delete()
             raise SoundFontError(f"SoundFont {path.name} could not be loaded by FluidSynth")
-
-    def has(self, program: int) -> bool:
-        return bool(self.synth.sfpreset_name(self.sfid, 0, program))
-
-    def select(self, channel, program):
-        self.synth.program_select(channel, self.sfid, 0, program)
-
-    def noteon(self, channel, pitch, velocity):
-        self.synth.noteon(channel, pitch, velocity)
-
-    def noteoff(self, channel, pitch):
-        self.synth.noteoff(channel, pitch)
 
     def samples(self, frames: int) -> np.ndarray:
         data = np.asarray(self.synth.get_samples(frames), dtype=np.int16)
