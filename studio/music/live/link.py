@@ -30,6 +30,8 @@ from studio.music.live import clock as live_clock
 
 QUANTUM = 4.0            # beats a bar: the take starts on a bar boundary of the timeline
 POLL_S = 0.004           # how often the session is sampled (tempo callbacks come sooner)
+PEER_WAIT_S = 1.0        # joining: how long to wait for the session's other peers
+SETTLE_S = 0.1           # ... and after one is seen, for the timeline to be adopted
 LEAD_S = 0.3             # the downbeat is the first bar boundary at least this far ahead
 MAX_READ_S = 0.0002      # an anchor whose reads took longer than this is not trusted
 MOVED_S = 0.0001         # a new anchor moving a deadline more than this wakes the engine
@@ -84,10 +86,13 @@ class LinkTimebase:
         return self
 
     def wait_for_peers(self, timeout: float) -> int:
-        """Wait up to ``timeout`` s for another peer; the number of peers seen."""
+        """Wait up to ``timeout`` s for another peer; the number of peers seen. Once one is
+        there, a few polls more: the anchor is then on the session's timeline."""
         end = live_clock.now() + timeout
         while self.peers < 1 and live_clock.now() < end and not self._closing.is_set():
             time.sleep(0.02)
+        if self.peers:
+            time.sleep(SETTLE_S)
         return self.peers
 
     def _serve(self) -> None:
