@@ -7,6 +7,8 @@ plays N bars into the input port and the model answers N bars, until Ctrl+C or
 ``--trades``. Ports are named by their full name or a unique part (``--list-ports``);
 none given: virtual ports "Sequence Studio" (out) and "Sequence Studio in" (in). The MIDI
 API is mido's ``MIDO_BACKEND`` or ``--midi-api`` (jack, alsa, coremidi, windows).
+``--sync clock`` follows a DAW's MIDI clock into the input, ``--sync link`` an Ableton
+Link session (``live/link.py``).
 ``--bench`` measures timing and answers on a JACK dummy-driver server (docs/LIVE.md).
 """
 

@@ -39,7 +39,7 @@ def in_namespace(mode: str) -> dict:
         pytest.skip("aalink is not installed (pip install 'sequence-studio[live]')")
     if not shutil.which("unshare") or not shutil.which("ip"):
         pytest.skip("needs unshare and ip (util-linux, iproute2) for a loopback-only network namespace")
-    probe = subprocess.run(["unshare", "-n", "true"], capture_output=True, text=True)
+    probe = subprocess.run(["unshare", "-n", "ip", "link", "set", "lo", "up"], capture_output=True, text=True)
     if probe.returncode != 0:
         pytest.skip(f"cannot make a network namespace here: {probe.stderr.strip()[:200]}")
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
