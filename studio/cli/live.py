@@ -7,6 +7,8 @@ plays N bars into the input port and the model answers N bars, until Ctrl+C or
 ``--trades``. Ports are named by their full name or a unique part (``--list-ports``);
 none given: virtual ports "Sequence Studio" (out) and "Sequence Studio in" (in). The MIDI
 API is mido's ``MIDO_BACKEND`` or ``--midi-api`` (jack, alsa, coremidi, windows).
+``--sync clock`` follows a DAW's MIDI clock into the input, ``--sync link`` an Ableton
+Link session (``live/link.py``).
 ``--bench`` measures timing and answers on a JACK dummy-driver server (docs/LIVE.md).
 """
 
@@ -59,10 +61,11 @@ def add_parser(sub):
     m.add_argument("--in", dest="in_port", help="input port (default: virtual 'Sequence Studio in')")
     m.add_argument("--midi-api", help="jack | alsa | coremidi | windows | a mido backend string")
     m.add_argument("--clock", action="store_true", help="send MIDI clock (24 PPQN) and start/stop")
-    m.add_argument("--sync", choices=("internal", "clock"), default="internal",
+    m.add_argument("--sync", choices=("internal", "clock", "link"), default="internal",
                    help="clock: follow the MIDI clock, Start/Stop/Continue and Song Position "
                         "coming into --in (the DAW leads; band and trading: a player's notes "
-                        "may come in on the same port)")
+                        "may come in on the same port); link: join the Ableton Link session "
+                        "on the network (its tempo; the band comes in on its next bar)")
     m.add_argument("--channels", default="1,2,3", metavar="SOLO,COMP,BASS",
                    help="MIDI channels (1-16) of the solo, comping and bass (default 1,2,3)")
     m.add_argument("--no-program-changes", action="store_true",
@@ -83,6 +86,7 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    from studio.music.live.link import LinkUnavailable
     from studio.music.live.ports import MidiUnavailable
     from studio.music.live.worker import WorkerError
 
@@ -97,7 +101,7 @@ def run(args) -> int:
             print(json.dumps(result, indent=2))
             return 0
         return _play(args)
-    except (MidiUnavailable, WorkerError) as exc:
+    except (MidiUnavailable, WorkerError, LinkUnavailable) as exc:
         print(f"sequence-studio live: {exc}", file=sys.stderr)
         return 2
 
@@ -127,8 +131,12 @@ def _settings(args):
     check_seed(args.seed)
     instrument = instrument_values(args)   # --instrument, --program, --low, --high
     program = instrument.pop("program")
-    if args.sync == "clock":
+    if args.sync in ("clock", "link"):
         args.count_in, args.clock = 0, False       # the DAW counts in and sends the clock
+    if args.sync == "link":
+        from studio.music.live.link import require_aalink
+
+        require_aalink()                           # missing: one line, before the model loads
     routing(args)                                  # checked before the model loads
     if not 0 <= args.count_in <= 8:
         raise ValueError(f"--count-in must be 0..8 bars, not {args.count_in}")
@@ -148,6 +156,7 @@ def _settings(args):
 
 def _play(args) -> int:
     from studio.core.library import find_model
+    from studio.music.live import clock as live_clock
     from studio.music.live.engine import LiveEngine
     from studio.music.live.ports import open_backend, open_input, open_output
     from studio.music.live.watch import watch_session
@@ -157,7 +166,7 @@ def _play(args) -> int:
     chart, settings, options = _settings(args)
     path = find_model(args.model)
     backend = open_backend(args.midi_api)          # a missing MIDI system fails before loading
-    opened, worker, session, inp, in_callback = [], None, None, None, None
+    opened, worker, session, inp, in_callback, link = [], None, None, None, None, None
     with StopSignals():
         try:
             out = open_output(args.out_port, backend=backend)
@@ -182,7 +191,14 @@ def _play(args) -> int:
                     opened.append(inp)
                     print(f"following the MIDI clock into {_where(inp)}: start the DAW", file=sys.stderr)
                 print(f"playing on {_where(out)}", file=sys.stderr)
+            if args.sync == "link":
+                link = _join_link(session)
+                opened.append(link)
             session.start()
+            if link is not None:
+                downbeat = link.start()
+                print(f"Ableton Link: the band comes in on the next bar, in "
+                      f"{downbeat - live_clock.now():.1f} s", file=sys.stderr)
             opened.insert(0, watch_session(
                 session, backend, out.name if args.out_port else None,
                 inp.name if inp is not None and args.in_port else None, reconnect=args.reconnect,
@@ -223,6 +239,19 @@ def _follow_clock(args, session):
     session.follow(follower)
     recorder = getattr(session, "recorder", None)
     return split_input(follower, None if recorder is None else recorder.handle)
+
+
+def _join_link(session):
+    """Join the Ableton Link session (``live/link.py``); the session follows its timeline."""
+    from studio.music.live.link import PEER_WAIT_S, LinkTimebase
+
+    link = LinkTimebase(session.tempo).open()
+    peers = link.wait_for_peers(PEER_WAIT_S)
+    session.follow(link)
+    print(f"Ableton Link: {peers} other peer{'' if peers == 1 else 's'}, "
+          f"{link.tempo_now:.1f} bpm" + ("" if peers else " (ours: no other app in the session yet)"),
+          file=sys.stderr)
+    return link
 
 
 def _where(port) -> str:
