@@ -211,6 +211,10 @@ def is_model_file(path) -> bool:
             if len(head) < 8:
                 return False
             (n,) = struct.unpack("<Q", head)
-            return b'sequence-studio' in f.read(min(n, 1 << 20))
+            # a safetensors header is a JSON object (even cut short); our own MIDI takes
+            # carry the words "sequence-studio" too (the written notes), and were refused
+            # as models when --force re-wrote one
+            header = f.read(min(n, 1 << 20))
+            return header[:1] == b"{" and b'sequence-studio' in header
     except OSError:
         return False

@@ -78,6 +78,24 @@ def test_a_model_is_never_replaced_by_a_take_even_with_force(tmp_path):
     assert model.read_bytes() == before
 
 
+def test_a_model_is_told_from_a_take_that_names_the_app(tmp_path):
+    """A model (whole, or cut inside its header) is a model; a MIDI take that carries the
+    words "sequence-studio" (its written notes) is not, so --force may replace it."""
+    from studio.core.outputs import is_model_file
+    from studio.music.notation.midi_file import SCORE_TAG
+
+    model = _model(tmp_path / "m.safetensors")
+    data = model.read_bytes()
+    cut = tmp_path / "cut.safetensors"
+    cut.write_bytes(data[:data.index(b"sequence-studio") + 20])    # cut inside its header
+    take = tmp_path / "take.mid"
+    take.write_bytes(b"MThd\x00\x00\x00\x06\x00\x01\x00\x03\x01\xe0MTrk" + SCORE_TAG + b"[]")
+    assert is_model_file(model) and is_model_file(cut)
+    assert not is_model_file(take)
+    write_file(take, lambda tmp: tmp.write_bytes(b"MThd again"), force=True)
+    assert take.read_bytes() == b"MThd again"
+
+
 def test_a_failed_write_leaves_the_old_file_and_no_temp(tmp_path):
     path = tmp_path / "take.wav"
     path.write_bytes(b"old")
