@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 from studio.cli.common import add_device
+from studio.cli.sample import add_line_arguments
 
 
 def add_parser(sub):
@@ -30,10 +31,7 @@ def add_parser(sub):
     r.add_argument("--seed", type=int, default=0, help="take i is drawn with seed + i")
     r.add_argument("--limit", type=int, default=None, help="only the first N human solos")
     r.add_argument("-t", "--temperature", type=float, default=1.0, help="master temperature")
-    r.add_argument("--pitch-temperature", type=float, default=None)
-    r.add_argument("--rhythm-temperature", type=float, default=None)
-    r.add_argument("--licks", type=float, default=None,
-                   help="0..1: lean toward the training players' shared licks (0 = off)")
+    add_line_arguments(r)      # the line's temperatures and licks, as sample takes them
     r.add_argument("--json", action="store_true", help="print the figures as JSON")
     d = r.add_argument_group("discriminator")
     d.add_argument("--discriminate", action="store_true",
